@@ -1,0 +1,48 @@
+# The README's two commands are `make demo` and `make test`; .ci/run calls `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOME_DIR ?= .hqg-demo
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install demo test check lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first, pinned, so nothing later pulls a multi-GB CUDA build.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Build the demo workspace and serve the gateway on it.
+demo: install
+	HF_HUB_OFFLINE=1 $(BIN)/hqg demo --home $(HOME_DIR)
+	HF_HUB_OFFLINE=1 $(BIN)/hqg serve --home $(HOME_DIR) --host $(HOST) --port $(PORT)
+
+## Everything CI runs: lint, types, import layers, tests.
+test: install check
+
+check: lint typecheck unit
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck:
+	$(BIN)/mypy
+
+unit:
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(HOME_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Evaluation suites that gate CI (enforcement, leakage, retrieval, detectors)."""

@@ -1,0 +1,135 @@
+"""The one error hierarchy of hqg.
+
+Every failure a caller can see is an ``HqgError``. The HTTP layer maps each class to one status
+and one JSON shape ``{"error": {"code", "message", "request_id", "decision_id"?}}``; the CLI
+prints the message and exits non-zero. Messages name the problem (file, field, rule, dataset)
+and never echo raw user text that may hold PII.
+
+::
+
+    HqgError                       500  internal (never carries data)
+    ├── ConfigError                500  settings or workspace invalid at start-up
+    ├── ContractError              400  a dataset contract is invalid (file, field, problem)
+    ├── IngestError                400  an ingest could not run (unreadable source, bad format)
+    ├── NotFound                   404  a dataset, version or principal does not exist
+    ├── AuthError                  401  missing or unknown credentials
+    ├── AccessDenied               403  policy denied; carries the reasons and decision id
+    ├── UnsafeQuery                400  the SQL guard rejected a query; carries the rule name
+    ├── QueryLimitExceeded         400  a query ran past its time or resource cap
+    ├── RateLimited                429  too many requests; carries retry-after seconds
+    └── Unavailable                503  a backend (policy engine, store, detector) failed:
+        ├── PolicyEngineError           fail closed, nothing is served
+        └── PrivacyError                detection or masking failed: fail closed
+
+Library errors are wrapped with ``raise … from`` so the cause is kept for operators while the
+message shown to callers stays generic.
+"""
+
+from __future__ import annotations
+
+
+class HqgError(Exception):
+    """Base of every error hqg raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(HqgError):
+    """Settings, the workspace or a principals file is invalid."""
+
+    code = "config_error"
+
+
+class ContractError(HqgError):
+    """A dataset contract is invalid; the message names file, field and problem."""
+
+    code = "contract_invalid"
+    status = 400
+
+
+class IngestError(HqgError):
+    """An ingest could not run at all (as opposed to rows quarantined by a run)."""
+
+    code = "ingest_failed"
+    status = 400
+
+
+class NotFound(HqgError):
+    """A named dataset, version or principal does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class AuthError(HqgError):
+    """The caller is not authenticated."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class AccessDenied(HqgError):
+    """Policy denied the request; ``reasons`` say why, ``decision_id`` which decision."""
+
+    code = "policy_denied"
+    status = 403
+
+    def __init__(
+        self, message: str, *, reasons: tuple[str, ...] = (), decision_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+        self.decision_id = decision_id
+
+
+class UnsafeQuery(HqgError):
+    """The SQL guard rejected a query; ``rule`` names the guard rule that did."""
+
+    code = "unsafe_query"
+    status = 400
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+
+
+class QueryLimitExceeded(HqgError):
+    """A query exceeded its time or resource cap and was interrupted."""
+
+    code = "query_limit_exceeded"
+    status = 400
+
+
+class RateLimited(HqgError):
+    """The caller exceeded a rate limit or quota."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(HqgError):
+    """A backend failed; the request is refused rather than served unguarded."""
+
+    code = "unavailable"
+    status = 503
+
+
+class PolicyEngineError(Unavailable):
+    """The policy engine failed, timed out or returned an undefined decision."""
+
+    code = "policy_engine_error"
+
+
+class PrivacyError(Unavailable):
+    """PII detection or masking failed; nothing unmasked is served."""
+
+    code = "privacy_error"

@@ -1,0 +1,1 @@
+"""The write side: workspace layout, catalog, dataset contracts and loaders into the stores."""

@@ -1,0 +1,1 @@
+"""The read side: filter language, SQL guard, secure rewrite and governed execution."""
