@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from hqg.errors import ContractError
 
@@ -142,6 +150,10 @@ class DatasetContract(BaseModel):
     def _parse_sla(cls, value: Any) -> Any:
         return parse_duration(value) if isinstance(value, str) else value
 
+    @field_serializer("freshness_sla")
+    def _render_sla(self, value: timedelta) -> str:
+        return format_duration(value)
+
     @model_validator(mode="after")
     def _references_exist(self) -> DatasetContract:
         names = [column.name for column in self.columns]
@@ -170,11 +182,9 @@ class DatasetContract(BaseModel):
 
     def to_yaml(self) -> str:
         """Render the contract as the YAML a data owner edits."""
-        data = self.model_dump(mode="json", exclude_defaults=False)
-        data["freshness_sla"] = format_duration(self.freshness_sla)
+        data = self.model_dump(mode="json")
         data["columns"] = [
-            {k: v for k, v in column.items() if v not in ((), [], "")}
-            for column in data["columns"]
+            {k: v for k, v in column.items() if v not in ((), [], "")} for column in data["columns"]
         ]
         return yaml.safe_dump(data, sort_keys=False)
 

@@ -1,0 +1,293 @@
+"""Structured ingestion: a source file becomes a new, immutable version of a dataset.
+
+The run: hash the source (identical content and contract → no new version), load it into a
+staging DuckDB file, compare columns with the contract (drift), type and check every row,
+quarantine bad rows with a reason each, tag free-text PII, then atomically rename the staging
+file into place and flip the catalog pointer. Any failure before the flip leaves the previous
+version serving; a rejected batch is kept whole in quarantine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from pydantic import BaseModel, ConfigDict
+
+from hqg.errors import HqgError, IngestError
+from ingestion.catalog import Catalog, DatasetVersion, IngestRun, utcnow
+from ingestion.contracts import Column, DatasetContract
+from ingestion.drift import DriftReport
+from ingestion.inference import contract_type, infer_contract
+from ingestion.sources import SourceFile
+from ingestion.staging import Staging
+from ingestion.workspace import Workspace
+from privacy.detector import PiiDetector
+
+Progress = Callable[[str, int, int | None], None]
+
+
+class IngestReport(BaseModel):
+    """What an ingest did: the run record plus drift, warnings and quarantine reasons."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run: IngestRun
+    contract: DatasetContract
+    contract_origin: str
+    drift: DriftReport
+    warnings: tuple[str, ...]
+    quarantine_reasons: dict[str, int]
+
+
+def ingest_table(
+    workspace: Workspace,
+    source_path: Path,
+    *,
+    dataset: str,
+    detector: PiiDetector,
+    contract: DatasetContract | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one file into ``dataset``; see the module docstring for the steps."""
+    if contract is not None and contract.name != dataset.lower():
+        raise IngestError(f"contract names dataset {contract.name!r}, not {dataset!r}")
+    name = dataset.lower()
+    source = SourceFile.open(source_path)
+    catalog = Catalog(workspace.catalog_path)
+    with _dataset_lock(workspace, name):
+        return _Run(workspace, catalog, source, name, detector, progress).execute(contract)
+
+
+@contextmanager
+def _dataset_lock(workspace: Workspace, dataset: str) -> Iterator[None]:
+    """One ingest per dataset at a time, across processes."""
+    directory = workspace.dataset_dir(dataset)
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Run:
+    """One ingest run; a class only to keep its shared state out of long argument lists."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        catalog: Catalog,
+        source: SourceFile,
+        dataset: str,
+        detector: PiiDetector,
+        progress: Progress | None,
+    ) -> None:
+        self.workspace, self.catalog, self.source = workspace, catalog, source
+        self.dataset, self.detector = dataset, detector
+        self.progress: Progress = progress or (lambda stage, done, total: None)
+        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+        self.started = utcnow()
+
+    def execute(self, given: DatasetContract | None) -> IngestReport:
+        existing = self.catalog.find(self.dataset)
+        contract = given or (existing.contract if existing else None)
+        origin = "file" if given else (existing.contract_origin if existing else "inferred")
+        self.progress("hash", 0, self.source.size)
+        file_hash = self.source.content_hash()
+        self.progress("hash", self.source.size, self.source.size)
+        if contract is not None:
+            content_hash = _fingerprint(file_hash, contract)
+            current = existing.current if existing else None
+            if current is not None and current.content_hash == content_hash:
+                return self._unchanged(contract, origin, content_hash, current)
+        staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
+        try:
+            return self._stage(staging_path, contract, origin, file_hash)
+        except HqgError:
+            raise
+        except (duckdb.Error, OSError) as exc:
+            raise IngestError(f"{self.source.path}: ingest failed ({type(exc).__name__})") from exc
+        finally:
+            staging_path.unlink(missing_ok=True)
+            Path(f"{staging_path}.wal").unlink(missing_ok=True)
+
+    def _stage(
+        self, path: Path, contract: DatasetContract | None, origin: str, file_hash: str
+    ) -> IngestReport:
+        with Staging.open(path, self.source, contract=contract, progress=self.progress) as stage:
+            if contract is None:
+                contract = infer_contract(
+                    self.dataset,
+                    stage.source_columns,
+                    pii_entities=stage.pii_candidates(self.detector),
+                    nullable=stage.nullable_columns(),
+                )
+            drift = stage.drift(contract)
+            blocking = drift.blocking_reasons(contract)
+            if blocking:
+                return self._reject(stage, contract, origin, file_hash, drift, blocking)
+            contract = _evolve(contract, drift)
+            counts = stage.check_and_load(contract, self.detector)
+            warnings = stage.untagged_pii_warnings(contract, self.detector)
+            quarantine = self._quarantine_path() if counts.bad else None
+            if quarantine is not None:
+                stage.write_quarantine(quarantine)
+            as_of = stage.as_of(contract) or self.source.mtime
+        content_hash = _fingerprint(file_hash, contract)
+        version = self._publish(path, counts.good, counts.bad, content_hash, as_of)
+        run = self._record(
+            "committed",
+            content_hash,
+            (counts.read, counts.good, counts.bad),
+            version.version,
+            quarantine,
+            {"drift": drift.model_dump(), "warnings": warnings, "reasons": counts.reasons},
+        )
+        self.catalog.record_run(run, version=version, contract=(contract, origin))
+        return IngestReport(
+            run=run,
+            contract=contract,
+            contract_origin=origin,
+            drift=drift,
+            warnings=tuple(warnings),
+            quarantine_reasons=counts.reasons,
+        )
+
+    def _publish(
+        self, staging: Path, good: int, bad: int, content_hash: str, as_of: datetime
+    ) -> DatasetVersion:
+        """Rename the staging file into place; the caller then flips the catalog pointer.
+
+        A crash between the two leaves an unreferenced file that the next run overwrites.
+        """
+        seq = self.catalog.next_seq(self.dataset)
+        version = f"v{seq}"
+        target = self.workspace.version_path(self.dataset, version)
+        _fsync(staging)
+        os.replace(staging, target)
+        return DatasetVersion(
+            dataset=self.dataset,
+            version=version,
+            seq=seq,
+            row_count=good,
+            quarantined_count=bad,
+            content_hash=content_hash,
+            source_path=str(self.source.path),
+            source_mtime=self.source.mtime,
+            ingested_at=utcnow(),
+            as_of=as_of,
+            file=target.relative_to(self.workspace.home),
+        )
+
+    def _unchanged(
+        self, contract: DatasetContract, origin: str, content_hash: str, current: DatasetVersion
+    ) -> IngestReport:
+        run = self._record(
+            "unchanged",
+            content_hash,
+            (0, 0, 0),
+            current.version,
+            None,
+            {"note": "identical content and contract: no new version"},
+        )
+        self.catalog.record_run(run)
+        return IngestReport(
+            run=run,
+            contract=contract,
+            contract_origin=origin,
+            drift=DriftReport(),
+            warnings=(),
+            quarantine_reasons={},
+        )
+
+    def _reject(
+        self,
+        stage: Staging,
+        contract: DatasetContract,
+        origin: str,
+        file_hash: str,
+        drift: DriftReport,
+        reasons: list[str],
+    ) -> IngestReport:
+        """Quarantine the whole batch: schema drift the contract does not allow."""
+        quarantine = self._quarantine_path()
+        reason = "batch rejected: " + "; ".join(reasons)
+        rows = stage.write_rejected(quarantine, reason)
+        run = self._record(
+            "rejected",
+            _fingerprint(file_hash, contract),
+            (rows, 0, rows),
+            None,
+            quarantine,
+            {"drift": drift.model_dump(), "reasons": {reason: rows}},
+        )
+        self.catalog.record_run(run)
+        return IngestReport(
+            run=run,
+            contract=contract,
+            contract_origin=origin,
+            drift=drift,
+            warnings=(),
+            quarantine_reasons={reason: rows},
+        )
+
+    def _quarantine_path(self) -> Path:
+        path = self.workspace.quarantine_path(self.dataset, self.run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _record(
+        self,
+        outcome: str,
+        content_hash: str,
+        counts: tuple[int, int, int],
+        version: str | None,
+        quarantine: Path | None,
+        report: dict[str, object],
+    ) -> IngestRun:
+        read, loaded, quarantined = counts
+        return IngestRun(
+            run_id=self.run_id,
+            dataset=self.dataset,
+            started_at=self.started,
+            finished_at=utcnow(),
+            outcome=outcome,
+            source_path=str(self.source.path),
+            content_hash=content_hash,
+            rows_read=read,
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+            version=version,
+            quarantine_file=str(quarantine.relative_to(self.workspace.home))
+            if quarantine
+            else None,
+            report=report,
+        )
+
+
+def _evolve(contract: DatasetContract, drift: DriftReport) -> DatasetContract:
+    """Append columns the batch added (allowed only when the contract permits evolution)."""
+    if not drift.added:
+        return contract
+    added = tuple(Column(name=name, type=contract_type(kind)) for name, kind in drift.added.items())
+    return contract.model_copy(update={"columns": contract.columns + added})
+
+
+def _fingerprint(file_hash: str, contract: DatasetContract) -> str:
+    """Identity of a version: the same bytes under the same contract are the same version."""
+    payload = f"{file_hash}:{contract.model_dump_json()}".encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
