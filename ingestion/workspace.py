@@ -8,7 +8,7 @@ Layout::
       quarantine/<dataset>/   one DuckDB file per ingest run that rejected rows
       vectors/                the embedded vector index
       audit/audit.jsonl       the hash-chained audit log
-      config/                 principals.yaml and local settings
+      config/                 principals.yaml, secrets.json (0600: hash salt, encryption key)
 
 Why one file per version: DuckDB lets one process write a database file while no other process
 has it open. Readers (the gateway) attach the current version files read-only; an ingest writes
@@ -19,6 +19,9 @@ version serving.
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +48,42 @@ class Workspace:
                 workspace.config_dir,
             ):
                 directory.mkdir(parents=True, exist_ok=True)
+            workspace._ensure_secrets()
         except OSError as exc:
             raise ConfigError(
                 f"cannot create workspace at {workspace.home}: {exc.strerror}"
             ) from exc
         return workspace
+
+    def _ensure_secrets(self) -> None:
+        """Generate this workspace's hash salt and encryption key once, readable by owner only.
+
+        A random per-workspace secret is a sane default for one gateway; replicas that must
+        agree on pseudonymous hashes set ``HQG_PRIVACY__HASH_SALT`` instead.
+        """
+        if self.secrets_path.exists():
+            return
+        from cryptography.fernet import Fernet
+
+        payload = {
+            "hash_salt": secrets.token_hex(32),
+            "encryption_key": Fernet.generate_key().decode(),
+        }
+        tmp = self.secrets_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle)
+        os.replace(tmp, self.secrets_path)
+
+    def secrets(self) -> dict[str, str]:
+        """The workspace's generated secrets (empty if the workspace has none)."""
+        try:
+            data = json.loads(self.secrets_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{self.secrets_path} is unreadable") from exc
+        return {str(k): str(v) for k, v in data.items()}
 
     @classmethod
     def open(cls, home: Path) -> Workspace:
@@ -89,6 +123,15 @@ class Workspace:
     @property
     def config_dir(self) -> Path:
         return self.home / "config"
+
+    @property
+    def secrets_path(self) -> Path:
+        return self.config_dir / "secrets.json"
+
+    @property
+    def demo_marker(self) -> Path:
+        """Present only in a workspace built by ``hqg demo``: demo keys work only there."""
+        return self.config_dir / "demo.json"
 
     @property
     def principals_path(self) -> Path:

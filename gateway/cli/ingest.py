@@ -1,0 +1,86 @@
+"""``hqg ingest``: load files into the workspace, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.settings import load_settings
+from ingestion.contracts import load_contract
+from ingestion.tables import IngestReport, ingest_table
+from ingestion.workspace import Workspace
+from privacy.detector import PresidioDetector
+
+app = typer.Typer(help="Load data into the workspace (the gateway may keep running).")
+
+
+@app.command("table")
+def table(
+    path: Annotated[Path, typer.Argument(help="CSV, TSV, Parquet, JSON or NDJSON file.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset (table) name.")],
+    contract: Annotated[
+        Path | None,
+        typer.Option(
+            "--contract",
+            help="Contract YAML; without it the recorded one is used, "
+            "or one is inferred on first ingest.",
+        ),
+    ] = None,
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """Ingest one file as a new version of DATASET: checked, quarantined, swapped atomically."""
+    given = load_contract(contract) if contract else None
+    workspace = Workspace.create(home)
+    settings = load_settings(home=home)
+    console = Console(stderr=True)
+    with console.status("loading the PII detector…"):
+        detector = PresidioDetector(settings.privacy)
+    with _progress(console) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = ingest_table(
+            workspace, path, dataset=dataset, detector=detector, contract=given, progress=report
+        )
+    print_report(Console(), result)
+    if result.run.outcome == "rejected":
+        raise typer.Exit(1)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:>12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def print_report(console: Console, report: IngestReport) -> None:
+    """The summary table at the end of an ingest."""
+    run = report.run
+    table = Table(title=f"ingest {run.dataset}: {run.outcome}", show_header=False)
+    table.add_row("version", run.version or "-")
+    table.add_row("rows read", str(run.rows_read))
+    table.add_row("rows loaded", str(run.rows_loaded))
+    table.add_row("rows quarantined", str(run.rows_quarantined))
+    table.add_row("contract", report.contract_origin)
+    if run.quarantine_file:
+        table.add_row("quarantine file", run.quarantine_file)
+    for reason, count in report.quarantine_reasons.items():
+        table.add_row("  reason", f"{count} × {reason}")
+    for warning in report.warnings:
+        table.add_row("[yellow]warning[/]", warning)
+    console.print(table)

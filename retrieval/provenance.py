@@ -1,0 +1,89 @@
+"""Provenance and freshness: where an answer came from, and how old it is versus its SLA.
+
+Attached to every response so a consumer (human or model) can cite, and can tell stale data
+from current data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from ingestion.catalog import Dataset
+from ingestion.contracts import format_duration
+
+
+class DatasetRef(BaseModel):
+    """A dataset as read: the exact version and its as-of time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    version: str
+    as_of: datetime
+    content_hash: str
+
+
+class Freshness(BaseModel):
+    """Age of a dataset's serving version against its freshness SLA."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: str
+    as_of: datetime | None
+    age_seconds: float | None
+    sla_seconds: float
+    age: str | None  # human form, e.g. "3d"
+    sla: str
+    stale: bool
+
+
+class Provenance(BaseModel):
+    """How a result was produced: the SQL as submitted and as executed, the versions read, and
+    the policy decision that governed it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sql_submitted: str | None = None
+    sql_executed: str | None = None
+    datasets: tuple[DatasetRef, ...] = ()
+    decision_id: str
+    policy_hash: str
+    policy_engine: str
+
+
+def dataset_ref(dataset: Dataset) -> DatasetRef | None:
+    current = dataset.current
+    if current is None:
+        return None
+    return DatasetRef(
+        name=dataset.name,
+        version=current.version,
+        as_of=current.as_of,
+        content_hash=current.content_hash,
+    )
+
+
+def freshness_of(dataset: Dataset, *, now: datetime) -> Freshness:
+    """Freshness of the serving version; a dataset with no version is stale."""
+    sla = dataset.contract.freshness_sla
+    current = dataset.current
+    age = current.age(now) if current else None
+    return Freshness(
+        dataset=dataset.name,
+        as_of=current.as_of if current else None,
+        age_seconds=age,
+        sla_seconds=sla.total_seconds(),
+        age=_human(age) if age is not None else None,
+        sla=format_duration(sla),
+        stale=dataset.is_stale(now),
+    )
+
+
+def _human(seconds: float) -> str:
+    whole = max(int(seconds), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole >= size:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"

@@ -1,0 +1,24 @@
+"""Fixtures shared by every test package: the real PII detector (built once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from privacy.detector import PresidioDetector
+from privacy.settings import PrivacySettings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO.parent / "shared" / "corpora"
+
+
+@pytest.fixture(scope="session")
+def privacy_settings() -> PrivacySettings:
+    return PrivacySettings(hash_salt=SecretStr("test-salt-0123456789"))
+
+
+@pytest.fixture(scope="session")
+def detector(privacy_settings: PrivacySettings) -> PresidioDetector:
+    return PresidioDetector(privacy_settings)
