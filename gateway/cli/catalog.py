@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
-from retrieval.provenance import freshness_of
 from ingestion.catalog import Catalog
 from ingestion.workspace import Workspace
+from retrieval.provenance import freshness_of
 
 contract_app = typer.Typer(help="Show dataset contracts.")
 

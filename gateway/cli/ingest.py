@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
 from gateway.settings import load_settings
 from ingestion.contracts import load_contract
 from ingestion.tables import IngestReport, ingest_table
+from ingestion.tables import Progress as Progress_
 from ingestion.workspace import Workspace
 from privacy.detector import PresidioDetector
 
@@ -41,14 +51,7 @@ def table(
     console = Console(stderr=True)
     with console.status("loading the PII detector…"):
         detector = PresidioDetector(settings.privacy)
-    with _progress(console) as progress:
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+    with ingest_progress(console) as report:
         result = ingest_table(
             workspace, path, dataset=dataset, detector=detector, contract=given, progress=report
         )
@@ -57,15 +60,24 @@ def table(
         raise typer.Exit(1)
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description:>12}"),
+@contextmanager
+def ingest_progress(console: Console) -> Iterator[Progress_]:
+    """A rich progress display fed by ingestion's ``(stage, done, total)`` callback."""
+    with Progress(
+        TextColumn("{task.description:>16}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
-    )
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield report
 
 
 def print_report(console: Console, report: IngestReport) -> None:

@@ -1,0 +1,45 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from gateway.api.errors import install_error_handlers
+from gateway.api.routes import catalog, health, policy, sql
+from gateway.context import new_request_id
+from gateway.service import Gateway
+from hqg import __version__
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    """An app serving ``gateway``; the gateway's engines are closed when the app stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        gateway.close()
+
+    app = FastAPI(
+        title="hqg",
+        version=__version__,
+        description="LLM-safe hybrid query gateway: governed SQL over enterprise data.",
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = new_request_id(request.headers.get("x-request-id"))
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    for module in (health, sql, catalog, policy):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,59 @@
+"""Building the audit record of a request, for every outcome: served, denied or failed.
+
+Records carry identifiers and counts only; the query goes in with its literals redacted by the
+record type itself. Appending is part of serving: if the audit log cannot be written the
+request fails (fail closed) rather than returning unaudited data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from gateway.audit import AuditRecord, DatasetRef
+from gateway.context import RequestContext
+from gateway.policy.decision import Decision
+from gateway.service import Gateway
+from hqg.errors import AccessDenied, HqgError
+
+
+@dataclass
+class AuditTrail:
+    """Collects what a request did as it runs; ``write`` appends the one record."""
+
+    gateway: Gateway
+    ctx: RequestContext
+    action: str
+    query: str | None = None
+    started: float = field(default_factory=time.perf_counter)
+    decision: Decision | None = None
+    datasets: Sequence[tuple[str, str | None]] = ()
+    rows: int | None = None
+    withheld: Mapping[str, int] = field(default_factory=dict)
+
+    def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
+        decision = self.decision
+        record = AuditRecord(
+            request_id=self.ctx.request_id,
+            principal_id=self.ctx.principal.id,
+            tenant=self.ctx.principal.tenant,
+            purpose=self.ctx.purpose,
+            action=self.action,
+            datasets=tuple(DatasetRef(name=n, version=v) for n, v in self.datasets),
+            decision_id=decision.decision_id if decision else None,
+            policy_hash=decision.policy_hash if decision else None,
+            allowed=status < 400,
+            reasons=tuple(reasons or (decision.reasons if decision else ())),
+            rows_returned=self.rows,
+            withheld=dict(self.withheld),
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            status=status,
+            query_redacted=self.query,
+        )
+        self.gateway.audit.append(record)
+
+    def fail(self, exc: HqgError) -> None:
+        """Record a refusal or failure; the reasons are the error's, never user text."""
+        reasons = exc.reasons if isinstance(exc, AccessDenied) else (exc.code,)
+        self.write(status=exc.status, reasons=reasons)

@@ -1,0 +1,66 @@
+"""``/v1/catalog``: the datasets a caller may query, each with the masks that would apply.
+
+Datasets the caller may not see are counted, not named: a name can itself be sensitive.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gateway.auditing import AuditTrail
+from gateway.context import RequestContext
+from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
+from gateway.service import Gateway
+from gateway.sql_pipeline import require_allowed
+from hqg.errors import HqgError
+from ingestion.catalog import Dataset
+from retrieval.grants import TableGrant
+from retrieval.provenance import freshness_of
+
+
+def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
+    trail = AuditTrail(gateway, ctx, action="catalog")
+    try:
+        datasets = gateway.datasets()
+        decision = gateway.decide(
+            ctx, action="catalog", tables=[d.contract for d in datasets.values()]
+        )
+        trail.decision = decision
+        require_allowed(decision)
+        now = datetime.now(UTC)
+        entries = tuple(
+            _entry(dataset, grant, now)
+            for name, dataset in sorted(datasets.items())
+            if (grant := decision.tables.get(name)) is not None
+        )
+    except HqgError as exc:
+        trail.fail(exc)
+        raise
+    trail.write(status=200)
+    return CatalogResponse(
+        request_id=ctx.request_id,
+        datasets=entries,
+        withheld=len(datasets) - len(entries),
+        decision=DecisionSummary.of(decision),
+    )
+
+
+def _entry(dataset: Dataset, grant: TableGrant, now: datetime) -> CatalogEntry:
+    contract = dataset.contract
+    return CatalogEntry(
+        name=contract.name,
+        description=contract.description,
+        classification=contract.classification.value,
+        version=dataset.current.version if dataset.current else None,
+        row_filtered=grant.row_filter is not None,
+        columns=tuple(
+            CatalogColumn(
+                name=column.name,
+                type=column.type,
+                tags=column.tags,
+                mask=grant.mask_for(column.name),
+            )
+            for column in contract.columns
+        ),
+        freshness=freshness_of(dataset, now=now),
+    )

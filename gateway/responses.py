@@ -1,0 +1,83 @@
+"""Response bodies of the native API (DESIGN.md §5), shared by HTTP and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from gateway.policy.decision import Decision
+from privacy.operators import MaskKind
+from retrieval.provenance import Freshness, Provenance
+from retrieval.sql.results import ResultColumn
+
+
+class DecisionSummary(BaseModel):
+    """The decision as a caller sees it: id, outcome, reasons and which policy made it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    allow: bool
+    reasons: tuple[str, ...]
+    policy_hash: str
+    engine: str
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionSummary:
+        return cls(
+            id=decision.decision_id,
+            allow=decision.allow,
+            reasons=decision.reasons,
+            policy_hash=decision.policy_hash,
+            engine=decision.engine,
+        )
+
+
+class SqlResponse(BaseModel):
+    """``POST /v1/sql``: rows plus what was withheld, masked, and where it all came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_id: str
+    columns: tuple[ResultColumn, ...]
+    rows: tuple[tuple[JsonValue, ...], ...]
+    row_count: int
+    truncated: bool
+    withheld: Mapping[str, int]
+    masking: Mapping[str, Mapping[str, MaskKind]]
+    provenance: Provenance
+    freshness: tuple[Freshness, ...]
+    decision: DecisionSummary
+
+
+class CatalogColumn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    type: str
+    tags: tuple[str, ...]
+    mask: MaskKind | None
+
+
+class CatalogEntry(BaseModel):
+    """A dataset the caller may query, with the masks that would apply to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    description: str
+    classification: str
+    version: str | None
+    row_filtered: bool
+    columns: tuple[CatalogColumn, ...]
+    freshness: Freshness
+
+
+class CatalogResponse(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_id: str
+    datasets: tuple[CatalogEntry, ...]
+    withheld: int  # datasets that exist but this caller may not see (names not disclosed)
+    decision: DecisionSummary

@@ -1,0 +1,119 @@
+"""The gateway's wiring: one object holding the engines a request needs, built in one place.
+
+``build_gateway`` is the only function that picks implementations from settings; everything
+else receives what it needs. No module globals: tests and the server each build their own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.audit import AuditLog
+from gateway.context import RequestContext
+from gateway.policy.decision import Decision
+from gateway.policy.engine import PolicyEngine
+from gateway.policy.settings import build_policy_engine
+from gateway.principals import PrincipalDirectory
+from gateway.settings import Settings
+from ingestion.catalog import Catalog, Dataset
+from ingestion.contracts import DatasetContract
+from ingestion.workspace import Workspace
+from retrieval.sql.connection import EngineSettings
+from retrieval.sql.engine import QueryEngine
+from retrieval.sql.sources import TableSource
+
+
+@dataclass
+class _Snapshot:
+    generation: int = -1
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+
+@dataclass
+class Gateway:
+    """Holds the long-lived engines; every method is safe to call from many threads."""
+
+    settings: Settings
+    workspace: Workspace
+    catalog: Catalog
+    policy: PolicyEngine
+    principals: PrincipalDirectory
+    audit: AuditLog
+    queries: QueryEngine
+    demo: bool
+    _snapshot: _Snapshot = field(default_factory=_Snapshot)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def datasets(self) -> Mapping[str, Dataset]:
+        """The catalog as of now, re-read only when an ingest has bumped its generation."""
+        generation = self.catalog.generation()
+        with self._lock:
+            if generation != self._snapshot.generation:
+                datasets = {d.name: d for d in self.catalog.datasets()}
+                self._snapshot = _Snapshot(generation, datasets)
+            return self._snapshot.datasets
+
+    def sources(self, datasets: Mapping[str, Dataset]) -> dict[str, TableSource]:
+        """Every dataset of a snapshot with a serving version, as the query engine reads it.
+
+        Take the snapshot once per request (``datasets()``) so provenance and execution agree
+        on versions even if an ingest commits mid-request.
+        """
+        return {
+            name: TableSource(
+                contract=dataset.contract,
+                database=self.workspace.home / dataset.current.file,
+                version=dataset.current.version,
+            )
+            for name, dataset in datasets.items()
+            if dataset.current is not None
+        }
+
+    def decide(
+        self,
+        ctx: RequestContext,
+        *,
+        action: str,
+        tables: Sequence[DatasetContract] = (),
+    ) -> Decision:
+        """Ask the policy engine; any engine failure raises PolicyEngineError (fail closed)."""
+        return self.policy.decide(policy_input(ctx, action=action, tables=tables))
+
+    def close(self) -> None:
+        self.queries.close()
+
+
+def policy_input(
+    ctx: RequestContext, *, action: str, tables: Sequence[DatasetContract]
+) -> dict[str, Any]:
+    """The input document policies see (documented in ``gateway.policy.decision``)."""
+    return {
+        "principal": ctx.principal.policy_input(),
+        "action": action,
+        "purpose": ctx.purpose,
+        "resources": {
+            "tables": [table.model_dump(mode="json") for table in tables],
+            "collections": [],
+        },
+    }
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    """Open the workspace and build every engine the settings name."""
+    workspace = Workspace.open(settings.home)
+    demo = workspace.demo_marker.exists()
+    return Gateway(
+        settings=settings,
+        workspace=workspace,
+        catalog=Catalog(workspace.catalog_path),
+        policy=build_policy_engine(settings.policy),
+        principals=PrincipalDirectory.load(workspace.principals_path, demo=demo),
+        audit=AuditLog(workspace.audit_path),
+        queries=QueryEngine(
+            EngineSettings(max_memory=settings.sql.max_memory, threads=settings.sql.threads)
+        ),
+        demo=demo,
+    )

@@ -1,0 +1,102 @@
+"""Governed SQL, end to end: guard, decide, rewrite, execute, attach provenance, audit.
+
+The guard runs twice on purpose: first against the whole catalog, to learn which datasets the
+query names (policy decides on exactly those), then inside ``run_governed_sql`` against what
+the decision granted. Nothing is returned unless the audit record was written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gateway.auditing import AuditTrail
+from gateway.context import RequestContext
+from gateway.policy.decision import Decision
+from gateway.responses import DecisionSummary, SqlResponse
+from gateway.service import Gateway
+from hqg.errors import AccessDenied, HqgError
+from retrieval.provenance import Provenance, dataset_ref, freshness_of
+from retrieval.sql.context import GuardContext
+from retrieval.sql.guard import guard_sql
+from retrieval.sql.service import SqlLimits, run_governed_sql
+from retrieval.sql.sources import TableSource
+
+
+def governed_sql(
+    gateway: Gateway, ctx: RequestContext, *, sql: str, limit: int | None = None
+) -> SqlResponse:
+    """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
+    trail = AuditTrail(gateway, ctx, action="sql", query=sql)
+    try:
+        response = _run(gateway, ctx, trail, sql=sql, limit=limit)
+    except HqgError as exc:
+        trail.fail(exc)
+        raise
+    trail.write(status=200)
+    return response
+
+
+def referenced_sources(sql: str, sources: dict[str, TableSource]) -> dict[str, TableSource]:
+    """The datasets a query names, after the guard's syntax rules (no grants yet)."""
+    everything = frozenset(sources)
+    guarded = guard_sql(sql, context=GuardContext(datasets=everything, granted=everything))
+    return {name: sources[name] for name in guarded.datasets}
+
+
+def require_allowed(decision: Decision) -> None:
+    """Turn a deny into ``AccessDenied`` naming each refused dataset and why."""
+    if decision.allow:
+        return
+    named = [f"{name}: {'; '.join(why)}" for name, why in sorted(decision.denied.items())]
+    reasons = tuple(decision.reasons) + tuple(named)
+    message = "policy denied the request" + (f" ({'; '.join(named)})" if named else "")
+    raise AccessDenied(message, reasons=reasons, decision_id=decision.decision_id)
+
+
+def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> SqlLimits:
+    """The tightest of settings, policy and request."""
+    caps = gateway.settings.sql
+    rows = min(caps.max_rows, decision.limits.max_rows or caps.max_rows, requested or caps.max_rows)
+    timeout_ms = min(caps.timeout_ms, decision.limits.timeout_ms or caps.timeout_ms)
+    return SqlLimits(max_rows=max(rows, 1), timeout_seconds=timeout_ms / 1000)
+
+
+def _run(
+    gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
+) -> SqlResponse:
+    snapshot = gateway.datasets()
+    sources = referenced_sources(sql, gateway.sources(snapshot))
+    trail.datasets = [(name, source.version) for name, source in sources.items()]
+    decision = gateway.decide(ctx, action="sql", tables=[s.contract for s in sources.values()])
+    trail.decision = decision
+    require_allowed(decision)
+    result = run_governed_sql(
+        sql,
+        sources=sources,
+        grants=decision.tables,
+        limits=limits_for(gateway, decision, limit),
+        salt=gateway.settings.privacy.hash_salt.get_secret_value(),
+        engine=gateway.queries,
+    )
+    trail.rows, trail.withheld = result.row_count, result.withheld
+    now = datetime.now(UTC)
+    read = [snapshot[name] for name in sources]
+    return SqlResponse(
+        request_id=ctx.request_id,
+        columns=result.columns,
+        rows=result.rows,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        withheld=result.withheld,
+        masking=result.masking,
+        provenance=Provenance(
+            sql_submitted=result.sql_submitted,
+            sql_executed=result.sql_executed,
+            datasets=tuple(ref for ref in map(dataset_ref, read) if ref is not None),
+            decision_id=decision.decision_id,
+            policy_hash=decision.policy_hash,
+            policy_engine=decision.engine,
+        ),
+        freshness=tuple(freshness_of(dataset, now=now) for dataset in read),
+        decision=DecisionSummary.of(decision),
+    )
