@@ -128,9 +128,7 @@ def literal(value: Scalar) -> exp.Expression:
     return exp.Literal.string(value)
 
 
-def to_sql(
-    predicate: Predicate, column: Callable[[str], exp.Expression]
-) -> exp.Expression:
+def to_sql(predicate: Predicate, column: Callable[[str], exp.Expr]) -> exp.Expr:
     """Compile to a sqlglot boolean expression; ``column`` resolves names (and may refuse)."""
     if isinstance(predicate, All):
         return exp.and_(*(exp.paren(to_sql(p, column)) for p in predicate.items))
@@ -145,9 +143,11 @@ def to_sql(
     if predicate.op == "not_null":
         return exp.not_(exp.Is(this=ref, expression=exp.Null()))
     if isinstance(value, tuple):
-        if not value:  # SQL has no empty IN list: nothing is in it, every non-NULL is not
-            is_null = exp.Is(this=ref, expression=exp.Null())
-            return exp.false() if predicate.op == "in" else exp.not_(is_null)
+        if not value:  # SQL has no empty IN list: NULL stays unknown (as in ``evaluate``),
+            # any other value is not in it; so NOT(in []) never selects a NULL row either
+            outcome = exp.false() if predicate.op == "in" else exp.true()
+            unknown = exp.If(this=exp.Is(this=ref, expression=exp.Null()), true=exp.Null())
+            return exp.Case(ifs=[unknown], default=outcome)
         members = exp.In(this=ref, expressions=[literal(v) for v in value])
         return members if predicate.op == "in" else exp.not_(members)
     if value is None:

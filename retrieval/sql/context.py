@@ -1,0 +1,50 @@
+"""The vocabulary shared by the guard rules: what a rule sees besides the tree, and its type.
+
+Rules are plain functions ``(tree, context) -> tree`` so each can be read and tested alone, the
+same shape as sqlglot's optimizer rules; ``context`` carries the catalog the rule checks against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """The catalog a query is checked against.
+
+    ``datasets``: every dataset name that exists (lower-case), so an unknown name and a known but
+    ungranted one get different answers. ``granted``: the names the caller may read.
+    ``table_functions``: table functions the deployment enables (none yet; ``vector_search`` is
+    the one planned, and only with literal arguments).
+    """
+
+    datasets: frozenset[str]
+    granted: frozenset[str]
+    table_functions: frozenset[str] = frozenset()
+
+
+GuardRule = Callable[[exp.Expr, GuardContext], exp.Expr]
+
+
+def cte_names(tree: exp.Expr) -> frozenset[str]:
+    """Every CTE name defined anywhere in the tree (lower-case)."""
+    return frozenset(cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE))
+
+
+def is_cte_reference(table: exp.Table, ctes: frozenset[str]) -> bool:
+    """A bare, unqualified table name that names a CTE of this query."""
+    return not table.args.get("db") and not table.args.get("catalog") and table.name.lower() in ctes
+
+
+def dataset_references(tree: exp.Expr) -> list[exp.Table]:
+    """Every base-table reference: each ``exp.Table`` that is not a CTE reference."""
+    ctes = cte_names(tree)
+    return [
+        table
+        for table in tree.find_all(exp.Table)
+        if isinstance(table.this, exp.Identifier) and not is_cte_reference(table, ctes)
+    ]

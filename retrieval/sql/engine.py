@@ -1,0 +1,174 @@
+"""The query engine: pooled locked connections, one cursor per query, row and time caps.
+
+Connections are keyed by the exact set of (dataset, version, file) a query reads, so a new
+version is never served from an old attachment; a replaced or evicted connection is closed once
+its in-flight queries finish. Withheld counts are cached per (version, filter), since a version
+is immutable. Thread-safe: one lock guards the pool and the cache; DuckDB work runs outside it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from hqg.errors import QueryLimitExceeded, UnsafeQuery
+from retrieval.filters import Predicate
+from retrieval.sql.connection import EngineSettings, locked_connection
+from retrieval.sql.results import json_safe_row
+from retrieval.sql.sources import TableSource
+from retrieval.sql.watchdog import Watchdog
+
+SourceKey = frozenset[tuple[str, str, str]]
+CountKey = tuple[str, str, Predicate]
+MAX_CACHED_COUNTS = 4096
+
+
+@dataclass
+class _Pooled:
+    con: duckdb.DuckDBPyConnection
+    aliases: dict[str, str]
+    in_flight: int = 0
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Raw execution output: column names and types, JSON-safe rows, truncation."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[Any, ...], ...]
+    truncated: bool
+
+
+def source_key(sources: Mapping[str, TableSource]) -> SourceKey:
+    return frozenset((s.name, s.version, str(s.database)) for s in sources.values())
+
+
+@dataclass
+class QueryEngine:
+    """Owns the connections and the watchdog; close it at shutdown."""
+
+    settings: EngineSettings = field(default_factory=EngineSettings)
+    _pool: OrderedDict[SourceKey, _Pooled] = field(default_factory=OrderedDict)
+    _withheld: dict[CountKey, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _watchdog: Watchdog = field(default_factory=Watchdog)
+
+    @contextmanager
+    def session(self, sources: Mapping[str, TableSource]) -> Iterator[Session]:
+        """A connection over exactly ``sources``, held until the block ends."""
+        pooled = self._acquire(sources)
+        try:
+            yield Session(engine=self, pooled=pooled)
+        finally:
+            self._release(pooled)
+
+    def close(self) -> None:
+        self._watchdog.stop()
+        with self._lock:
+            for pooled in self._pool.values():
+                self._retire(pooled)
+            self._pool.clear()
+
+    def _acquire(self, sources: Mapping[str, TableSource]) -> _Pooled:
+        key = source_key(sources)
+        with self._lock:
+            pooled = self._pool.get(key)
+            if pooled is not None:
+                self._pool.move_to_end(key)
+                pooled.in_flight += 1
+                return pooled
+        con, aliases = locked_connection(sources.values(), settings=self.settings)
+        fresh = _Pooled(con=con, aliases=aliases, in_flight=1)
+        with self._lock:
+            names = {name for name, _, _ in key}
+            for old_key in [k for k in self._pool if {n for n, _, _ in k} == names]:
+                self._retire(self._pool.pop(old_key))  # an older version of the same datasets
+            self._pool[key] = fresh
+            while len(self._pool) > self.settings.max_connections:
+                _, evicted = self._pool.popitem(last=False)
+                self._retire(evicted)
+        return fresh
+
+    def _release(self, pooled: _Pooled) -> None:
+        with self._lock:
+            pooled.in_flight -= 1
+            if pooled.retired and pooled.in_flight == 0:
+                pooled.con.close()
+
+    @staticmethod
+    def _retire(pooled: _Pooled) -> None:
+        pooled.retired = True
+        if pooled.in_flight == 0:
+            pooled.con.close()
+
+
+@dataclass
+class Session:
+    """Queries against one pooled connection; each query gets its own cursor."""
+
+    engine: QueryEngine
+    pooled: _Pooled
+
+    @property
+    def aliases(self) -> Mapping[str, str]:
+        return self.pooled.aliases
+
+    def fetch(
+        self,
+        sql: str,
+        *,
+        parameters: Mapping[str, object] | None,
+        max_rows: int,
+        timeout_seconds: float,
+    ) -> Fetched:
+        """Run ``sql`` with a row cap (fetch max_rows+1) and a deadline."""
+        with self.engine._lock:
+            cursor = self.pooled.con.cursor()
+        watch = self.engine._watchdog.watch(cursor, timeout_seconds=timeout_seconds)
+        try:
+            cursor.execute(sql, dict(parameters) if parameters else None)
+            columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
+            raw = cursor.fetchmany(max_rows + 1)
+        except duckdb.Error as exc:
+            if watch.fired or isinstance(exc, duckdb.InterruptException):
+                raise QueryLimitExceeded(
+                    f"the query ran longer than {timeout_seconds:g}s and was stopped"
+                ) from exc
+            raise engine_error(exc) from exc
+        finally:
+            self.engine._watchdog.release(watch)
+            cursor.close()
+        rows = tuple(json_safe_row(row) for row in raw[:max_rows])
+        return Fetched(columns=columns, rows=rows, truncated=len(raw) > max_rows)
+
+    def cached_count(self, cache_key: CountKey) -> int | None:
+        with self.engine._lock:
+            return self.engine._withheld.get(cache_key)
+
+    def count(self, sql: str, *, cache_key: CountKey, timeout_seconds: float) -> int:
+        """Run a ``count(*)`` (withheld rows) and cache it under (dataset, version, predicate)."""
+        fetched = self.fetch(sql, parameters=None, max_rows=1, timeout_seconds=timeout_seconds)
+        value = int(fetched.rows[0][0]) if fetched.rows else 0
+        with self.engine._lock:
+            if len(self.engine._withheld) >= MAX_CACHED_COUNTS:
+                self.engine._withheld.clear()  # versions are immutable: recounting is only slower
+            self.engine._withheld[cache_key] = value
+        return value
+
+
+_SHOWN_ERRORS = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+
+
+def engine_error(exc: duckdb.Error) -> UnsafeQuery:
+    """A query DuckDB refused to run. Only the error class is shown: engine messages can quote
+    values (a conversion error names the string it could not convert), and values are data."""
+    kind = type(exc).__name__.removesuffix("Exception") or "Error"
+    hint = " (check table and column names)" if isinstance(exc, _SHOWN_ERRORS) else ""
+    return UnsafeQuery(f"the engine could not run the query: {kind} error{hint}", rule="engine")

@@ -1,0 +1,63 @@
+"""The SQL guard: parse one DuckDB statement and run it through ``GUARD_RULES`` in order.
+
+Same shape as sqlglot's optimizer (``RULES = (qualify, …)``): an AST and a tuple of small rules,
+each its own function that returns the tree or raises ``UnsafeQuery(rule=…)`` (or
+``AccessDenied`` for a dataset the caller may not read). No regex ever looks at SQL text. The
+order matters only for which rule names a rejection: the specific rules (table functions, file
+scans) run before the general allow-lists so the message says what was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from retrieval.sql.context import GuardContext, GuardRule, dataset_references
+from retrieval.sql.rules.functions import allowed_functions
+from retrieval.sql.rules.identifiers import ascii_identifiers
+from retrieval.sql.rules.nodes import allowed_nodes
+from retrieval.sql.rules.statements import no_into, parse_statement, select_only
+from retrieval.sql.rules.tables import (
+    granted_tables,
+    no_cte_shadowing,
+    no_pivots,
+    no_recursive_ctes,
+    no_table_functions,
+    plain_table_names,
+    simple_qualification,
+)
+
+GUARD_RULES: tuple[GuardRule, ...] = (
+    select_only,
+    no_into,
+    ascii_identifiers,
+    no_table_functions,
+    no_pivots,
+    plain_table_names,
+    simple_qualification,
+    no_recursive_ctes,
+    allowed_functions,
+    allowed_nodes,
+    no_cte_shadowing,
+    granted_tables,
+)
+
+
+@dataclass(frozen=True)
+class GuardedQuery:
+    """A query that passed every rule, and the datasets it reads (sorted, lower-case)."""
+
+    tree: exp.Expr
+    datasets: tuple[str, ...]
+
+
+def guard_sql(
+    sql: str, *, context: GuardContext, rules: tuple[GuardRule, ...] = GUARD_RULES
+) -> GuardedQuery:
+    """Parse and check ``sql``; raise ``UnsafeQuery``/``AccessDenied`` or return the tree."""
+    tree = parse_statement(sql)
+    for rule in rules:
+        tree = rule(tree, context)
+    names = sorted({table.name.lower() for table in dataset_references(tree)})
+    return GuardedQuery(tree=tree, datasets=tuple(names))

@@ -1,0 +1,1 @@
+"""Guard rules, one module per group; ``retrieval.sql.guard.GUARD_RULES`` orders them."""
