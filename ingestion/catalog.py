@@ -189,13 +189,6 @@ class Catalog:
             ).fetchall()
         return [_run(row) for row in rows]
 
-    def put_contract(self, contract: DatasetContract, *, origin: str) -> None:
-        """Record (or replace) a dataset's contract; readers see it at the next generation."""
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            _upsert_contract(con, contract, origin)
-            con.execute("COMMIT")
-
     def record_run(
         self,
         run: IngestRun,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from ingestion.contracts import Column
+from ingestion.pii_tagging import MASKED_SUFFIX
 from privacy.operators import MaskKind
 
 SALT_PARAMETER = "hqg_salt"
@@ -41,6 +42,8 @@ def mask_expression(kind: MaskKind, *, column: Column, raw: exp.Expr) -> exp.Exp
         return typed_null(column)
     if applied is MaskKind.REDACT:
         return exp.Literal.string("[REDACTED]") if is_text else typed_null(column)
+    if column.is_free_text and applied in (MaskKind.PLACEHOLDER, MaskKind.PARTIAL):
+        return free_text_masked(column)
     if applied is MaskKind.PLACEHOLDER:
         marker = f"<{column.pii_entity or 'REDACTED'}>"
         return exp.Literal.string(marker) if is_text else typed_null(column)
@@ -49,6 +52,12 @@ def mask_expression(kind: MaskKind, *, column: Column, raw: exp.Expr) -> exp.Exp
     if applied is MaskKind.HASH:
         return _hash(raw)
     return typed_null(column)  # an unknown kind is the strongest mask, never raw
+
+
+def free_text_masked(column: Column) -> exp.Expr:
+    """Free text keeps its words: the copy ingestion masked by splicing the stored PII spans
+    (``<EMAIL_ADDRESS>`` …), so prose stays useful and reads never run NER."""
+    return exp.column(column.name + MASKED_SUFFIX, quoted=True)
 
 
 def _partial(raw: exp.Expr) -> exp.Expr:

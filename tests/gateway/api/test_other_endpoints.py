@@ -68,8 +68,11 @@ def test_every_request_is_audited_without_raw_pii(
     client: TestClient, gateway: Gateway, truth: DemoGroundTruth
 ) -> None:
     email = sorted(truth.tenants["acme"].customer_emails)[0]
-    client.post("/v1/sql", json={"sql": f"SELECT * FROM customers WHERE email = '{email}'"},
-                headers=auth("demo-bob", "support"))
+    client.post(
+        "/v1/sql",
+        json={"sql": f"SELECT * FROM customers WHERE email = '{email}'"},
+        headers=auth("demo-bob", "support"),
+    )
     client.post("/v1/sql", json={"sql": "SELECT * FROM hr_salaries"}, headers=auth("demo-alice"))
     log = gateway.workspace.audit_path.read_text(encoding="utf-8")
     assert email not in log

@@ -87,6 +87,9 @@ def test_free_text_is_served_with_stored_spans_masked(
     text = response.text
     leaked = [v for v in truth.tenants["acme"].pii if v in text]
     assert leaked == []
+    bodies = [row[0] for row in response.json()["rows"]]
+    assert any("<EMAIL_ADDRESS>" in body for body in bodies)
+    assert any("<PHONE_NUMBER>" in body for body in bodies)
 
 
 def test_restricted_dataset_is_refused_naming_it(client: TestClient) -> None:
@@ -105,7 +108,8 @@ def test_security_role_reads_no_rows(client: TestClient) -> None:
 
 
 def test_unknown_purpose_is_denied(client: TestClient) -> None:
-    assert post(client, "demo-alice", "SELECT 1 FROM products", purpose="marketing").status_code == 403
+    response = post(client, "demo-alice", "SELECT 1 FROM products", purpose="marketing")
+    assert response.status_code == 403
 
 
 def test_row_cap_truncates(client: TestClient) -> None:
@@ -132,15 +136,19 @@ def test_missing_and_unknown_keys_are_401(client: TestClient) -> None:
 
 def test_invalid_body_is_422_without_echoing_it(client: TestClient) -> None:
     secret = "jane.doe@example.com"
-    response = client.post("/v1/sql", json={"sql": "SELECT 1", "bogus": secret},
-                           headers=auth("demo-alice"))
+    response = client.post(
+        "/v1/sql", json={"sql": "SELECT 1", "bogus": secret}, headers=auth("demo-alice")
+    )
     assert response.status_code == 422
     assert secret not in response.text
     assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_request_id_is_echoed(client: TestClient) -> None:
-    response = client.post("/v1/sql", json={"sql": "SELECT 1 FROM products"},
-                           headers={**auth("demo-alice"), "X-Request-ID": "trace-12345678"})
+    response = client.post(
+        "/v1/sql",
+        json={"sql": "SELECT 1 FROM products"},
+        headers={**auth("demo-alice"), "X-Request-ID": "trace-12345678"},
+    )
     assert response.headers["X-Request-ID"] == "trace-12345678"
     assert response.json()["request_id"] == "trace-12345678"
