@@ -1,0 +1,28 @@
+"""The tamper-evident audit log: one hash-chained JSONL line per request, and no raw PII.
+
+Callers build an ``AuditRecord`` (identifiers, counts, the policy outcome and the query with its
+literals redacted) and ``AuditLog(path).append`` it; ``verify`` proves the file is intact, and
+``tail`` / ``iter_records`` read it back for ``hqg audit tail`` and policy replay. Prompts and
+answers are not record fields: a caller that keeps any of their text must mask it first.
+"""
+
+from gateway.audit.chain import GENESIS_HASH, ChainLink
+from gateway.audit.log import AuditLog
+from gateway.audit.read import iter_records, tail
+from gateway.audit.record import AuditRecord, DatasetRef
+from gateway.audit.redact import UNPARSEABLE, redact_sql_literals
+from gateway.audit.verify import VerifyReport, verify
+
+__all__ = [
+    "GENESIS_HASH",
+    "UNPARSEABLE",
+    "AuditLog",
+    "AuditRecord",
+    "ChainLink",
+    "DatasetRef",
+    "VerifyReport",
+    "iter_records",
+    "redact_sql_literals",
+    "tail",
+    "verify",
+]

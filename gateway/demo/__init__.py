@@ -1,0 +1,26 @@
+"""The demo workspace's sources: a deterministic multi-tenant shop (tenants acme and globex).
+
+It is both the showcase and the test fixture. ``write_demo_sources`` writes one file per table
+(CSV, Parquet, NDJSON, a JSON array: one of each loader) with its packaged contract,
+``demo_principals`` gives the demo API keys, and ``demo_ground_truth`` the PII canaries that
+must never leak. ``build_demo`` (elsewhere) ingests these. Document collections (handbook,
+tickets, hr, products) will plug in here as further sources beside the tables.
+"""
+
+from gateway.demo.data import DEMO_REFERENCE_TIME, TENANTS
+from gateway.demo.ground_truth import DemoGroundTruth, TenantCanaries, demo_ground_truth
+from gateway.demo.principals import demo_principals
+from gateway.demo.sources import DemoSources, DemoTable, contract_path, write_demo_sources
+
+__all__ = [
+    "DEMO_REFERENCE_TIME",
+    "TENANTS",
+    "DemoGroundTruth",
+    "DemoSources",
+    "DemoTable",
+    "TenantCanaries",
+    "contract_path",
+    "demo_ground_truth",
+    "demo_principals",
+    "write_demo_sources",
+]
