@@ -1,0 +1,4 @@
+"""Text-risk detectors that are not about PII: prompt injection and jailbreaks, in prompts and
+inside documents. Used at ingest (documents get an injection score) and on every prompt.
+Imports nothing from hqg's other components but the error hierarchy.
+"""
