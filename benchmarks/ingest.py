@@ -1,0 +1,88 @@
+"""``ingest``: rows/s of ``ingest_table`` vs a bare DuckDB ``CREATE TABLE AS read_csv``.
+
+Both read the same generated CSV (ten columns: ints, doubles, varchars, a date, a timestamp).
+hqg's path also hashes the source, types and checks every row against the contract (PK
+uniqueness, nullability), samples VARCHAR columns for PII and fsyncs before publishing, so the
+ratio is the price of those guarantees, not of DuckDB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.common import Row, RunContext, row, timed
+from ingestion.contracts import DatasetContract, parse_contract
+from ingestion.tables import IngestReport, ingest_table
+
+NAME = "ingest"
+
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("id", "BIGINT", "i"),
+    ("category", "INTEGER", "(i % 1000)::INTEGER"),
+    ("qty", "BIGINT", "(i * 7919) % 100000"),
+    ("price", "DOUBLE", "round((i % 100000) * 0.37, 2)"),
+    ("score", "DOUBLE", "sqrt(i)"),
+    ("label", "VARCHAR", "'item-' || (i % 5000)"),
+    ("status", "VARCHAR", "['placed', 'paid', 'shipped', 'returned'][(i % 4) + 1]"),
+    ("region", "VARCHAR", "'r' || (i % 17)"),
+    ("day", "DATE", "DATE '2020-01-01' + (i % 2000)::INTEGER"),
+    ("created_at", "TIMESTAMP", "TIMESTAMP '2020-01-01' + to_seconds(i)"),
+)
+
+
+def write_csv(path: Path, rows: int) -> None:
+    """A deterministic ``rows``-line CSV with a header, written by DuckDB."""
+    select = ", ".join(f"{expr} AS {name}" for name, _, expr in _COLUMNS)
+    with duckdb.connect(":memory:") as con:
+        con.execute(
+            f"COPY (SELECT {select} FROM range({int(rows)}) t(i)) TO '{path}' (FORMAT CSV, HEADER)"
+        )
+
+
+def contract() -> DatasetContract:
+    return parse_contract(
+        {
+            "name": "wide",
+            "owner": "bench",
+            "classification": "internal",
+            "primary_key": ["id"],
+            "columns": [
+                {"name": name, "type": kind, "nullable": False} for name, kind, _ in _COLUMNS
+            ],
+        },
+        source="benchmarks/ingest.py",
+    )
+
+
+def _bare_duckdb(csv: Path, target: Path) -> None:
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}')")
+
+
+def run(ctx: RunContext) -> list[Row]:
+    from ingestion.workspace import Workspace
+
+    base = ctx.scratch / NAME
+    base.mkdir(parents=True)
+    csv = base / "wide.csv"
+    write_csv(csv, ctx.rows)
+    detector = ctx.detector()
+    raw_s = timed(lambda: _bare_duckdb(csv, base / "bare.duckdb"))
+    workspace = Workspace.create(base / "home")
+    reports: list[IngestReport] = []
+
+    def governed() -> None:
+        reports.append(
+            ingest_table(workspace, csv, dataset="wide", detector=detector, contract=contract())
+        )
+
+    hqg_s = timed(governed)
+    if reports[0].run.rows_loaded != ctx.rows:
+        raise RuntimeError(f"ingest loaded {reports[0].run.rows_loaded} of {ctx.rows} rows")
+    note = f"{ctx.rows:,} rows x {len(_COLUMNS)} cols, {csv.stat().st_size / 1e6:.0f} MB CSV"
+    return [
+        row(NAME, "rows/s", "rows/s", baseline=ctx.rows / raw_s, hqg=ctx.rows / hqg_s, note=note),
+        row(NAME, "wall time", "s", baseline=raw_s, hqg=hqg_s),
+    ]
