@@ -11,8 +11,8 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hqg.predicates import Predicate
 from privacy.operators import MaskKind
-from retrieval.filters import Predicate
 
 
 class TableGrant(BaseModel):

@@ -28,6 +28,8 @@ def test_every_setting_is_documented() -> None:
 def test_readme_commands_are_make_targets_and_ci_runs_the_test_one() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "make demo" in readme and "make test" in readme
-    assert "\ndemo:" in makefile and "\ntest:" in makefile
+    assert "make demo" in readme
+    assert "make test" in readme
+    assert "\ndemo:" in makefile
+    assert "\ntest:" in makefile
     assert (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().endswith("make test")

@@ -35,7 +35,7 @@ The decision document (the value of ``data.hqg.decision``)::
   action; ``tables`` lists what the caller may see and ``denied`` what it may not.
 - ``reasons`` (list of str, required): why, in words fit for a 403 body (no PII).
 - ``tables`` (required): one grant per readable table. ``row_filter`` (required, null = every
-  row) uses the predicate language of ``retrieval/filters.py``; ``masks`` (required) maps a
+  row) uses the predicate language of ``hqg/predicates.py``; ``masks`` (required) maps a
   column to a ``privacy.operators.MaskKind``. Grants for tables that were not requested are
   dropped. A requested table without a grant is not readable.
 - ``denied`` (required): refused resource name → reasons. Collections are keyed
@@ -66,9 +66,9 @@ from pydantic import (
     field_validator,
 )
 
+from hqg.predicates import All, AnyOf, Compare, InvalidPredicate, Not, Predicate, parse_predicate
 from ingestion.contracts import parse_duration
 from privacy.operators import MaskKind
-from retrieval.filters import All, AnyOf, Compare, InvalidPredicate, Not, Predicate, parse_predicate
 from retrieval.grants import TableGrant
 
 _REQUIRED_KEYS = frozenset({"allow", "reasons", "tables", "denied", "limits"})

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from hqg.errors import QueryLimitExceeded, UnsafeQuery
-from retrieval.filters import Predicate
+from hqg.predicates import Predicate
 from retrieval.sql.connection import EngineSettings, locked_connection
 from retrieval.sql.results import json_safe_row
 from retrieval.sql.sources import TableSource

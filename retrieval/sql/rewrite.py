@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from hqg.errors import AccessDenied
+from hqg.predicates import InvalidPredicate
 from ingestion.contracts import DatasetContract
 from privacy.operators import MaskKind
-from retrieval.filters import InvalidPredicate, to_sql
+from retrieval.filters import to_sql
 from retrieval.grants import TableGrant
 from retrieval.sql.context import dataset_references
 from retrieval.sql.guard import GuardedQuery

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from sql_fixture_data import CONTRACTS, ROWS
 
+from hqg.predicates import parse_predicate
 from ingestion.contracts import DatasetContract, parse_contract
 from privacy.operators import MaskKind
-from retrieval.filters import parse_predicate
 from retrieval.grants import TableGrant
 from retrieval.sql import EngineSettings, QueryEngine, TableSource
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from retrieval.filters import parse_predicate, to_sql
+from hqg.predicates import parse_predicate
+from retrieval.filters import to_sql
 
 ROWS: list[dict[str, Any]] = [
     {"id": i, "n": n, "s": s}
@@ -83,6 +84,6 @@ def test_compiled_filter_selects_what_evaluate_selects(raw, table) -> None:
 
 
 def evaluate_true(raw: dict[str, Any], row: dict[str, Any]) -> bool:
-    from retrieval.filters import evaluate
+    from hqg.predicates import evaluate
 
     return evaluate(parse_predicate(raw), row) is True

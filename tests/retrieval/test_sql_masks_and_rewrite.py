@@ -9,8 +9,8 @@ import pytest
 from sql_fixture_data import SALT
 
 from hqg.errors import AccessDenied
+from hqg.predicates import InvalidPredicate, parse_predicate
 from privacy.operators import MaskKind
-from retrieval.filters import InvalidPredicate, parse_predicate
 from retrieval.grants import TableGrant
 from retrieval.sql import SqlLimits, run_governed_sql
 from retrieval.sql.results import json_safe

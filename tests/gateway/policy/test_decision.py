@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from gateway.policy.decision import Decision, parse_decision, predicate_document
+from hqg.predicates import parse_predicate
 from privacy.operators import MaskKind
-from retrieval.filters import parse_predicate
 
 CASES = json.loads((Path(__file__).parent / "malformed_decisions.json").read_text())
 REQUEST = {

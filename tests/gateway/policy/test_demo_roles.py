@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hqg.predicates import Compare
 from privacy.operators import MaskKind
-from retrieval.filters import Compare
 
 PII = ("name", "email", "phone", "birth_date")
 

@@ -1,0 +1,80 @@
+"""The vocabulary of the vector index, shared by both implementations and their callers.
+
+Points carry a dense vector, the chunk text (for BM25 lexical search) and a flat payload of
+scalars and string lists (tenant, classification, labels, doc id, provenance fields, spans as
+JSON). Filters are the policy predicate language (``hqg.predicates``); each implementation
+compiles a ``Predicate`` to its own filter type, so the policy that filters SQL rows filters
+points too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Protocol, TypeAlias
+
+from pydantic import BaseModel, ConfigDict
+
+from hqg.predicates import Predicate
+
+PayloadValue: TypeAlias = str | int | float | bool | list[str] | None
+
+
+class SearchMode(StrEnum):
+    DENSE = "dense"
+    LEXICAL = "lexical"  # BM25 over the chunk text
+    HYBRID = "hybrid"  # reciprocal-rank fusion of dense and lexical
+
+
+class IndexedPoint(BaseModel):
+    """One chunk as stored in the index."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str  # a UUID string, stable for (collection, doc_id, chunk index, doc version)
+    dense: tuple[float, ...]
+    text: str
+    payload: Mapping[str, PayloadValue]
+
+
+class Hit(BaseModel):
+    """One search result: the point's id, its score and its payload (text included)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    score: float
+    text: str
+    payload: Mapping[str, PayloadValue]
+
+
+class VectorIndex(Protocol):
+    """What retrieval needs from an index; both implementations pass the same tests."""
+
+    def ensure_collection(self, name: str, *, dim: int) -> None:
+        """Create the collection (and its payload indexes) if it does not exist."""
+
+    def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None: ...
+
+    def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
+        """Remove every point of these documents; they can never be retrieved again."""
+
+    def search(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+    ) -> list[Hit]:
+        """Top ``k`` points matching ``predicate`` (an ``hqg.predicates.Predicate`` or None)."""
+
+    def count(self, collection: str, *, predicate: Predicate | None) -> int: ...
+
+    def collections(self) -> list[str]: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
