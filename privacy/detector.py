@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hqg.errors import HqgError, PrivacyError
 from privacy.normalize import NormalizedText, normalize_for_detection
+from privacy.person_cues import build_person_cue_recognizer
 from privacy.recognizers import (
     build_card_recognizer,
     build_maestro_recognizer,
     build_offline_email_recognizer,
     build_phone_recognizers,
 )
-from privacy.person_cues import build_person_cue_recognizer
 from privacy.settings import PrivacySettings
 from privacy.spans import Span, drop_contained
 
