@@ -63,7 +63,14 @@ def ingest_table(
     source = SourceFile.open(source_path)
     catalog = Catalog(workspace.catalog_path)
     with _dataset_lock(workspace, name):
+        _remove_stale_staging(workspace, name)
         return _Run(workspace, catalog, source, name, detector, progress).execute(contract)
+
+
+def _remove_stale_staging(workspace: Workspace, dataset: str) -> None:
+    """Staging files left by a killed run: safe to delete while we hold the dataset lock."""
+    for leftover in workspace.dataset_dir(dataset).glob(".*.staging.duckdb*"):
+        leftover.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -330,3 +330,63 @@ def test_contract_for_another_dataset_is_refused(
             detector=detector,
             contract=contract,
         )
+
+
+@pytest.mark.slow
+def test_ingest_killed_mid_run_leaves_previous_version_serving(
+    workspace: Workspace,
+    write: Write,
+    contract: DatasetContract,
+    detector: PresidioDetector,
+    tmp_path: Path,
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    ingest_table(
+        workspace, write("p.csv", GOOD_CSV), dataset="people", detector=detector, contract=contract
+    )
+    big = tmp_path / "big.csv"
+    duckdb.sql(
+        f"COPY (SELECT CASE WHEN i % 2 = 0 THEN 'acme' ELSE 'globex' END AS tenant_id, "
+        f"i AS id, 'n' || i AS name, i * 0.5 AS score, TIMESTAMP '2026-11-01' AS updated_at "
+        f"FROM range(3000000) t(i)) TO '{big}' (FORMAT CSV, HEADER)"
+    )
+    contract_file = tmp_path / "c.yaml"
+    contract_file.write_text(contract.to_yaml(), encoding="utf-8")
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from gateway.cli import main; main()",
+            "ingest",
+            "table",
+            str(big),
+            "--dataset",
+            "people",
+            "--contract",
+            str(contract_file),
+            "--home",
+            str(workspace.home),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if list(workspace.dataset_dir("people").glob(".*.staging.duckdb")):
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert Catalog(workspace.catalog_path).dataset("people").current.version == "v1"  # type: ignore[union-attr]
+    assert len(rows(workspace, "people")) == 3
+    more = GOOD_CSV + "globex,4,Dee,4.5,2026-11-04 10:00:00\n"
+    report = ingest_table(
+        workspace, write("p.csv", more), dataset="people", detector=detector, contract=contract
+    )
+    assert report.run.version == "v2"
+    assert not list(workspace.dataset_dir("people").glob(".*.staging.duckdb*"))
