@@ -3,24 +3,33 @@
 It is both the showcase and the test fixture. ``write_demo_sources`` writes one file per table
 (CSV, Parquet, NDJSON, a JSON array: one of each loader) with its packaged contract,
 ``demo_principals`` gives the demo API keys, and ``demo_ground_truth`` the PII canaries that
-must never leak. ``build_demo`` (elsewhere) ingests these. Document collections (handbook,
-tickets, hr, products) will plug in here as further sources beside the tables.
+must never leak. ``write_demo_documents`` writes the document collections (handbook, tickets,
+hr, products) as Markdown with front matter, with planted stale pages and prompt injections.
+``build_demo`` (elsewhere) ingests these.
 """
 
 from gateway.demo.data import DEMO_REFERENCE_TIME, TENANTS
+from gateway.demo.documents import DemoDocument, DemoDocuments, write_demo_documents
 from gateway.demo.ground_truth import DemoGroundTruth, TenantCanaries, demo_ground_truth
+from gateway.demo.injections import PlantedInjection
+from gateway.demo.policies import TenantFacts
 from gateway.demo.principals import demo_principals
 from gateway.demo.sources import DemoSources, DemoTable, contract_path, write_demo_sources
 
 __all__ = [
     "DEMO_REFERENCE_TIME",
     "TENANTS",
+    "DemoDocument",
+    "DemoDocuments",
     "DemoGroundTruth",
     "DemoSources",
     "DemoTable",
+    "PlantedInjection",
     "TenantCanaries",
+    "TenantFacts",
     "contract_path",
     "demo_ground_truth",
     "demo_principals",
+    "write_demo_documents",
     "write_demo_sources",
 ]
