@@ -98,7 +98,9 @@ def test_parquet_json_and_ndjson_load(
     if content is None:
         path = tmp_path / name
         csv = write("p.csv", GOOD_CSV)
-        duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv}')) TO '{path}' (FORMAT PARQUET)")
+        duckdb.connect().execute(
+            f"COPY (SELECT * FROM read_csv('{csv}')) TO '{path}' (FORMAT PARQUET)"
+        )
     else:
         path = write(name, content)
     report = ingest_table(workspace, path, dataset="people", detector=detector, contract=contract)
@@ -349,7 +351,7 @@ def test_ingest_killed_mid_run_leaves_previous_version_serving(
         workspace, write("p.csv", GOOD_CSV), dataset="people", detector=detector, contract=contract
     )
     big = tmp_path / "big.csv"
-    duckdb.sql(
+    duckdb.connect().execute(
         f"COPY (SELECT CASE WHEN i % 2 = 0 THEN 'acme' ELSE 'globex' END AS tenant_id, "
         f"i AS id, 'n' || i AS name, i * 0.5 AS score, TIMESTAMP '2026-11-01' AS updated_at "
         f"FROM range(3000000) t(i)) TO '{big}' (FORMAT CSV, HEADER)"

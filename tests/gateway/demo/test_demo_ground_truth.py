@@ -30,9 +30,13 @@ def test_every_tenant_has_canaries_for_each_customer_and_employee(truth: DemoGro
 def test_canaries_match_the_written_files(truth: DemoGroundTruth, tmp_path: Path) -> None:
     sources = write_demo_sources(tmp_path, seed=truth.seed)
     path = sources.table("customers").data_path
-    rows = duckdb.execute(
-        f"SELECT tenant_id, full_name, email, phone FROM read_csv('{path}', all_varchar = true)"
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"SELECT tenant_id, full_name, email, phone FROM read_csv('{path}', all_varchar = true)"
+        )
+        .fetchall()
+    )
     for tenant, name, email, phone in rows:
         canaries = truth.tenants[tenant]
         assert name in canaries.customer_names

@@ -75,7 +75,7 @@ def test_another_seed_writes_other_people(tmp_path: Path) -> None:
 def test_file_columns_are_the_contract_columns_in_order(sources: DemoSources) -> None:
     for table in sources.tables:
         reader = READERS[table.format].format(p=table.data_path)
-        described = duckdb.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        described = duckdb.connect().execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
         assert [row[0] for row in described] == list(contract(sources, table.name).column_names)
 
 
@@ -152,9 +152,11 @@ def test_each_tenants_newest_row_is_minutes_old_at_the_reference(
 def test_reference_time_moves_every_timestamp(tmp_path: Path) -> None:
     later = DEMO_REFERENCE_TIME + timedelta(days=10)
     moved = write_demo_sources(tmp_path, reference_time=later)
-    (newest,) = duckdb.execute(
-        f"SELECT max(ordered_at) FROM '{moved.table('orders').data_path}'"
-    ).fetchone()  # type: ignore[misc]
+    (newest,) = (
+        duckdb.connect()
+        .execute(f"SELECT max(ordered_at) FROM '{moved.table('orders').data_path}'")
+        .fetchone()
+    )  # type: ignore[misc]
     assert later - timedelta(days=1) < newest.replace(tzinfo=UTC) <= later
 
 

@@ -96,7 +96,9 @@ class MemoryIndex:
         candidates = self._matching(collection, predicate)
         if mode == SearchMode.LEXICAL:
             words = set(_WORD.findall((text or "").lower()))
-            scored = [(len(words & set(_WORD.findall(p.text.lower()))), p) for p in candidates]
+            scored = [
+                (float(len(words & set(_WORD.findall(p.text.lower())))), p) for p in candidates
+            ]
         else:
             query = list(dense or [])
             scored = [(sum(a * b for a, b in zip(query, p.dense)), p) for p in candidates]
@@ -122,7 +124,7 @@ class MemoryIndex:
         """Every point, ordered by (doc id, chunk index): a test's view of the index."""
         return sorted(
             self._points.get(collection, {}).values(),
-            key=lambda p: (str(p.payload["doc_id"]), int(p.payload["chunk_index"] or 0)),
+            key=lambda p: (str(p.payload["doc_id"]), str(p.payload["chunk_index"]).zfill(9)),
         )
 
     def _matching(self, collection: str, predicate: Predicate | None) -> list[IndexedPoint]:

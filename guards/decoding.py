@@ -1,0 +1,95 @@
+"""Look inside encoded blobs: an instruction in base64 or hex is still an instruction.
+
+Models decode base64 and rot13 unprompted, so "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM="
+works as an attack while slipping past every keyword rule. We decode only blobs long enough to
+carry a sentence, keep only decodings that are mostly printable text, and hand them back so the
+same rules can judge them. Bounded: at most ``_MAX_BLOBS`` blobs per text, each at most
+``_MAX_BLOB_CHARS`` long, so a document full of hashes costs little.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+_BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
+_HEX_BLOB = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){16,}(?![0-9a-fA-F])")
+_HEX_SEPARATORS = re.compile(r"[ :]")
+_MAX_BLOBS = 16
+_MAX_BLOB_CHARS = 8_192
+_MIN_PRINTABLE = 0.9
+
+
+def decoded_payloads(text: str) -> list[str]:
+    """Printable decodings of the base64 / hex blobs in ``text`` (raw, not yet normalised)."""
+    found: list[str] = []
+    for pattern, decode in (
+        (_BASE64_BLOB, _decode_base64),
+        (_BASE64URL_BLOB, _decode_base64url),
+        (_HEX_BLOB, _decode_hex),
+    ):
+        for match in pattern.finditer(text):
+            if len(found) >= _MAX_BLOBS:
+                return found
+            blob = match.group(0)[:_MAX_BLOB_CHARS]
+            plain = decode(blob)
+            if plain is not None and plain not in found:
+                found.append(plain)
+    return found
+
+
+def _decode_base64(blob: str) -> str | None:
+    if not _looks_like_base64(blob):
+        return None
+    try:
+        raw = base64.b64decode(_pad(blob), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return _printable(raw)
+
+
+def _decode_base64url(blob: str) -> str | None:
+    if "-" not in blob and "_" not in blob:
+        return None  # plain base64 already covered it
+    try:
+        raw = base64.urlsafe_b64decode(_pad(blob))
+    except (binascii.Error, ValueError):
+        return None
+    return _printable(raw)
+
+
+def _decode_hex(blob: str) -> str | None:
+    try:
+        raw = bytes.fromhex(_HEX_SEPARATORS.sub("", blob))
+    except ValueError:
+        return None
+    return _printable(raw)
+
+
+def _looks_like_base64(blob: str) -> bool:
+    """Identifiers like ``averyLongCamelCaseName`` are base64-alphabet too; real base64 mixes
+    cases and usually digits or padding, and has no long run of lower-case prose."""
+    has_upper = any(c.isupper() for c in blob)
+    has_lower = any(c.islower() for c in blob)
+    return has_upper and has_lower
+
+
+def _pad(blob: str) -> str:
+    stripped = blob.rstrip("=")
+    return stripped + "=" * (-len(stripped) % 4)
+
+
+def _printable(raw: bytes) -> str | None:
+    try:
+        plain = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(plain) < 12:
+        return None
+    good = sum(1 for ch in plain if ch.isprintable() or ch in "\n\t")
+    letters = sum(1 for ch in plain if ch.isalpha())
+    if good / len(plain) < _MIN_PRINTABLE or letters / len(plain) < 0.5:
+        return None
+    return plain

@@ -1,0 +1,75 @@
+"""Rules for getting data out: system-prompt extraction and exfiltration to an outside address.
+
+Extraction needs a disclosure verb aimed at *the model's own* instructions ("your", or "the
+previous / initial / system …"), so "summarise the text above" and "write a system prompt for my
+bot" pass. Exfiltration needs sensitive material *and* a destination (an address or a URL whose
+query string carries data), so "forward the invoice to accounts@…" passes.
+"""
+
+from __future__ import annotations
+
+from guards.rules._base import Rule, any_pattern, compile_all
+
+_DISCLOSE = (
+    r"(?:reveal|print|repeat|show|output|display|tell|give|list|relay|leak|dump|recite|spell\s+out"
+    r"|share|disclose|type\s+out|copy|echo|return|state|summari[sz]e|format|translate|convert"
+    r"|rewrite|paraphrase|rephrase|restate|reword|expose|write\s+out|write\s+down|read\s+back|respond\s+with|reply\s+with"
+    r"|tl;?dr)"
+)
+_DISCLOSED = (
+    r"(?:system\s+prompts?|system\s+prompting|system\s+messages?|instructions?|prompts?|rules|ruleset|rule\s+set"
+    r"|password|passwords|access\s+codes?|passcodes?|pass\s+codes?|secret\s+(?:key|word|code)s?"
+    r"|directives|pre-?prompts?|guidelines|configuration|parameters|initial\s+prompt)"
+)
+_OWN = (
+    r"(?:previous|prior|above|preceding|initial|original|system|hidden|secret|earlier|first"
+    r"|confidential|internal|foregoing|starting|pre-?prompt)"
+)
+
+EXTRACTION_PATTERNS = compile_all(
+    rf"\b{_DISCLOSE}(?:s|ing)?\b[^.!?\n]{{0,30}}?\b(?:all\s+)?(?:of\s+)?(?:the\s+|your\s+)?{_DISCLOSED}\s+"
+    r"(?:so\s+far|above|before\s+this|in\s+(?:the|your)\s+prompt|you\s+(?:have|were|received|got)"
+    r"|given\s+to\s+you)\b",
+    rf"\b{_DISCLOSE}(?:s|ing)?\b[^.!?\n]{{0,40}}?\byour\s+(?:[\w'’-]+\s+){{0,3}}?{_DISCLOSED}\b",
+    rf"\b{_DISCLOSE}(?:s|ing)?\b[^.!?\n]{{0,40}}?\b(?:the|all|any|those|these|every)\s+(?:[\w'’-]+\s+){{0,2}}?"
+    rf"{_OWN}\s+(?:[\w'’-]+\s+)?{_DISCLOSED}\b",
+    rf"\b{_DISCLOSE}(?:s|ing)?\s+(?:me\s+|us\s+)?{_OWN}\s+{_DISCLOSED}\b",
+    r"\b(?:repeat|print|output|recite|reveal|dump|echo)\s+(?:back\s+)?(?:everything|all|the\s+text"
+    r"|the\s+words|the\s+content|what\s+is\s+written)\s+(?:above|before\s+this|so\s+far|preceding)",
+    rf"\b{_DISCLOSED}\s+(?:[\w'’-]+\s+){{0,3}}?you\s+(?:have\s+been|were|are|had\s+been)\s+(?:given"
+    r"|told|provided|programmed|instructed|informed|initiali[sz]ed|configured)\b",
+    r"\bwhat\s+(?:is|are|was|were)\s+your\s+(?:[\w'’-]+\s+){0,2}?(?:instructions|system\s+prompt"
+    r"|initial\s+prompt|original\s+prompt|prompt|password|access\s+code|directives|secret)\b",
+    r"\b(?:your|the)\s+(?:initial|original|system|hidden|secret)\s+(?:instructions|prompt)\s+"
+    r"(?:were|was|are|is)\s*[:\"“]",
+    r"\bverbatim\b[^.!?\n]{0,40}?\b(?:instructions|system\s+prompt|prompt|rules)\b",
+)
+
+_SENSITIVE = (
+    r"(?:conversation|conversations|chat\s+history|history|inbox|every\s+(?:single\s+)?e-?mail"
+    r"|all\s+(?:the\s+|my\s+|your\s+|of\s+the\s+)?e-?mails|passwords?|credentials|api\s+keys?"
+    r"|secrets?|access\s+tokens?|session\s+tokens?|cookies|user'?s?\s+(?:data|messages|information"
+    r"|details|emails)|personal\s+(?:data|information)|contacts|system\s+prompt|private\s+keys?)"
+)
+_DESTINATION = r"(?:[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.)"
+
+EXFILTRATION_REQUEST_PATTERNS = compile_all(
+    r"\b(?:send|forward|email|e-mail|mail|post|upload|transmit|leak|exfiltrate|share|copy|cc|bcc)"
+    rf"\b[^.!?]{{0,80}}?\b{_SENSITIVE}\b[^.!?]{{0,80}}?\b(?:to|at|into)\s+{_DESTINATION}",
+)
+
+EXFILTRATION_MARKUP_PATTERNS = compile_all(
+    # markdown image whose URL carries a query string: rendered by the client, leaks the data
+    r"!\[[^\]\n]{0,200}\]\(\s*(?:https?:)?//[^)\s]{1,500}?[?&][^)\s=]{1,50}=",
+    # link or image with a placeholder to be filled from the conversation
+    r"\]\(\s*(?:https?:)?//[^)\s]{0,300}?[?&/=](?:\{|\[|<|\$|%7b)",
+    r"<img\b[^>]{0,200}?\bsrc\s*=\s*[\"']?(?:https?:)?//[^\"'>\s]{0,300}?\?[^\"'>\s]{0,100}?=",
+    r"\b(?:render|display|include|embed|append|output|add)\b[^.!?\n]{0,60}?\b(?:markdown\s+)?"
+    r"image\b[^.!?\n]{0,80}?(?:https?://|url)[^.!?\n]{0,120}?(?:\?|query|parameter)",
+)
+
+RULES = (
+    Rule("prompt_extraction", 0.8, any_pattern(*EXTRACTION_PATTERNS)),
+    Rule("data_exfiltration_request", 0.6, any_pattern(*EXFILTRATION_REQUEST_PATTERNS)),
+    Rule("exfiltration_markup", 0.75, any_pattern(*EXFILTRATION_MARKUP_PATTERNS)),
+)

@@ -1,0 +1,34 @@
+"""Settings for the injection guard: one threshold and an optional list of rules to switch off.
+
+The default threshold comes from the measurements in ``docs/guards.md``: it is the lowest value
+at which every benign corpus stays under a few per cent false positives, so one strong signal
+(an override, a jailbreak persona, an extraction request) flags a text alone while the weak
+document signals need company.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from guards.rules import RULE_NAMES
+
+DEFAULT_INJECTION_THRESHOLD = 0.5
+
+
+class GuardSettings(BaseModel):
+    """``injection_threshold``: a verdict scoring at or above it is treated as an injection.
+    ``disabled_rules``: rule names to skip (e.g. ``html_script`` for an HTML-heavy corpus)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    injection_threshold: float = Field(default=DEFAULT_INJECTION_THRESHOLD, gt=0.0, le=1.0)
+    disabled_rules: frozenset[str] = frozenset()
+
+    @field_validator("disabled_rules")
+    @classmethod
+    def _known_rules_only(cls, value: frozenset[str]) -> frozenset[str]:
+        """A typo must not silently leave a rule on (or look like it switched one off)."""
+        unknown = sorted(value - RULE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown rule names: {unknown}; known: {sorted(RULE_NAMES)}")
+        return value

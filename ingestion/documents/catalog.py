@@ -1,0 +1,298 @@
+"""The document catalog: collections, document versions and runs, in the workspace's SQLite file.
+
+It lives in ``catalog.sqlite`` beside the table catalog (same WAL settings) and bumps the same
+``meta.generation`` counter whenever a run changes a document, so a reader that watches the
+generation learns about new documents and collections as it does about new table versions.
+The index holds the chunks; the catalog says which version of which document is indexed,
+quarantined, failed or deleted, and why.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hqg.errors import ConfigError
+from ingestion.contracts import Classification
+from ingestion.documents.report import DocRunReport
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+INSERT OR IGNORE INTO meta VALUES ('documents_schema', '1');
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY,
+    root TEXT,
+    default_tenant TEXT,
+    default_classification TEXT NOT NULL,
+    default_labels TEXT NOT NULL,
+    default_freshness_sla INTEGER,
+    embedder TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT,
+    doc_hash TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    injection_score REAL,
+    as_of TEXT,
+    ingested_at TEXT NOT NULL,
+    tenant TEXT,
+    classification TEXT,
+    labels TEXT NOT NULL,
+    freshness_sla INTEGER,
+    PRIMARY KEY (collection, doc_id)
+);
+CREATE TABLE IF NOT EXISTS doc_runs (
+    run_id TEXT PRIMARY KEY,
+    collection TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
+"""
+
+
+class DocStatus(StrEnum):
+    INDEXED = "indexed"  # its chunks are in the index
+    QUARANTINED = "quarantined"  # held back: injection score at or above the threshold
+    FAILED = "failed"  # could not be parsed or checked; nothing of it is indexed
+    DELETED = "deleted"  # gone from the collection root; its chunks were removed
+
+
+class CollectionRecord(BaseModel):
+    """A document collection: its defaults, embedder, and (once set) its ingest root."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    root: str | None
+    default_tenant: str | None
+    default_classification: Classification
+    default_labels: tuple[str, ...]
+    default_freshness_sla: int | None  # seconds
+    embedder: str
+    dim: int
+    created_at: datetime
+
+
+class DocumentRecord(BaseModel):
+    """The catalog's view of one document: its latest version and status."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    collection: str
+    doc_id: str
+    source_path: str  # absolute path it was read from
+    source: str  # path relative to the ingest root (what provenance shows)
+    title: str | None
+    doc_hash: str
+    version: int
+    chunk_count: int
+    status: DocStatus
+    reason: str | None
+    injection_score: float | None
+    as_of: datetime | None
+    ingested_at: datetime
+    tenant: str | None
+    classification: Classification | None
+    labels: tuple[str, ...]
+    freshness_sla: int | None  # seconds
+
+
+class DocumentCatalog:
+    """Read and write the document tables of one workspace catalog."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        try:
+            with self._connect() as con:
+                con.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open catalog {path}: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.row_factory = sqlite3.Row
+            yield con
+        finally:
+            con.close()
+
+    def generation(self) -> int:
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row["value"])
+
+    def collection(self, name: str) -> CollectionRecord | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM collections WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _collection(row)
+
+    def collections(self) -> list[CollectionRecord]:
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM collections ORDER BY name").fetchall()
+        return [_collection(row) for row in rows]
+
+    def save_collection(self, record: CollectionRecord) -> None:
+        """Create or update a collection (defaults, root); bumps the generation."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute(
+                "INSERT OR REPLACE INTO collections VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    record.name,
+                    record.root,
+                    record.default_tenant,
+                    record.default_classification.value,
+                    json.dumps(list(record.default_labels)),
+                    record.default_freshness_sla,
+                    record.embedder,
+                    record.dim,
+                    record.created_at.isoformat(),
+                ),
+            )
+            _bump(con)
+            con.execute("COMMIT")
+
+    def documents(self, collection: str) -> list[DocumentRecord]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT * FROM documents WHERE collection = ? ORDER BY doc_id", (collection,)
+            ).fetchall()
+        return [_document(row) for row in rows]
+
+    def document(self, collection: str, doc_id: str) -> DocumentRecord | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", (collection, doc_id)
+            ).fetchone()
+        return None if row is None else _document(row)
+
+    def save_document(self, record: DocumentRecord) -> None:
+        """Record a document's new state; bumps the generation so readers refresh."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                _document_row(record),
+            )
+            _bump(con)
+            con.execute("COMMIT")
+
+    def record_run(self, report: DocRunReport) -> None:
+        counts = report.counts
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO doc_runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    report.run_id,
+                    report.collection,
+                    report.source_path,
+                    report.started_at.isoformat(),
+                    report.finished_at.isoformat(),
+                    *(counts[k] for k in _COUNTED),
+                    report.model_dump_json(),
+                ),
+            )
+
+    def runs(self, collection: str | None = None) -> list[DocRunReport]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT report FROM doc_runs WHERE ? IS NULL OR collection = ? ORDER BY started_at",
+                (collection, collection),
+            ).fetchall()
+        return [DocRunReport.model_validate_json(row["report"]) for row in rows]
+
+
+_COUNTED = ("added", "updated", "unchanged", "deleted", "quarantined", "failed")
+
+
+def _bump(con: sqlite3.Connection) -> None:
+    """The same statement as the table catalog's: one generation counter for both."""
+    con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key='generation'"
+    )
+
+
+def _document_row(r: DocumentRecord) -> tuple[object, ...]:
+    return (
+        r.collection,
+        r.doc_id,
+        r.source_path,
+        r.source,
+        r.title,
+        r.doc_hash,
+        r.version,
+        r.chunk_count,
+        r.status.value,
+        r.reason,
+        r.injection_score,
+        r.as_of.isoformat() if r.as_of else None,
+        r.ingested_at.isoformat(),
+        r.tenant,
+        r.classification.value if r.classification else None,
+        json.dumps(list(r.labels)),
+        r.freshness_sla,
+    )
+
+
+def _collection(row: sqlite3.Row) -> CollectionRecord:
+    return CollectionRecord(
+        name=row["name"],
+        root=row["root"],
+        default_tenant=row["default_tenant"],
+        default_classification=Classification(row["default_classification"]),
+        default_labels=tuple(json.loads(row["default_labels"])),
+        default_freshness_sla=row["default_freshness_sla"],
+        embedder=row["embedder"],
+        dim=row["dim"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _document(row: sqlite3.Row) -> DocumentRecord:
+    return DocumentRecord(
+        collection=row["collection"],
+        doc_id=row["doc_id"],
+        source_path=row["source_path"],
+        source=row["source"],
+        title=row["title"],
+        doc_hash=row["doc_hash"],
+        version=row["version"],
+        chunk_count=row["chunk_count"],
+        status=DocStatus(row["status"]),
+        reason=row["reason"],
+        injection_score=row["injection_score"],
+        as_of=datetime.fromisoformat(row["as_of"]) if row["as_of"] else None,
+        ingested_at=datetime.fromisoformat(row["ingested_at"]),
+        tenant=row["tenant"],
+        classification=Classification(row["classification"]) if row["classification"] else None,
+        labels=tuple(json.loads(row["labels"])),
+        freshness_sla=row["freshness_sla"],
+    )

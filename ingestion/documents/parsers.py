@@ -1,0 +1,138 @@
+"""Parsers: a file's bytes become a ``ParsedDocument`` (text to index, title, front matter).
+
+One parser per format, chosen by extension. The text a parser returns is THE document text: chunk
+offsets, PII spans and citations all point into it. Any problem raises ``IngestError`` naming the
+file and the problem; the pipeline records that document as failed and goes on with the others.
+Text must be UTF-8 (a BOM is accepted): guessing an encoding would index mojibake silently.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from hqg.errors import IngestError
+from ingestion.documents.front_matter import FrontMatter, split_front_matter
+from ingestion.documents.html import html_to_text
+
+
+class ParsedDocument(BaseModel):
+    """A document's indexable text and what it says about itself."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    format: str  # text | markdown | html | pdf
+    title: str | None = None
+    front_matter: FrontMatter = FrontMatter()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_headings(self) -> bool:
+        """Whether ``#`` lines in the text are headings (markdown and rendered HTML)."""
+        return self.format in ("markdown", "html")
+
+
+Parser = Callable[[bytes, str], ParsedDocument]
+
+
+def parse_text(data: bytes, source: str) -> ParsedDocument:
+    return ParsedDocument(text=_decode(data, source), format="text")
+
+
+def parse_markdown(data: bytes, source: str) -> ParsedDocument:
+    front_matter, body = split_front_matter(_decode(data, source), source=source)
+    return ParsedDocument(
+        text=body,
+        format="markdown",
+        title=front_matter.title or _first_heading(body),
+        front_matter=front_matter,
+    )
+
+
+def parse_html(data: bytes, source: str) -> ParsedDocument:
+    rendered = html_to_text(_decode(data, source))
+    warnings = (
+        (f"{rendered.hidden_dropped} hidden element(s) not indexed",)
+        if rendered.hidden_dropped
+        else ()
+    )
+    return ParsedDocument(
+        text=rendered.text,
+        format="html",
+        title=rendered.title or _first_heading(rendered.text),
+        warnings=warnings,
+    )
+
+
+def parse_pdf(data: bytes, source: str) -> ParsedDocument:
+    """Text of every page, pages separated by a blank line; needs the ``pypdf`` package."""
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError as exc:
+        raise IngestError(f"{source}: reading PDF needs the 'pypdf' package installed") from exc
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError(f"{source}: the PDF is encrypted")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except IngestError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(f"{source}: not a readable PDF ({type(exc).__name__})") from exc
+    text = "\n\n".join(page for page in pages if page)
+    clean_title = str(title).strip() if title else ""
+    return ParsedDocument(text=text + "\n" if text else "", format="pdf", title=clean_title or None)
+
+
+PARSERS: dict[str, Parser] = {
+    ".txt": parse_text,
+    ".text": parse_text,
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+}
+
+
+def parser_for(path: Path) -> Parser:
+    """The parser for ``path``'s extension; an unknown extension is an ``IngestError``."""
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        known = ", ".join(sorted(PARSERS))
+        raise IngestError(f"{path}: unsupported document type {path.suffix!r}; use one of {known}")
+    return parser
+
+
+def parse_document(path: Path, *, source: str | None = None) -> ParsedDocument:
+    """Read and parse ``path``; ``source`` is the name used in messages (default: the path)."""
+    name = source or str(path)
+    parser = parser_for(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from exc
+    return parser(data, name)
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{source}: not valid UTF-8 text (byte {exc.start})") from exc
+    if "\x00" in text:
+        raise IngestError(f"{source}: contains NUL bytes; not a text document")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _first_heading(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip().strip("#").strip() or None
+    return None

@@ -1,0 +1,190 @@
+"""Document ingestion: a file or directory becomes governed, annotated chunks in the index.
+
+Per document: read, hash (unchanged → nothing to do, no re-embedding), parse, resolve governance
+(``governance``), chunk, find PII, score injection risk, then either quarantine (not indexed) or
+embed in batches, delete the previous version's points and upsert the new ones, and record the
+document in the catalog. A document that cannot be read, parsed or governed is recorded as
+failed and withdrawn from the index (its previous version too: we no longer know what its owner
+intends); the run goes on. A directory ingest of the collection's root also deletes documents
+whose files are gone. A backend failure (embedder, index, detector) aborts the run, which is
+still recorded. One run per collection at a time, across processes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from guards.verdict import InjectionDetector
+from hqg.errors import HqgError, IngestError, Unavailable
+from ingestion.contracts import Classification
+from ingestion.documents.catalog import CollectionRecord, DocumentCatalog
+from ingestion.documents.chunking import ChunkingSettings
+from ingestion.documents.governance import Defaults
+from ingestion.documents.report import DocOutcome, DocRunReport
+from ingestion.documents.run import DocumentRun, RunOptions
+from ingestion.documents.sources import id_base
+from ingestion.embedding import Embedder
+from ingestion.vectors.base import VectorIndex
+from ingestion.workspace import Workspace
+from privacy.detector import PiiDetector
+
+Progress = Callable[[str, int, int | None], None]
+_COLLECTION = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def ingest_documents(
+    workspace: Workspace,
+    path: Path,
+    *,
+    collection: str,
+    detector: PiiDetector,
+    injection: InjectionDetector,
+    embedder: Embedder,
+    index: VectorIndex,
+    tenant: str | None = None,
+    classification: Classification | None = None,
+    labels: Sequence[str] = (),
+    freshness_sla: timedelta | None = None,
+    injection_threshold: float = 0.5,
+    quarantine_injections: bool = True,
+    chunking: ChunkingSettings | None = None,
+    batch_size: int = 32,
+    progress: Progress | None = None,
+) -> DocRunReport:
+    """Ingest ``path`` (a file or a directory) into ``collection``; see the module docstring.
+
+    ``tenant``, ``classification``, ``labels`` and ``freshness_sla`` given here become the
+    collection's defaults; omitted ones fall back to the collection's (docs/documents.md).
+    """
+    if not _COLLECTION.match(collection):
+        raise IngestError("collection names are lower-case letters, digits and '_' (max 63)")
+    if not 0.0 <= injection_threshold <= 1.0:
+        raise IngestError("injection_threshold must lie in [0, 1]")
+    if batch_size < 1:
+        raise IngestError("batch_size must be at least 1")
+    source = path.expanduser().resolve()
+    if not source.exists():
+        raise IngestError(f"{path}: no such file or directory")
+    if source.is_file():
+        from ingestion.documents.parsers import parser_for
+
+        parser_for(source)  # an unknown extension fails the whole ingest, clearly
+    catalog = DocumentCatalog(workspace.catalog_path)
+    with _collection_lock(workspace, collection):
+        record = _open_collection(
+            catalog,
+            collection,
+            source,
+            embedder,
+            given=(tenant, classification, tuple(labels), freshness_sla),
+        )
+        index.ensure_collection(collection, dim=embedder.dim)
+        options = RunOptions(
+            run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8],
+            collection=collection,
+            source=source,
+            base=id_base(source, record.root),
+            is_root=source.is_dir() and str(source) == record.root,
+            defaults=Defaults(
+                tenant=record.default_tenant,
+                classification=record.default_classification,
+                labels=record.default_labels,
+                freshness_sla=timedelta(seconds=record.default_freshness_sla)
+                if record.default_freshness_sla is not None
+                else None,
+            ),
+            chunking=chunking or ChunkingSettings(),
+            injection_threshold=injection_threshold,
+            quarantine_injections=quarantine_injections,
+            batch_size=batch_size,
+        )
+        run = DocumentRun(
+            options,
+            catalog=catalog,
+            detector=detector,
+            injection=injection,
+            embedder=embedder,
+            index=index,
+            progress=progress or (lambda stage, done, total: None),
+        )
+        return _execute(run, catalog)
+
+
+def _execute(run: DocumentRun, catalog: DocumentCatalog) -> DocRunReport:
+    """Run, and record the run whatever happens; a backend failure is re-raised after."""
+    try:
+        report = run.execute()
+    except HqgError as exc:
+        catalog.record_run(run.report(aborted=exc.message))
+        raise
+    except Exception as exc:
+        catalog.record_run(run.report(aborted=f"backend failure ({type(exc).__name__})"))
+        raise Unavailable("document ingest aborted: a backend failed") from exc
+    catalog.record_run(report)
+    return report
+
+
+def _open_collection(
+    catalog: DocumentCatalog,
+    name: str,
+    source: Path,
+    embedder: Embedder,
+    *,
+    given: tuple[str | None, Classification | None, tuple[str, ...], timedelta | None],
+) -> CollectionRecord:
+    """Create the collection or update its defaults; refuse a different embedding space."""
+    tenant, classification, labels, sla = given
+    existing = catalog.collection(name)
+    if existing is not None and (existing.embedder, existing.dim) != (embedder.name, embedder.dim):
+        raise IngestError(
+            f"collection {name!r} was embedded with {existing.embedder} ({existing.dim} d); "
+            f"refusing to mix in {embedder.name} ({embedder.dim} d)"
+        )
+    base = existing or CollectionRecord(
+        name=name,
+        root=None,
+        default_tenant=None,
+        default_classification=Classification.INTERNAL,
+        default_labels=(),
+        default_freshness_sla=None,
+        embedder=embedder.name,
+        dim=embedder.dim,
+        created_at=datetime.now(UTC),
+    )
+    updates: dict[str, object] = {}
+    if source.is_dir() and (base.root is None or Path(base.root).is_relative_to(source)):
+        updates["root"] = str(source)  # the outermost directory ingested so far
+    if tenant is not None:
+        updates["default_tenant"] = tenant
+    if classification is not None:
+        updates["default_classification"] = Classification(classification)
+    if labels:
+        updates["default_labels"] = tuple(sorted(set(labels)))
+    if sla is not None:
+        updates["default_freshness_sla"] = int(sla.total_seconds())
+    record = base.model_copy(update=updates)
+    if record != existing:
+        catalog.save_collection(record)
+    return record
+
+
+@contextmanager
+def _collection_lock(workspace: Workspace, collection: str) -> Iterator[None]:
+    """One document ingest per collection at a time, across processes."""
+    directory = workspace.home / "locks"
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / f"documents-{collection}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+__all__ = ["DocOutcome", "DocRunReport", "Progress", "ingest_documents"]

@@ -1,0 +1,111 @@
+"""One document version to chunks: split, find PII once, score injection risk per chunk.
+
+PII spans are stored relative to each chunk's own text, with a placeholder-masked copy (as
+``ingestion.pii_tagging`` does for free-text columns), so reading masks by splicing and never
+runs NER. Injection scores are per chunk; the document's score is the maximum over its chunks
+and title, because one poisoned paragraph is enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from guards.verdict import InjectionDetector, InjectionVerdict
+from hqg.errors import HqgError, Unavailable
+from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
+from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
+from privacy.detector import PiiDetector
+from privacy.masker import mask_text
+from privacy.operators import MaskKind
+from privacy.spans import Span, spans_to_json
+from privacy.vault import PseudonymVault
+
+
+@runtime_checkable
+class _BatchDetector(Protocol):
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
+
+
+class PreparedDocument(BaseModel):
+    """A document's chunks and its overall injection risk."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    meta: DocumentMeta
+    chunks: tuple[DocumentChunk, ...]
+    injection_score: float
+    injection_reasons: tuple[str, ...]
+
+
+def prepare_document(
+    text: str,
+    meta: DocumentMeta,
+    *,
+    headings: bool,
+    chunking: ChunkingSettings,
+    detector: PiiDetector,
+    injection: InjectionDetector,
+) -> PreparedDocument:
+    """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
+    pieces = chunk_text(text, settings=chunking, headings=headings)
+    title = meta.title or ""
+    spans = _detect([title, *(piece.text for piece in pieces)], detector)
+    verdicts = [_score(injection, piece.text) for piece in pieces]
+    title_verdict = _score(injection, title) if title else InjectionVerdict(score=0.0)
+    meta = meta.model_copy(update={"title_pii": spans_to_json(spans[0])})
+    chunks = tuple(
+        _chunk(meta, piece, piece_spans, verdict)
+        for piece, piece_spans, verdict in zip(pieces, spans[1:], verdicts, strict=True)
+    )
+    every = [title_verdict, *verdicts]
+    worst = max(every, key=lambda verdict: verdict.score)
+    reasons = sorted(
+        {reason for verdict in every if verdict.score > 0 for reason in verdict.reasons}
+    )
+    return PreparedDocument(
+        meta=meta, chunks=chunks, injection_score=worst.score, injection_reasons=tuple(reasons)
+    )
+
+
+def _chunk(
+    meta: DocumentMeta, piece: TextChunk, spans: list[Span], verdict: InjectionVerdict
+) -> DocumentChunk:
+    masked = mask_text(piece.text, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault())
+    return DocumentChunk(
+        meta=meta,
+        id=chunk_id(
+            collection=meta.collection,
+            doc_id=meta.doc_id,
+            index=piece.index,
+            doc_hash=meta.doc_hash,
+        ),
+        index=piece.index,
+        text=piece.text,
+        start=piece.start,
+        end=piece.end,
+        heading_path=piece.heading_path,
+        content_hash=content_hash(piece.text),
+        pii=spans_to_json(spans),
+        pii_entities=tuple(sorted({span.entity_type for span in spans})),
+        text_masked=masked.text,
+        injection_score=verdict.score,
+        injection_reasons=verdict.reasons,
+    )
+
+
+def _detect(texts: list[str], detector: PiiDetector) -> list[list[Span]]:
+    if isinstance(detector, _BatchDetector):
+        return detector.detect_many(texts)
+    return [detector.detect(text) for text in texts]
+
+
+def _score(injection: InjectionDetector, text: str) -> InjectionVerdict:
+    try:
+        return injection.score(text)
+    except HqgError:
+        raise
+    except Exception as exc:
+        raise Unavailable("the injection detector failed") from exc

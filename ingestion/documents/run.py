@@ -1,0 +1,343 @@
+"""One document ingest run over a walked source; ``pipeline.ingest_documents`` sets it up.
+
+A class only to keep the run's shared state (catalog view, seen ids, outcomes) out of long
+argument lists; each method handles one step of one document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from guards.verdict import InjectionDetector
+from hqg.errors import HqgError, IngestError, Unavailable
+from ingestion.documents.catalog import DocStatus, DocumentCatalog, DocumentRecord
+from ingestion.documents.chunking import ChunkingSettings
+from ingestion.documents.governance import Defaults, resolve_governance
+from ingestion.documents.model import DocumentChunk, DocumentMeta
+from ingestion.documents.parsers import ParsedDocument, parser_for
+from ingestion.documents.prepare import PreparedDocument, prepare_document
+from ingestion.documents.report import Action, DocOutcome, DocRunReport
+from ingestion.documents.sources import SourceEntry, fingerprint, walk
+from ingestion.embedding import Embedder
+from ingestion.vectors.base import IndexedPoint, VectorIndex
+from privacy.detector import PiiDetector
+
+_LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run needs to know that is not a collaborator."""
+
+    run_id: str
+    collection: str
+    source: Path
+    base: Path  # doc ids and shown sources are relative to this
+    is_root: bool  # a directory ingest of the collection root: deletions apply
+    defaults: Defaults
+    chunking: ChunkingSettings
+    injection_threshold: float
+    quarantine_injections: bool
+    batch_size: int
+
+    def settings(self, embedder: Embedder) -> dict[str, object]:
+        """What besides its bytes shapes a document's chunks and payload (see ``fingerprint``)."""
+        return {
+            "defaults": self.defaults.model_dump(mode="json"),
+            "chunking": self.chunking.model_dump(),
+            "embedder": [embedder.name, embedder.dim],
+            "injection": [self.injection_threshold, self.quarantine_injections],
+        }
+
+
+class DocumentRun:
+    def __init__(
+        self,
+        options: RunOptions,
+        *,
+        catalog: DocumentCatalog,
+        detector: PiiDetector,
+        injection: InjectionDetector,
+        embedder: Embedder,
+        index: VectorIndex,
+        progress: Callable[[str, int, int | None], None],
+    ) -> None:
+        self.o, self.catalog, self.detector, self.injection = options, catalog, detector, injection
+        self.embedder, self.index, self.progress = embedder, index, progress
+        self.settings = options.settings(embedder)
+        self.started = datetime.now(UTC)
+        known = catalog.documents(options.collection)
+        self.by_id = {record.doc_id: record for record in known}
+        self.by_path = {r.source_path: r for r in known if r.status != DocStatus.DELETED}
+        self.seen: set[str] = set()
+        self.outcomes: list[DocOutcome] = []
+        self.embedded = 0
+
+    def execute(self) -> DocRunReport:
+        entries = list(walk(self.o.source, base=self.o.base))
+        for done, entry in enumerate(entries, start=1):
+            self.outcomes.append(self._one(entry))
+            self.progress("documents", done, len(entries))
+        if self.o.is_root:
+            self._delete_vanished()
+        self.index.flush()
+        return self.report()
+
+    def report(self, *, aborted: str | None = None) -> DocRunReport:
+        return DocRunReport(
+            run_id=self.o.run_id,
+            collection=self.o.collection,
+            source_path=str(self.o.source),
+            is_root=self.o.is_root,
+            started_at=self.started,
+            finished_at=datetime.now(UTC),
+            outcomes=tuple(self.outcomes),
+            aborted=aborted,
+        )
+
+    def _one(self, entry: SourceEntry) -> DocOutcome:
+        if entry.skip is not None:
+            return DocOutcome(source=entry.relative, action=Action.SKIPPED, reasons=(entry.skip,))
+        try:
+            data = entry.path.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read ({exc.strerror or type(exc).__name__})"
+            return self._fail(entry, None, reason)
+        doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
+        previous = self.by_path.get(str(entry.path))
+        if previous is not None and previous.doc_hash == doc_hash and previous.status in _LIVE:
+            self.seen.add(previous.doc_id)
+            return DocOutcome(
+                source=entry.relative,
+                action=Action.UNCHANGED,
+                doc_id=previous.doc_id,
+                version=previous.version,
+                chunk_count=previous.chunk_count,
+                injection_score=previous.injection_score,
+            )
+        try:
+            parsed, meta = self._parse(entry, data, doc_hash)
+            if meta.doc_id in self.seen:  # the id belongs to another file: leave its record be
+                reason = "document id is used by another file in this run"
+                return DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
+            prepared = self._prepare(parsed, meta)
+        except Unavailable:
+            raise
+        except IngestError as exc:
+            return self._fail(entry, doc_hash, exc.message.removeprefix(f"{entry.relative}: "))
+        except HqgError:
+            raise
+        except Exception as exc:  # a parser choking on hostile input fails that document only
+            return self._fail(entry, doc_hash, f"could not be parsed ({type(exc).__name__})")
+        return self._publish(entry, parsed, prepared)
+
+    def _parse(
+        self, entry: SourceEntry, data: bytes, doc_hash: str
+    ) -> tuple[ParsedDocument, DocumentMeta]:
+        parsed = parser_for(entry.path)(data, entry.relative)
+        front = parsed.front_matter
+        governance = resolve_governance(front, self.o.defaults, source=entry.relative)
+        doc_id = front.id or entry.relative
+        if not parsed.text.strip():
+            raise IngestError(f"{entry.relative}: no text to index")
+        previous = self.by_id.get(doc_id)
+        now = datetime.now(UTC)
+        meta = DocumentMeta(
+            collection=self.o.collection,
+            doc_id=doc_id,
+            source=entry.relative,
+            doc_hash=doc_hash,
+            version=(previous.version if previous else 0) + 1,
+            title=parsed.title or entry.path.stem,
+            as_of=front.as_of or _mtime(entry.path),
+            ingested_at=now,
+            freshness_sla_seconds=governance.freshness_sla_seconds,
+            tenant=governance.tenant,
+            classification=governance.classification,
+            labels=governance.labels,
+            metadata=dict(front.metadata),
+        )
+        return parsed, meta
+
+    def _prepare(self, parsed: ParsedDocument, meta: DocumentMeta) -> PreparedDocument:
+        return prepare_document(
+            parsed.text,
+            meta,
+            headings=parsed.has_headings,
+            chunking=self.o.chunking,
+            detector=self.detector,
+            injection=self.injection,
+        )
+
+    def _publish(
+        self, entry: SourceEntry, parsed: ParsedDocument, prepared: PreparedDocument
+    ) -> DocOutcome:
+        meta = prepared.meta
+        previous = self.by_id.get(meta.doc_id)
+        self.seen.add(meta.doc_id)
+        renamed = self.by_path.get(str(entry.path))
+        if renamed is not None and renamed.doc_id != meta.doc_id:
+            self._retire([renamed], "the file now declares another document id")
+        quarantine = (
+            self.o.quarantine_injections and prepared.injection_score >= self.o.injection_threshold
+        )
+        reasons: tuple[str, ...] = ()
+        if quarantine:
+            self._withdraw(previous)
+            reasons = (
+                f"injection score {prepared.injection_score:.2f} >= threshold "
+                f"{self.o.injection_threshold:.2f}",
+                *prepared.injection_reasons,
+            )
+            action, status = Action.QUARANTINED, DocStatus.QUARANTINED
+        else:
+            points = self._embed(prepared.chunks)
+            self._withdraw(previous)
+            self.index.upsert(self.o.collection, points)
+            updated = previous is not None and previous.status in _LIVE
+            action = Action.UPDATED if updated else Action.ADDED
+            status = DocStatus.INDEXED
+        self._save(entry, meta, status, len(prepared.chunks), prepared.injection_score, reasons)
+        return DocOutcome(
+            source=entry.relative,
+            action=action,
+            doc_id=meta.doc_id,
+            version=meta.version,
+            chunk_count=len(prepared.chunks),
+            injection_score=prepared.injection_score,
+            reasons=reasons,
+            warnings=parsed.warnings,
+        )
+
+    def _embed(self, chunks: Sequence[DocumentChunk]) -> list[IndexedPoint]:
+        points: list[IndexedPoint] = []
+        size = self.o.batch_size
+        for start in range(0, len(chunks), size):
+            batch = chunks[start : start + size]
+            vectors = self.embedder.embed([chunk.text for chunk in batch])
+            if len(vectors) != len(batch) or any(len(v) != self.embedder.dim for v in vectors):
+                raise Unavailable(f"embedder {self.embedder.name} returned malformed vectors")
+            points.extend(chunk.to_point(v) for chunk, v in zip(batch, vectors, strict=True))
+            self.embedded += len(batch)
+            self.progress("embed", self.embedded, None)
+        return points
+
+    def _withdraw(self, previous: DocumentRecord | None) -> None:
+        if previous is not None and previous.status != DocStatus.DELETED:
+            self.index.delete_documents(self.o.collection, [previous.doc_id])
+
+    def _save(
+        self,
+        entry: SourceEntry,
+        meta: DocumentMeta,
+        status: DocStatus,
+        chunk_count: int,
+        injection_score: float | None,
+        reasons: tuple[str, ...],
+    ) -> None:
+        record = DocumentRecord(
+            collection=self.o.collection,
+            doc_id=meta.doc_id,
+            source_path=str(entry.path),
+            source=entry.relative,
+            title=meta.title,
+            doc_hash=meta.doc_hash,
+            version=meta.version,
+            chunk_count=chunk_count,
+            status=status,
+            reason="; ".join(reasons) or None,
+            injection_score=injection_score,
+            as_of=meta.as_of,
+            ingested_at=meta.ingested_at,
+            tenant=meta.tenant,
+            classification=meta.classification,
+            labels=meta.labels,
+            freshness_sla=meta.freshness_sla_seconds,
+        )
+        self.catalog.save_document(record)
+        self.by_id[record.doc_id] = record
+        self.by_path[record.source_path] = record
+
+    def _fail(self, entry: SourceEntry, doc_hash: str | None, reason: str) -> DocOutcome:
+        """Record the failure and withdraw what this file had indexed before."""
+        outcome = DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
+        previous = self.by_path.get(str(entry.path)) or self.by_id.get(entry.relative)
+        doc_id = previous.doc_id if previous else entry.relative
+        self.seen.add(doc_id)
+        outcome = outcome.model_copy(update={"doc_id": doc_id})
+        unchanged_failure = (
+            previous is not None
+            and previous.status == DocStatus.FAILED
+            and (previous.doc_hash, previous.reason) == (doc_hash or "", reason)
+        )
+        if unchanged_failure:
+            return outcome
+        self._withdraw(previous)
+        now = datetime.now(UTC)
+        self.catalog.save_document(
+            DocumentRecord(
+                collection=self.o.collection,
+                doc_id=doc_id,
+                source_path=str(entry.path),
+                source=entry.relative,
+                title=None,
+                doc_hash=doc_hash or "",
+                version=previous.version if previous else 0,
+                chunk_count=0,
+                status=DocStatus.FAILED,
+                reason=reason,
+                injection_score=None,
+                as_of=None,
+                ingested_at=now,
+                tenant=None,
+                classification=None,
+                labels=(),
+                freshness_sla=None,
+            )
+        )
+        return outcome
+
+    def _delete_vanished(self) -> None:
+        """Documents under the root whose files are gone: points deleted, status recorded."""
+        gone = [
+            record
+            for record in self.by_id.values()
+            if record.status != DocStatus.DELETED
+            and record.doc_id not in self.seen
+            and Path(record.source_path).is_relative_to(self.o.source)
+        ]
+        if gone:
+            self._retire(gone, "source file no longer exists")
+
+    def _retire(self, records: Sequence[DocumentRecord], reason: str) -> None:
+        """Delete these documents' points and record them as deleted."""
+        self.index.delete_documents(self.o.collection, [record.doc_id for record in records])
+        now = datetime.now(UTC)
+        for record in records:
+            deleted = record.model_copy(
+                update={
+                    "status": DocStatus.DELETED,
+                    "chunk_count": 0,
+                    "reason": reason,
+                    "ingested_at": now,
+                }
+            )
+            self.catalog.save_document(deleted)
+            self.by_id[record.doc_id] = deleted
+            self.by_path.pop(record.source_path, None)
+            self.outcomes.append(
+                DocOutcome(
+                    source=record.source,
+                    action=Action.DELETED,
+                    doc_id=record.doc_id,
+                    version=record.version,
+                    reasons=(reason,),
+                )
+            )
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)

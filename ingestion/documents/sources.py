@@ -1,0 +1,71 @@
+"""Which files an ingest reads, what each is called, and what counts as "the same content".
+
+The walk is sorted so runs are deterministic. Hidden files and directories and symbolic links
+are not followed (a link can point outside the tree the operator meant to publish); they and
+unsupported types are reported as skipped, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.documents.parsers import PARSERS
+
+#: Bump when a change to parsing, chunking or annotation should re-ingest unchanged files.
+PIPELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One file under the ingest path; ``skip`` says why it is not ingested, if it is not."""
+
+    path: Path
+    relative: str  # posix path relative to the id base: the default doc id and the shown source
+    skip: str | None = None
+
+
+def walk(source: Path, *, base: Path) -> Iterator[SourceEntry]:
+    """Every file under ``source`` (or ``source`` itself), in sorted order."""
+    if source.is_file():
+        yield SourceEntry(source, _relative(source, base))
+        return
+    for path in sorted(source.rglob("*"), key=lambda p: p.relative_to(source).as_posix()):
+        parts = path.relative_to(source).parts
+        if any(part.startswith(".") for part in parts):
+            continue  # hidden: editor swap files, .git, our own lock files
+        if path.is_symlink():
+            yield SourceEntry(path, _relative(path, base), "symbolic link not followed")
+        elif path.is_file():
+            skip = None if path.suffix.lower() in PARSERS else "unsupported document type"
+            yield SourceEntry(path, _relative(path, base), skip)
+
+
+def id_base(source: Path, root: str | None) -> Path:
+    """Doc ids are relative to the collection root when ``source`` lies under it."""
+    if root is not None and source.is_relative_to(root):
+        return Path(root)
+    return source if source.is_dir() else source.parent
+
+
+def fingerprint(data: bytes, *, relative: str, settings: dict[str, object]) -> str:
+    """The document hash: bytes plus everything that shapes its chunks and their payload.
+
+    Changing the ingest's tenant, classification, labels, chunking, embedder or quarantine
+    policy must re-ingest a document, or the index would keep serving it under old rules.
+    """
+    digest = hashlib.sha256()
+    header = json.dumps(
+        {"v": PIPELINE_VERSION, "source": relative, "settings": settings}, sort_keys=True
+    )
+    digest.update(header.encode("utf-8"))
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def _relative(path: Path, base: Path) -> str:
+    return path.relative_to(base).as_posix()
