@@ -1,24 +1,45 @@
-"""``/v1/policy/evaluate``: the security team dry-runs a query as another principal.
+"""``/v1/policy/evaluate`` and ``hqg policy eval``: explain a request as another principal.
 
-The caller needs ``policy.evaluate``; the answer is the full decision the other principal
-would get and the SQL as it would execute. Nothing is executed and no row is read.
+The caller needs ``policy.evaluate``. The answer is the full decision the other principal would
+get (reasons, row filters, masks), the rules that fired (when the OPA engine is installed: it
+traces, regorus does not), the SQL as it would execute, and per dataset how many rows would be
+visible and withheld (counts only). Nothing of the query is executed and no row is read.
+
+The explained request is SQL today; search will be explained beside it by its own
+``_explain_*`` step, sharing the decision and the trace.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.policy.bundle import load_bundle
+from gateway.policy.decision import Decision
+from gateway.policy.trace import FiredRule, fired_rules
 from gateway.responses import DecisionSummary
-from gateway.service import Gateway
+from gateway.row_counts import RowCounter, RowCounts
+from gateway.service import Gateway, policy_input
 from gateway.sql_pipeline import referenced_sources, require_allowed
-from hqg.errors import HqgError, NotFound
+from hqg.errors import ConfigError, HqgError, NotFound, PolicyEngineError
 from retrieval.sql.guard import guard_sql
 from retrieval.sql.rewrite import secure_rewrite
 from retrieval.sql.service import guard_context
+from retrieval.sql.sources import TableSource
+
+
+class Trace(BaseModel):
+    """The rules that fired, as OPA traced them on the same bundle and input."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engine: str
+    policy_hash: str
+    rules: tuple[FiredRule, ...]
 
 
 class EvaluateResponse(BaseModel):
@@ -28,8 +49,12 @@ class EvaluateResponse(BaseModel):
     principal: str
     purpose: str | None
     decision: dict[str, Any]
+    sql_submitted: str
     sql_executed: str | None
     denied_reason: str | None
+    rows: Mapping[str, RowCounts]
+    trace: Trace | None
+    trace_note: str | None
 
 
 def evaluate_as(
@@ -55,30 +80,62 @@ def _dry_run(
         raise NotFound("no principal with that id")
     as_target = RequestContext.create(target, purpose=purpose, request_id=ctx.request_id)
     sources = referenced_sources(sql, gateway.sources(gateway.datasets()))
-    decision = gateway.decide(
-        as_target, action="sql", tables=[s.contract for s in sources.values()]
-    )
-    executed, denied = None, None
-    try:
-        require_allowed(decision)
-        guarded = guard_sql(sql, context=guard_context(sources, decision.tables))
-        with gateway.queries.session(sources) as session:
-            executed = secure_rewrite(
-                guarded,
-                contracts={n: s.contract for n, s in sources.items()},
-                grants=decision.tables,
-                aliases=session.aliases,
-            ).sql
-    except HqgError as exc:
-        denied = exc.message
+    tables = [s.contract for s in sources.values()]
+    decision = gateway.decide(as_target, action="sql", tables=tables)
+    executed, denied = _explain_sql(gateway, sql, sources, decision)
+    trace, note = explain_trace(gateway, policy_input(as_target, action="sql", tables=tables))
+    if trace is not None and trace.policy_hash != decision.policy_hash:
+        trace, note = None, _STALE
+    counter = RowCounter(gateway.queries)
     return EvaluateResponse(
         request_id=ctx.request_id,
         principal=target.id,
         purpose=as_target.purpose,
         decision={
-            **decision.model_dump(mode="json"),
+            **decision.as_document(),
             "summary": DecisionSummary.of(decision).model_dump(mode="json"),
         },
+        sql_submitted=sql,
         sql_executed=executed,
         denied_reason=denied,
+        rows=counter.counts(sources, decision.tables if decision.allow else {}),
+        trace=trace,
+        trace_note=note,
     )
+
+
+_STALE = "no trace: the policy bundle on disk is not the one that decided (reloaded or remote)"
+
+
+def _explain_sql(
+    gateway: Gateway, sql: str, sources: dict[str, TableSource], decision: Decision
+) -> tuple[str | None, str | None]:
+    """(the SQL as it would execute, or None and why not)."""
+    try:
+        require_allowed(decision)
+        guarded = guard_sql(sql, context=guard_context(sources, decision.tables))
+        with gateway.queries.session(sources) as session:
+            return secure_rewrite(
+                guarded,
+                contracts={n: s.contract for n, s in sources.items()},
+                grants=decision.tables,
+                aliases=session.aliases,
+            ).sql, None
+    except HqgError as exc:
+        return None, exc.message
+
+
+def explain_trace(gateway: Gateway, document: Mapping[str, Any]) -> tuple[Trace | None, str | None]:
+    """OPA's trace of the enforced bundle on ``document``, or None and why there is none."""
+    from gateway.policy.golib_engine import INSTALL_HINT, GolibEngine, golib_available
+
+    if not golib_available():
+        return None, f"no trace: {INSTALL_HINT}"
+    try:
+        bundle = load_bundle(gateway.settings.policy.resolved_bundle_dir())
+        engine = GolibEngine(bundle, cache_size=0)
+        _, events = engine.traced(document)
+    except (ConfigError, PolicyEngineError) as exc:
+        return None, f"no trace: {exc.message}"
+    rules = tuple(fired_rules(events, bundle.modules))
+    return Trace(engine=engine.name, policy_hash=bundle.policy_hash, rules=rules), None

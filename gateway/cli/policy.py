@@ -1,19 +1,36 @@
-"""``hqg policy``: check and test the Rego bundle (usable in the security team's CI)."""
+"""``hqg policy``: author, test, explain and simulate Rego policies (usable as CI gates).
+
+``check``, ``test`` and ``fmt`` work on a bundle directory alone. ``eval`` and ``simulate`` run
+in-process on a workspace as the principal whose key is given (it needs ``policy.evaluate`` /
+``policy.simulate``, e.g. ``demo-sec``) and are audited like their HTTP twins.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="Author and test Rego policies.")
+from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+
+if TYPE_CHECKING:
+    from gateway.policy.testing import RegoTestReport
+    from gateway.policy_dryrun import EvaluateResponse
+    from gateway.simulate import SimulationReport
+
+app = typer.Typer(help="Author, test, explain and simulate Rego policies.")
 
 BundleOption = Annotated[
     Path | None,
     typer.Option("--bundle", help="Policy bundle directory (default: the shipped policies/)."),
+]
+KeyOption = Annotated[
+    str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the calling principal.")
 ]
 
 
@@ -25,29 +42,58 @@ def _bundle(path: Path | None) -> Path:
 
 @app.command("check")
 def check(bundle: BundleOption = None) -> None:
-    """Parse and compile every module; exit 1 naming each file that fails."""
-    from gateway.policy.testing import check_bundle
+    """Parse, compile strictly (regorus and, if installed, OPA) and check formatting."""
+    from gateway.policy.check import strict_check
 
-    problems = check_bundle(_bundle(bundle))
+    problems, notes = strict_check(_bundle(bundle))
     console = Console()
     for problem in problems:
-        console.print(f"[red]{problem.file}[/]: {problem.message}")
+        console.print(f"[red]{problem.file}[/]: {problem.message}", markup=True, highlight=False)
     if problems:
         raise typer.Exit(1)
-    console.print(f"policy bundle {_bundle(bundle)} compiles")
+    console.print(f"policy bundle {_bundle(bundle)} is ready ({'; '.join(notes)})", highlight=False)
+
+
+@app.command("fmt")
+def fmt(
+    bundle: BundleOption = None,
+    check_only: Annotated[bool, typer.Option("--check", help="Only list; exit 1 if any.")] = False,
+) -> None:
+    """Normalise whitespace of every .rego file (tabs, no trailing blanks, one final newline)."""
+    from gateway.policy.fmt import format_bundle, unformatted
+
+    directory = _bundle(bundle)
+    files = unformatted(directory) if check_only else format_bundle(directory)
+    verb = "would reformat" if check_only else "reformatted"
+    for path in files:
+        typer.echo(f"{verb} {path.relative_to(directory).as_posix()}")
+    typer.echo(f"{len(files)} file(s) {verb}")
+    if check_only and files:
+        raise typer.Exit(1)
 
 
 @app.command("test")
 def run_policy_tests(
     bundle: BundleOption = None,
     coverage: Annotated[bool, typer.Option(help="Report line coverage.")] = True,
+    min_coverage: Annotated[
+        float, typer.Option(help="Fail below this line coverage (percent).")
+    ] = 0.0,
 ) -> None:
     """Run every ``test_*`` rule of the ``*_test.rego`` suites; exit 1 on any failure."""
     from gateway.policy.testing import run_tests
 
     report = run_tests(_bundle(bundle), coverage=coverage)
-    console = Console()
-    failed = [r for r in report.results if not r.passed]
+    _print_tests(Console(highlight=False), report, coverage=coverage)
+    failed = len(report.failures)
+    if failed or not report.results:
+        raise typer.Exit(1)
+    if coverage and report.coverage_percent < min_coverage:
+        typer.echo(f"coverage {report.coverage_percent:.1f}% is below {min_coverage:g}%")
+        raise typer.Exit(1)
+
+
+def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) -> None:
     for result in report.results:
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
         detail = f"  {result.error}" if result.error else ""
@@ -56,9 +102,131 @@ def run_policy_tests(
         table = Table("file", "covered", "not covered", "coverage")
         for item in report.coverage:
             total = len(item.covered) + len(item.not_covered)
-            share = f"{100 * len(item.covered) / total:.0f}%" if total else "-"
+            share = f"{item.percent:.0f}%" if total else "-"
             table.add_row(item.file, str(len(item.covered)), str(len(item.not_covered)), share)
         console.print(table)
-    console.print(f"{len(report.results) - len(failed)} passed, {len(failed)} failed")
-    if failed or not report.results:
+        console.print(f"coverage {report.coverage_percent:.1f}%")
+    failed = len(report.failures)
+    console.print(f"{len(report.results) - failed} passed, {failed} failed")
+
+
+@app.command("eval")
+def eval_as(
+    principal: Annotated[str, typer.Option("--as", help="Principal id to explain as.")],
+    sql: Annotated[str, typer.Option("--sql", help="The SQL to explain (not executed).")],
+    key: KeyOption,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+) -> None:
+    """Explain what PRINCIPAL would get for the SQL: decision, rules fired, SQL, rows."""
+    from gateway.context import RequestContext
+    from gateway.policy_dryrun import evaluate_as
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=None)
+        response = evaluate_as(gateway, ctx, principal_id=principal, purpose=purpose, sql=sql)
+    finally:
+        gateway.close()
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
+        return
+    _print_explain(Console(highlight=False), response)
+
+
+def _print_explain(console: Console, response: EvaluateResponse) -> None:
+    decision = response.decision
+    outcome = "[green]allow[/]" if decision["allow"] else "[red]deny[/]"
+    console.print(f"{response.principal} ({response.purpose}): {outcome}")
+    for reason in decision["reasons"]:
+        console.print(f"  reason: {reason}")
+    for name, why in decision["denied"].items():
+        console.print(f"  denied {name}: {'; '.join(why)}")
+    for name, grant in decision["tables"].items():
+        masks = ", ".join(f"{c}={k}" for c, k in grant["masks"].items()) or "none"
+        console.print(f"  {name}: row filter {json.dumps(grant['row_filter'])}; masks {masks}")
+    for name, rows in response.rows.items():
+        console.print(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
+    console.print(f"SQL as it would execute: {response.sql_executed or '-'}")
+    if response.denied_reason:
+        console.print(f"not executable: {response.denied_reason}")
+    if response.trace is not None:
+        rules = ", ".join(r.rule.removeprefix("data.") for r in response.trace.rules)
+        console.print(f"rules fired ({response.trace.engine}): {rules}")
+    elif response.trace_note:
+        console.print(response.trace_note)
+    summary = decision["summary"]
+    console.print(f"decision {summary['id']} · policy {summary['policy_hash'][:12]}")
+
+
+@app.command("simulate")
+def simulate_command(
+    candidate: Annotated[Path, typer.Option("--candidate", help="Candidate bundle directory.")],
+    key: KeyOption,
+    since: Annotated[
+        datetime | None, typer.Option(help="Replay records at or after this time (UTC).")
+    ] = None,
+    allow_flips: Annotated[
+        bool, typer.Option("--allow-flips", help="Exit 0 even if decisions flip.")
+    ] = False,
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+) -> None:
+    """Replay the audit log under CANDIDATE; exit 1 if any decision flips (a CI gate)."""
+    from datetime import UTC
+
+    from gateway.context import RequestContext
+    from gateway.policy.bundle import load_bundle
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+    from gateway.simulate import simulate
+
+    gateway = build_gateway(load_settings(home=home))
+    when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    try:
+        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=None)
+        report = simulate(gateway, ctx, candidate=lambda: load_bundle(candidate), since=when)
+    finally:
+        gateway.close()
+    if as_json:
+        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+    else:
+        _print_simulation(Console(highlight=False), report)
+    if report.flips and not allow_flips:
         raise typer.Exit(1)
+
+
+def _print_simulation(console: Console, report: SimulationReport) -> None:
+    console.print(
+        f"policy {report.baseline_policy_hash[:12]} -> candidate "
+        f"{report.candidate_policy_hash[:12]}: {report.replayed} of {report.records} "
+        f"record(s) replayed, {len(report.changes)} would change"
+    )
+    for reason, count in report.skipped.items():
+        console.print(f"  skipped {count}: {reason}")
+    table = Table("principal", "dataset", "requests", "allow→deny", "deny→allow")
+    for column in ("masks added", "masks removed", "rows before", "rows after"):
+        table.add_column(column)
+    for item in report.impact:
+        table.add_row(
+            item.principal,
+            item.dataset,
+            str(item.requests),
+            str(item.allow_to_deny),
+            str(item.deny_to_allow),
+            ", ".join(item.masks_added) or "-",
+            ", ".join(item.masks_removed) or "-",
+            str(item.rows_before),
+            str(item.rows_after),
+        )
+    console.print(table)
+    for change in report.changes:
+        what = ", ".join(change.diff.facets()) or "rows"
+        flip = f" {change.diff.flip}" if change.diff.flip else ""
+        console.print(
+            f"  {change.request_id[:12]} {change.principal} {change.action}{flip}: {what}"
+        )
+    console.print(f"{report.allow_to_deny} allow→deny, {report.deny_to_allow} deny→allow")

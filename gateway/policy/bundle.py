@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -104,4 +105,29 @@ def load_bundle(directory: Path) -> PolicyBundle:
         modules=modules,
         data_json=data_json,
         policy_hash=bundle_hash(modules, data_json),
+    )
+
+
+def bundle_from_sources(modules: Mapping[str, str], data: Mapping[str, Any]) -> PolicyBundle:
+    """A bundle sent as text (``/v1/policy/simulate``): same hash as the same files on disk.
+
+    Module names must be relative ``.rego`` paths; test modules are not part of the policy.
+    """
+    for path in modules:
+        parts = PurePosixPath(path).parts
+        if not path.endswith(".rego") or path.startswith("/") or ".." in parts:
+            raise ConfigError("candidate module names must be relative paths ending in .rego")
+    kept = tuple(
+        PolicyModule(path=path, source=source)
+        for path, source in sorted(modules.items())
+        if not is_test_module(Path(path))
+    )
+    if not kept:
+        raise ConfigError("the candidate bundle has no .rego modules")
+    data_json = json.dumps(dict(data), sort_keys=True, separators=(",", ":"))
+    return PolicyBundle(
+        root=Path("<candidate>"),
+        modules=kept,
+        data_json=data_json,
+        policy_hash=bundle_hash(kept, data_json),
     )

@@ -5,12 +5,18 @@ which would fail open. A ``regorus.Engine`` is pinned to the thread that created
 ``unsendable``: using it, or even cloning it, from another thread panics), so each thread
 builds its own engine from the parsed bundle on first use; a lock around one engine would not
 be enough. Any exception, panic or undefined decision becomes ``PolicyEngineError`` (503).
+
+An engine must also be *dropped* on its own thread, so the per-thread engines live in the
+thread's own storage (keyed by policy hash, a few per thread, evicted by that thread), not in
+the ``RegorusEngine`` object: when a hot reload retires a ``RegorusEngine``, whichever thread
+drops it never drops another thread's regorus engine.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +27,19 @@ from gateway.policy.engine import DECISION_PATH, PROBE_INPUT, require_decision_s
 from hqg.errors import ConfigError, PolicyEngineError
 
 ENGINE_NAME = "regorus"
+ENGINES_PER_THREAD = 4  # bundles a thread keeps engines for (a reload needs two briefly)
+
+# Thread-confined by construction: each thread reads and writes only its own slot.
+_THREAD = threading.local()
+
+
+def thread_engines() -> OrderedDict[str, Any]:
+    """This thread's regorus engines by policy hash (most recently used last)."""
+    engines: OrderedDict[str, Any] | None = getattr(_THREAD, "engines", None)
+    if engines is None:
+        engines = OrderedDict()
+        _THREAD.engines = engines
+    return engines
 
 
 def regorus_message(exc: BaseException) -> str:
@@ -75,8 +94,14 @@ class RegorusEngine:
     def __init__(self, bundle: PolicyBundle, *, cache_size: int = 1024) -> None:
         self._bundle = bundle
         self._cache = DecisionCache(size=cache_size)
-        self._local = threading.local()
-        self._local.engine = new_engine(bundle)  # fail at load, in the loading thread
+        self._keep(new_engine(bundle))  # fail at load, in the loading thread
+
+    def _keep(self, engine: Any) -> Any:
+        engines = thread_engines()
+        engines[self.policy_hash] = engine
+        while len(engines) > ENGINES_PER_THREAD:
+            engines.popitem(last=False)  # dropped here, on the thread that made it
+        return engine
 
     @property
     def name(self) -> str:
@@ -87,14 +112,15 @@ class RegorusEngine:
         return self._bundle.policy_hash
 
     def _engine(self) -> Any:
-        engine = getattr(self._local, "engine", None)
-        if engine is None:
-            try:
-                engine = new_engine(self._bundle)
-            except ConfigError as exc:
-                raise PolicyEngineError("policy engine could not be built") from exc
-            self._local.engine = engine
-        return engine
+        engines = thread_engines()
+        engine = engines.get(self.policy_hash)
+        if engine is not None:
+            engines.move_to_end(self.policy_hash)
+            return engine
+        try:
+            return self._keep(new_engine(self._bundle))
+        except ConfigError as exc:
+            raise PolicyEngineError("policy engine could not be built") from exc
 
     def evaluate(self, canonical_input: str) -> Any:
         """The raw decision for a canonical JSON input; undefined or any failure raises."""

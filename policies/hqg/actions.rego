@@ -70,6 +70,10 @@ refusals contains sprintf("no role of the principal permits %s for purpose %s", 
 
 refusals contains "the principal's role reads no rows" if forbidden_to_read_rows
 
-refusals contains "the request names no purpose" if not is_string(input.purpose)
+# METADATA
+# description: |
+#   object.get, not input.purpose: OPA evaluates `not is_string(input.purpose)` as undefined
+#   when the key is missing (regorus as true), so the refusal would vanish on one engine.
+refusals contains "the request names no purpose" if not is_string(object.get(input, "purpose", null))
 
-refusals contains "the request names no action" if not is_string(input.action)
+refusals contains "the request names no action" if not is_string(object.get(input, "action", null))

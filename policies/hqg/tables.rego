@@ -3,7 +3,9 @@
 # description: |
 #   Which requested tables the principal may read, and how: a row filter (tenancy) and
 #   column masks (masks). A table is refused when the principal's clearance is below its
-#   classification or its rows are not visible to the principal; every refusal has a reason.
+#   classification, its rows are not visible to the principal, or it is listed in
+#   data.hqg_config.datasets and no role of the principal is listed for it; every refusal
+#   has a reason.
 package hqg.tables
 
 import rego.v1
@@ -38,6 +40,22 @@ refusals contains {"table": table.name, "reason": reason} if {
 refusals contains {"table": table.name, "reason": tenancy.refusal(table)} if {
 	some table in requested
 	not tenancy.visible(table)
+}
+
+refusals contains {"table": table.name, "reason": sprintf("no role of the principal may read %v", [table.name])} if {
+	some table in requested
+	not role_may_read(table)
+}
+
+# METADATA
+# description: |
+#   A dataset listed in data.hqg_config.datasets is readable only by the roles listed for
+#   it; a dataset not listed there is governed by clearance and tenancy alone.
+role_may_read(table) if not config.datasets[table.name]
+
+role_may_read(table) if {
+	some role in principal.roles
+	role in config.datasets[table.name].roles
 }
 
 # METADATA

@@ -72,3 +72,29 @@ test_deny_missing_classification if {
 	d := tables.denied.customers with input as request(dana, [t])
 	d == ["clearance restricted is below (none)"]
 }
+
+orders := {"name": "orders", "classification": "internal", "tenant_column": "tenant_id", "columns": []}
+
+bob := {"id": "bob", "tenant": "acme", "roles": ["support"], "clearance": "confidential"}
+
+only_support := {"orders": {"roles": ["support"]}}
+
+test_allow_unlisted_dataset_needs_no_role if {
+	tables.granted.orders with input as request(alice, [orders])
+}
+
+test_deny_dataset_restricted_to_other_roles if {
+	d := tables.denied.orders with input as request(alice, [orders])
+		with data.hqg_config.datasets as only_support
+	d == ["no role of the principal may read orders"]
+}
+
+test_allow_dataset_restricted_to_a_role_of_the_principal if {
+	tables.granted.orders with input as request(bob, [orders])
+		with data.hqg_config.datasets as only_support
+}
+
+test_deny_dataset_listed_without_roles if {
+	tables.denied.orders with input as request(bob, [orders])
+		with data.hqg_config.datasets as {"orders": {}}
+}
