@@ -31,6 +31,9 @@ class AuditTrail:
     datasets: Sequence[tuple[str, str | None]] = ()
     rows: int | None = None
     withheld: Mapping[str, int] = field(default_factory=dict)
+    masks: Mapping[str, int] | None = None  # mask kind -> count applied; None: from decision
+    chunks: int = 0  # evidence chunks served, and model tokens used (usage ledger)
+    tokens: int = 0
 
     def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
         decision = self.decision
@@ -52,6 +55,9 @@ class AuditTrail:
             query_redacted=self.query,
         )
         self.gateway.audit.append(record)
+        self.gateway.ops.observe(
+            record, decision=decision, masks=self.masks, chunks=self.chunks, tokens=self.tokens
+        )
 
     def fail(self, exc: HqgError) -> None:
         """Record a refusal or failure; the reasons are the error's, never user text."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from gateway.audit import AuditLog
 from gateway.context import RequestContext
+from gateway.ops.operations import Operations, build_operations
 from gateway.policy.decision import Decision
 from gateway.policy.engine import PolicyEngine
 from gateway.policy.settings import build_policy_engine
@@ -44,6 +45,7 @@ class Gateway:
     audit: AuditLog
     queries: QueryEngine
     demo: bool
+    ops: Operations
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,7 +82,8 @@ class Gateway:
         tables: Sequence[DatasetContract] = (),
     ) -> Decision:
         """Ask the policy engine; any engine failure raises PolicyEngineError (fail closed)."""
-        return self.policy.decide(policy_input(ctx, action=action, tables=tables))
+        with self.ops.metrics.stage_timer("policy"):
+            return self.policy.decide(policy_input(ctx, action=action, tables=tables))
 
     def close(self) -> None:
         self.queries.close()
@@ -116,4 +119,5 @@ def build_gateway(settings: Settings) -> Gateway:
             EngineSettings(max_memory=settings.sql.max_memory, threads=settings.sql.threads)
         ),
         demo=demo,
+        ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
     )

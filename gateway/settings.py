@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.policy.settings import PolicySettings
 from hqg.errors import ConfigError
 from ingestion.workspace import Workspace
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     sql: SqlSettings = SqlSettings()
     policy: PolicySettings = PolicySettings()
     privacy: PrivacySettings
+    limits: LimitSettings = LimitSettings()
+    logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="before")
     @classmethod

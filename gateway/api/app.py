@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from gateway.api.errors import install_error_handlers
-from gateway.api.routes import catalog, health, policy, sql
+from gateway.api.routes import catalog, health, metrics, policy, sql
 from gateway.context import new_request_id
+from gateway.ops.http import install_access_log
 from gateway.service import Gateway
 from hqg import __version__
 
@@ -40,6 +41,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
-    for module in (health, sql, catalog, policy):
+    install_access_log(app, gateway.ops.metrics)
+    for module in (health, sql, catalog, policy, metrics):
         app.include_router(module.router)
     return app

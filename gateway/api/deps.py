@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from gateway.context import RequestContext
+from gateway.ops.enforce import enforce_limits
 from gateway.service import Gateway
 from hqg.errors import AuthError
 
@@ -29,6 +30,7 @@ def get_context(
     principal = gateway.principals.authenticate(key.strip())
     ctx = RequestContext.create(principal, purpose=x_purpose, request_id=request.state.request_id)
     request.state.principal_id = principal.id
+    enforce_limits(gateway, ctx, route=request.scope.get("route"))
     return ctx
 
 

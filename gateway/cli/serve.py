@@ -22,15 +22,18 @@ def serve(
     import uvicorn
 
     from gateway.api import create_app
+    from gateway.ops.logs import configure_logging
     from gateway.service import build_gateway
     from gateway.settings import load_settings
 
     settings = load_settings(home=home)
+    configure_logging(settings.logging)
     gateway = build_gateway(settings)
     uvicorn.run(
         create_app(gateway),
         host=host or settings.server.host,
         port=port or settings.server.port,
-        log_level="info",
+        log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler
+        access_log=False,  # the gateway's access log omits query strings
         server_header=False,
     )
