@@ -72,11 +72,20 @@ test_deny_empty_input_still_decides if {
 	count(d.reasons) > 0
 }
 
-test_deny_requested_collection_without_policy if {
-	r := object.union(request(alice, "search", "analytics", []), {"resources": {"collections": [{"name": "handbook"}]}})
+test_deny_requested_collection_above_clearance if {
+	hr := {"name": "hr", "classification": "restricted", "tenant": null, "labels": []}
+	r := object.union(request(alice, "search", "analytics", []), {"resources": {"collections": [hr]}})
 	d := hqg.decision with input as r
 	d.allow == false
-	d.denied["collection:handbook"]
+	d.denied["collection:hr"]
+}
+
+test_allow_search_of_a_granted_collection if {
+	handbook := {"name": "handbook", "classification": "internal", "tenant": null, "labels": []}
+	r := object.union(request(alice, "search", "analytics", []), {"resources": {"collections": [handbook]}})
+	d := hqg.decision with input as r
+	d.allow == true
+	d.collections.handbook.mask_entities == {"*": "pseudonym"}
 }
 
 test_deny_without_any_refusal_still_has_a_reason if {
