@@ -2,7 +2,9 @@
 
 The guard runs twice on purpose: first against the whole catalog, to learn which datasets the
 query names (policy decides on exactly those), then inside ``run_governed_sql`` against what
-the decision granted. Nothing is returned unless the audit record was written.
+the decision granted. Both go through the query engine's guard cache (keyed by text and
+context), so a repeated query is parsed once. Nothing is returned unless the audit record was
+written.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from gateway.service import Gateway
 from hqg.errors import AccessDenied, HqgError
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardContext
+from retrieval.sql.engine import QueryEngine
 from retrieval.sql.guard import guard_sql
 from retrieval.sql.service import SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
@@ -36,10 +39,15 @@ def governed_sql(
     return response
 
 
-def referenced_sources(sql: str, sources: dict[str, TableSource]) -> dict[str, TableSource]:
+def referenced_sources(
+    sql: str, sources: dict[str, TableSource], *, engine: QueryEngine | None = None
+) -> dict[str, TableSource]:
     """The datasets a query names, after the guard's syntax rules (no grants yet)."""
     everything = frozenset(sources)
-    guarded = guard_sql(sql, context=GuardContext(datasets=everything, granted=everything))
+    context = GuardContext(datasets=everything, granted=everything)
+    guarded = (
+        guard_sql(sql, context=context) if engine is None else engine.guard(sql, context=context)
+    )
     return {name: sources[name] for name in guarded.datasets}
 
 
@@ -65,7 +73,7 @@ def _run(
     gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
 ) -> SqlResponse:
     snapshot = gateway.datasets()
-    sources = referenced_sources(sql, gateway.sources(snapshot))
+    sources = referenced_sources(sql, gateway.sources(snapshot), engine=gateway.queries)
     trail.datasets = [(name, source.version) for name, source in sources.items()]
     decision = gateway.decide(ctx, action="sql", tables=[s.contract for s in sources.values()])
     trail.decision = decision

@@ -4,7 +4,8 @@ Each line is the record's JSON plus ``seq`` (1-based line number), ``prev_hash``
 where ``hash`` is SHA-256 over the canonical JSON (sorted keys, no spaces) of everything else on
 the line. Editing a line breaks its hash; deleting, inserting or reordering lines breaks ``seq``
 and ``prev_hash``. Deleting the last lines leaves a valid chain, so the writer also keeps a
-sidecar head file (``audit.head`` beside ``audit.jsonl``) with the latest count and hash.
+sidecar head file (``audit.head`` beside ``audit.jsonl``, see ``gateway.audit.head``)
+with the latest count and hash.
 
 The chain has no secret: someone who can rewrite the whole log and its head can forge a
 consistent history. Tamper-evidence against that needs the head hash copied elsewhere.
@@ -16,7 +17,6 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,41 +83,6 @@ def decode_line(raw: bytes) -> Line:
     if type(seq) is not int or not isinstance(prev_hash, str) or not isinstance(digest, str):
         raise ValueError("chain fields have the wrong type")
     return Line(body=data, seq=seq, prev_hash=prev_hash, hash=digest)
-
-
-def head_path(log_path: Path) -> Path:
-    return log_path.with_suffix(".head")
-
-
-def read_head(log_path: Path) -> ChainLink | None:
-    """The head sidecar, or None if there is none; raise ``ValueError`` if it is unreadable."""
-    try:
-        text = head_path(log_path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    return ChainLink.model_validate_json(text)
-
-
-def write_head(log_path: Path, link: ChainLink) -> None:
-    """Replace the head atomically and durably (temp file, fsync, rename, fsync directory)."""
-    target = head_path(log_path)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, link.model_dump_json().encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temp, target)
-    fsync_directory(target.parent)
-
-
-def fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def last_lines(handle: BinaryIO, n: int) -> list[bytes]:

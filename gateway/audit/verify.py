@@ -12,7 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.audit.chain import GENESIS_HASH, ChainLink, Line, decode_line, read_head
+from gateway.audit.chain import GENESIS_HASH, ChainLink, Line, decode_line
+from gateway.audit.head import read_head
 
 
 class VerifyReport(BaseModel):

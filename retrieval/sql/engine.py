@@ -3,7 +3,10 @@
 Connections are keyed by the exact set of (dataset, version, file) a query reads, so a new
 version is never served from an old attachment; a replaced or evicted connection is closed once
 its in-flight queries finish. Withheld counts are cached per (version, filter), since a version
-is immutable. Thread-safe: one lock guards the pool and the cache; DuckDB work runs outside it.
+is immutable. Guard verdicts are cached per (SQL text, guard context) and rewritten SQL per
+(SQL text, grants) on each pooled connection, whose attach aliases and versions are fixed, so
+a repeated query skips sqlglot entirely. Thread-safe: one lock guards the pool and the count
+cache; the LRU caches lock themselves; DuckDB work runs outside every lock.
 """
 
 from __future__ import annotations
@@ -13,20 +16,30 @@ from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from hqg.errors import QueryLimitExceeded, UnsafeQuery
 from hqg.predicates import Predicate
+from retrieval.sql.cache import LruCache
 from retrieval.sql.connection import EngineSettings, locked_connection
+from retrieval.sql.context import GuardContext
+from retrieval.sql.guard import GuardedQuery, guard_sql
 from retrieval.sql.results import json_safe_row
 from retrieval.sql.sources import TableSource
 from retrieval.sql.watchdog import Watchdog
 
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from retrieval.sql.rewrite import RewrittenQuery
+
 SourceKey = frozenset[tuple[str, str, str]]
 CountKey = tuple[str, str, Predicate]
 MAX_CACHED_COUNTS = 4096
+MAX_CACHED_GUARDS = 1024
+MAX_CACHED_REWRITES = 256
 
 
 @dataclass
@@ -35,6 +48,9 @@ class _Pooled:
     aliases: dict[str, str]
     in_flight: int = 0
     retired: bool = False
+    rewrites: LruCache[Hashable, RewrittenQuery] = field(
+        default_factory=lambda: LruCache(MAX_CACHED_REWRITES)
+    )
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,23 @@ class QueryEngine:
     _withheld: dict[CountKey, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _watchdog: Watchdog = field(default_factory=Watchdog)
+    _guarded: LruCache[tuple[str, GuardContext], GuardedQuery] = field(
+        default_factory=lambda: LruCache(MAX_CACHED_GUARDS)
+    )
+
+    def guard(self, sql: str, *, context: GuardContext) -> GuardedQuery:
+        """``guard_sql`` with the verdict cached per (text, context); refusals are not cached.
+
+        The context holds every dataset name and the granted names, so a verdict is never
+        reused for another catalog or another principal's grants. The returned tree is shared:
+        callers must not mutate it (the secure rewrite works on a copy).
+        """
+        key = (sql, context)
+        cached = self._guarded.get(key)
+        if cached is None:
+            cached = guard_sql(sql, context=context)
+            self._guarded.put(key, cached)
+        return cached
 
     @contextmanager
     def session(self, sources: Mapping[str, TableSource]) -> Iterator[Session]:
@@ -119,6 +152,11 @@ class Session:
     @property
     def aliases(self) -> Mapping[str, str]:
         return self.pooled.aliases
+
+    @property
+    def rewrites(self) -> LruCache[Hashable, RewrittenQuery]:
+        """Rewritten SQL for this connection's exact dataset versions and aliases."""
+        return self.pooled.rewrites
 
     def fetch(
         self,

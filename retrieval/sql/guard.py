@@ -46,7 +46,10 @@ GUARD_RULES: tuple[GuardRule, ...] = (
 
 @dataclass(frozen=True)
 class GuardedQuery:
-    """A query that passed every rule, and the datasets it reads (sorted, lower-case)."""
+    """A query that passed every rule, and the datasets it reads (sorted, lower-case).
+
+    The tree may be shared through the engine's guard cache: never mutate it.
+    """
 
     tree: exp.Expr
     datasets: tuple[str, ...]

@@ -15,10 +15,16 @@ from sqlglot import exp
 from retrieval.grants import TableGrant
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine, Session
-from retrieval.sql.guard import guard_sql
+from retrieval.sql.guard import GuardedQuery
 from retrieval.sql.masks import SALT_PARAMETER
 from retrieval.sql.results import DatasetRead, ResultColumn, SqlResult
-from retrieval.sql.rewrite import RewrittenQuery, base_table, row_filter_sql, secure_rewrite
+from retrieval.sql.rewrite import (
+    RewrittenQuery,
+    base_table,
+    grant_key,
+    row_filter_sql,
+    secure_rewrite,
+)
 from retrieval.sql.sources import TableSource
 
 
@@ -51,15 +57,10 @@ def run_governed_sql(
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
     sources = {name.lower(): source for name, source in sources.items()}
     grants = {name.lower(): grant for name, grant in grants.items()}
-    guarded = guard_sql(sql, context=guard_context(sources, grants))
+    guarded = engine.guard(sql, context=guard_context(sources, grants))
     needed = {name: sources[name] for name in guarded.datasets}
     with engine.session(needed) as session:
-        rewritten = secure_rewrite(
-            guarded,
-            contracts={name: source.contract for name, source in needed.items()},
-            grants=grants,
-            aliases=session.aliases,
-        )
+        rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants)
         parameters = {SALT_PARAMETER: salt} if rewritten.uses_salt else None
         fetched = session.fetch(
             rewritten.sql,
@@ -78,6 +79,36 @@ def run_governed_sql(
         sql_executed=rewritten.sql,
         datasets=_reads(needed, grants, withheld, rewritten),
     )
+
+
+def _rewrite(
+    session: Session,
+    sql: str,
+    guarded: GuardedQuery,
+    *,
+    needed: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+) -> RewrittenQuery:
+    """``secure_rewrite``, cached on the pooled connection (its aliases and versions are fixed).
+
+    ``guarded`` must be ``sql`` guarded. The key holds everything the rewrite reads besides the
+    aliases: the SQL text, and per
+    dataset its contract and the grant's row filter and masks. A missing grant is not cached.
+    """
+    contracts = {name: source.contract for name, source in needed.items()}
+    if not all(name in grants for name in needed):
+        return secure_rewrite(guarded, contracts=contracts, grants=grants, aliases=session.aliases)
+    key = (
+        sql,
+        tuple((name, contracts[name], grant_key(grants[name])) for name in sorted(needed)),
+    )
+    cached = session.rewrites.get(key)
+    if cached is None:
+        cached = secure_rewrite(
+            guarded, contracts=contracts, grants=grants, aliases=session.aliases
+        )
+        session.rewrites.put(key, cached)
+    return cached
 
 
 def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: SqlLimits) -> int:
