@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditLog
+from gateway.components import Components, build_components
 from gateway.context import RequestContext
 from gateway.ops.operations import Operations, build_operations
 from gateway.policy.decision import Decision
@@ -21,6 +22,9 @@ from gateway.principals import PrincipalDirectory
 from gateway.settings import Settings
 from ingestion.catalog import Catalog, Dataset
 from ingestion.contracts import DatasetContract
+from ingestion.documents.catalog import DocumentCatalog
+from ingestion.embedding import Embedder
+from ingestion.vectors.base import VectorIndex
 from ingestion.workspace import Workspace
 from retrieval.sql.connection import EngineSettings
 from retrieval.sql.engine import QueryEngine
@@ -46,6 +50,7 @@ class Gateway:
     queries: QueryEngine
     demo: bool
     ops: Operations
+    components: Components
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,17 +85,36 @@ class Gateway:
         *,
         action: str,
         tables: Sequence[DatasetContract] = (),
+        collections: Sequence[Mapping[str, Any]] = (),
     ) -> Decision:
         """Ask the policy engine; any engine failure raises PolicyEngineError (fail closed)."""
+        document = policy_input(ctx, action=action, tables=tables, collections=collections)
         with self.ops.metrics.stage_timer("policy"):
-            return self.policy.decide(policy_input(ctx, action=action, tables=tables))
+            return self.policy.decide(document)
+
+    @property
+    def documents(self) -> DocumentCatalog:
+        return DocumentCatalog(self.workspace.catalog_path)
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.components.vectors.get()
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.components.embedder.get()
 
     def close(self) -> None:
         self.queries.close()
+        self.components.close()
 
 
 def policy_input(
-    ctx: RequestContext, *, action: str, tables: Sequence[DatasetContract]
+    ctx: RequestContext,
+    *,
+    action: str,
+    tables: Sequence[DatasetContract],
+    collections: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The input document policies see (documented in ``gateway.policy.decision``)."""
     return {
@@ -99,7 +123,7 @@ def policy_input(
         "purpose": ctx.purpose,
         "resources": {
             "tables": [table.model_dump(mode="json") for table in tables],
-            "collections": [],
+            "collections": [dict(collection) for collection in collections],
         },
     }
 
@@ -120,4 +144,5 @@ def build_gateway(settings: Settings) -> Gateway:
         ),
         demo=demo,
         ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
+        components=build_components(settings),
     )

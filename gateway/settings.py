@@ -16,7 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.policy.settings import PolicySettings
+from guards.settings import GuardSettings
 from hqg.errors import ConfigError
+from ingestion.vectors.settings import EmbeddingSettings, VectorSettings
 from ingestion.workspace import Workspace
 from privacy.settings import PrivacySettings
 
@@ -41,6 +43,15 @@ class SqlSettings(BaseModel):
     threads: int = Field(default=2, ge=1, le=64)
 
 
+class SearchSettings(BaseModel):
+    """Caps on governed search."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_k: int = Field(default=50, ge=1, le=1000)
+    default_k: int = Field(default=10, ge=1, le=1000)
+
+
 class Settings(BaseSettings):
     """Everything the gateway is configured with."""
 
@@ -55,6 +66,10 @@ class Settings(BaseSettings):
     privacy: PrivacySettings
     limits: LimitSettings = LimitSettings()
     logging: LoggingSettings = LoggingSettings()
+    guards: GuardSettings = GuardSettings()
+    vectors: VectorSettings = VectorSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    search: SearchSettings = SearchSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -89,9 +89,9 @@ class Workspace:
     def open(cls, home: Path) -> Workspace:
         """Open an existing workspace; refuse a directory that is not one."""
         workspace = cls(home.expanduser().resolve())
-        if not workspace.catalog_path.exists():
+        if not workspace.secrets_path.exists():
             raise ConfigError(
-                f"{workspace.home} is not an hqg workspace (no catalog.sqlite); "
+                f"{workspace.home} is not an hqg workspace (no config/secrets.json); "
                 "create one with `hqg demo --home DIR` or `hqg ingest … --home DIR`"
             )
         return workspace

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import SecretStr
 
 from privacy.detector import PresidioDetector
 from privacy.settings import PrivacySettings
+
+if TYPE_CHECKING:
+    from gateway.components import Components
+    from ingestion.embedding import Embedder
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -29,10 +35,39 @@ DEMO_REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory, detector: PresidioDetector) -> Path:
-    """The demo workspace, built once per session with the real ingestion pipeline."""
+def embedder() -> Embedder:
+    """The packaged MiniLM model on CPU, loaded once per session."""
+    from ingestion.vectors.settings import EmbeddingSettings, build_embedder
+
+    return build_embedder(EmbeddingSettings())
+
+
+def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -> Components:
+    """Real components for a workspace, reusing the session's detector and embedder."""
+    from gateway.components import Lazy, build_components
+    from gateway.settings import load_settings
+    from ingestion.workspace import Workspace
+
+    Workspace.create(home)
+    built = build_components(load_settings(home=home))
+    return replace(built, pii=Lazy(lambda: detector), embedder=Lazy(lambda: embedder))
+
+
+def build_demo_home(home: Path, detector: PresidioDetector, embedder: Embedder) -> Path:
+    """Build the demo workspace at ``home`` with the real pipelines."""
     from gateway.demo.build import build_demo
 
-    home = tmp_path_factory.mktemp("demo") / "home"
-    build_demo(home, detector=detector, reference_time=DEMO_REFERENCE)
+    components = components_for(home, detector, embedder)
+    try:
+        build_demo(home, components=components, reference_time=DEMO_REFERENCE)
+    finally:
+        components.close()
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_home(
+    tmp_path_factory: pytest.TempPathFactory, detector: PresidioDetector, embedder: Embedder
+) -> Path:
+    """The demo workspace (tables and documents), built once per session."""
+    return build_demo_home(tmp_path_factory.mktemp("demo") / "home", detector, embedder)

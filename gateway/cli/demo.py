@@ -8,11 +8,11 @@ from rich.table import Table
 
 from gateway.cli.ingest import ingest_progress
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.components import build_components
 from gateway.demo.build import build_demo
 from gateway.demo.principals import demo_principals
 from gateway.settings import load_settings
 from ingestion.workspace import Workspace
-from privacy.detector import PresidioDetector
 
 
 def register(app: typer.Typer) -> None:
@@ -26,23 +26,43 @@ def demo(
     """Build the multi-tenant e-commerce demo (tenants acme and globex) in HOME."""
     Workspace.create(home)
     settings = load_settings(home=home)
+    components = build_components(settings)
     console = Console(stderr=True)
-    with console.status("loading the PII detector…"):
-        detector = PresidioDetector(settings.privacy)
-    with ingest_progress(console) as report:
-        results = build_demo(home, detector=detector, seed=seed, progress=report)
-    table = Table(title=f"demo workspace {settings.workspace.home}")
+    try:
+        with console.status("loading the PII detector and the embedding model…"):
+            components.pii.get()
+            components.embedder.get()
+        with ingest_progress(console) as progress:
+            result = build_demo(
+                home,
+                components=components,
+                seed=seed,
+                injection_threshold=settings.guards.injection_threshold,
+                progress=progress,
+            )
+    finally:
+        components.close()
+    out = Console()
+    tables = Table(title=f"demo workspace {settings.workspace.home}: tables")
     for column in ("dataset", "outcome", "version", "rows", "quarantined"):
-        table.add_column(column)
-    for result in results:
-        run = result.run
-        table.add_row(
+        tables.add_column(column)
+    for run in (r.run for r in result.tables):
+        tables.add_row(
             run.dataset,
             run.outcome,
             run.version or "-",
             str(run.rows_loaded),
             str(run.rows_quarantined),
         )
-    Console().print(table)
-    keys = ", ".join(key for key, _ in demo_principals())
-    Console().print(f"demo API keys: {keys}")
+    out.print(tables)
+    docs = Table(title="documents")
+    for column in ("collection", "added", "updated", "unchanged", "quarantined", "failed"):
+        docs.add_column(column)
+    for report in result.collections:
+        counts = report.counts
+        docs.add_row(
+            report.collection,
+            *(str(counts[k]) for k in ("added", "updated", "unchanged", "quarantined", "failed")),
+        )
+    out.print(docs)
+    out.print(f"demo API keys: {', '.join(key for key, _ in demo_principals())}")

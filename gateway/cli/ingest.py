@@ -21,7 +21,8 @@ from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
 from gateway.settings import load_settings
-from ingestion.contracts import load_contract
+from ingestion.contracts import Classification, load_contract
+from ingestion.documents.report import DocRunReport
 from ingestion.tables import IngestReport, ingest_table
 from ingestion.tables import Progress as Progress_
 from ingestion.workspace import Workspace
@@ -95,4 +96,81 @@ def print_report(console: Console, report: IngestReport) -> None:
         table.add_row("  reason", f"{count} × {reason}")
     for warning in report.warnings:
         table.add_row("[yellow]warning[/]", warning)
+    console.print(table)
+
+
+@app.command("docs")
+def docs(
+    path: Annotated[Path, typer.Argument(help="A .txt/.md/.html/.pdf file or a directory.")],
+    collection: Annotated[str, typer.Option("--collection", help="Collection name.")],
+    tenant: Annotated[str | None, typer.Option(help="Tenant of the documents.")] = None,
+    classification: Annotated[
+        Classification | None, typer.Option(help="Classification (front matter may raise it).")
+    ] = None,
+    label: Annotated[
+        list[str] | None, typer.Option("--label", help="A label for every document (repeat).")
+    ] = None,
+    keep_injections: Annotated[
+        bool,
+        typer.Option(
+            help="Index documents scored as injections (marked) instead of quarantining them."
+        ),
+    ] = False,
+    home: HomeOption = DEFAULT_HOME,
+) -> None:
+    """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
+    from gateway.components import build_components
+    from ingestion.documents.pipeline import ingest_documents
+    from ingestion.vectors.versions import Unchanged
+
+    workspace = Workspace.create(home)
+    settings = load_settings(home=home)
+    components = build_components(settings)
+    console = Console(stderr=True)
+    with console.status("loading the PII detector and the embedding model…"):
+        detector, embedder = components.pii.get(), components.embedder.get()
+    result = None
+    try:
+        with ingest_progress(console) as report, components.writer(collection) as index:
+            result = ingest_documents(
+                workspace,
+                path,
+                collection=collection,
+                detector=detector,
+                injection=components.injection.get(),
+                embedder=embedder,
+                index=index,
+                tenant=tenant,
+                classification=classification,
+                labels=tuple(label or ()),
+                injection_threshold=settings.guards.injection_threshold,
+                quarantine_injections=not keep_injections,
+                progress=report,
+            )
+            if not result.changed:
+                raise Unchanged
+    except Unchanged:
+        pass
+    finally:
+        components.close()
+    if result is not None:
+        print_doc_report(Console(), result)
+        if result.aborted:
+            raise typer.Exit(1)
+
+
+def print_doc_report(console: Console, report: DocRunReport) -> None:
+    """The summary table at the end of a document ingest."""
+    table = Table(title=f"ingest docs into {report.collection}", show_header=False)
+    for action, count in report.counts.items():
+        if count:
+            table.add_row(action, str(count))
+    for outcome in report.outcomes:
+        if outcome.reasons:
+            table.add_row(
+                f"[yellow]{outcome.action.value}[/]",
+                f"{outcome.source}: {'; '.join(outcome.reasons)}",
+            )
+    if report.aborted:
+        table.add_row("[red]aborted[/]", report.aborted)
     console.print(table)

@@ -1,4 +1,5 @@
-"""``build_demo``: turn the demo sources into a ready workspace (data, principals, marker)."""
+"""``build_demo``: turn the demo sources into a ready workspace (tables, documents,
+principals, marker)."""
 
 from __future__ import annotations
 
@@ -6,35 +7,58 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
+from gateway.components import Components
+from gateway.demo.documents import write_demo_documents
 from gateway.demo.principals import demo_principals
 from gateway.demo.sources import write_demo_sources
 from gateway.principals import write_principals
-from ingestion.contracts import load_contract
+from ingestion.contracts import Classification, load_contract
+from ingestion.documents.pipeline import ingest_documents
+from ingestion.documents.report import DocRunReport
 from ingestion.tables import IngestReport, Progress, ingest_table
+from ingestion.vectors.versions import Unchanged
 from ingestion.workspace import Workspace
-from privacy.detector import PiiDetector
+
+#: Each demo collection's default classification (documents' front matter may only raise it).
+COLLECTION_CLASSIFICATION = {
+    "handbook": Classification.INTERNAL,
+    "tickets": Classification.CONFIDENTIAL,
+    "hr": Classification.RESTRICTED,
+    "products": Classification.PUBLIC,
+}
+
+
+class DemoBuild(BaseModel):
+    """What the build did, table by table and collection by collection."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tables: tuple[IngestReport, ...]
+    collections: tuple[DocRunReport, ...]
 
 
 def build_demo(
     home: Path,
     *,
-    detector: PiiDetector,
+    components: Components,
     seed: int = 7,
     reference_time: datetime | None = None,
+    injection_threshold: float = 0.5,
     progress: Progress | None = None,
-) -> list[IngestReport]:
+) -> DemoBuild:
     """Build (or refresh) the demo workspace at ``home``.
 
     Data is generated relative to ``reference_time`` (default: today, midnight UTC) so the
     freshness story holds on any day: most datasets are fresh, the ones the demo plants as
-    stale are stale. Same seed and day, same bytes, so a rebuild is an idempotent no-op.
+    stale are stale. Same seed and day, same bytes, so a rebuild changes nothing.
     """
     workspace = Workspace.create(home)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    sources = write_demo_sources(
-        workspace.home / "demo-sources", seed=seed, reference_time=reference_time or today
-    )
-    reports = [
+    when = reference_time or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    sources = write_demo_sources(workspace.home / "demo-sources", seed=seed, reference_time=when)
+    detector = components.pii.get()
+    tables = tuple(
         ingest_table(
             workspace,
             table.data_path,
@@ -44,7 +68,44 @@ def build_demo(
             progress=progress,
         )
         for table in sources.tables
-    ]
+    )
+    documents = write_demo_documents(workspace.home / "demo-docs", seed=seed, reference_time=when)
+    collections = tuple(
+        _ingest_collection(workspace, components, name, directory, injection_threshold, progress)
+        for name, directory in sorted(documents.collections.items())
+    )
     write_principals(workspace.principals_path, demo_principals())
     workspace.demo_marker.write_text(json.dumps({"seed": seed}), encoding="utf-8")
-    return reports
+    return DemoBuild(tables=tables, collections=collections)
+
+
+def _ingest_collection(
+    workspace: Workspace,
+    components: Components,
+    name: str,
+    directory: Path,
+    threshold: float,
+    progress: Progress | None,
+) -> DocRunReport:
+    report: DocRunReport | None = None
+    try:
+        with components.writer(name) as index:
+            report = ingest_documents(
+                workspace,
+                directory,
+                collection=name,
+                detector=components.pii.get(),
+                injection=components.injection.get(),
+                embedder=components.embedder.get(),
+                index=index,
+                classification=COLLECTION_CLASSIFICATION[name],
+                injection_threshold=threshold,
+                progress=progress,
+            )
+            if not report.changed:
+                raise Unchanged
+    except Unchanged:
+        pass
+    if report is None:  # pragma: no cover - ingest_documents returns or raises
+        raise RuntimeError("document ingest returned nothing")
+    return report

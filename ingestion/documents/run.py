@@ -53,6 +53,17 @@ class RunOptions:
         }
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """A document waiting for its chunks to be embedded with others."""
+
+    position: int
+    entry: SourceEntry
+    parsed: ParsedDocument
+    prepared: PreparedDocument
+    previous: DocumentRecord | None
+
+
 class DocumentRun:
     def __init__(
         self,
@@ -73,14 +84,18 @@ class DocumentRun:
         self.by_id = {record.doc_id: record for record in known}
         self.by_path = {r.source_path: r for r in known if r.status != DocStatus.DELETED}
         self.seen: set[str] = set()
-        self.outcomes: list[DocOutcome] = []
+        self.outcomes: list[DocOutcome | None] = []
+        self.pending: list[_Pending] = []
         self.embedded = 0
 
     def execute(self) -> DocRunReport:
         entries = list(walk(self.o.source, base=self.o.base))
         for done, entry in enumerate(entries, start=1):
             self.outcomes.append(self._one(entry))
+            if sum(len(p.prepared.chunks) for p in self.pending) >= self.o.batch_size:
+                self._index_pending()
             self.progress("documents", done, len(entries))
+        self._index_pending()
         if self.o.is_root:
             self._delete_vanished()
         self.index.flush()
@@ -94,11 +109,11 @@ class DocumentRun:
             is_root=self.o.is_root,
             started_at=self.started,
             finished_at=datetime.now(UTC),
-            outcomes=tuple(self.outcomes),
+            outcomes=tuple(o for o in self.outcomes if o is not None),
             aborted=aborted,
         )
 
-    def _one(self, entry: SourceEntry) -> DocOutcome:
+    def _one(self, entry: SourceEntry) -> DocOutcome | None:
         if entry.skip is not None:
             return DocOutcome(source=entry.relative, action=Action.SKIPPED, reasons=(entry.skip,))
         try:
@@ -174,7 +189,9 @@ class DocumentRun:
 
     def _publish(
         self, entry: SourceEntry, parsed: ParsedDocument, prepared: PreparedDocument
-    ) -> DocOutcome:
+    ) -> DocOutcome | None:
+        """Quarantine now, or queue for indexing (None): embedding is batched across
+        documents, since each embedding call has a fixed cost (~0.1 s on this CPU)."""
         meta = prepared.meta
         previous = self.by_id.get(meta.doc_id)
         self.seen.add(meta.doc_id)
@@ -184,28 +201,54 @@ class DocumentRun:
         quarantine = (
             self.o.quarantine_injections and prepared.injection_score >= self.o.injection_threshold
         )
-        reasons: tuple[str, ...] = ()
-        if quarantine:
-            self._withdraw(previous)
-            reasons = (
-                f"injection score {prepared.injection_score:.2f} >= threshold "
-                f"{self.o.injection_threshold:.2f}",
-                *prepared.injection_reasons,
-            )
-            action, status = Action.QUARANTINED, DocStatus.QUARANTINED
-        else:
-            points = self._embed(prepared.chunks)
-            self._withdraw(previous)
-            self.index.upsert(self.o.collection, points)
-            updated = previous is not None and previous.status in _LIVE
+        if not quarantine:
+            self.pending.append(_Pending(len(self.outcomes), entry, parsed, prepared, previous))
+            return None
+        self._withdraw(previous)
+        reasons = (
+            f"injection score {prepared.injection_score:.2f} >= threshold "
+            f"{self.o.injection_threshold:.2f}",
+            *prepared.injection_reasons,
+        )
+        meta = prepared.meta
+        count = len(prepared.chunks)
+        self._save(entry, meta, DocStatus.QUARANTINED, count, prepared.injection_score, reasons)
+        return self._outcome(entry, parsed, prepared, Action.QUARANTINED, reasons)
+
+    def _index_pending(self) -> None:
+        """Embed every queued document's chunks in shared batches, then index each document."""
+        if not self.pending:
+            return
+        queued, self.pending = self.pending, []
+        points = self._embed([chunk for item in queued for chunk in item.prepared.chunks])
+        offset = 0
+        for item in queued:
+            count = len(item.prepared.chunks)
+            self._withdraw(item.previous)
+            self.index.upsert(self.o.collection, points[offset : offset + count])
+            offset += count
+            updated = item.previous is not None and item.previous.status in _LIVE
+            meta = item.prepared.meta
+            score = item.prepared.injection_score
+            self._save(item.entry, meta, DocStatus.INDEXED, count, score, ())
             action = Action.UPDATED if updated else Action.ADDED
-            status = DocStatus.INDEXED
-        self._save(entry, meta, status, len(prepared.chunks), prepared.injection_score, reasons)
+            self.outcomes[item.position] = self._outcome(
+                item.entry, item.parsed, item.prepared, action, ()
+            )
+
+    def _outcome(
+        self,
+        entry: SourceEntry,
+        parsed: ParsedDocument,
+        prepared: PreparedDocument,
+        action: Action,
+        reasons: tuple[str, ...],
+    ) -> DocOutcome:
         return DocOutcome(
             source=entry.relative,
             action=action,
-            doc_id=meta.doc_id,
-            version=meta.version,
+            doc_id=prepared.meta.doc_id,
+            version=prepared.meta.version,
             chunk_count=len(prepared.chunks),
             injection_score=prepared.injection_score,
             reasons=reasons,

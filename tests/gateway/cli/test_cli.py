@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,6 @@ import yaml
 from typer.testing import CliRunner
 
 from gateway.cli.app import _register, app
-from gateway.demo.build import build_demo
-from privacy.detector import PresidioDetector
-from tests.conftest import DEMO_REFERENCE
 
 runner = CliRunner()
 _register()
@@ -30,10 +28,11 @@ CONTRACT = {
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory, detector: PresidioDetector) -> Path:
-    home = tmp_path_factory.mktemp("cli") / "home"
-    build_demo(home, detector=detector, reference_time=DEMO_REFERENCE)
-    return home
+def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the session's demo workspace (these tests write to it)."""
+    copy = tmp_path_factory.mktemp("cli") / "home"
+    shutil.copytree(demo_home, copy)
+    return copy
 
 
 def test_help_explains_every_command() -> None:

@@ -1,0 +1,63 @@
+"""``hqg search``: governed search from the terminal, as a principal, in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from ingestion.vectors.base import SearchMode
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search)
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    key: Annotated[
+        str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the principal.")
+    ],
+    collection: Annotated[
+        list[str] | None, typer.Option("--collection", "-c", help="Collection (repeatable).")
+    ] = None,
+    mode: Annotated[SearchMode, typer.Option(help="dense, lexical or hybrid.")] = SearchMode.HYBRID,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 5,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+) -> None:
+    """Search document collections under policy exactly as /v1/search would, and audit it."""
+    from gateway.context import RequestContext
+    from gateway.search_pipeline import governed_search_request
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=purpose)
+        response = governed_search_request(
+            gateway, ctx, query=query, collections=collection, mode=mode, k=k
+        )
+    finally:
+        gateway.close()
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
+        return
+    console = Console()
+    for rank, hit in enumerate(response.results, start=1):
+        stale = " [red]stale[/]" if hit.stale else ""
+        risk = " [yellow]injection risk[/]" if hit.risk.injection_score >= 0.5 else ""
+        console.print(
+            f"[bold]{rank}. {hit.title or hit.doc_id}[/] ({hit.collection}, {hit.source}, "
+            f"score {hit.score:.3f}){stale}{risk}"
+        )
+        console.print(f"   {hit.text[:400]}")
+    withheld = sum(response.withheld.values())
+    console.print(
+        f"{len(response.results)} result(s); withheld by policy: {withheld} chunk(s), "
+        f"{response.withheld_collections} collection(s); decision {response.decision.id}"
+    )

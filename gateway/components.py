@@ -1,0 +1,80 @@
+"""The heavy engines (PII detector, injection detector, embedder, vector index), built lazily.
+
+Loading spaCy or torch takes seconds; a gateway serving only SQL never pays for them. Each is
+built once, on first use, under a lock, from its settings section: this is the one place that
+picks their implementations (with ``build_gateway`` for the rest).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from gateway.settings import Settings
+from guards.heuristics import HeuristicInjectionDetector
+from guards.verdict import InjectionDetector
+from ingestion.embedding import Embedder
+from ingestion.vectors.base import VectorIndex
+from ingestion.vectors.settings import build_embedder, build_vector_index
+from ingestion.vectors.versions import VersionedEdgeIndex
+from privacy.detector import PiiDetector, PresidioDetector
+
+T = TypeVar("T")
+
+
+@dataclass
+class Lazy(Generic[T]):
+    """A value built on first ``get()``; thread-safe; ``peek()`` never builds."""
+
+    build: Callable[[], T]
+    _value: T | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self) -> T:
+        with self._lock:
+            if self._value is None:
+                self._value = self.build()
+            return self._value
+
+    def peek(self) -> T | None:
+        return self._value
+
+
+@dataclass
+class Components:
+    """The lazily built engines of one process."""
+
+    pii: Lazy[PiiDetector]
+    injection: Lazy[InjectionDetector]
+    embedder: Lazy[Embedder]
+    vectors: Lazy[VectorIndex]
+
+    @contextmanager
+    def writer(self, collection: str) -> Iterator[VectorIndex]:
+        """Where an ingest writes: a fresh version of an embedded collection (published when
+        the block succeeds, so a serving gateway is never blocked), or the server itself."""
+        index = self.vectors.get()
+        if isinstance(index, VersionedEdgeIndex):
+            with index.writer(collection) as fresh:
+                yield fresh
+            return
+        yield index
+        index.flush()
+
+    def close(self) -> None:
+        index = self.vectors.peek()
+        if index is not None:
+            index.close()
+
+
+def build_components(settings: Settings) -> Components:
+    """Components for ``settings``; nothing heavy is loaded until it is used."""
+    return Components(
+        pii=Lazy(lambda: PresidioDetector(settings.privacy)),
+        injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
+        embedder=Lazy(lambda: build_embedder(settings.embedding)),
+        vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),
+    )

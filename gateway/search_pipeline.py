@@ -1,0 +1,126 @@
+"""Governed search, end to end: decide per collection, search under the filters, mask on read,
+attach provenance and freshness, audit.
+
+Naming collections is like naming tables: every one must be granted, else 403 naming it. With
+no collections named, the request searches every collection policy grants; the others are
+counted in ``withheld_collections``, not named (a collection's name can itself be sensitive).
+The query text is never written to the audit log (it may hold PII): only its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from gateway.auditing import AuditTrail
+from gateway.context import RequestContext
+from gateway.policy.decision import Decision
+from gateway.responses import DecisionSummary
+from gateway.service import Gateway
+from gateway.sql_pipeline import require_allowed
+from hqg.errors import HqgError, NotFound
+from ingestion.documents.catalog import CollectionRecord
+from ingestion.vectors.base import SearchMode
+from privacy.vault import PseudonymVault
+from retrieval.evidence import Evidence
+from retrieval.search import CollectionScope, governed_search
+
+COLLECTION_PREFIX = "collection:"
+
+
+class SearchResponse(BaseModel):
+    """``POST /v1/search``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_id: str
+    mode: SearchMode
+    results: tuple[Evidence, ...]
+    withheld: dict[str, int]
+    withheld_collections: int
+    decision: DecisionSummary
+
+
+def collection_resource(record: CollectionRecord) -> dict[str, object]:
+    """A collection as policy sees it (defaults of its documents)."""
+    return {
+        "name": record.name,
+        "classification": record.default_classification.value,
+        "tenant": record.default_tenant,
+        "labels": list(record.default_labels),
+    }
+
+
+def governed_search_request(
+    gateway: Gateway,
+    ctx: RequestContext,
+    *,
+    query: str,
+    collections: Sequence[str] | None,
+    mode: SearchMode,
+    k: int,
+    action: str = "search",
+) -> SearchResponse:
+    """Run a search for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
+    trail = AuditTrail(gateway, ctx, action=action)
+    try:
+        decision, scopes, hidden = _decide(gateway, ctx, collections, action)
+        trail.decision = decision
+        trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in scopes]
+        result = governed_search(
+            gateway.vectors,
+            gateway.embedder,
+            query=query,
+            scopes=scopes,
+            mode=mode,
+            k=k,
+            vault=PseudonymVault(),
+            now=datetime.now(UTC),
+        )
+        trail.rows, trail.withheld = len(result.evidence), dict(result.withheld)
+    except HqgError as exc:
+        trail.fail(exc)
+        raise
+    trail.write(status=200)
+    return SearchResponse(
+        request_id=ctx.request_id,
+        mode=mode,
+        results=result.evidence,
+        withheld=dict(result.withheld),
+        withheld_collections=hidden,
+        decision=DecisionSummary.of(decision),
+    )
+
+
+def _decide(
+    gateway: Gateway, ctx: RequestContext, named: Sequence[str] | None, action: str
+) -> tuple[Decision, list[CollectionScope], int]:
+    records = {record.name: record for record in gateway.documents.collections()}
+    if named:
+        missing = sorted(set(named) - set(records))
+        if missing:
+            raise NotFound(f"no such collection: {', '.join(missing)}")
+        chosen = [records[name] for name in dict.fromkeys(named)]
+    else:
+        chosen = list(records.values())
+    decision = _ask(gateway, ctx, chosen, action)
+    hidden = 0
+    if not named and not decision.allow and decision.denied:
+        refused = {key.removeprefix(COLLECTION_PREFIX) for key in decision.denied}
+        granted = [record for record in chosen if record.name not in refused]
+        hidden = len(chosen) - len(granted)
+        decision = _ask(gateway, ctx, granted, action)
+    require_allowed(decision)
+    scopes = [
+        CollectionScope(name=name, predicate=grant.filter, mask_entities=grant.mask_entities)
+        for name, grant in decision.collections.items()
+    ]
+    return decision, scopes, hidden
+
+
+def _ask(
+    gateway: Gateway, ctx: RequestContext, records: Sequence[CollectionRecord], action: str
+) -> Decision:
+    return gateway.decide(ctx, action=action, collections=[collection_resource(r) for r in records])

@@ -1,0 +1,227 @@
+"""The embedded ``VectorIndex``: qdrant-edge, the real Qdrant engine in-process.
+
+One shard per collection under ``directory/<collection>/``. The shard is safe to use from
+several threads (checked: concurrent upserts and queries from four threads); a lock guards
+only the map of open shards, so opening, creating and closing never race a search.
+
+The HNSW graph is built only by ``optimize()`` (synchronous; tens of seconds at 100k points):
+call it after bulk loads, off the request path. Until then, unindexed points are searched
+exactly, so results are complete, only slower. Filters are always applied inside the engine,
+never on results; when a filter selects fewer than ``exact_below`` points the search is exact
+(filtered HNSW loses recall on selective filters).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
+from hqg.predicates import Predicate
+from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
+from ingestion.vectors.layout import (
+    DEFAULT_EXACT_BELOW,
+    DEFAULT_HNSW_EF,
+    DENSE,
+    KEYWORD_FIELDS,
+    LIST_FIELDS,
+    RRF_K,
+    SPARSE,
+    TENANT_FIELD,
+    bm25,
+    check_collection_name,
+    point_id,
+    stored_payload,
+    visible_payload,
+)
+from ingestion.vectors.qdrant_filters import to_edge_filter
+from ingestion.vectors.queries import SearchPlan, plan_search
+
+_BATCH = 512
+
+
+def _config(dim: int) -> qe.EdgeConfig:
+    vectors = {DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)}
+    sparse = {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    return qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse)
+
+
+class EdgeVectorIndex:
+    """``VectorIndex`` over qdrant-edge shards in ``directory`` (created if missing)."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        hnsw_ef: int = DEFAULT_HNSW_EF,
+        exact_below: int = DEFAULT_EXACT_BELOW,
+        list_fields: frozenset[str] = LIST_FIELDS,
+    ) -> None:
+        self._directory = Path(directory)
+        self._hnsw_ef = hnsw_ef
+        self._exact_below = exact_below
+        self._list_fields = list_fields
+        self._bm25 = bm25()
+        self._lock = threading.Lock()
+        self._shards: dict[str, qe.EdgeShard] = {}
+        self._dims: dict[str, int] = {}
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+            for path in sorted(self._directory.iterdir()):
+                if (path / "edge_config.json").is_file():
+                    self._open(path.name)
+        except Exception as exc:
+            raise Unavailable("the vector index directory could not be opened") from exc
+
+    def _open(self, name: str) -> None:
+        path = self._directory / name
+        self._dims[name] = stored_dim(path)
+        self._shards[name] = qe.EdgeShard.load(str(path), None)
+
+    def ensure_collection(self, name: str, *, dim: int) -> None:
+        """Create the shard and its payload indexes (before any point, so HNSW sees them)."""
+        check_collection_name(name)
+        with self._lock:
+            if name in self._shards:
+                if self._dims[name] != dim:
+                    raise ConfigError(f"collection {name!r} has another vector dimension")
+                return
+            try:
+                shard = qe.EdgeShard.create(str(self._directory / name), _config(dim))
+                shard.update(
+                    qe.UpdateOperation.create_field_index(
+                        TENANT_FIELD, qe.KeywordIndexParams(is_tenant=True)
+                    )
+                )
+                for field in KEYWORD_FIELDS:
+                    shard.update(
+                        qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
+                    )
+            except Exception as exc:
+                raise Unavailable(f"collection {name!r} could not be created") from exc
+            self._shards[name] = shard
+            self._dims[name] = dim
+
+    def _shard(self, name: str) -> qe.EdgeShard:
+        with self._lock:
+            shard = self._shards.get(name)
+        if shard is None:
+            raise NotFound(f"collection {name!r} does not exist")
+        return shard
+
+    def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None:
+        shard = self._shard(collection)
+        dim = self._dims[collection]
+        batch: list[qe.Point] = []
+        for point in points:
+            if len(point.dense) != dim:
+                raise IngestError(f"a point for {collection!r} has the wrong vector dimension")
+            vectors: dict[str, Any] = {
+                DENSE: list(point.dense),
+                SPARSE: self._bm25.embed_document(point.text),
+            }
+            payload = stored_payload(point, list_fields=self._list_fields)
+            batch.append(qe.Point(point_id(point.id), vectors, payload))
+        for start in range(0, len(batch), _BATCH):
+            self._run(shard.update, qe.UpdateOperation.upsert_points(batch[start : start + _BATCH]))
+
+    def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
+        if not doc_ids:
+            return
+        condition = qe.FieldCondition("doc_id", match=qe.MatchAny(list(doc_ids)))
+        operation = qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition]))
+        self._run(self._shard(collection).update, operation)
+
+    def search(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+    ) -> list[Hit]:
+        shard = self._shard(collection)
+        where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
+        exact = (
+            self._exact_below > 0
+            and where is not None
+            and self._count(shard, where) < self._exact_below
+        )
+        request = self._request(plan, where, exact)
+        points = self._run(shard.query, request)
+        return [_hit(p) for p in points]
+
+    def _request(self, plan: SearchPlan, where: qe.Filter | None, exact: bool) -> qe.QueryRequest:
+        params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
+        queries: list[Any] = []
+        if plan.dense is not None:
+            queries.append(qe.Query.Nearest(list(plan.dense), using=DENSE))
+        if plan.text is not None:
+            queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=SPARSE))
+        if len(queries) == 1:
+            return qe.QueryRequest(
+                limit=plan.k, query=queries[0], filter=where, params=params, with_payload=True
+            )
+        prefetches = [
+            qe.Prefetch(limit=plan.prefetch, query=q, filter=where, params=params) for q in queries
+        ]
+        return qe.QueryRequest(
+            limit=plan.k,
+            query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # stub omits Fusion.Rrf
+            prefetches=prefetches,
+            filter=where,
+            with_payload=True,
+        )
+
+    def count(self, collection: str, *, predicate: Predicate | None) -> int:
+        where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
+        return self._count(self._shard(collection), where)
+
+    def _count(self, shard: qe.EdgeShard, where: qe.Filter | None) -> int:
+        return int(self._run(shard.count, qe.CountRequest(exact=True, filter=where)))
+
+    def collections(self) -> list[str]:
+        with self._lock:
+            return sorted(self._shards)
+
+    def optimize(self, collection: str) -> bool:
+        """Build the HNSW graph (blocking); run after bulk loads, off the request path."""
+        return bool(self._run(self._shard(collection).optimize))
+
+    def flush(self) -> None:
+        with self._lock:
+            shards = list(self._shards.values())
+        for shard in shards:
+            self._run(shard.flush)
+
+    def close(self) -> None:
+        with self._lock:
+            shards, self._shards = list(self._shards.values()), {}
+        for shard in shards:
+            self._run(shard.close)
+
+    @staticmethod
+    def _run(call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except Exception as exc:  # qdrant-edge raises bare Exception for engine errors
+            raise Unavailable("the embedded vector index failed") from exc
+
+
+def stored_dim(path: Path) -> int:
+    """The dense dimension of an existing shard, from the config qdrant-edge stores beside it."""
+    config = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
+    return int(config["vectors"][DENSE]["size"])
+
+
+def _hit(point: Any) -> Hit:
+    text, payload = visible_payload(point.payload)
+    return Hit(id=str(point.id), score=float(point.score), text=text, payload=payload)

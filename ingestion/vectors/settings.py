@@ -1,0 +1,68 @@
+"""Vector and embedding settings, and the one place that picks each implementation.
+
+Embedded by default (qdrant-edge shards under the workspace, the packaged MiniLM on CPU); a
+Qdrant server by settings alone, same layout, same filters, same tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from ingestion.embedding import Embedder
+from ingestion.vectors.base import VectorIndex
+from ingestion.vectors.layout import DEFAULT_EXACT_BELOW, DEFAULT_HNSW_EF
+
+
+class VectorSettings(BaseModel):
+    """The ``vectors`` section of the gateway settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: Literal["edge", "server"] = "edge"
+    url: str = "http://127.0.0.1:6333"  # the Qdrant server, when the backend is ``server``
+    api_key: SecretStr | None = None
+    timeout_s: int = Field(default=10, gt=0, le=300)
+    hnsw_ef: int = Field(default=DEFAULT_HNSW_EF, ge=4, le=4096)
+    # exact search when a filter selects fewer points than this (0 disables the count)
+    exact_below: int = Field(default=DEFAULT_EXACT_BELOW, ge=0)
+
+
+class EmbeddingSettings(BaseModel):
+    """The ``embedding`` section: the model is the packaged one; only batching is tunable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: Literal["all-MiniLM-L6-v2"] = "all-MiniLM-L6-v2"
+    batch_size: int = Field(default=32, ge=1, le=1024)
+
+
+def build_vector_index(settings: VectorSettings, directory: Path) -> VectorIndex:
+    """The configured index; ``directory`` holds the embedded shards (unused for a server).
+
+    Embedded collections are versioned (``ingestion.vectors.versions``) so that an ingest in
+    another process never waits for, or disturbs, a serving gateway.
+    """
+    if settings.backend == "server":
+        from ingestion.vectors.server import QdrantServerIndex
+
+        key = settings.api_key.get_secret_value() if settings.api_key else None
+        return QdrantServerIndex(
+            settings.url,
+            key,
+            timeout_s=settings.timeout_s,
+            hnsw_ef=settings.hnsw_ef,
+            exact_below=settings.exact_below,
+        )
+    from ingestion.vectors.versions import VersionedEdgeIndex
+
+    return VersionedEdgeIndex(directory, hnsw_ef=settings.hnsw_ef, exact_below=settings.exact_below)
+
+
+def build_embedder(settings: EmbeddingSettings) -> Embedder:
+    """The packaged sentence-transformers model on CPU (loads it: seconds, once)."""
+    from ingestion.embedders import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(batch_size=settings.batch_size)

@@ -1,0 +1,182 @@
+"""Versioned embedded collections: document ingest beside a serving gateway.
+
+A qdrant-edge shard is locked by the process that opens it, so a gateway searching a
+collection would block ``hqg ingest docs`` from another process. As with tables, writers never
+touch what readers have open: each collection lives in ``ROOT/<collection>/v<N>/``, a writer
+copies the current version to ``v<N+1>``, applies its changes there, flushes, closes, and
+flips ``ROOT/<collection>/CURRENT`` with an atomic rename. Readers check ``CURRENT`` on every
+call (a small file read) and open the new version when it changes. A failed or no-op run
+leaves ``CURRENT`` untouched and removes its copy. Versions older than the previous one are
+removed by the next writer.
+
+The copy costs time proportional to the collection's size (a 100k-chunk collection is a few
+hundred MB): the price of never stopping the gateway. A Qdrant server needs none of this.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from hqg.errors import IngestError, NotFound
+from hqg.predicates import Predicate
+from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
+from ingestion.vectors.edge import EdgeVectorIndex
+from ingestion.vectors.layout import check_collection_name
+
+CURRENT = "CURRENT"
+
+
+class VersionedEdgeIndex:
+    """Reads the current version of each collection; ``writer`` makes the next one."""
+
+    def __init__(self, root: Path, *, hnsw_ef: int, exact_below: int) -> None:
+        self._root = root
+        self._hnsw_ef, self._exact_below = hnsw_ef, exact_below
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[str, EdgeVectorIndex]] = {}
+        self._retired: dict[str, EdgeVectorIndex] = {}
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _edge(self, directory: Path) -> EdgeVectorIndex:
+        return EdgeVectorIndex(directory, hnsw_ef=self._hnsw_ef, exact_below=self._exact_below)
+
+    # -- reading -------------------------------------------------------------------------
+    def _current(self, collection: str) -> EdgeVectorIndex:
+        version = current_version(self._root, check_collection_name(collection))
+        if version is None:
+            raise NotFound(f"collection {collection!r} does not exist")
+        with self._lock:
+            held = self._open.get(collection)
+            if held is not None and held[0] == version:
+                return held[1]
+            index = self._edge(self._root / collection / version)
+            if held is not None:
+                # keep the replaced version open for in-flight searches; close the one before
+                previous = self._retired.pop(collection, None)
+                if previous is not None:
+                    previous.close()
+                self._retired[collection] = held[1]
+            self._open[collection] = (version, index)
+            return index
+
+    def search(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+    ) -> list[Hit]:
+        return self._current(collection).search(
+            collection, mode=mode, dense=dense, text=text, predicate=predicate, k=k
+        )
+
+    def count(self, collection: str, *, predicate: Predicate | None) -> int:
+        return self._current(collection).count(collection, predicate=predicate)
+
+    def collections(self) -> list[str]:
+        return sorted(path.name for path in self._root.iterdir() if (path / CURRENT).is_file())
+
+    # -- writing goes through ``writer`` -------------------------------------------------
+    def ensure_collection(self, name: str, *, dim: int) -> None:
+        raise _read_only()
+
+    def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None:
+        raise _read_only()
+
+    def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
+        raise _read_only()
+
+    def flush(self) -> None:
+        """Nothing to flush: readers never write."""
+
+    def close(self) -> None:
+        with self._lock:
+            indexes = [index for _, index in self._open.values()] + list(self._retired.values())
+            self._open, self._retired = {}, {}
+        for index in indexes:
+            index.close()
+
+    @contextmanager
+    def writer(self, collection: str) -> Iterator[EdgeVectorIndex]:
+        """An index over a fresh copy of ``collection``; published when the block succeeds.
+
+        The block's caller decides whether anything changed: raising ``Unchanged`` (or any
+        error) discards the copy.
+        """
+        name = check_collection_name(collection)
+        directory = self._root / name
+        directory.mkdir(parents=True, exist_ok=True)
+        with _locked(directory / ".lock"):
+            current = current_version(self._root, name)
+            number = 1 + max((_number(v.name) for v in directory.glob("v*")), default=0)
+            target = directory / f"v{number}"
+            if current is not None:
+                shutil.copytree(directory / current, target, ignore=_ignore_locks)
+            index = self._edge(target)
+            try:
+                yield index
+                index.flush()
+            except BaseException:
+                index.close()
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            index.close()
+            _publish(directory, target.name)
+            _remove_old(directory, keep={target.name, current})
+
+
+class Unchanged(Exception):
+    """Raised inside ``writer`` to discard the copy when a run changed nothing."""
+
+
+def _read_only() -> IngestError:
+    return IngestError("the serving index is read-only; write through VersionedEdgeIndex.writer")
+
+
+def current_version(root: Path, collection: str) -> str | None:
+    try:
+        return (root / collection / CURRENT).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def _publish(directory: Path, version: str) -> None:
+    tmp = directory / f".{CURRENT}.tmp"
+    tmp.write_text(version, encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, directory / CURRENT)
+
+
+def _remove_old(directory: Path, *, keep: set[str | None]) -> None:
+    for version in directory.glob("v*"):
+        if version.name not in keep:
+            shutil.rmtree(version, ignore_errors=True)
+
+
+def _number(name: str) -> int:
+    digits = name[1:]
+    return int(digits) if digits.isdigit() else 0
+
+
+def _ignore_locks(directory: str, names: list[str]) -> list[str]:
+    return [name for name in names if name.endswith(".lock")]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
