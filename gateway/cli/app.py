@@ -22,6 +22,7 @@ app = typer.Typer(
 def _register() -> None:
     """Attach every command group (imported here so ``--help`` stays cheap to build)."""
     from gateway.cli import audit, catalog, demo, ingest, policy, search, serve, sql, usage
+    from gateway.cli import eval as eval_cli
 
     for module in (catalog, demo, serve, sql, search, usage):
         module.register(app)
@@ -29,6 +30,7 @@ def _register() -> None:
     app.add_typer(policy.app, name="policy")
     app.add_typer(audit.app, name="audit")
     app.add_typer(catalog.contract_app, name="contract")
+    app.add_typer(eval_cli.app, name="eval")
 
 
 def main() -> None:

@@ -1,0 +1,72 @@
+"""Injection: true- and false-positive rates of the prompt-injection detector per corpus set.
+
+Reuses ``guards.measure`` (loaders and scoring) unchanged; this module only turns its rates
+into metrics with Wilson intervals (``tpr.<set>`` for attack sets, ``fpr.<set>`` for benign
+ones) and applies the thresholds of ``injection.yaml``. Under ``--smoke`` each set is cut to a
+deterministic sample.
+"""
+
+from __future__ import annotations
+
+from evals.context import EvalContext
+from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
+from evals.stats import deterministic_sample, wilson_interval
+from guards.corpora import LabelledSet
+
+
+def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
+    from guards.heuristics import HeuristicInjectionDetector
+    from guards.measure import load_all, score_sets
+    from guards.settings import GuardSettings
+
+    threshold = float(config.data.get("threshold", GuardSettings().injection_threshold))
+    sets = load_all(ctx.corpus(""))
+    if not sets:
+        raise ValueError("no injection corpus found under the corpora directory")
+    if ctx.smoke:
+        sets = [
+            LabelledSet(
+                name=s.name,
+                kind=s.kind,
+                texts=tuple(deterministic_sample(s.texts, config.smoke.size, key=str)),
+            )
+            for s in sets
+        ]
+    scored = score_sets(HeuristicInjectionDetector(), sets)
+    metrics, rows, bars = [], [], []
+    for s in scored:
+        flagged = sum(score >= threshold for score in s.scores)
+        n = len(s.scores)
+        prefix = "tpr" if s.kind == "attack" else "fpr"
+        ci = wilson_interval(flagged, n)
+        metrics.append(Metric(name=f"{prefix}.{s.name}", value=flagged / max(n, 1), n=n, ci=ci))
+        limit = next((t.value for t in config.thresholds if t.metric == f"{prefix}.{s.name}"), None)
+        rows.append(
+            (s.name, s.kind, str(n), f"{flagged / max(n, 1):.3f}", f"[{ci.low:.3f}, {ci.high:.3f}]")
+        )
+        bars.append(
+            Bar(
+                label=f"{prefix.upper()} {s.name}",
+                value=flagged / max(n, 1),
+                low=ci.low,
+                high=ci.high,
+                threshold=limit,
+            )
+        )
+    return SuiteOutcome(
+        metrics=tuple(metrics),
+        tables=(
+            Table(
+                title=f"Flag rate per set at threshold {threshold:g}",
+                header=("set", "kind", "n", "rate", "95% CI"),
+                rows=tuple(rows),
+            ),
+        ),
+        charts=(
+            Chart(title="Injection detector: TPR / FPR per set", unit="rate", bars=tuple(bars)),
+        ),
+        notes=(
+            "Sets without a threshold (GCG/DSN adversarial suffixes, PAIR paraphrases) are "
+            "documented limits of a heuristic detector (docs/guards.md), reported here only.",
+        ),
+    )

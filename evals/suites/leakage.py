@@ -1,0 +1,225 @@
+"""Leakage: canaries of the demo ground truth must never reach a caller not entitled to them.
+
+Probes (direct selects, aggregates, joins, string functions, windows), value oracles and a
+deterministic sample of the payloadbox SQL-injection corpus are sent through ``/v1/sql`` of an
+in-process app as each caller of ``evals/data/leakage.yaml``; every response body, error or not,
+is scanned. Positive controls prove the probes can see: an entitled caller must find the groups
+it is entitled to, else a broken probe (all 400s, say) would pass vacuously.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+
+from evals.canaries import CanaryScanner, Finding, canary_groups, digest
+from evals.config import data_file
+from evals.context import EvalContext
+from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
+from evals.stats import deterministic_sample, wilson_interval
+from gateway.demo.ground_truth import DemoGroundTruth
+from gateway.demo.principals import demo_principals
+
+SQLI_DIR = "sqli-payloads/payloadbox/Intruder"
+
+
+class Control(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    caller: str
+    probe: str
+    groups: tuple[str, ...]
+
+
+class LeakageSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    callers: dict[str, tuple[str, ...]]
+    probes: dict[str, str]
+    oracles: dict[str, str]
+    controls: tuple[Control, ...]
+    sqli_templates: tuple[str, ...]
+
+
+class Leak(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    caller: str
+    probe: str
+    group: str
+    digest: str
+
+
+class Tally(BaseModel):
+    """What the probes observed, mutable while the suite runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = 0
+    leaks: list[Leak] = []
+    seen: dict[str, set[str]] = {}  # "caller probe" -> groups seen (for controls)
+    statuses: Counter[str] = Counter()
+
+
+def load_spec(path: Path) -> LeakageSpec:
+    return LeakageSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def sqli_payloads(folder: Path) -> list[str]:
+    """Distinct non-empty payload lines of every Intruder list, sorted (as the API test)."""
+    lines: set[str] = set()
+    for path in sorted(folder.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines.update(line.strip() for line in text.splitlines() if line.strip())
+    return sorted(lines)
+
+
+def oracle_values(truth: DemoGroundTruth, tenant: str) -> dict[str, str]:
+    """The first (sorted) canary of each kind of ``tenant``, quoted for a SQL literal."""
+    canaries = truth.tenants[tenant]
+
+    def first(values: frozenset[str]) -> str:
+        return sorted(values)[0].replace("'", "''")
+
+    return {
+        "email": first(canaries.customer_emails),
+        "phone": first(canaries.customer_phones),
+        "name": first(canaries.customer_names),
+        "salary": f"{sorted(canaries.salaries)[0]:.2f}",
+    }
+
+
+@contextmanager
+def demo_client(ctx: EvalContext) -> Iterator[TestClient]:
+    """An in-process app over the run's demo workspace, with its own gateway."""
+    from gateway.api import create_app
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+
+    gateway = build_gateway(load_settings(home=ctx.demo_home))
+    with TestClient(create_app(gateway), raise_server_exceptions=False) as client:
+        yield client
+
+
+class Prober:
+    """Sends probes as callers and records what each response reveals."""
+
+    def __init__(self, client: TestClient, spec: LeakageSpec, truth: DemoGroundTruth) -> None:
+        self.client = client
+        self.spec = spec
+        self.scanner = CanaryScanner(canary_groups(truth))
+        self.keys = {principal.id: key for key, principal in demo_principals()}
+        self.tally = Tally()
+
+    def send(self, caller: str, probe: str, sql: str) -> dict[str, Any] | None:
+        """Post one query; returns the JSON body of a 200, else None."""
+        principal, _, purpose = caller.partition("/")
+        headers = {"Authorization": f"Bearer {self.keys[principal]}", "X-Purpose": purpose}
+        response = self.client.post("/v1/sql", json={"sql": sql}, headers=headers)
+        self.tally.requests += 1
+        self.tally.statuses[str(response.status_code)] += 1
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        # A value the caller wrote into its own SQL (echoed in provenance or a column name)
+        # cannot leak to it; PIVOT-made column names still count, as the SQL does not hold them.
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        self.record(caller, probe, self.scanner.scan(text) - self.scanner.scan(sql))
+        return body if response.status_code == 200 and isinstance(body, dict) else None
+
+    def record(self, caller: str, probe: str, findings: set[Finding]) -> None:
+        entitled = set(self.spec.callers[caller])
+        self.tally.seen.setdefault(f"{caller} {probe}", set()).update(f.group for f in findings)
+        self.tally.leaks.extend(
+            Leak(caller=caller, probe=probe, group=f.group, digest=f.digest)
+            for f in sorted(findings, key=lambda f: (f.group, f.digest))
+            if f.group not in entitled
+        )
+
+    def oracle(self, caller: str, name: str, template: str, truth: DemoGroundTruth) -> None:
+        for tenant in sorted(truth.tenants):
+            body = self.send(caller, name, template.format(**oracle_values(truth, tenant)))
+            rows = body.get("rows") if body else None
+            first = rows[0][0] if rows and rows[0] else None
+            if first not in (None, 0, "0"):
+                kind = "salary" if "{salary}" in template else "customer"
+                value = oracle_values(truth, tenant)[kind if kind == "salary" else "email"]
+                self.record(caller, name, {Finding(group=f"{tenant}:{kind}", digest=digest(value))})
+
+
+def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
+    spec = load_spec(data_file(str(config.data.get("probes", "leakage.yaml"))))
+    size = config.smoke.size if ctx.smoke else config.data.get("sqli_sample")
+    payloads = deterministic_sample(sqli_payloads(ctx.corpus(SQLI_DIR)), size, key=str)
+    truth = ctx.ground_truth
+    with demo_client(ctx) as client:
+        prober = Prober(client, spec, truth)
+        for caller in spec.callers:
+            for name, sql in spec.probes.items():
+                prober.send(caller, name, sql)
+            for name, template in spec.oracles.items():
+                prober.oracle(caller, name, template, truth)
+            for payload in payloads:
+                for template in spec.sqli_templates:
+                    prober.send(caller, "sqli", template.replace("{payload}", payload))
+    return outcome(spec, prober.tally, payloads=len(payloads))
+
+
+def outcome(spec: LeakageSpec, tally: Tally, *, payloads: int) -> SuiteOutcome:
+    failed = [
+        c
+        for c in spec.controls
+        if not set(c.groups) <= tally.seen.get(f"{c.caller} {c.probe}", set())
+    ]
+    leaky_requests = len({(leak.caller, leak.probe) for leak in tally.leaks})
+    server_errors = sum(n for status, n in tally.statuses.items() if status.startswith("5"))
+    by_caller = Counter(leak.caller for leak in tally.leaks)
+    return SuiteOutcome(
+        metrics=(
+            Metric(name="leaks", value=len(tally.leaks), n=tally.requests),
+            Metric(name="leaked_canaries", value=len({leak.digest for leak in tally.leaks})),
+            Metric(
+                name="leaky_request_rate",
+                value=leaky_requests / max(tally.requests, 1),
+                n=tally.requests,
+                ci=wilson_interval(leaky_requests, tally.requests),
+            ),
+            Metric(name="controls_failed", value=len(failed), n=len(spec.controls)),
+            Metric(name="server_errors", value=server_errors, n=tally.requests),
+            Metric(name="requests", value=tally.requests),
+            Metric(name="sqli_payloads", value=payloads),
+        ),
+        tables=(
+            Table(
+                title="Leaks (value shown as a digest)",
+                header=("caller", "probe", "group", "digest"),
+                rows=tuple((lk.caller, lk.probe, lk.group, lk.digest) for lk in tally.leaks[:200]),
+            ),
+            Table(
+                title="Failed positive controls",
+                header=("caller", "probe", "groups expected"),
+                rows=tuple((c.caller, c.probe, ", ".join(c.groups)) for c in failed),
+            ),
+            Table(
+                title="HTTP statuses",
+                header=("status", "responses"),
+                rows=tuple((s, str(n)) for s, n in sorted(tally.statuses.items())),
+            ),
+        ),
+        charts=(
+            Chart(
+                title="Leaks per caller",
+                unit="leaks",
+                bars=tuple(Bar(label=c, value=by_caller[c], threshold=0) for c in spec.callers),
+            ),
+        ),
+    )
