@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.ask.settings import AnswerSettings
 from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.policy.settings import PolicySettings
 from guards.settings import GuardSettings
@@ -70,6 +71,7 @@ class Settings(BaseSettings):
     vectors: VectorSettings = VectorSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     search: SearchSettings = SearchSettings()
+    answer: AnswerSettings = AnswerSettings()
 
     @model_validator(mode="before")
     @classmethod

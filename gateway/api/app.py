@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from gateway.api.errors import install_error_handlers
-from gateway.api.routes import catalog, health, metrics, policy, search, sql
+from gateway.api.routes import ask, catalog, chat, health, metrics, policy, search, sql
 from gateway.context import new_request_id
 from gateway.ops.http import install_access_log
 from gateway.service import Gateway
@@ -42,6 +42,6 @@ def create_app(gateway: Gateway) -> FastAPI:
         return response
 
     install_access_log(app, gateway.ops.metrics)
-    for module in (health, sql, search, catalog, policy, metrics):
+    for module in (health, sql, search, ask, chat, catalog, policy, metrics):
         app.include_router(module.router)
     return app

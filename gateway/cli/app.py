@@ -21,10 +21,10 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group (imported here so ``--help`` stays cheap to build)."""
-    from gateway.cli import audit, catalog, demo, ingest, policy, search, serve, sql, usage
+    from gateway.cli import ask, audit, catalog, demo, ingest, policy, search, serve, sql, usage
     from gateway.cli import eval as eval_cli
 
-    for module in (catalog, demo, serve, sql, search, usage):
+    for module in (catalog, demo, serve, sql, search, ask, usage):
         module.register(app)
     app.add_typer(ingest.app, name="ingest")
     app.add_typer(policy.app, name="policy")

@@ -1,0 +1,130 @@
+"""``ask``: per-stage latency of ``/v1/ask`` (prompt guard, decision, retrieval, answer, output
+guard) on the demo workspace, as demo-alice with the extractive answerer, in-process.
+
+Baselines in the same run: the prompt guard against bare Presidio detection of the same
+200-character prompt (the guard's floor: it detects once per message, then scores injection),
+and the whole ask against a governed search of the same question (what answering adds). Stage
+rows use the whole ask as baseline, so their ratio is the stage's share of the request.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Latency, Row, RunContext, latency, latency_rows, row
+
+NAME = "ask"
+REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
+PROMPT = (
+    "Hi, I'm Jane Miller (jane.miller@example.com). I bought a blender three weeks ago and it "
+    "is still unopened. What is the refund window, and do I get store credit after it closes?"
+)
+QUESTIONS = (
+    "What is the refund window?",
+    "How long does standard shipping take?",
+    "How long is the warranty?",
+    "When is support open?",
+    PROMPT,
+)
+
+
+def _prepare(ctx: RunContext) -> Path:
+    from gateway.components import Lazy, build_components
+    from gateway.demo.build import build_demo
+    from gateway.settings import load_settings
+    from ingestion.workspace import Workspace
+
+    home = ctx.scratch / "ask-home"
+    Workspace.create(home)
+    components = build_components(load_settings(home=home))
+    components.pii = Lazy(ctx.detector)
+    try:
+        build_demo(home, components=components, reference_time=REFERENCE)
+    finally:
+        components.close()
+    return home
+
+
+def _summary(samples: list[float]) -> Latency:
+    ordered = sorted(samples)
+    n = len(ordered)
+    return Latency(
+        n=n,
+        p50_ms=statistics.median(ordered),
+        p95_ms=ordered[min(n - 1, round(0.95 * (n - 1)))],
+        mean_ms=statistics.fmean(ordered),
+    )
+
+
+def _stage_rows(gateway: Any, ctx: Any, model: Any, rounds: int) -> tuple[list[Row], Latency]:
+    from gateway.ask.pipeline import STAGES, ask
+    from gateway.ask.prompt_guard import Message
+
+    stages: dict[str, list[float]] = {name: [] for name in (*STAGES, "total")}
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            outcome = ask(
+                gateway, ctx, messages=[Message(role="user", content=question)],
+                collections=None, model=model,
+            )  # fmt: skip
+            for name, seconds in outcome.seconds.items():
+                stages[name].append(seconds * 1000)
+            stages["total"].append(sum(outcome.seconds.values()) * 1000)
+    total = _summary(stages["total"])
+    rows = []
+    for name in STAGES:
+        if stages[name]:
+            rows += latency_rows(
+                NAME, f"/v1/ask stage {name}", baseline=total, hqg=_summary(stages[name]),
+                note="baseline: whole ask (ratio = share)",
+            )  # fmt: skip
+    return rows, total
+
+
+def run(ctx: RunContext) -> list[Row]:
+    from gateway.ask.prompt_guard import Message, scan_prompt
+    from gateway.ask.wiring import build_chat_model
+    from gateway.components import Lazy
+    from gateway.context import RequestContext
+    from gateway.search_pipeline import governed_search_request
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+    from ingestion.vectors.base import SearchMode
+
+    home = _prepare(ctx)
+    gateway = build_gateway(load_settings(home=home))
+    gateway.components.pii = Lazy(ctx.detector)
+    n = 50 if ctx.quick else 200
+    try:
+        detector, injection = ctx.detector(), gateway.components.injection.get()
+        prompt = PROMPT[:200]
+        messages = [Message(role="user", content=prompt)]
+        bare = latency(lambda: detector.detect(prompt), n=n)
+        guard = latency(lambda: scan_prompt(messages, pii=detector, injection=injection), n=n)
+        rows = latency_rows(
+            NAME, f"prompt guard, {len(prompt)}-char prompt", baseline=bare, hqg=guard,
+            note="baseline: Presidio detect alone",
+        )  # fmt: skip
+        principal = gateway.principals.authenticate("demo-alice")
+        request = RequestContext.create(principal, purpose=None)
+        model = build_chat_model(gateway)
+        stage_rows, total = _stage_rows(gateway, request, model, rounds=max(n // 25, 2))
+        search = latency(
+            lambda: governed_search_request(
+                gateway, request, query=QUESTIONS[0], collections=None,
+                mode=SearchMode.HYBRID, k=gateway.settings.answer.k,
+            ),
+            n=max(n // 5, 10),
+        )  # fmt: skip
+        rows += stage_rows
+        rows.append(
+            row(NAME, "/v1/ask total p50", "ms", baseline=search.p50_ms, hqg=total.p50_ms,
+                note="baseline: governed search of the same question")
+        )  # fmt: skip
+        rows.append(row(NAME, "/v1/ask total p95", "ms", baseline=search.p95_ms, hqg=total.p95_ms))
+    finally:
+        gateway.close()
+    return rows

@@ -1,0 +1,165 @@
+"""The output guard: nothing a model wrote reaches the caller unchecked.
+
+1. Citations: every ``[n]`` must name a chunk retrieved and released for THIS request; any other
+   marker is stripped (and counted). Citation bodies are built server-side from the evidence,
+   never from model text, so a model cannot invent a source or a quote.
+2. Groundedness per sentence against the evidence it cites (all evidence if it cites none),
+   with every number checked; the answer's hallucination risk is ``1 - min(groundedness)``,
+   and an answer above ``max_hallucination_risk`` is withheld (the caller gets an abstention).
+3. PII re-scan: the final text is scanned live and masked under the request's policy, so a
+   value from a prompt or a model's memory is masked like one from the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.ask.grounding import support
+from gateway.ask.langchain_model import ABSTAIN_PHRASE
+from gateway.ask.models import Citation, SentenceCheck
+from gateway.ask.prompt_guard import masked_spans
+from gateway.ask.text import sentences, split_answer, terms
+from privacy.detector import PiiDetector
+from privacy.masker import MaskPolicy, mask_text
+from privacy.vault import PseudonymVault
+from retrieval.evidence import Evidence
+
+_MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+
+
+@dataclass(frozen=True)
+class GuardedAnswer:
+    text: str
+    citations: tuple[Citation, ...]
+    checks: tuple[SentenceCheck, ...]
+    hallucination: float
+    citations_stripped: int
+    abstained: bool
+    pii_masked: dict[str, int]
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str  # with only valid markers left
+    bare: str  # without markers
+    refs: tuple[int, ...]
+    stripped: int
+
+
+def guard_answer(
+    draft: str,
+    *,
+    evidence: Sequence[Evidence],
+    question: str,
+    max_hallucination_risk: float,
+    detector: PiiDetector,
+    mask_policy: MaskPolicy | None,
+    vault: PseudonymVault,
+) -> GuardedAnswer:
+    """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
+    parsed = [_parse(s, len(evidence)) for s in split_answer(draft)]
+    stripped = sum(p.stripped for p in parsed)
+    if not parsed or ABSTAIN_PHRASE.lower().rstrip(".") in draft.lower():
+        return _abstain(stripped=stripped, hallucination=0.0)
+    checks = tuple(_check(i, p, evidence, question) for i, p in enumerate(parsed))
+    risk = 1.0 - min(c.groundedness for c in checks)
+    if risk > max_hallucination_risk:
+        return _abstain(stripped=stripped, hallucination=risk, checks=checks)
+    text, masked = _mask(" ".join(p.text for p in parsed), detector, mask_policy, vault)
+    return GuardedAnswer(
+        text=text,
+        citations=_citations(parsed, evidence),
+        checks=checks,
+        hallucination=risk,
+        citations_stripped=stripped,
+        abstained=False,
+        pii_masked=masked,
+    )
+
+
+def _parse(sentence: str, available: int) -> _Sentence:
+    refs: list[int] = []
+    stripped = 0
+
+    def keep(match: re.Match[str]) -> str:
+        nonlocal stripped
+        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
+        valid = [n for n in numbers if 1 <= n <= available]
+        stripped += len(numbers) - len(valid)
+        refs.extend(n for n in valid if n not in refs)
+        return f" [{', '.join(map(str, valid))}]" if valid else ""
+
+    text = _MARKER.sub(keep, sentence).strip()
+    return _Sentence(
+        text=text, bare=_MARKER.sub("", sentence).strip(), refs=tuple(refs), stripped=stripped
+    )
+
+
+def _check(
+    index: int, sentence: _Sentence, evidence: Sequence[Evidence], question: str
+) -> SentenceCheck:
+    cited = [evidence[r - 1] for r in sentence.refs] or list(evidence)
+    result = support(sentence.bare, (_context(e) for e in cited), question=question)
+    return SentenceCheck(
+        index=index,
+        refs=sentence.refs,
+        groundedness=round(result.score, 4),
+        unsupported_numbers=len(result.unsupported_numbers),
+    )
+
+
+def _context(item: Evidence) -> str:
+    return f"{item.title or ''}\n{item.text}"
+
+
+def _citations(parsed: Sequence[_Sentence], evidence: Sequence[Evidence]) -> tuple[Citation, ...]:
+    out: dict[int, Citation] = {}
+    for sentence in parsed:
+        for ref in sentence.refs:
+            if ref not in out:
+                out[ref] = _citation(ref, evidence[ref - 1], sentence.bare)
+    return tuple(out[ref] for ref in sorted(out))
+
+
+def _citation(ref: int, item: Evidence, claim: str) -> Citation:
+    wanted = terms(claim)
+    quotes = [s.text for s in sentences(item.text)] or [item.text]
+    quote = max(quotes, key=lambda q: len(terms(q) & wanted))
+    return Citation(
+        ref=ref,
+        collection=item.collection,
+        doc_id=item.doc_id,
+        chunk_id=item.chunk_id,
+        title=item.title,
+        quote=quote,
+        source=item.source,
+        as_of=item.as_of,
+        stale=item.stale,
+        content_hash=item.content_hash,
+    )
+
+
+def _mask(
+    text: str, detector: PiiDetector, policy: MaskPolicy | None, vault: PseudonymVault
+) -> tuple[str, dict[str, int]]:
+    spans = masked_spans(detector.detect(text), policy) if policy is not None else []
+    if policy is None or not spans:
+        return text, {}
+    masked = mask_text(text, spans, policy=policy, vault=vault)
+    return masked.text, dict(masked.entity_counts)
+
+
+def _abstain(
+    *, stripped: int, hallucination: float, checks: tuple[SentenceCheck, ...] = ()
+) -> GuardedAnswer:
+    return GuardedAnswer(
+        text=ABSTAIN_PHRASE,
+        citations=(),
+        checks=checks,
+        hallucination=hallucination,
+        citations_stripped=stripped,
+        abstained=True,
+        pii_masked={},
+    )

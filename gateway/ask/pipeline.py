@@ -1,0 +1,298 @@
+"""Answering, end to end: prompt guard, decision, retrieval, answer, output guard, audit.
+
+The order is DESIGN §2's. Detection of PII and injection in the prompt runs once per text
+before the decision; masking runs after it, since the decision says what this principal may
+see. Retrieval searches with the masked question. Low retrieval confidence abstains before any
+model is called. Whatever the model writes passes the output guard before it is returned;
+nothing is returned unless the audit record was written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from gateway.ask.answerers import ChatModel
+from gateway.ask.audit import AnswerTrail
+from gateway.ask.bias import ProtectedUse, protected_use
+from gateway.ask.langchain_model import ABSTAIN_PHRASE
+from gateway.ask.models import (
+    AnswerRisk,
+    AskProvenance,
+    AskResponse,
+    BiasRisk,
+    EvidenceFreshness,
+    InjectionRisk,
+)
+from gateway.ask.output_guard import GuardedAnswer, guard_answer
+from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
+from gateway.ask.relevance import confidence, rank_sentences
+from gateway.ask.retrieve import Grant, Retrieved, decide_ask, prompt_mask_policy, retrieve
+from gateway.context import RequestContext
+from gateway.responses import DecisionSummary
+from gateway.search_pipeline import COLLECTION_PREFIX
+from gateway.service import Gateway
+from hqg.errors import AccessDenied, HqgError, UnsafeQuery
+from privacy.vault import PseudonymVault
+from retrieval.evidence import Evidence
+
+STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
+
+
+@dataclass
+class StageClock:
+    """Per-stage wall time of one request, also fed to the gateway's stage histogram."""
+
+    gateway: Gateway
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        with self.gateway.ops.metrics.stage_timer(name):
+            try:
+                yield
+            finally:
+                self.seconds[name] = time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    response: AskResponse
+    seconds: dict[str, float]
+    prompt_tokens: int
+    completion_tokens: int
+
+
+def ask(
+    gateway: Gateway,
+    ctx: RequestContext,
+    *,
+    messages: Sequence[Message],
+    collections: Sequence[str] | None,
+    model: ChatModel,
+    action: str = "ask",
+) -> AskOutcome:
+    """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
+    trail = AnswerTrail(gateway, ctx, action=action)
+    clock = StageClock(gateway)
+    try:
+        outcome = _run(gateway, ctx, trail, clock, messages, collections, model)
+    except HqgError as exc:
+        trail.fail(exc)
+        raise
+    trail.write(status=200)
+    return outcome
+
+
+def _run(
+    gateway: Gateway,
+    ctx: RequestContext,
+    trail: AnswerTrail,
+    clock: StageClock,
+    messages: Sequence[Message],
+    collections: Sequence[str] | None,
+    model: ChatModel,
+) -> AskOutcome:
+    settings = gateway.settings.answer
+    question_index = _question_index(messages)
+    with clock.stage("prompt_guard"):
+        scan = scan_prompt(
+            messages,
+            pii=gateway.components.pii.get(),
+            injection=gateway.components.injection.get(),
+        )
+    trail.extra.update(_prompt_extra(scan))
+    _refuse_injection(scan, settings.block_injection_threshold)
+    question_raw = messages[question_index].content
+    with clock.stage("decision"):
+        protected = protected_use(question_raw, (d.contract for d in gateway.datasets().values()))
+        grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
+    trail.decision = grant.decision
+    trail.datasets = [(f"{COLLECTION_PREFIX}{s.name}", None) for s in grant.scopes]
+    vault = PseudonymVault()
+    policy = prompt_mask_policy(grant.scopes)
+    masked = scan.masked(policy=policy, vault=vault)
+    question = masked[question_index].content
+    with clock.stage("retrieval"):
+        found = retrieve(gateway, grant, query=question, k=settings.k, vault=vault)
+        evidence = _usable(found.evidence, gateway.settings.guards.injection_threshold)
+        certainty = confidence(rank_sentences(question, evidence))
+    trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
+    tokens = 0
+    if certainty < settings.min_confidence or not evidence:
+        guarded = _abstention()
+    else:
+        with clock.stage("answer"):
+            draft = model.draft(
+                question=question, history=masked[:question_index], evidence=evidence
+            )
+        tokens = draft.tokens
+        with clock.stage("output_guard"):
+            guarded = guard_answer(
+                draft.text,
+                evidence=evidence,
+                question=question,
+                max_hallucination_risk=settings.max_hallucination_risk,
+                detector=gateway.components.pii.get(),
+                mask_policy=policy,
+                vault=vault,
+            )
+    trail.tokens = tokens
+    response = _response(
+        ctx,
+        scan,
+        grant,
+        found,
+        evidence,
+        guarded,
+        certainty=certainty,
+        model=model,
+        protected=protected,
+        flag_at=gateway.settings.guards.injection_threshold,
+    )
+    trail.extra.update(_answer_extra(response, certainty))
+    return AskOutcome(
+        response=response,
+        seconds=clock.seconds,
+        prompt_tokens=scan.characters // 4,
+        completion_tokens=tokens or len(response.answer) // 4,
+    )
+
+
+def _question_index(messages: Sequence[Message]) -> int:
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index].role == "user" and messages[index].content.strip():
+            return index
+    raise UnsafeQuery("the request has no user message to answer", rule="no_question")
+
+
+def _refuse_injection(scan: PromptScan, threshold: float) -> None:
+    if scan.injection_score >= threshold:
+        raise AccessDenied(
+            "the prompt was refused as a prompt-injection attempt",
+            reasons=("prompt injection", *scan.injection_reasons),
+        )
+
+
+def _usable(evidence: Sequence[Evidence], threshold: float) -> tuple[Evidence, ...]:
+    """Defence in depth: the policy filter already drops injected chunks inside the index."""
+    return tuple(e for e in evidence if e.risk.injection_score < threshold)
+
+
+def _abstention() -> GuardedAnswer:
+    return GuardedAnswer(
+        text=ABSTAIN_PHRASE,
+        citations=(),
+        checks=(),
+        hallucination=0.0,
+        citations_stripped=0,
+        abstained=True,
+        pii_masked={},
+    )
+
+
+def abstention_text(withheld: int, hidden_collections: int) -> str:
+    """The abstention, saying how much policy withheld so no one reads "no data"."""
+    if not withheld and not hidden_collections:
+        return ABSTAIN_PHRASE
+    return (
+        f"{ABSTAIN_PHRASE} Policy withheld {withheld} item(s) and {hidden_collections} "
+        "collection(s) from this request."
+    )
+
+
+def _response(
+    ctx: RequestContext,
+    scan: PromptScan,
+    grant: Grant,
+    found: Retrieved,
+    evidence: Sequence[Evidence],
+    guarded: GuardedAnswer,
+    *,
+    certainty: float,
+    model: ChatModel,
+    protected: ProtectedUse,
+    flag_at: float,
+) -> AskResponse:
+    decision = grant.decision
+    withheld_total = sum(found.withheld.values())
+    answer = (
+        abstention_text(withheld_total, grant.hidden_collections)
+        if guarded.abstained
+        else guarded.text
+    )
+    return AskResponse(
+        request_id=ctx.request_id,
+        answer=answer,
+        citations=guarded.citations,
+        abstained=guarded.abstained,
+        risk=AnswerRisk(
+            injection=InjectionRisk(
+                score=scan.injection_score,
+                reasons=scan.injection_reasons,
+                blocked=False,
+                flagged=scan.injection_score >= flag_at,
+            ),
+            hallucination=round(guarded.hallucination, 4),
+            groundedness=guarded.checks,
+            bias=BiasRisk(flagged=bool(protected.attributes), attributes=protected.attributes),
+            citations_stripped=guarded.citations_stripped,
+            pii_masked=guarded.pii_masked,
+        ),
+        provenance=AskProvenance(
+            model=model.name,
+            backend=model.backend,
+            evidence=tuple(f"{e.collection}:{e.doc_id}#{e.chunk_id}" for e in evidence),
+            decision_id=decision.decision_id,
+            policy_hash=decision.policy_hash,
+            policy_engine=decision.engine,
+            retrieval_confidence=round(certainty, 4),
+        ),
+        freshness=tuple(
+            EvidenceFreshness(
+                collection=e.collection,
+                doc_id=e.doc_id,
+                as_of=e.as_of,
+                age_seconds=e.age_seconds,
+                sla_seconds=e.sla_seconds,
+                stale=e.stale,
+            )
+            for e in _cited(evidence, guarded)
+        ),
+        withheld=dict(found.withheld),
+        withheld_collections=grant.hidden_collections,
+        decision=DecisionSummary.of(decision),
+    )
+
+
+def _cited(evidence: Sequence[Evidence], guarded: GuardedAnswer) -> list[Evidence]:
+    refs = {c.ref for c in guarded.citations}
+    return [e for n, e in enumerate(evidence, start=1) if n in refs]
+
+
+def _prompt_extra(scan: PromptScan) -> dict[str, int | float | bool | str | None]:
+    return {
+        "prompt_messages": len(scan.messages),
+        "prompt_chars": scan.characters,
+        "prompt_pii": sum(scan.pii_counts.values()),
+        "injection_score": round(scan.injection_score, 4),
+    }
+
+
+def _answer_extra(
+    response: AskResponse, certainty: float
+) -> dict[str, int | float | bool | str | None]:
+    risk = response.risk
+    return {
+        "answer_chars": len(response.answer),
+        "citations": len(response.citations),
+        "citations_stripped": risk.citations_stripped,
+        "abstained": response.abstained,
+        "hallucination": risk.hallucination,
+        "confidence": round(certainty, 4),
+        "answer_pii_masked": sum(risk.pii_masked.values()),
+        "bias_flagged": risk.bias.flagged,
+    }

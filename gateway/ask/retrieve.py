@@ -1,0 +1,151 @@
+"""The decision and retrieval of an ask request: like governed search, under action ``ask``.
+
+It mirrors ``gateway.search_pipeline`` (named collections must all be granted; with none named,
+the granted ones are searched and the others only counted) with two differences: tables holding
+protected columns the question names join the decision, and the caller passes the pseudonym
+vault, so a ``<PERSON_1>`` in the prompt and in the evidence name the same value within one
+request and never across requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gateway.ask.bias import ProtectedUse
+from gateway.context import RequestContext
+from gateway.policy.decision import Decision
+from gateway.search_pipeline import COLLECTION_PREFIX, collection_resource
+from gateway.service import Gateway
+from gateway.sql_pipeline import require_allowed
+from hqg.errors import AccessDenied, NotFound
+from ingestion.documents.catalog import CollectionRecord
+from ingestion.vectors.base import SearchMode
+from privacy.masker import MaskPolicy
+from privacy.operators import MaskKind
+from privacy.vault import PseudonymVault
+from retrieval.evidence import WILDCARD, Evidence
+from retrieval.search import CollectionScope, governed_search
+
+ASK_ACTION = "ask"
+
+
+@dataclass(frozen=True)
+class Grant:
+    decision: Decision
+    scopes: tuple[CollectionScope, ...]
+    hidden_collections: int
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    evidence: tuple[Evidence, ...]
+    withheld: dict[str, int]
+
+
+def decide_ask(
+    gateway: Gateway,
+    ctx: RequestContext,
+    *,
+    collections: Sequence[str] | None,
+    protected: ProtectedUse,
+) -> Grant:
+    """The decision for answering; raises ``AccessDenied``/``NotFound`` (not yet audited)."""
+    records = {record.name: record for record in gateway.documents.collections()}
+    if collections:
+        missing = sorted(set(collections) - set(records))
+        if missing:
+            raise NotFound(f"no such collection: {', '.join(missing)}")
+        chosen = [records[name] for name in dict.fromkeys(collections)]
+    else:
+        chosen = list(records.values())
+    _require_protected_released(gateway, ctx, protected)
+    decision = _decide(gateway, ctx, chosen)
+    hidden = 0
+    if not collections and not decision.allow and decision.denied:
+        refused = {key.removeprefix(COLLECTION_PREFIX) for key in decision.denied}
+        granted = [record for record in chosen if record.name not in refused]
+        hidden = len(chosen) - len(granted)
+        decision = _decide(gateway, ctx, granted)
+    require_allowed(decision)
+    scopes = tuple(
+        CollectionScope(name=name, predicate=grant.filter, mask_entities=grant.mask_entities)
+        for name, grant in decision.collections.items()
+    )
+    return Grant(decision=decision, scopes=scopes, hidden_collections=hidden)
+
+
+def retrieve(
+    gateway: Gateway, grant: Grant, *, query: str, k: int, vault: PseudonymVault
+) -> Retrieved:
+    """Hybrid search of the granted collections, masked on read with ``vault``."""
+    result = governed_search(
+        gateway.vectors,
+        gateway.embedder,
+        query=query,
+        scopes=grant.scopes,
+        mode=SearchMode.HYBRID,
+        k=k,
+        vault=vault,
+        now=datetime.now(UTC),
+    )
+    return Retrieved(evidence=result.evidence, withheld=dict(result.withheld))
+
+
+def prompt_mask_policy(scopes: Sequence[CollectionScope]) -> MaskPolicy | None:
+    """How prompt and answer PII is masked: the strictest of the granted collections' masks.
+
+    None means every granted collection releases PII to this principal (nothing to mask). A
+    request granted no collection masks everything (fail closed).
+    """
+    if not scopes:
+        return MaskKind.PLACEHOLDER
+    masking = [scope.mask_entities for scope in scopes if scope.mask_entities]
+    if not masking:
+        return None
+    wildcard = next((m[WILDCARD] for m in masking if WILDCARD in m), None)
+    if wildcard is not None:
+        return wildcard
+    merged: dict[str, MaskKind] = {}
+    for mapping in masking:
+        merged.update(mapping)
+    return merged
+
+
+def _decide(gateway: Gateway, ctx: RequestContext, records: Sequence[CollectionRecord]) -> Decision:
+    return gateway.decide(
+        ctx, action=ASK_ACTION, collections=[collection_resource(r) for r in records]
+    )
+
+
+def _require_protected_released(
+    gateway: Gateway, ctx: RequestContext, protected: ProtectedUse
+) -> None:
+    """A protected column the question uses must be released unmasked for this purpose.
+
+    Asked as its own decision over just the tables holding those columns, so a refusal names
+    the protected attribute and an unrelated collection grant is not affected.
+    """
+    if not protected.columns:
+        return
+    snapshot = gateway.datasets()
+    tables = [snapshot[name].contract for name in protected.tables if name in snapshot]
+    decision = gateway.decide(ctx, action=ASK_ACTION, tables=tables)
+    refused = sorted(
+        {
+            f"{table}.{column}"
+            for table, column in protected.columns
+            if (grant := decision.grant_for(table)) is None or column in grant.masks
+        }
+    )
+    if refused:
+        reasons = tuple(
+            f"protected attribute {column} is not released for purpose {ctx.purpose}"
+            for column in refused
+        )
+        raise AccessDenied(
+            "policy does not release the protected attributes this question uses",
+            reasons=reasons,
+            decision_id=decision.decision_id,
+        )

@@ -1,0 +1,66 @@
+"""``hqg ask``: a governed, cited answer from the terminal, as a principal, in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask_command)
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    key: Annotated[
+        str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the principal.")
+    ],
+    collection: Annotated[
+        list[str] | None, typer.Option("--collection", "-c", help="Collection (repeatable).")
+    ] = None,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer from the documents you may see, exactly as /v1/ask would, and audit it."""
+    from gateway.ask.pipeline import ask
+    from gateway.ask.prompt_guard import Message
+    from gateway.ask.wiring import build_chat_model
+    from gateway.context import RequestContext
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=purpose)
+        response = ask(
+            gateway,
+            ctx,
+            messages=[Message(role="user", content=question)],
+            collections=collection,
+            model=build_chat_model(gateway),
+        ).response
+    finally:
+        gateway.close()
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
+        return
+    console = Console()
+    console.print(response.answer, markup=False)
+    for citation in response.citations:
+        stale = " [red]stale[/]" if citation.stale else ""
+        console.print(
+            f"  [bold][{citation.ref}][/] {citation.title or citation.doc_id} "
+            f"({citation.collection}/{citation.doc_id}, as of {citation.as_of:%Y-%m-%d}){stale}"
+        )
+    risk = response.risk
+    console.print(
+        f"hallucination risk {risk.hallucination:.2f}, injection {risk.injection.score:.2f}, "
+        f"confidence {response.provenance.retrieval_confidence:.2f}; "
+        f"decision {response.decision.id}"
+    )
