@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gateway.audit import AuditRecord, DatasetRef
+from gateway.audit.record import ExtraValue
 from gateway.context import RequestContext
 from gateway.policy.decision import Decision
 from gateway.service import Gateway
@@ -34,6 +35,7 @@ class AuditTrail:
     masks: Mapping[str, int] | None = None  # mask kind -> count applied; None: from decision
     chunks: int = 0  # evidence chunks served, and model tokens used (usage ledger)
     tokens: int = 0
+    extra: dict[str, ExtraValue] = field(default_factory=dict)  # numbers, flags, identifiers
 
     def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
         decision = self.decision
@@ -53,6 +55,7 @@ class AuditTrail:
             latency_ms=(time.perf_counter() - self.started) * 1000,
             status=status,
             query_redacted=self.query,
+            extra=dict(self.extra),
         )
         self.gateway.audit.append(record)
         self.gateway.ops.observe(

@@ -10,6 +10,7 @@ The query text is never written to the audit log (it may hold PII): only its len
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -66,14 +67,14 @@ def governed_search_request(
     """Run a search for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
     trail = AuditTrail(gateway, ctx, action=action)
     try:
-        decision, scopes, hidden = _decide(gateway, ctx, collections, action)
-        trail.decision = decision
-        trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in scopes]
+        grant = decide_collections(gateway, ctx, collections, action=action)
+        trail.decision = grant.decision
+        trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in grant.scopes]
         result = governed_search(
             gateway.vectors,
             gateway.embedder,
             query=query,
-            scopes=scopes,
+            scopes=grant.scopes,
             mode=mode,
             k=k,
             vault=PseudonymVault(),
@@ -89,14 +90,28 @@ def governed_search_request(
         mode=mode,
         results=result.evidence,
         withheld=dict(result.withheld),
-        withheld_collections=hidden,
-        decision=DecisionSummary.of(decision),
+        withheld_collections=grant.hidden_collections,
+        decision=DecisionSummary.of(grant.decision),
     )
 
 
-def _decide(
-    gateway: Gateway, ctx: RequestContext, named: Sequence[str] | None, action: str
-) -> tuple[Decision, list[CollectionScope], int]:
+@dataclass(frozen=True)
+class CollectionsGrant:
+    """A decision over collections and what it lets this request search."""
+
+    decision: Decision
+    scopes: tuple[CollectionScope, ...]
+    hidden_collections: int
+
+
+def decide_collections(
+    gateway: Gateway, ctx: RequestContext, named: Sequence[str] | None, *, action: str
+) -> CollectionsGrant:
+    """The decision for reading collections (search, ask); raises AccessDenied/NotFound.
+
+    Named collections must all be granted; with none named, the granted ones are kept and
+    the refused ones counted (one more decision over the granted subset).
+    """
     records = {record.name: record for record in gateway.documents.collections()}
     if named:
         missing = sorted(set(named) - set(records))
@@ -113,11 +128,11 @@ def _decide(
         hidden = len(chosen) - len(granted)
         decision = _ask(gateway, ctx, granted, action)
     require_allowed(decision)
-    scopes = [
+    scopes = tuple(
         CollectionScope(name=name, predicate=grant.filter, mask_entities=grant.mask_entities)
         for name, grant in decision.collections.items()
-    ]
-    return decision, scopes, hidden
+    )
+    return CollectionsGrant(decision=decision, scopes=scopes, hidden_collections=hidden)
 
 
 def _ask(

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from gateway.ask.answerers import ChatModel
-from gateway.ask.audit import AnswerTrail
 from gateway.ask.bias import ProtectedUse, protected_use
 from gateway.ask.langchain_model import ABSTAIN_PHRASE
 from gateway.ask.models import (
@@ -29,10 +28,11 @@ from gateway.ask.models import (
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
 from gateway.ask.relevance import confidence, rank_sentences
-from gateway.ask.retrieve import Grant, Retrieved, decide_ask, prompt_mask_policy, retrieve
+from gateway.ask.retrieve import Retrieved, decide_ask, prompt_mask_policy, retrieve
+from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.responses import DecisionSummary
-from gateway.search_pipeline import COLLECTION_PREFIX
+from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, HqgError, UnsafeQuery
 from privacy.vault import PseudonymVault
@@ -76,7 +76,7 @@ def ask(
     action: str = "ask",
 ) -> AskOutcome:
     """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
-    trail = AnswerTrail(gateway, ctx, action=action)
+    trail = AuditTrail(gateway, ctx, action=action)
     clock = StageClock(gateway)
     try:
         outcome = _run(gateway, ctx, trail, clock, messages, collections, model)
@@ -90,7 +90,7 @@ def ask(
 def _run(
     gateway: Gateway,
     ctx: RequestContext,
-    trail: AnswerTrail,
+    trail: AuditTrail,
     clock: StageClock,
     messages: Sequence[Message],
     collections: Sequence[str] | None,
@@ -207,7 +207,7 @@ def abstention_text(withheld: int, hidden_collections: int) -> str:
 def _response(
     ctx: RequestContext,
     scan: PromptScan,
-    grant: Grant,
+    grant: CollectionsGrant,
     found: Retrieved,
     evidence: Sequence[Evidence],
     guarded: GuardedAnswer,

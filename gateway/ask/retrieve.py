@@ -1,10 +1,9 @@
 """The decision and retrieval of an ask request: like governed search, under action ``ask``.
 
-It mirrors ``gateway.search_pipeline`` (named collections must all be granted; with none named,
-the granted ones are searched and the others only counted) with two differences: tables holding
-protected columns the question names join the decision, and the caller passes the pseudonym
-vault, so a ``<PERSON_1>`` in the prompt and in the evidence name the same value within one
-request and never across requests.
+It is governed search's collection decision (``gateway.search_pipeline.decide_collections``)
+under action ``ask``, with two additions: tables holding protected columns the question names
+are decided first, and the caller passes the pseudonym vault, so a ``<PERSON_1>`` in the
+prompt and in the evidence name the same value within one request and never across requests.
 """
 
 from __future__ import annotations
@@ -15,12 +14,9 @@ from datetime import UTC, datetime
 
 from gateway.ask.bias import ProtectedUse
 from gateway.context import RequestContext
-from gateway.policy.decision import Decision
-from gateway.search_pipeline import COLLECTION_PREFIX, collection_resource
+from gateway.search_pipeline import CollectionsGrant, decide_collections
 from gateway.service import Gateway
-from gateway.sql_pipeline import require_allowed
-from hqg.errors import AccessDenied, NotFound
-from ingestion.documents.catalog import CollectionRecord
+from hqg.errors import AccessDenied
 from ingestion.vectors.base import SearchMode
 from privacy.masker import MaskPolicy
 from privacy.operators import MaskKind
@@ -29,13 +25,6 @@ from retrieval.evidence import WILDCARD, Evidence
 from retrieval.search import CollectionScope, governed_search
 
 ASK_ACTION = "ask"
-
-
-@dataclass(frozen=True)
-class Grant:
-    decision: Decision
-    scopes: tuple[CollectionScope, ...]
-    hidden_collections: int
 
 
 @dataclass(frozen=True)
@@ -50,34 +39,14 @@ def decide_ask(
     *,
     collections: Sequence[str] | None,
     protected: ProtectedUse,
-) -> Grant:
+) -> CollectionsGrant:
     """The decision for answering; raises ``AccessDenied``/``NotFound`` (not yet audited)."""
-    records = {record.name: record for record in gateway.documents.collections()}
-    if collections:
-        missing = sorted(set(collections) - set(records))
-        if missing:
-            raise NotFound(f"no such collection: {', '.join(missing)}")
-        chosen = [records[name] for name in dict.fromkeys(collections)]
-    else:
-        chosen = list(records.values())
     _require_protected_released(gateway, ctx, protected)
-    decision = _decide(gateway, ctx, chosen)
-    hidden = 0
-    if not collections and not decision.allow and decision.denied:
-        refused = {key.removeprefix(COLLECTION_PREFIX) for key in decision.denied}
-        granted = [record for record in chosen if record.name not in refused]
-        hidden = len(chosen) - len(granted)
-        decision = _decide(gateway, ctx, granted)
-    require_allowed(decision)
-    scopes = tuple(
-        CollectionScope(name=name, predicate=grant.filter, mask_entities=grant.mask_entities)
-        for name, grant in decision.collections.items()
-    )
-    return Grant(decision=decision, scopes=scopes, hidden_collections=hidden)
+    return decide_collections(gateway, ctx, collections, action=ASK_ACTION)
 
 
 def retrieve(
-    gateway: Gateway, grant: Grant, *, query: str, k: int, vault: PseudonymVault
+    gateway: Gateway, grant: CollectionsGrant, *, query: str, k: int, vault: PseudonymVault
 ) -> Retrieved:
     """Hybrid search of the granted collections, masked on read with ``vault``."""
     result = governed_search(
@@ -111,12 +80,6 @@ def prompt_mask_policy(scopes: Sequence[CollectionScope]) -> MaskPolicy | None:
     for mapping in masking:
         merged.update(mapping)
     return merged
-
-
-def _decide(gateway: Gateway, ctx: RequestContext, records: Sequence[CollectionRecord]) -> Decision:
-    return gateway.decide(
-        ctx, action=ASK_ACTION, collections=[collection_resource(r) for r in records]
-    )
 
 
 def _require_protected_released(
