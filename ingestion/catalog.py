@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from hqg.errors import ConfigError, NotFound
+from hqg.errors import NotFound
 from ingestion.contracts import DatasetContract, parse_contract
+from ingestion.sqlite import CatalogFile, bump_generation
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('generation', '0'), ('schema', '1');
+INSERT OR IGNORE INTO meta VALUES ('schema', '1');
 CREATE TABLE IF NOT EXISTS datasets (
     name TEXT PRIMARY KEY,
     contract TEXT NOT NULL,
@@ -128,33 +126,10 @@ class IngestRun(BaseModel):
     report: dict[str, object]
 
 
-class Catalog:
+class Catalog(CatalogFile):
     """Read and write the catalog of one workspace."""
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        try:
-            with self._connect() as con:
-                con.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open catalog {path}: {exc}") from exc
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            con.row_factory = sqlite3.Row
-            yield con
-        finally:
-            con.close()
-
-    def generation(self) -> int:
-        """A counter bumped by every commit: readers compare it to know when to refresh."""
-        with self._connect() as con:
-            row = con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-        return int(row["value"])
+    schema = _SCHEMA
 
     def datasets(self) -> list[Dataset]:
         with self._connect() as con:
@@ -226,7 +201,7 @@ class Catalog:
                     "UPDATE datasets SET current_version = ?, updated_at = ? WHERE name = ?",
                     (version.version, utcnow().isoformat(), version.dataset),
                 )
-                _bump(con)
+                bump_generation(con)
             con.execute(
                 "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -275,13 +250,7 @@ def _upsert_contract(con: sqlite3.Connection, contract: DatasetContract, origin:
         " updated_at = excluded.updated_at",
         (contract.name, contract.model_dump_json(), origin, utcnow().isoformat()),
     )
-    _bump(con)
-
-
-def _bump(con: sqlite3.Connection) -> None:
-    con.execute(
-        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key='generation'"
-    )
+    bump_generation(con)
 
 
 def _version(row: sqlite3.Row) -> DatasetVersion:

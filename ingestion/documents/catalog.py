@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from hqg.errors import ConfigError
 from ingestion.contracts import Classification
 from ingestion.documents.report import DocRunReport
+from ingestion.sqlite import CatalogFile, bump_generation
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 INSERT OR IGNORE INTO meta VALUES ('documents_schema', '1');
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY,
@@ -122,32 +117,10 @@ class DocumentRecord(BaseModel):
     freshness_sla: int | None  # seconds
 
 
-class DocumentCatalog:
+class DocumentCatalog(CatalogFile):
     """Read and write the document tables of one workspace catalog."""
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        try:
-            with self._connect() as con:
-                con.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open catalog {path}: {exc}") from exc
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            con.row_factory = sqlite3.Row
-            yield con
-        finally:
-            con.close()
-
-    def generation(self) -> int:
-        with self._connect() as con:
-            row = con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-        return int(row["value"])
+    schema = _SCHEMA
 
     def collection(self, name: str) -> CollectionRecord | None:
         with self._connect() as con:
@@ -177,7 +150,7 @@ class DocumentCatalog:
                     record.created_at.isoformat(),
                 ),
             )
-            _bump(con)
+            bump_generation(con)
             con.execute("COMMIT")
 
     def documents(self, collection: str) -> list[DocumentRecord]:
@@ -202,7 +175,7 @@ class DocumentCatalog:
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 _document_row(record),
             )
-            _bump(con)
+            bump_generation(con)
             con.execute("COMMIT")
 
     def record_run(self, report: DocRunReport) -> None:
@@ -231,13 +204,6 @@ class DocumentCatalog:
 
 
 _COUNTED = ("added", "updated", "unchanged", "deleted", "quarantined", "failed")
-
-
-def _bump(con: sqlite3.Connection) -> None:
-    """The same statement as the table catalog's: one generation counter for both."""
-    con.execute(
-        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key='generation'"
-    )
 
 
 def _document_row(r: DocumentRecord) -> tuple[object, ...]:
