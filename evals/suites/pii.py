@@ -1,8 +1,8 @@
 """PII: recall per entity of the offline Presidio detector on presidio-synth.
 
-The measurement is the one ``tests/privacy/test_recall.py`` makes (a gold span is found when a
-detected span of the same entity overlaps it; STREET_ADDRESS and GPE count as LOCATION), kept
-here as a small loader and counter because the test holds it inline. Recall is a rate over gold
+A gold span is found when a detected span of the same entity overlaps it (STREET_ADDRESS and
+GPE count as LOCATION); ``tests/privacy/test_recall.py`` asserts floors with the same counter
+over the whole corpus. Recall is a rate over gold
 spans, so it carries a Wilson interval; precision is reported alongside, without a threshold.
 """
 

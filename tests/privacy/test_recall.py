@@ -9,17 +9,15 @@ CREDIT_CARD 0.772 on the same data.
 
 from __future__ import annotations
 
-import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from evals.suites.pii import count_hits, load_records
 from privacy.detector import PresidioDetector
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "presidio-synth"
 DATASET = CORPUS / "data" / "synth_dataset_v2.json"
-GOLD_TO_PRESIDIO = {"STREET_ADDRESS": "LOCATION", "GPE": "LOCATION"}
 RECALL_FLOORS = {"EMAIL_ADDRESS": 0.95, "PHONE_NUMBER": 0.77, "CREDIT_CARD": 0.94, "PERSON": 0.59}
 REPORTED = (*RECALL_FLOORS, "US_SSN", "IBAN_CODE", "IP_ADDRESS", "LOCATION")
 
@@ -27,33 +25,7 @@ REPORTED = (*RECALL_FLOORS, "US_SSN", "IBAN_CODE", "IP_ADDRESS", "LOCATION")
 @pytest.mark.slow
 @pytest.mark.skipif(not DATASET.exists(), reason=f"shared corpus missing: {DATASET}")
 def test_recall_per_entity_meets_the_measured_floors(detector: PresidioDetector) -> None:
-    records = json.loads(DATASET.read_text(encoding="utf-8"))
-    predictions = detector.detect_many([r["full_text"] for r in records])
-    gold, hits, predicted, unmatched = (
-        Counter[str](),
-        Counter[str](),
-        Counter[str](),
-        Counter[str](),
-    )
-    for record, spans in zip(records, predictions, strict=True):
-        truth = [
-            (
-                GOLD_TO_PRESIDIO.get(g["entity_type"], g["entity_type"]),
-                g["start_position"],
-                g["end_position"],
-            )
-            for g in record["spans"]
-        ]
-        for entity, start, end in truth:
-            gold[entity] += 1
-            hits[entity] += any(
-                s.entity_type == entity and s.start < end and start < s.end for s in spans
-            )
-        for s in spans:
-            predicted[s.entity_type] += 1
-            unmatched[s.entity_type] += not any(
-                e == s.entity_type and s.start < end and start < s.end for e, start, end in truth
-            )
+    gold, hits, predicted, unmatched = count_hits(load_records(DATASET), detector)
     recall = {entity: hits[entity] / gold[entity] for entity in REPORTED if gold[entity]}
     print(f"\n{'entity':<15}{'gold':>6}{'recall':>8}{'predicted':>11}{'unmatched':>11}")
     for entity, value in recall.items():
