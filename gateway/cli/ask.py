@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.options import (
+    DEFAULT_HOME,
+    CollectionsOption,
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    PurposeOption,
+    acting_as,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -17,13 +25,9 @@ def register(app: typer.Typer) -> None:
 
 def ask_command(
     question: Annotated[str, typer.Argument(help="The question to answer.")],
-    key: Annotated[
-        str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the principal.")
-    ],
-    collection: Annotated[
-        list[str] | None, typer.Option("--collection", "-c", help="Collection (repeatable).")
-    ] = None,
-    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    key: KeyOption,
+    collection: CollectionsOption = None,
+    purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
@@ -31,13 +35,8 @@ def ask_command(
     from gateway.ask.pipeline import ask
     from gateway.ask.prompt_guard import Message
     from gateway.ask.wiring import build_chat_model
-    from gateway.context import RequestContext
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
 
-    gateway = build_gateway(load_settings(home=home))
-    try:
-        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=purpose)
+    with acting_as(home, key, purpose) as (gateway, ctx):
         response = ask(
             gateway,
             ctx,
@@ -45,8 +44,6 @@ def ask_command(
             collections=collection,
             model=build_chat_model(gateway),
         ).response
-    finally:
-        gateway.close()
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -16,7 +16,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.options import (
+    DEFAULT_HOME,
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    PurposeOption,
+    acting_as,
+)
 
 if TYPE_CHECKING:
     from gateway.policy.testing import RegoTestReport
@@ -28,9 +35,6 @@ app = typer.Typer(help="Author, test, explain and simulate Rego policies.")
 BundleOption = Annotated[
     Path | None,
     typer.Option("--bundle", help="Policy bundle directory (default: the shipped policies/)."),
-]
-KeyOption = Annotated[
-    str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the calling principal.")
 ]
 
 
@@ -115,22 +119,15 @@ def eval_as(
     principal: Annotated[str, typer.Option("--as", help="Principal id to explain as.")],
     sql: Annotated[str, typer.Option("--sql", help="The SQL to explain (not executed).")],
     key: KeyOption,
-    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
     """Explain what PRINCIPAL would get for the SQL: decision, rules fired, SQL, rows."""
-    from gateway.context import RequestContext
     from gateway.policy_dryrun import evaluate_as
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
 
-    gateway = build_gateway(load_settings(home=home))
-    try:
-        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=None)
+    with acting_as(home, key, None) as (gateway, ctx):
         response = evaluate_as(gateway, ctx, principal_id=principal, purpose=purpose, sql=sql)
-    finally:
-        gateway.close()
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
@@ -178,19 +175,12 @@ def simulate_command(
     """Replay the audit log under CANDIDATE; exit 1 if any decision flips (a CI gate)."""
     from datetime import UTC
 
-    from gateway.context import RequestContext
     from gateway.policy.bundle import load_bundle
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
     from gateway.simulate import simulate
 
-    gateway = build_gateway(load_settings(home=home))
     when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
-    try:
-        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=None)
+    with acting_as(home, key, None) as (gateway, ctx):
         report = simulate(gateway, ctx, candidate=lambda: load_bundle(candidate), since=when)
-    finally:
-        gateway.close()
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
     else:

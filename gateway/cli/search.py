@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.options import (
+    DEFAULT_HOME,
+    CollectionsOption,
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    PurposeOption,
+    acting_as,
+)
 from ingestion.vectors.base import SearchMode
 
 
@@ -18,32 +26,21 @@ def register(app: typer.Typer) -> None:
 
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    key: Annotated[
-        str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the principal.")
-    ],
-    collection: Annotated[
-        list[str] | None, typer.Option("--collection", "-c", help="Collection (repeatable).")
-    ] = None,
+    key: KeyOption,
+    collection: CollectionsOption = None,
     mode: Annotated[SearchMode, typer.Option(help="dense, lexical or hybrid.")] = SearchMode.HYBRID,
     k: Annotated[int, typer.Option("-k", help="How many results.")] = 5,
-    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
     """Search document collections under policy exactly as /v1/search would, and audit it."""
-    from gateway.context import RequestContext
     from gateway.search_pipeline import governed_search_request
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
 
-    gateway = build_gateway(load_settings(home=home))
-    try:
-        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=purpose)
+    with acting_as(home, key, purpose) as (gateway, ctx):
         response = governed_search_request(
             gateway, ctx, query=query, collections=collection, mode=mode, k=k
         )
-    finally:
-        gateway.close()
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -9,7 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.options import (
+    DEFAULT_HOME,
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    PurposeOption,
+    acting_as,
+)
 from gateway.responses import SqlResponse
 
 
@@ -19,26 +26,17 @@ def register(app: typer.Typer) -> None:
 
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
-    key: Annotated[
-        str, typer.Option("--key", envvar="HQG_API_KEY", help="API key of the principal.")
-    ],
-    purpose: Annotated[str | None, typer.Option(help="Purpose of use.")] = None,
+    key: KeyOption,
+    purpose: PurposeOption = None,
     limit: Annotated[int | None, typer.Option(help="Row cap (policy may lower it).")] = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
     """Run QUERY under policy exactly as /v1/sql would, and audit it."""
-    from gateway.context import RequestContext
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
     from gateway.sql_pipeline import governed_sql
 
-    gateway = build_gateway(load_settings(home=home))
-    try:
-        ctx = RequestContext.create(gateway.principals.authenticate(key), purpose=purpose)
+    with acting_as(home, key, purpose) as (gateway, ctx):
         response = governed_sql(gateway, ctx, sql=query, limit=limit)
-    finally:
-        gateway.close()
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
