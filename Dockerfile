@@ -1,19 +1,38 @@
-# The gateway image for docker-compose.yml (not built on the development machines: no engine).
-FROM python:3.11-slim
+# The gateway image for docker-compose.yml. NOT built on the development machines (no Docker
+# engine there); tests/deploy checks that it copies every package pyproject.toml ships.
+FROM python:3.11.7-slim-bookworm
+
+# torch comes from its CPU index (PyPI's default build pulls CUDA, gigabytes); point
+# TORCH_INDEX_URL at a local wheel mirror to build offline.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HF_HUB_OFFLINE=1
+
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY hqg hqg
 COPY privacy privacy
+COPY guards guards
 COPY ingestion ingestion
 COPY retrieval retrieval
 COPY gateway gateway
 COPY policies policies
 COPY evals evals
-# torch first and pinned, as in the Makefile; on PyPI this is the larger CUDA build unless a
-# CPU wheel is provided to pip (e.g. with --find-links).
-RUN pip install --no-cache-dir torch==2.13.0 \
+
+# The same order as the Makefile: torch pinned first; opa-golib declares Python >= 3.14 but
+# works on 3.11, so it goes in without that check before the constrained install.
+RUN pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
+ && pip install --no-cache-dir --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 \
  && pip install --no-cache-dir -c constraints.txt . \
- && useradd --create-home hqg
+ && useradd --create-home --uid 10001 hqg \
+ && mkdir /data \
+ && chown hqg:hqg /data
+
+# A new named volume mounted at /data starts with this directory's owner: the hqg user.
 USER hqg
-ENV HF_HUB_OFFLINE=1
+VOLUME ["/data"]
 EXPOSE 8080
+CMD ["hqg", "serve", "--home", "/data", "--host", "0.0.0.0", "--port", "8080"]

@@ -9,6 +9,7 @@ and never echo raw user text that may hold PII.
 
     HqgError                       500  internal (never carries data)
     ├── ConfigError                500  settings or workspace invalid at start-up
+    ├── InvalidRequest             422  a request body is well-formed JSON but unusable
     ├── ContractError              400  a dataset contract is invalid (file, field, problem)
     ├── IngestError                400  an ingest could not run (unreadable source, bad format)
     ├── NotFound                   404  a dataset, version or principal does not exist
@@ -43,6 +44,14 @@ class ConfigError(HqgError):
     """Settings, the workspace or a principals file is invalid."""
 
     code = "config_error"
+
+
+class InvalidRequest(HqgError):
+    """A request passed schema validation but cannot be served (e.g. a blank query, a
+    candidate policy bundle that does not compile); the message names the field."""
+
+    code = "invalid_request"
+    status = 422
 
 
 class ContractError(HqgError):

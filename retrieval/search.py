@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import SearchMode, VectorIndex
@@ -47,6 +48,8 @@ def governed_search(
     now: datetime,
 ) -> SearchResult:
     """Top ``k`` chunks over ``scopes``, each collection searched under its own filter."""
+    if not query.strip():
+        raise InvalidRequest("query: must contain text")
     dense = embedder.embed([query])[0] if mode is not SearchMode.LEXICAL else None
     text = query if mode is not SearchMode.DENSE else None
     hits = []

@@ -15,13 +15,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import ContextDep, GatewayDep
-from gateway.policy.bundle import bundle_from_sources
+from gateway.policy.bundle import PolicyBundle, bundle_from_sources
 from gateway.policy.observe import ObserveSummary
 from gateway.policy.settings import observe_stats
 from gateway.policy_dryrun import EvaluateResponse, evaluate_as
 from gateway.simulate import SimulationReport, simulate
 from gateway.sql_pipeline import require_allowed
-from hqg.errors import NotFound
+from hqg.errors import ConfigError, InvalidRequest, NotFound
 
 router = APIRouter(tags=["policy"])
 
@@ -71,12 +71,14 @@ def post_evaluate(body: EvaluateRequest, ctx: ContextDep, gateway: GatewayDep) -
 def post_simulate(body: SimulateRequest, ctx: ContextDep, gateway: GatewayDep) -> SimulateResponse:
     """Replay audited requests under the candidate; the report names what would change."""
     sent = body.candidate
-    report = simulate(
-        gateway,
-        ctx,
-        candidate=lambda: bundle_from_sources(sent.modules, sent.data),
-        since=body.since,
-    )
+
+    def candidate() -> PolicyBundle:
+        try:
+            return bundle_from_sources(sent.modules, sent.data)
+        except ConfigError as exc:  # the bundle is the caller's input, not our configuration
+            raise InvalidRequest(f"candidate: {exc.message}") from exc
+
+    report = simulate(gateway, ctx, candidate=candidate, since=body.since)
     return SimulateResponse(request_id=ctx.request_id, report=report, flips=report.flips)
 
 

@@ -16,7 +16,7 @@ router = APIRouter(tags=["search"])
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=4_000)
+    query: str = Field(min_length=1, max_length=4_000, pattern=r"\S")
     collections: list[str] | None = Field(default=None, max_length=32)
     k: int | None = Field(default=None, ge=1)
     mode: SearchMode = SearchMode.HYBRID

@@ -1,0 +1,72 @@
+"""A real ``hqg serve`` process on 127.0.0.1, on its own copy of the demo workspace.
+
+Load and fault tests talk HTTP to a separate process, as clients would: the server's threads,
+its event loop and its engines are the production ones, not the test's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A private copy: requests write audit and usage records into the workspace they hit."""
+    shutil.copytree(source, target)
+    return target
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"hqg serve exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("hqg serve did not start in time")
+
+
+@contextmanager
+def serve(home: Path, *, log: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run ``hqg serve --home HOME`` on a free loopback port; yields its base URL."""
+    port = free_port()
+    environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    command = [sys.executable, "-c", "from gateway.cli import main; main()"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [*command, "serve", "--home", str(home), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=environ,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_up(url, server, log)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
