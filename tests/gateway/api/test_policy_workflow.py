@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from gateway.api import create_app
 from gateway.cli.policy import app as policy_cli
 from gateway.policy.bundle import load_bundle
 from gateway.policy.golib_engine import golib_available
-from gateway.service import Gateway, build_gateway
+from gateway.service import build_gateway
 from gateway.settings import load_settings
 from policies import bundle_dir
 from tests.gateway.api.conftest import auth
@@ -35,19 +34,6 @@ def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         for found in copy.rglob(name):
             found.unlink()
     return copy
-
-
-@pytest.fixture(scope="module")
-def gateway(home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 @pytest.fixture(scope="module")

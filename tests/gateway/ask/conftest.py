@@ -6,36 +6,14 @@ remote LLM (the one thing tests may replace). Everything else is the real stack.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.ask.langchain_model import LangChainAnswerer
-from gateway.demo import demo_ground_truth
-from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.service import Gateway, build_gateway
-from gateway.settings import load_settings
-
-
-@pytest.fixture(scope="module")
-def gateway(demo_home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=demo_home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="session")
-def truth() -> DemoGroundTruth:
-    return demo_ground_truth(seed=7)
+from gateway.service import Gateway
 
 
 @pytest.fixture
