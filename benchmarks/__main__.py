@@ -13,13 +13,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ingest, policy, sql
+from benchmarks import ask, ingest, policy, search, sql
 from benchmarks.common import Row, RunContext
 
 BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
     ingest.NAME: ingest.run,
     sql.NAME: sql.run,
     policy.NAME: policy.run,
+    search.NAME: search.run,
+    ask.NAME: ask.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -5,6 +5,10 @@ query names (policy decides on exactly those), then inside ``run_governed_sql`` 
 the decision granted. Both go through the query engine's guard cache (keyed by text and
 context), so a repeated query is parsed once. Nothing is returned unless the audit record was
 written.
+
+Hybrid queries (``vector_search(collection, query, k)`` in FROM/JOIN, ``gateway.hybrid``): the
+first pass also learns the collections named, the one decision covers tables and collections,
+and the searches run (governed, masked) before the SQL, which reads their released rows.
 """
 
 from __future__ import annotations
@@ -13,15 +17,23 @@ from datetime import UTC, datetime
 
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.hybrid import (
+    collection_freshness,
+    collection_masking,
+    collection_records,
+    referenced_resources,
+    run_searches,
+)
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, HqgError
+from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.guard import guard_sql
-from retrieval.sql.service import SqlLimits, run_governed_sql
+from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 
 
@@ -73,11 +85,26 @@ def _run(
     gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
 ) -> SqlResponse:
     snapshot = gateway.datasets()
-    sources = referenced_sources(sql, gateway.sources(snapshot), engine=gateway.queries)
-    trail.datasets = [(name, source.version) for name, source in sources.items()]
-    decision = gateway.decide(ctx, action="sql", tables=[s.contract for s in sources.values()])
+    sources, calls = referenced_resources(
+        sql,
+        gateway.sources(snapshot),
+        engine=gateway.queries,
+        max_k=gateway.settings.search.max_k,
+    )
+    records = collection_records(gateway, calls)
+    trail.datasets = [(name, source.version) for name, source in sources.items()] + [
+        (f"{COLLECTION_PREFIX}{name}", None) for name in records
+    ]
+    decision = gateway.decide(
+        ctx,
+        action="sql",
+        tables=[s.contract for s in sources.values()],
+        collections=[collection_resource(record) for record in records.values()],
+    )
     trail.decision = decision
     require_allowed(decision)
+    now = datetime.now(UTC)
+    searches = run_searches(gateway, decision, calls, records=records, now=now) if calls else None
     result = run_governed_sql(
         sql,
         sources=sources,
@@ -85,9 +112,9 @@ def _run(
         limits=limits_for(gateway, decision, limit),
         salt=gateway.settings.privacy.hash_salt.get_secret_value(),
         engine=gateway.queries,
+        searches=searches,
     )
-    trail.rows, trail.withheld = result.row_count, result.withheld
-    now = datetime.now(UTC)
+    trail.rows, trail.withheld, trail.chunks = result.row_count, result.withheld, len(result.chunks)
     read = [snapshot[name] for name in sources]
     return SqlResponse(
         request_id=ctx.request_id,
@@ -96,15 +123,25 @@ def _run(
         row_count=result.row_count,
         truncated=result.truncated,
         withheld=result.withheld,
-        masking=result.masking,
+        masking=result.masking | collection_masking(decision, list(records)),
         provenance=Provenance(
             sql_submitted=result.sql_submitted,
             sql_executed=result.sql_executed,
             datasets=tuple(ref for ref in map(dataset_ref, read) if ref is not None),
+            chunks=result.chunks,
             decision_id=decision.decision_id,
             policy_hash=decision.policy_hash,
             policy_engine=decision.engine,
         ),
-        freshness=tuple(freshness_of(dataset, now=now) for dataset in read),
+        freshness=tuple(freshness_of(dataset, now=now) for dataset in read)
+        + collection_freshness(result.chunks, now=now),
         decision=DecisionSummary.of(decision),
     )
+
+
+def collection_resource(record: CollectionRecord) -> dict[str, object]:
+    """A collection as policy sees it; the search pipeline's definition, imported late because
+    ``gateway.search_pipeline`` imports this module."""
+    from gateway.search_pipeline import collection_resource as resource
+
+    return resource(record)

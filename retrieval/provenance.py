@@ -25,6 +25,24 @@ class DatasetRef(BaseModel):
     content_hash: str
 
 
+class ChunkRef(BaseModel):
+    """A document chunk as read (hybrid SQL): which version of which text, and how fresh."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    collection: str
+    doc_id: str
+    chunk_id: str
+    doc_version: int
+    source: str
+    start: int
+    end: int
+    content_hash: str
+    as_of: datetime
+    sla_seconds: float
+    stale: bool
+
+
 class Freshness(BaseModel):
     """Age of a dataset's serving version against its freshness SLA."""
 
@@ -48,6 +66,7 @@ class Provenance(BaseModel):
     sql_submitted: str | None = None
     sql_executed: str | None = None
     datasets: tuple[DatasetRef, ...] = ()
+    chunks: tuple[ChunkRef, ...] = ()
     decision_id: str
     policy_hash: str
     policy_engine: str

@@ -18,13 +18,18 @@ class GuardContext:
 
     ``datasets``: every dataset name that exists (lower-case), so an unknown name and a known but
     ungranted one get different answers. ``granted``: the names the caller may read.
-    ``table_functions``: table functions the deployment enables (none yet; ``vector_search`` is
-    the one planned, and only with literal arguments).
+    ``table_functions``: table functions the deployment enables; ``vector_search`` is the only
+    one that exists, and only with literal arguments (``retrieval.sql.vector_search``).
+    ``collections``: the collections ``vector_search`` may name, or None when the caller checks
+    names itself (the gateway's first pass, which only learns which collections a query names);
+    a name outside the set is refused as not granted. ``max_search_k``: the largest ``k``.
     """
 
     datasets: frozenset[str]
     granted: frozenset[str]
     table_functions: frozenset[str] = frozenset()
+    collections: frozenset[str] | None = None
+    max_search_k: int = 50
 
 
 GuardRule = Callable[[exp.Expr, GuardContext], exp.Expr]

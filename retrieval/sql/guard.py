@@ -27,12 +27,14 @@ from retrieval.sql.rules.tables import (
     plain_table_names,
     simple_qualification,
 )
+from retrieval.sql.vector_search import SearchCall, ordered_calls, vector_search_calls
 
 GUARD_RULES: tuple[GuardRule, ...] = (
     select_only,
     no_into,
     ascii_identifiers,
     no_table_functions,
+    vector_search_calls,
     no_pivots,
     plain_table_names,
     simple_qualification,
@@ -46,13 +48,15 @@ GUARD_RULES: tuple[GuardRule, ...] = (
 
 @dataclass(frozen=True)
 class GuardedQuery:
-    """A query that passed every rule, and the datasets it reads (sorted, lower-case).
+    """A query that passed every rule, the datasets it reads (sorted, lower-case) and its
+    distinct ``vector_search`` calls (in order of appearance).
 
     The tree may be shared through the engine's guard cache: never mutate it.
     """
 
     tree: exp.Expr
     datasets: tuple[str, ...]
+    searches: tuple[SearchCall, ...] = ()
 
 
 def guard_sql(
@@ -63,4 +67,5 @@ def guard_sql(
     for rule in rules:
         tree = rule(tree, context)
     names = sorted({table.name.lower() for table in dataset_references(tree)})
-    return GuardedQuery(tree=tree, datasets=tuple(names))
+    searches = ordered_calls(tree, max_k=context.max_search_k) if context.table_functions else ()
+    return GuardedQuery(tree=tree, datasets=tuple(names), searches=searches)

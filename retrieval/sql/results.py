@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from privacy.operators import MaskKind
+from retrieval.provenance import ChunkRef
 
 
 def json_safe(value: Any) -> JsonValue:
@@ -77,6 +78,7 @@ class SqlResult(BaseModel):
     sql_submitted: str
     sql_executed: str
     datasets: tuple[DatasetRead, ...]
+    chunks: tuple[ChunkRef, ...] = ()  # document chunks read through vector_search()
 
     @property
     def masking(self) -> dict[str, dict[str, MaskKind]]:

@@ -3,15 +3,21 @@
 The gateway adds the policy decision and the audit record around this call; everything here
 fails closed: a guard rule, an invalid row filter, a missing grant or an engine failure raises,
 and no partial rows are ever returned.
+
+Hybrid queries: with ``searches`` (the released relation of every ``vector_search`` call the
+gateway already ran under policy) the guard enables ``vector_search`` for exactly those
+collections, and each call is inlined as typed list parameters (``retrieval.sql.vector_search``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
+from hqg.errors import AccessDenied
 from retrieval.grants import TableGrant
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine, Session
@@ -25,7 +31,16 @@ from retrieval.sql.rewrite import (
     row_filter_sql,
     secure_rewrite,
 )
+from retrieval.sql.search_relation import SearchRelation
 from retrieval.sql.sources import TableSource
+from retrieval.sql.vector_search import (
+    VECTOR_SEARCH,
+    SearchCall,
+    inline_searches,
+    search_parameters,
+)
+
+COLLECTION_PREFIX = "collection:"
 
 
 class SqlLimits(BaseModel):
@@ -37,12 +52,30 @@ class SqlLimits(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0, le=600)
 
 
+@dataclass(frozen=True)
+class SearchInputs:
+    """What a hybrid query's ``vector_search`` calls return, searched and masked beforehand."""
+
+    relations: Mapping[SearchCall, SearchRelation]
+    max_k: int
+
+
 def guard_context(
-    sources: Mapping[str, TableSource], grants: Mapping[str, TableGrant]
+    sources: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+    searches: SearchInputs | None = None,
 ) -> GuardContext:
     datasets = frozenset(name.lower() for name in sources)
     granted = frozenset(name.lower() for name in grants) & datasets
-    return GuardContext(datasets=datasets, granted=granted)
+    if searches is None:
+        return GuardContext(datasets=datasets, granted=granted)
+    return GuardContext(
+        datasets=datasets,
+        granted=granted,
+        table_functions=frozenset({VECTOR_SEARCH}),
+        collections=frozenset(call.collection for call in searches.relations),
+        max_search_k=searches.max_k,
+    )
 
 
 def run_governed_sql(
@@ -53,15 +86,18 @@ def run_governed_sql(
     limits: SqlLimits,
     salt: str,
     engine: QueryEngine,
+    searches: SearchInputs | None = None,
 ) -> SqlResult:
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
     sources = {name.lower(): source for name, source in sources.items()}
     grants = {name.lower(): grant for name, grant in grants.items()}
-    guarded = engine.guard(sql, context=guard_context(sources, grants))
+    guarded = engine.guard(sql, context=guard_context(sources, grants, searches))
     needed = {name: sources[name] for name in guarded.datasets}
+    relations = searches.relations if searches is not None else {}
     with engine.session(needed) as session:
-        rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants)
-        parameters = {SALT_PARAMETER: salt} if rewritten.uses_salt else None
+        rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches)
+        parameters: dict[str, object] = {SALT_PARAMETER: salt} if rewritten.uses_salt else {}
+        parameters |= search_parameters(guarded.searches, relations)
         fetched = session.fetch(
             rewritten.sql,
             parameters=parameters,
@@ -69,6 +105,10 @@ def run_governed_sql(
             timeout_seconds=limits.timeout_seconds,
         )
         withheld = {name: _withheld(session, needed[name], grants[name], limits) for name in needed}
+    used = [relations[call] for call in guarded.searches]
+    for relation in used:
+        key = f"{COLLECTION_PREFIX}{relation.collection}"
+        withheld[key] = max(withheld.get(key, 0), relation.withheld)
     return SqlResult(
         columns=tuple(ResultColumn(name=n, type=t) for n, t in fetched.columns),
         rows=fetched.rows,
@@ -78,6 +118,7 @@ def run_governed_sql(
         sql_submitted=sql,
         sql_executed=rewritten.sql,
         datasets=_reads(needed, grants, withheld, rewritten),
+        chunks=tuple(dict.fromkeys(chunk for relation in used for chunk in relation.chunks)),
     )
 
 
@@ -88,27 +129,45 @@ def _rewrite(
     *,
     needed: Mapping[str, TableSource],
     grants: Mapping[str, TableGrant],
+    searches: SearchInputs | None = None,
 ) -> RewrittenQuery:
     """``secure_rewrite``, cached on the pooled connection (its aliases and versions are fixed).
 
     ``guarded`` must be ``sql`` guarded. The key holds everything the rewrite reads besides the
-    aliases: the SQL text, and per
-    dataset its contract and the grant's row filter and masks. A missing grant is not cached.
+    aliases: the SQL text, per dataset its contract and the grant's row filter and masks, and
+    per ``vector_search`` call its relation's schema (the values are parameters, not SQL).
+    A missing grant is not cached.
     """
     contracts = {name: source.contract for name, source in needed.items()}
     if not all(name in grants for name in needed):
-        return secure_rewrite(guarded, contracts=contracts, grants=grants, aliases=session.aliases)
+        return secure_rewrite(
+            _inlined(guarded, searches), contracts=contracts, grants=grants, aliases=session.aliases
+        )
+    relations = searches.relations if searches is not None else {}
     key = (
         sql,
         tuple((name, contracts[name], grant_key(grants[name])) for name in sorted(needed)),
+        tuple((call, relations[call].columns) for call in guarded.searches if call in relations),
     )
     cached = session.rewrites.get(key)
     if cached is None:
         cached = secure_rewrite(
-            guarded, contracts=contracts, grants=grants, aliases=session.aliases
+            _inlined(guarded, searches), contracts=contracts, grants=grants, aliases=session.aliases
         )
         session.rewrites.put(key, cached)
     return cached
+
+
+def _inlined(guarded: GuardedQuery, searches: SearchInputs | None) -> GuardedQuery:
+    """The guarded query with every ``vector_search`` call replaced by its relation."""
+    if not guarded.searches:
+        return guarded
+    if searches is None:
+        raise AccessDenied("vector_search() is not enabled for this request")
+    tree = inline_searches(
+        guarded.tree, calls=guarded.searches, relations=searches.relations, max_k=searches.max_k
+    )
+    return GuardedQuery(tree=tree, datasets=guarded.datasets, searches=guarded.searches)
 
 
 def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: SqlLimits) -> int:

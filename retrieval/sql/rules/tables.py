@@ -2,9 +2,10 @@
 
 Table functions (``read_csv``, ``duckdb_settings()``, ``range``), string-literal and path-like
 table names (DuckDB's replacement scans read files by name) and anything qualified beyond
-``main.<name>`` never resolve to a dataset, so they are refused before DuckDB sees them. The
-planned ``vector_search(collection, query, k)`` is the one table function with a place here: it
-is accepted only when ``context.table_functions`` enables it and its arguments are literals.
+``main.<name>`` never resolve to a dataset, so they are refused before DuckDB sees them.
+``vector_search(collection, query, k)`` is the one table function with a place here: it is
+accepted only when ``context.table_functions`` enables it, and ``retrieval.sql.vector_search``
+checks its arguments.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from sqlglot import exp
 
 from hqg.errors import AccessDenied, UnsafeQuery
 from retrieval.sql.context import GuardContext, cte_names, dataset_references, is_cte_reference
+from retrieval.sql.vector_search import VECTOR_SEARCH, is_vector_search
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALLOWED_SCHEMA = "main"
 # Table arguments the rewrite carries over; time travel, hints, ONLY, partitions etc. are refused.
 _TABLE_ARGS = frozenset({"this", "db", "catalog", "alias", "sample", "joins", "laterals"})
-VECTOR_SEARCH = "vector_search"
 
 
 def _table_function_name(function: exp.Expr) -> str:
@@ -31,30 +32,25 @@ def _table_function_name(function: exp.Expr) -> str:
     return function.key
 
 
-def literal_only_vector_search(function: exp.Expr, context: GuardContext) -> bool:
-    """``vector_search('collection', 'query', k)`` with literal arguments, when enabled."""
-    if VECTOR_SEARCH not in context.table_functions:
-        return False
-    if _table_function_name(function) != VECTOR_SEARCH:
-        return False
-    arguments = [value for value in function.args.values() if isinstance(value, exp.Expr)]
-    return all(isinstance(argument, exp.Literal) for argument in arguments)
+def enabled_vector_search(function: exp.Expr, context: GuardContext) -> bool:
+    """A ``vector_search`` call in FROM/JOIN position, when the deployment enables it; its
+    arguments are checked by ``retrieval.sql.vector_search.vector_search_calls``."""
+    return VECTOR_SEARCH in context.table_functions and is_vector_search(function)
 
 
 def no_table_functions(tree: exp.Expr, context: GuardContext) -> exp.Expr:
-    """A FROM item that is a function call is a table function: none is allowed (yet)."""
+    """A FROM item that is a function call is a table function: only ``vector_search`` is."""
     for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Identifier):
             continue
-        if literal_only_vector_search(table.this, context):
+        if enabled_vector_search(table.this, context):
             continue
         name = _table_function_name(table.this)
         raise UnsafeQuery(f"table function {name}() is not allowed", rule="table_function")
     for lateral in tree.find_all(exp.Lateral):  # JOIN LATERAL f(...) is a table function too
         function = lateral.this
         if isinstance(function, exp.Func) and not isinstance(function, exp.Unnest | exp.Explode):
-            if literal_only_vector_search(function, context):
-                continue
+            # vector_search takes literals only, so LATERAL would add nothing but a second path
             name = _table_function_name(function)
             raise UnsafeQuery(f"table function {name}() is not allowed", rule="table_function")
     return tree

@@ -1,0 +1,150 @@
+"""Hybrid SQL: the ``vector_search()`` calls of a governed query, searched under its decision.
+
+One decision covers the whole query: the SQL pipeline asks policy for the tables AND the
+collections the query names (action ``sql``), so a denied collection is a 403 naming it, exactly
+as a denied table is. Each call then runs the same governed search as ``/v1/search`` (the
+grant's filter inside the index, masking on read with one request-scoped vault for every call,
+so a pseudonym means the same person across calls), and its released rows are handed to the
+SQL engine as parameters: DuckDB never searches, embeds or calls out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from gateway.policy.decision import Decision
+from gateway.service import Gateway
+from hqg.errors import AccessDenied, UnsafeQuery
+from ingestion.contracts import format_duration
+from ingestion.documents.catalog import CollectionRecord
+from ingestion.vectors.base import SearchMode
+from privacy.operators import MaskKind
+from privacy.vault import PseudonymVault
+from retrieval.provenance import ChunkRef, Freshness
+from retrieval.search import CollectionScope, governed_search
+from retrieval.sql.context import GuardContext
+from retrieval.sql.engine import QueryEngine
+from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
+from retrieval.sql.service import COLLECTION_PREFIX, SearchInputs
+from retrieval.sql.sources import TableSource
+from retrieval.sql.vector_search import VECTOR_SEARCH, SearchCall
+
+#: How ``vector_search`` ranks: dense + BM25 fused, the ``/v1/search`` default.
+HYBRID_SQL_MODE = SearchMode.HYBRID
+
+
+def referenced_resources(
+    sql: str, sources: Mapping[str, TableSource], *, engine: QueryEngine, max_k: int
+) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
+    """The datasets and the ``vector_search`` calls a query names (syntax rules, no grants)."""
+    everything = frozenset(sources)
+    context = GuardContext(
+        datasets=everything,
+        granted=everything,
+        table_functions=frozenset({VECTOR_SEARCH}),
+        max_search_k=max_k,
+    )
+    guarded = engine.guard(sql, context=context)
+    return {name: sources[name] for name in guarded.datasets}, guarded.searches
+
+
+def collection_records(
+    gateway: Gateway, calls: Sequence[SearchCall]
+) -> dict[str, CollectionRecord]:
+    """The catalog records of the called collections; an unknown name is refused unnamed (the
+    argument is user text and may be anything)."""
+    if not calls:
+        return {}
+    records = {record.name: record for record in gateway.documents.collections()}
+    names = dict.fromkeys(call.collection for call in calls)
+    if any(name not in records for name in names):
+        raise UnsafeQuery("vector_search() names an unknown collection", rule="unknown_collection")
+    return {name: records[name] for name in names}
+
+
+def run_searches(
+    gateway: Gateway,
+    decision: Decision,
+    calls: Sequence[SearchCall],
+    *,
+    records: Mapping[str, CollectionRecord],
+    now: datetime,
+) -> SearchInputs:
+    """Search every call under its collection's grant; one vault for the whole request."""
+    vault = PseudonymVault()
+    samples: dict[str, list[Mapping[str, object]]] = {}
+    relations: dict[SearchCall, SearchRelation] = {}
+    for call in calls:
+        grant = decision.collections.get(call.collection) if decision.allow else None
+        if grant is None:
+            raise AccessDenied(
+                f"collection {call.collection} is not readable by this principal",
+                decision_id=decision.decision_id,
+            )
+        scope = CollectionScope(
+            name=call.collection, predicate=grant.filter, mask_entities=grant.mask_entities
+        )
+        found = governed_search(
+            gateway.vectors,
+            gateway.embedder,
+            query=call.query,
+            scopes=[scope],
+            mode=HYBRID_SQL_MODE,
+            k=call.k,
+            vault=vault,
+            now=now,
+        )
+        if call.collection not in samples:
+            samples[call.collection] = sample_payloads(
+                gateway.vectors,
+                call.collection,
+                dim=records[call.collection].dim,
+                predicate=grant.filter,
+            )
+        relations[call] = search_relation(
+            call.collection,
+            found.evidence,
+            sample=samples[call.collection],
+            withheld=found.withheld.get(call.collection, 0),
+        )
+    return SearchInputs(relations=relations, max_k=gateway.settings.search.max_k)
+
+
+def collection_masking(decision: Decision, names: Sequence[str]) -> dict[str, dict[str, MaskKind]]:
+    """``collection:<name>`` -> entity type -> mask kind, for the response's ``masking``."""
+    return {
+        f"{COLLECTION_PREFIX}{name}": dict(decision.collections[name].mask_entities)
+        for name in names
+        if name in decision.collections
+    }
+
+
+def collection_freshness(chunks: Sequence[ChunkRef], *, now: datetime) -> tuple[Freshness, ...]:
+    """One line per collection read: its oldest returned chunk against that chunk's SLA, stale
+    if any returned chunk is (each row's ``stale`` column is the per-chunk answer)."""
+    lines: list[Freshness] = []
+    for name in dict.fromkeys(chunk.collection for chunk in chunks):
+        mine = [chunk for chunk in chunks if chunk.collection == name]
+        oldest = min(mine, key=lambda chunk: chunk.as_of)
+        age = (now - oldest.as_of).total_seconds()
+        lines.append(
+            Freshness(
+                dataset=f"{COLLECTION_PREFIX}{name}",
+                as_of=oldest.as_of,
+                age_seconds=age,
+                sla_seconds=oldest.sla_seconds,
+                age=_whole_units(age),
+                sla=format_duration(timedelta(seconds=oldest.sla_seconds)),
+                stale=any(chunk.stale for chunk in mine),
+            )
+        )
+    return tuple(lines)
+
+
+def _whole_units(seconds: float) -> str:
+    whole = max(int(seconds), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if whole >= size:
+            return f"{whole // size}{unit}"
+    return f"{whole}s"

@@ -1,0 +1,259 @@
+"""A LangChain ``BaseRetriever`` over governed search: in-process or over HTTP, same documents.
+
+``langchain-qdrant`` cannot read qdrant-edge and would bypass policy anyway; this retriever asks
+the gateway instead, so a chain gets exactly what ``/v1/search`` releases to the principal:
+``page_content`` is the text masked for that principal, and ``metadata`` carries provenance
+(doc and chunk ids, collection, source, as-of, stale, content hash, score) and the decision id.
+
+Two transports, one result type (``SearchResponse``):
+
+- ``HqgRetriever.in_process(gateway, api_key=...)``: calls ``governed_search_request`` directly
+  (same auth, policy, audit and caps as the HTTP route).
+- ``HqgRetriever.over_http(base_url, api_key=...)``: ``POST /v1/search`` with httpx; pass
+  ``client=`` (an ``httpx.Client`` or anything with its ``post``, e.g. FastAPI's
+  ``TestClient``) and/or ``async_client=`` (e.g. over ``httpx.ASGITransport``) to choose the
+  transport. Errors come back as the matching ``HqgError`` (403 -> ``AccessDenied`` …), never
+  as documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import httpx
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForRetrieverRun,
+    CallbackManagerForRetrieverRun,
+)
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, SecretStr
+
+from gateway.context import RequestContext
+from gateway.search_pipeline import SearchResponse, governed_search_request
+from gateway.service import Gateway
+from hqg.errors import (
+    AccessDenied,
+    AuthError,
+    HqgError,
+    InvalidRequest,
+    NotFound,
+    QueryLimitExceeded,
+    RateLimited,
+    Unavailable,
+    UnsafeQuery,
+)
+from ingestion.vectors.base import SearchMode
+from retrieval.evidence import Evidence
+
+
+class HttpResponse(Protocol):
+    """What is read from a response (httpx's, or a test client's look-alike)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def json(self) -> Any: ...
+
+
+class SyncHttpClient(Protocol):
+    """Any client with httpx's ``post`` (``httpx.Client``, FastAPI's ``TestClient``)."""
+
+    def post(self, url: str, *, json: Any, headers: dict[str, str]) -> Any: ...
+
+
+class InProcessSearch:
+    """Governed search on a ``Gateway`` in this process, as the principal of ``api_key``."""
+
+    def __init__(self, gateway: Gateway, *, api_key: SecretStr, purpose: str | None) -> None:
+        self._gateway, self._key, self._purpose = gateway, api_key, purpose
+
+    def __call__(
+        self, query: str, *, collections: Sequence[str] | None, k: int | None, mode: SearchMode
+    ) -> SearchResponse:
+        principal = self._gateway.principals.authenticate(self._key.get_secret_value())
+        ctx = RequestContext.create(principal, purpose=self._purpose)
+        caps = self._gateway.settings.search
+        chosen = k or caps.default_k
+        if chosen > caps.max_k:
+            raise UnsafeQuery(f"k may be at most {caps.max_k}", rule="search_k")
+        return governed_search_request(
+            self._gateway, ctx, query=query, collections=collections, mode=mode, k=chosen
+        )
+
+
+class HttpSearch:
+    """``POST {base_url}/v1/search`` with a bearer key, sync or async."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: SecretStr,
+        purpose: str | None,
+        client: SyncHttpClient | None = None,
+        async_client: httpx.AsyncClient | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._key, self._purpose, self._timeout = api_key, purpose, timeout
+        self._client, self._async_client = client, async_client
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._key.get_secret_value()}"}
+        if self._purpose:
+            headers["X-Purpose"] = self._purpose
+        return headers
+
+    def _body(
+        self, query: str, collections: Sequence[str] | None, k: int | None, mode: SearchMode
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"query": query, "mode": mode.value}
+        if collections is not None:
+            body["collections"] = list(collections)
+        if k is not None:
+            body["k"] = k
+        return body
+
+    def __call__(
+        self, query: str, *, collections: Sequence[str] | None, k: int | None, mode: SearchMode
+    ) -> SearchResponse:
+        body, headers = self._body(query, collections, k, mode), self._headers()
+        url = f"{self._base}/v1/search"
+        if self._client is not None:
+            return parse_response(self._client.post(url, json=body, headers=headers))
+        with httpx.Client(timeout=self._timeout) as client:
+            return parse_response(client.post(url, json=body, headers=headers))
+
+    async def acall(
+        self, query: str, *, collections: Sequence[str] | None, k: int | None, mode: SearchMode
+    ) -> SearchResponse:
+        body, headers = self._body(query, collections, k, mode), self._headers()
+        url = f"{self._base}/v1/search"
+        if self._async_client is not None:
+            return parse_response(await self._async_client.post(url, json=body, headers=headers))
+        async with httpx.AsyncClient(timeout=self._timeout) as client:
+            return parse_response(await client.post(url, json=body, headers=headers))
+
+
+_ERRORS: dict[int, type[HqgError]] = {
+    401: AuthError,
+    403: AccessDenied,
+    404: NotFound,
+    503: Unavailable,
+}
+
+
+def parse_response(response: HttpResponse) -> SearchResponse:
+    """A 200 body as ``SearchResponse``; any other status as the gateway's error class."""
+    if response.status_code == 200:
+        return SearchResponse.model_validate(response.json())
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    message = str(error.get("message") or f"the gateway answered {response.status_code}")
+    status = response.status_code
+    if status == 422:
+        raise InvalidRequest(message)
+    if status == 400:
+        rule, _, _ = message.partition(":")
+        if error.get("code") == "query_limit_exceeded":
+            raise QueryLimitExceeded(message)
+        raise UnsafeQuery(message.partition(": ")[2] or message, rule=rule or "request")
+    if status == 403:
+        raise AccessDenied(message, decision_id=error.get("decision_id"))
+    if status == 429:
+        raise RateLimited(message, retry_after=int(response.headers.get("Retry-After", "1")))
+    raise _ERRORS.get(status, HqgError)(message)
+
+
+def to_document(evidence: Evidence, *, decision_id: str, request_id: str) -> Document:
+    """One released chunk as a LangChain document: masked text, provenance in metadata."""
+    return Document(
+        page_content=evidence.text,
+        metadata={
+            "doc_id": evidence.doc_id,
+            "chunk_id": evidence.chunk_id,
+            "collection": evidence.collection,
+            "title": evidence.title,
+            "source": evidence.source,
+            "start": evidence.start,
+            "end": evidence.end,
+            "doc_version": evidence.doc_version,
+            "as_of": evidence.as_of.isoformat(),
+            "stale": evidence.stale,
+            "content_hash": evidence.content_hash,
+            "score": evidence.score,
+            "masked_entities": list(evidence.masked_entities),
+            "injection_score": evidence.risk.injection_score,
+            "decision_id": decision_id,
+            "request_id": request_id,
+            "attributes": dict(evidence.metadata),
+        },
+    )
+
+
+def to_documents(response: SearchResponse) -> list[Document]:
+    return [
+        to_document(item, decision_id=response.decision.id, request_id=response.request_id)
+        for item in response.results
+    ]
+
+
+class HqgRetriever(BaseRetriever):
+    """Governed retrieval for LangChain; build it with ``in_process`` or ``over_http``."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    search: InProcessSearch | HttpSearch
+    collections: list[str] | None = None
+    k: int | None = None
+    mode: SearchMode = SearchMode.HYBRID
+
+    @classmethod
+    def in_process(
+        cls, gateway: Gateway, *, api_key: str, purpose: str | None = None, **options: Any
+    ) -> HqgRetriever:
+        transport = InProcessSearch(gateway, api_key=SecretStr(api_key), purpose=purpose)
+        return cls(search=transport, **options)
+
+    @classmethod
+    def over_http(
+        cls,
+        base_url: str,
+        *,
+        api_key: str,
+        purpose: str | None = None,
+        client: SyncHttpClient | None = None,
+        async_client: httpx.AsyncClient | None = None,
+        **options: Any,
+    ) -> HqgRetriever:
+        transport = HttpSearch(
+            base_url,
+            api_key=SecretStr(api_key),
+            purpose=purpose,
+            client=client,
+            async_client=async_client,
+        )
+        return cls(search=transport, **options)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        response = self.search(query, collections=self.collections, k=self.k, mode=self.mode)
+        return to_documents(response)
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        if isinstance(self.search, HttpSearch):
+            response = await self.search.acall(
+                query, collections=self.collections, k=self.k, mode=self.mode
+            )
+            return to_documents(response)
+        return await super()._aget_relevant_documents(query, run_manager=run_manager)
