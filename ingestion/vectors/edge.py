@@ -28,6 +28,8 @@ from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
     DENSE,
+    FLOAT_FIELDS,
+    INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
     RRF_K,
@@ -98,10 +100,11 @@ class EdgeVectorIndex:
                         TENANT_FIELD, qe.KeywordIndexParams(is_tenant=True)
                     )
                 )
-                for field in KEYWORD_FIELDS:
-                    shard.update(
-                        qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
-                    )
+                indexed = [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
+                indexed += [(f, qe.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
+                indexed += [(f, qe.PayloadSchemaType.Float) for f in FLOAT_FIELDS]
+                for field, kind in indexed:
+                    shard.update(qe.UpdateOperation.create_field_index(field, kind))
             except Exception as exc:
                 raise Unavailable(f"collection {name!r} could not be created") from exc
             self._shards[name] = shard

@@ -21,6 +21,8 @@ from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
     DENSE,
+    FLOAT_FIELDS,
+    INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
     RRF_K,
@@ -104,9 +106,11 @@ class QdrantServerIndex:
         )
         tenant = m.KeywordIndexParams(type=m.KeywordIndexType.KEYWORD, is_tenant=True)
         self._run(self._client.create_payload_index, name, TENANT_FIELD, field_schema=tenant)
-        for field in KEYWORD_FIELDS:
-            keyword = m.PayloadSchemaType.KEYWORD
-            self._run(self._client.create_payload_index, name, field, field_schema=keyword)
+        indexed = [(f, m.PayloadSchemaType.KEYWORD) for f in KEYWORD_FIELDS]
+        indexed += [(f, m.PayloadSchemaType.INTEGER) for f in INTEGER_FIELDS]
+        indexed += [(f, m.PayloadSchemaType.FLOAT) for f in FLOAT_FIELDS]
+        for field, kind in indexed:
+            self._run(self._client.create_payload_index, name, field, field_schema=kind)
         self._dims[name] = dim
 
     def _dim(self, name: str, *, missing_ok: bool = False) -> int | None:
