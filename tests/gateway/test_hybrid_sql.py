@@ -4,19 +4,14 @@ decision as the tables it joins, masked on read for the caller, and cited chunk 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
 from gateway.context import RequestContext
-from gateway.demo import demo_ground_truth
 from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.responses import SqlResponse
-from gateway.service import Gateway, build_gateway
-from gateway.settings import load_settings
+from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from hqg.errors import AccessDenied, UnsafeQuery
 
@@ -25,24 +20,6 @@ TICKETS_JOIN = (
     "FROM vector_search('tickets', 'I would like to return my order', 8) v "
     "JOIN support_tickets t ON t.ticket_id = v.ticket_id ORDER BY v.score DESC"
 )
-
-
-@pytest.fixture(scope="module")
-def gateway(demo_home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=demo_home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def truth() -> DemoGroundTruth:
-    return demo_ground_truth(seed=7)
 
 
 def ask(gateway: Gateway, key: str, sql: str, purpose: str | None = None) -> SqlResponse:

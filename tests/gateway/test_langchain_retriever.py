@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +14,7 @@ from langchain_core.documents import Document
 from gateway.api import create_app
 from gateway.demo import demo_ground_truth
 from gateway.langchain_retriever import HqgRetriever
-from gateway.service import Gateway, build_gateway
-from gateway.settings import load_settings
+from gateway.service import Gateway
 from hqg.errors import AccessDenied, AuthError, UnsafeQuery
 
 PROVENANCE_KEYS = {
@@ -32,19 +29,6 @@ PROVENANCE_KEYS = {
     "decision_id",
 }
 BASE = "http://hqg.test"
-
-
-@pytest.fixture(scope="module")
-def gateway(demo_home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=demo_home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> TestClient:
-    return TestClient(create_app(gateway), raise_server_exceptions=False)  # no lifespan: the
-    # module fixture owns (and closes) the gateway
 
 
 def _assert_released(documents: list[Document], *, tenant: str) -> None:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from gateway.audit import verify
 from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
-from tests.gateway.api.conftest import auth
+from tests.gateway.conftest import auth
 
 
 def test_catalog_lists_what_the_caller_may_see_with_masks(client: TestClient) -> None:

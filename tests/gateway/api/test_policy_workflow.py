@@ -21,7 +21,7 @@ from gateway.policy.golib_engine import golib_available
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from policies import bundle_dir
-from tests.gateway.api.conftest import auth
+from tests.gateway.conftest import auth
 
 REVOKED = {"orders": {"roles": ["support", "steward", "assistant"]}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from gateway.demo.ground_truth import DemoGroundTruth
-from tests.gateway.api.conftest import auth
+from tests.gateway.conftest import auth
 
 CUSTOMERS = "SELECT tenant_id, full_name, email, phone, gender, city FROM customers"
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.demo.ground_truth import DemoGroundTruth
 from tests.conftest import CORPORA
-from tests.gateway.api.conftest import auth
+from tests.gateway.conftest import auth
 
 PAYLOADS = CORPORA / "sqli-payloads" / "payloadbox" / "Intruder"
 
