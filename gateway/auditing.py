@@ -35,6 +35,7 @@ class AuditTrail:
     masks: Mapping[str, int] | None = None  # mask kind -> count applied; None: from decision
     chunks: int = 0  # evidence chunks served, and model tokens used (usage ledger)
     tokens: int = 0
+    rows_scanned: int = 0  # rows of the dataset versions a query read (cost attribution)
     extra: dict[str, ExtraValue] = field(default_factory=dict)  # numbers, flags, identifiers
 
     def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
@@ -59,7 +60,12 @@ class AuditTrail:
         )
         self.gateway.audit.append(record)
         self.gateway.ops.observe(
-            record, decision=decision, masks=self.masks, chunks=self.chunks, tokens=self.tokens
+            record,
+            decision=decision,
+            masks=self.masks,
+            chunks=self.chunks,
+            tokens=self.tokens,
+            rows_scanned=self.rows_scanned,
         )
 
     def fail(self, exc: HqgError) -> None:

@@ -116,6 +116,7 @@ def _run(
     )
     trail.rows, trail.withheld, trail.chunks = result.row_count, result.withheld, len(result.chunks)
     read = [snapshot[name] for name in sources]
+    trail.rows_scanned = sum(d.current.row_count for d in read if d.current is not None)
     return SqlResponse(
         request_id=ctx.request_id,
         columns=result.columns,

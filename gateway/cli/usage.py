@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
 _RELATIVE = re.compile(r"^(\d{1,6})([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-_COLUMNS = ("tenant", "principal", "requests", "refused", "rows", "withheld", "chunks", "tokens")
+_COLUMNS = (
+    "tenant",
+    "principal",
+    "requests",
+    "refused",
+    "rows",
+    "scanned",
+    "withheld",
+    "chunks",
+    "tokens",
+)
 SinceOption = Annotated[
     str | None,
     typer.Option(help="Only requests at or after this: ISO date/time (UTC) or 30m, 24h, 7d."),
@@ -69,5 +79,13 @@ def usage(
 
 
 def _cells(totals: UsageTotals) -> list[str]:
-    fields = ("requests", "refused", "rows_returned", "rows_withheld", "chunks", "tokens")
+    fields = (
+        "requests",
+        "refused",
+        "rows_returned",
+        "rows_scanned",
+        "rows_withheld",
+        "chunks",
+        "tokens",
+    )
     return [str(getattr(totals, name)) for name in fields]

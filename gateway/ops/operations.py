@@ -43,6 +43,7 @@ class Operations:
         masks: Mapping[str, int] | None = None,
         chunks: int = 0,
         tokens: int = 0,
+        rows_scanned: int = 0,
     ) -> None:
         """Count, log and attribute one finished request (its audit record)."""
         metrics = self.metrics
@@ -55,7 +56,7 @@ class Operations:
         if record.status < 400:
             metrics.record_withheld(kind=withheld_kind(record.action), count=withheld)
             metrics.record_masks(masks if masks is not None else masks_in_force(decision, record))
-        self._attribute(record, chunks=chunks, tokens=tokens)
+        self._attribute(record, chunks=chunks, tokens=tokens, rows_scanned=rows_scanned)
         log.info(
             "request finished",
             extra={
@@ -72,11 +73,14 @@ class Operations:
             },
         )
 
-    def _attribute(self, record: AuditRecord, *, chunks: int, tokens: int) -> None:
+    def _attribute(
+        self, record: AuditRecord, *, chunks: int, tokens: int, rows_scanned: int
+    ) -> None:
         if self.usage is None:
             return
         try:
-            self.usage.append(UsageEntry.of(record, chunks=chunks, tokens=tokens))
+            entry = UsageEntry.of(record, chunks=chunks, tokens=tokens, rows_scanned=rows_scanned)
+            self.usage.append(entry)
         except OSError:
             self.metrics.record_usage_error()
             log.error(

@@ -53,14 +53,18 @@ class UsageEntry(BaseModel):
     status: int
     rows_returned: int = Field(default=0, ge=0)
     rows_withheld: int = Field(default=0, ge=0)
+    rows_scanned: int = Field(default=0, ge=0)  # rows of the dataset versions the query read
     chunks: int = Field(default=0, ge=0)
     chunks_withheld: int = Field(default=0, ge=0)
     tokens: int = Field(default=0, ge=0)
     latency_ms: float = Field(default=0.0, ge=0)
 
     @classmethod
-    def of(cls, record: AuditRecord, *, chunks: int = 0, tokens: int = 0) -> UsageEntry:
-        """The usage line of an audit record (chunks and tokens come from the pipeline)."""
+    def of(
+        cls, record: AuditRecord, *, chunks: int = 0, tokens: int = 0, rows_scanned: int = 0
+    ) -> UsageEntry:
+        """The usage line of an audit record (chunks, tokens and rows scanned come from the
+        pipeline)."""
         withheld = sum(record.withheld.values())
         chunky = withheld_kind(record.action) == "chunks"
         return cls(
@@ -72,6 +76,7 @@ class UsageEntry(BaseModel):
             status=record.status,
             rows_returned=record.rows_returned or 0,
             rows_withheld=0 if chunky else withheld,
+            rows_scanned=rows_scanned,
             chunks=chunks,
             chunks_withheld=withheld if chunky else 0,
             tokens=tokens,
@@ -88,6 +93,7 @@ class UsageTotals(BaseModel):
     refused: int = 0
     rows_returned: int = 0
     rows_withheld: int = 0
+    rows_scanned: int = 0
     chunks: int = 0
     chunks_withheld: int = 0
     tokens: int = 0
@@ -97,6 +103,7 @@ class UsageTotals(BaseModel):
         self.refused += entry.status >= 400
         self.rows_returned += entry.rows_returned
         self.rows_withheld += entry.rows_withheld
+        self.rows_scanned += entry.rows_scanned
         self.chunks += entry.chunks
         self.chunks_withheld += entry.chunks_withheld
         self.tokens += entry.tokens

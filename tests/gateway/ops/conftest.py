@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.demo import demo_ground_truth
 from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
@@ -38,17 +35,6 @@ def gateway(demo_home: Path) -> Iterator[Gateway]:
     gw = open_gateway(demo_home)
     yield gw
     gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="session")
-def truth() -> DemoGroundTruth:
-    return demo_ground_truth(seed=7)
 
 
 def auth(key: str) -> dict[str, str]:

@@ -127,3 +127,19 @@ def test_hqg_usage_prints_json_per_tenant(client: TestClient, gateway: Gateway) 
     table = CliRunner().invoke(app, ["usage", "--home", home])
     assert table.exit_code == 0
     assert "globex" in table.output
+
+
+def test_sql_usage_records_rows_scanned(client: TestClient, gateway: Gateway) -> None:
+    """A governed query attributes the rows of the versions it read to the caller's tenant."""
+    response = client.post(
+        "/v1/sql",
+        json={"sql": "SELECT count(*) FROM orders"},
+        headers={"Authorization": "Bearer demo-carol"},
+    )
+    assert response.status_code == 200
+    entries = [
+        e
+        for e in read_usage(ledger_path(gateway.workspace.home))
+        if e is not None and e.request_id == response.json()["request_id"]
+    ]
+    assert [e.rows_scanned for e in entries] == [3000]
