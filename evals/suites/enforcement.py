@@ -1,7 +1,8 @@
 """Enforcement: the principal × purpose × request matrix of ``evals/data/enforcement.yaml``.
 
-Each cell is run in-process through ``governed_sql`` (the same function ``/v1/sql`` calls) on
-the demo workspace and compared with its expected outcome. ``violations`` counts cells whose
+Each cell is run in-process on the demo workspace through the function its endpoint calls
+(``governed_sql`` for SQL, ``governed_search_request`` for search, ``ask`` for ask and chat) and
+compared with its expected outcome. ``violations`` counts cells whose
 outcome differs: an unexpected allow is a hole, an unexpected deny a broken product, and both
 gate CI. Unsafe-query and other errors count as violations too: the matrix holds only valid SQL.
 """
@@ -19,13 +20,21 @@ from evals.config import data_file
 from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
+from gateway.ask.answerers import ChatModel
+from gateway.ask.pipeline import ask
+from gateway.ask.prompt_guard import Message
+from gateway.ask.wiring import build_chat_model
 from gateway.context import RequestContext
 from gateway.responses import SqlResponse
+from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from hqg.errors import AccessDenied, HqgError
+from ingestion.vectors.base import SearchMode
 
-OUTCOMES = ("deny", "allow", "masked", "clear", "nonzero")
+OUTCOMES = ("deny", "allow", "masked", "clear", "nonzero", "withheld")
+KINDS = ("sql", "search", "ask", "chat")
+CHAT_SYSTEM = "You are the support assistant of this workspace. Answer from the documents."
 
 
 class Case(BaseModel):
@@ -36,8 +45,10 @@ class Case(BaseModel):
     principal: str
     purpose: str
     request: str
-    sql: str
-    column: str | None
+    kind: str = "sql"
+    text: str  # the SQL, the search query or the question
+    column: str | None = None
+    collections: tuple[str, ...] | None = None  # None: every collection (implicit)
     expect: str
 
     @property
@@ -46,47 +57,98 @@ class Case(BaseModel):
 
 
 def load_matrix(path: Path) -> list[Case]:
-    """Expand the matrix file into cases; a malformed cell is a ``ValueError`` naming it."""
+    """Expand the matrix file into cases; a malformed cell is a ``ValueError`` naming it.
+
+    SQL cells come from ``requests``/``matrix``, document cells (search, ask, chat) from
+    ``document_requests``/``document_matrix``: two grids, so a row's ``"*"`` never spans both.
+    """
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    requests: dict[str, dict[str, Any]] = document["requests"]
+    cases = _expand(document["requests"], document["matrix"])
+    return cases + _expand(
+        document.get("document_requests", {}), document.get("document_matrix", {})
+    )
+
+
+def _expand(requests: dict[str, dict[str, Any]], matrix: dict[str, Any]) -> list[Case]:
     cases = []
-    for row, cells in document["matrix"].items():
+    for row, cells in matrix.items():
         principal, _, purpose = row.partition("/")
         unknown = set(cells) - set(requests) - {"*"}
         if unknown or not purpose:
             raise ValueError(f"matrix row {row}: unknown requests {sorted(unknown)}")
         for name, request in requests.items():
             expect = str(cells.get(name, cells.get("*")))
-            if expect not in OUTCOMES and not expect.lstrip("-").isdigit():
-                raise ValueError(f"matrix cell {row}:{name}: unknown outcome {expect!r}")
-            if expect in ("masked", "clear") and not request.get("column"):
-                raise ValueError(f"matrix cell {row}:{name}: {expect} needs the request's column")
+            _check_cell(f"{row}:{name}", request, expect)
+            collections = request.get("collections")
             cases.append(
                 Case(
                     principal=principal,
                     purpose=purpose,
                     request=name,
-                    sql=request["sql"],
+                    kind=request.get("kind", "sql"),
+                    text=request.get("sql") or request["text"],
                     column=request.get("column"),
+                    collections=None if collections is None else tuple(collections),
                     expect=expect,
                 )
             )
     return cases
 
 
-def observe(gateway: Gateway, case: Case) -> str:
+def _check_cell(cell: str, request: dict[str, Any], expect: str) -> None:
+    kind = request.get("kind", "sql")
+    if kind not in KINDS:
+        raise ValueError(f"matrix cell {cell}: unknown request kind {kind!r}")
+    if expect not in OUTCOMES and not expect.lstrip("-").isdigit():
+        raise ValueError(f"matrix cell {cell}: unknown outcome {expect!r}")
+    if expect in ("masked", "clear") and not request.get("column"):
+        raise ValueError(f"matrix cell {cell}: {expect} needs the request's column")
+    if kind != "sql" and expect not in ("deny", "allow", "withheld"):
+        raise ValueError(f"matrix cell {cell}: a {kind} cell is deny, allow or withheld")
+
+
+def observe(gateway: Gateway, case: Case, model: ChatModel | None = None) -> str:
     """Run one case; returns ``"ok"`` or what went wrong (never row values)."""
     principal = gateway.principals.find(case.principal)
     if principal is None:
         return "unknown principal"
     try:
         ctx = RequestContext.create(principal, purpose=case.purpose)
-        response = governed_sql(gateway, ctx, sql=case.sql)
+        if case.kind == "sql":
+            return _judge(case, governed_sql(gateway, ctx, sql=case.text))
+        withheld = _run_document_request(gateway, ctx, case, model)
     except AccessDenied:
         return "ok" if case.expect == "deny" else "denied"
     except HqgError as exc:
         return f"error {exc.code}"
-    return _judge(case, response)
+    if case.expect == "deny":
+        return "allowed"
+    if (case.expect == "withheld") != (withheld > 0):
+        return "withheld collections differ from expected"
+    return "ok"
+
+
+def _run_document_request(
+    gateway: Gateway, ctx: RequestContext, case: Case, model: ChatModel | None
+) -> int:
+    """Search, ask or chat for ``case``; returns how many collections policy withheld."""
+    if case.kind == "search":
+        found = governed_search_request(
+            gateway, ctx, query=case.text, collections=case.collections, mode=SearchMode.HYBRID, k=5
+        )
+        return found.withheld_collections
+    messages = [Message(role="user", content=case.text)]
+    if case.kind == "chat":
+        messages = [Message(role="system", content=CHAT_SYSTEM), *messages]
+    answered = ask(
+        gateway,
+        ctx,
+        messages=messages,
+        collections=case.collections,
+        model=model or build_chat_model(gateway),
+        action=case.kind,
+    )
+    return answered.response.withheld_collections
 
 
 def _judge(case: Case, response: SqlResponse) -> str:
@@ -108,10 +170,16 @@ def _judge(case: Case, response: SqlResponse) -> str:
 def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
     cases = load_matrix(data_file(str(config.data.get("matrix", "enforcement.yaml"))))
     if ctx.smoke:
-        cases = deterministic_sample(cases, config.smoke.size, key=lambda c: c.key)
+        sql = [c for c in cases if c.kind == "sql"]
+        documents = [c for c in cases if c.kind != "sql"]
+        size = int(config.data.get("document_smoke_size", 40))
+        cases = deterministic_sample(sql, config.smoke.size, key=lambda c: c.key)
+        cases += deterministic_sample(documents, size, key=lambda c: c.key)
     gateway = ctx.gateway
-    failures = [(case, why) for case in cases if (why := observe(gateway, case)) != "ok"]
+    model = build_chat_model(gateway)
+    failures = [(c, why) for c in cases if (why := observe(gateway, c, model)) != "ok"]
     expected = Counter("deny" if c.expect == "deny" else "allow" for c in cases)
+    kinds = Counter(c.kind for c in cases)
     rows = Counter(f"{c.principal}/{c.purpose}" for c in cases)
     bad_rows = Counter(f"{c.principal}/{c.purpose}" for c, _ in failures)
     return SuiteOutcome(
@@ -126,13 +194,15 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             Metric(name="cases", value=len(cases)),
             Metric(name="expected_denies", value=expected["deny"]),
             Metric(name="expected_allows", value=expected["allow"]),
+            *(Metric(name=f"cases.{kind}", value=kinds[kind]) for kind in KINDS),
         ),
         tables=(
             Table(
                 title="Violations",
-                header=("principal/purpose", "request", "expected", "observed"),
+                header=("principal/purpose", "kind", "request", "expected", "observed"),
                 rows=tuple(
-                    (f"{c.principal}/{c.purpose}", c.request, c.expect, why) for c, why in failures
+                    (f"{c.principal}/{c.purpose}", c.kind, c.request, c.expect, why)
+                    for c, why in failures
                 ),
             ),
         ),

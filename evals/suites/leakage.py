@@ -3,8 +3,10 @@
 Probes (direct selects, aggregates, joins, string functions, windows), value oracles and a
 deterministic sample of the payloadbox SQL-injection corpus are sent through ``/v1/sql`` of an
 in-process app as each caller of ``evals/data/leakage.yaml``; every response body, error or not,
-is scanned. Positive controls prove the probes can see: an entitled caller must find the groups
-it is entitled to, else a broken probe (all 400s, say) would pass vacuously.
+is scanned. Document probes (search, ask, chat) and corpus jailbreaks wrapped as exfiltration
+attempts go through the in-process document pipelines (``evals.document_probes``). Positive
+controls prove the probes can see: an entitled caller must find the groups it is entitled to,
+else a broken probe (all 400s, say) would pass vacuously.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from pydantic import BaseModel, ConfigDict
 from evals.canaries import CanaryScanner, Finding, canary_groups, digest
 from evals.config import data_file
 from evals.context import EvalContext
+from evals.document_probes import (
+    Adversarial,
+    DocumentProbe,
+    DocumentProber,
+    DocumentTally,
+    adversarial_payloads,
+)
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
 from gateway.demo.ground_truth import DemoGroundTruth
@@ -47,6 +56,9 @@ class LeakageSpec(BaseModel):
     oracles: dict[str, str]
     controls: tuple[Control, ...]
     sqli_templates: tuple[str, ...]
+    document_probes: dict[str, DocumentProbe] = {}
+    document_smoke_size: int = 15  # (caller, probe) pairs beyond the controls' under --smoke
+    adversarial: Adversarial | None = None
 
 
 class Leak(BaseModel):
@@ -171,10 +183,47 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             for payload in payloads:
                 for template in spec.sqli_templates:
                     prober.send(caller, "sqli", template.replace("{payload}", payload))
-    return outcome(spec, prober.tally, payloads=len(payloads))
+    documents, attacks = probe_documents(ctx, spec, prober)
+    return outcome(spec, prober.tally, payloads=len(payloads), documents=documents, attacks=attacks)
 
 
-def outcome(spec: LeakageSpec, tally: Tally, *, payloads: int) -> SuiteOutcome:
+def document_pairs(spec: LeakageSpec, *, smoke: bool) -> list[tuple[str, str]]:
+    """Every (caller, document probe); under smoke the controls' pairs and a hash sample."""
+    pairs = [(caller, name) for caller in spec.callers for name in spec.document_probes]
+    if not smoke:
+        return pairs
+    controls = {(c.caller, c.probe) for c in spec.controls}
+    others = [pair for pair in pairs if pair not in controls]
+    sample = set(deterministic_sample(others, spec.document_smoke_size, key=" ".join))
+    return [pair for pair in pairs if pair in controls or pair in sample]
+
+
+def probe_documents(
+    ctx: EvalContext, spec: LeakageSpec, prober: Prober
+) -> tuple[DocumentTally, int]:
+    """Document probes as every caller, then the adversarial sample; findings go to ``prober``."""
+    from gateway.ask.wiring import build_chat_model
+
+    gateway = ctx.gateway
+    documents = DocumentProber(gateway, build_chat_model(gateway), ctx.ground_truth, prober.record)
+    for caller, name in document_pairs(spec, smoke=ctx.smoke):
+        documents.send(caller, name, spec.document_probes[name], family="probe")
+    attacks: list[str] = []
+    if spec.adversarial is not None:
+        per_corpus = spec.adversarial.smoke_per_corpus if ctx.smoke else spec.adversarial.per_corpus
+        attacks = adversarial_payloads(ctx.corpora, per_corpus)
+        documents.adversarial(spec.adversarial, attacks)
+    return documents.tally, len(attacks)
+
+
+def outcome(
+    spec: LeakageSpec,
+    tally: Tally,
+    *,
+    payloads: int,
+    documents: DocumentTally | None = None,
+    attacks: int = 0,
+) -> SuiteOutcome:
     failed = [
         c
         for c in spec.controls
@@ -182,21 +231,33 @@ def outcome(spec: LeakageSpec, tally: Tally, *, payloads: int) -> SuiteOutcome:
     ]
     leaky_requests = len({(leak.caller, leak.probe) for leak in tally.leaks})
     server_errors = sum(n for status, n in tally.statuses.items() if status.startswith("5"))
+    documents = documents or DocumentTally()
+    requests = tally.requests + documents.requests
     by_caller = Counter(leak.caller for leak in tally.leaks)
     return SuiteOutcome(
         metrics=(
-            Metric(name="leaks", value=len(tally.leaks), n=tally.requests),
+            Metric(name="leaks", value=len(tally.leaks), n=requests),
             Metric(name="leaked_canaries", value=len({leak.digest for leak in tally.leaks})),
             Metric(
                 name="leaky_request_rate",
-                value=leaky_requests / max(tally.requests, 1),
-                n=tally.requests,
-                ci=wilson_interval(leaky_requests, tally.requests),
+                value=leaky_requests / max(requests, 1),
+                n=requests,
+                ci=wilson_interval(leaky_requests, requests),
             ),
             Metric(name="controls_failed", value=len(failed), n=len(spec.controls)),
             Metric(name="server_errors", value=server_errors, n=tally.requests),
-            Metric(name="requests", value=tally.requests),
+            Metric(name="requests", value=requests),
             Metric(name="sqli_payloads", value=payloads),
+            Metric(name="document_requests", value=documents.requests),
+            Metric(name="adversarial_payloads", value=attacks),
+            *(
+                Metric(
+                    name=f"adversarial_{verdict}",
+                    value=documents.count(family="adv", verdict=verdict),
+                )
+                for verdict in ("refused", "answered", "abstained")
+            ),
+            Metric(name="document_errors", value=documents.count(family="", verdict="error")),
         ),
         tables=(
             Table(
@@ -213,6 +274,13 @@ def outcome(spec: LeakageSpec, tally: Tally, *, payloads: int) -> SuiteOutcome:
                 title="HTTP statuses",
                 header=("status", "responses"),
                 rows=tuple((s, str(n)) for s, n in sorted(tally.statuses.items())),
+            ),
+            Table(
+                title="Document requests (search / ask / chat) by outcome",
+                header=("family", "kind", "outcome", "requests"),
+                rows=tuple(
+                    (*key.split(" ", 2), str(n)) for key, n in sorted(documents.outcomes.items())
+                ),
             ),
         ),
         charts=(

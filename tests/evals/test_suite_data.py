@@ -8,11 +8,14 @@ import pytest
 
 from evals.canaries import CanaryScanner
 from evals.config import data_file
+from evals.document_probes import adversarial_payloads, document_groups
 from evals.suites.enforcement import load_matrix
-from evals.suites.leakage import load_spec
+from evals.suites.leakage import document_pairs, load_spec
+from gateway.demo.ground_truth import demo_ground_truth
 from gateway.demo.principals import demo_principals
 
 PRINCIPALS = {principal.id: principal for _, principal in demo_principals()}
+CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 
 
 def test_enforcement_matrix_covers_every_demo_principal_and_table() -> None:
@@ -20,11 +23,39 @@ def test_enforcement_matrix_covers_every_demo_principal_and_table() -> None:
     assert {c.principal for c in cases} == set(PRINCIPALS)
     assert {c.expect for c in cases} >= {"deny", "allow", "masked", "clear", "nonzero", "0"}
     for table in ("customers", "orders", "products", "support_tickets", "hr_salaries"):
-        assert any(table in c.sql for c in cases), table
+        assert any(table in c.text for c in cases if c.kind == "sql"), table
     forbidden = {
         (c.principal, c.purpose) for c in cases if c.purpose not in PRINCIPALS[c.principal].purposes
     }
     assert forbidden, "the matrix must exercise purposes the principal does not declare"
+
+
+def test_enforcement_matrix_has_search_ask_and_chat_cells_for_every_principal() -> None:
+    cases = [c for c in load_matrix(data_file("enforcement.yaml")) if c.kind != "sql"]
+    assert {c.kind for c in cases} == {"search", "ask", "chat"}
+    assert {c.principal for c in cases} == set(PRINCIPALS)
+    assert {c.expect for c in cases} == {"deny", "allow", "withheld"}
+    named = {name for c in cases for name in c.collections or ()}
+    assert named == {"handbook", "tickets", "hr", "products"}
+    assert any(c.collections is None for c in cases), "implicit collections must be exercised"
+    by_cell = {(c.principal, c.purpose, c.request): c.expect for c in cases}
+    assert by_cell["alice", "analytics", "search_hr"] == "deny"
+    assert by_cell["alice", "analytics", "search_handbook"] == "allow"
+    assert by_cell["dana", "analytics", "search_hr"] == "allow"
+    assert by_cell["sec", "audit", "search_products"] == "deny"
+    assert by_cell["acme-assistant", "support", "ask_handbook"] == "allow"
+
+
+def test_a_document_cell_cannot_expect_a_masked_column(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "requests: {}\nmatrix: {}\n"
+        "document_requests: {s: {kind: search, text: q, column: t.c}}\n"
+        "document_matrix: {alice/analytics: {s: masked}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="deny, allow or withheld"):
+        load_matrix(path)
 
 
 def test_a_malformed_matrix_cell_is_refused(tmp_path: Path) -> None:
@@ -42,8 +73,36 @@ def test_leakage_callers_are_demo_principals_and_controls_name_real_probes() -> 
     assert {c.partition("/")[0] for c in spec.callers} <= set(PRINCIPALS)
     for control in spec.controls:
         assert control.caller in spec.callers
-        assert control.probe in spec.probes or control.probe in spec.oracles
+        probes = spec.probes | spec.oracles | spec.document_probes
+        assert control.probe in probes
         assert set(control.groups) <= set(spec.callers[control.caller])
+
+
+def test_smoke_document_probes_keep_every_control_and_a_small_sample() -> None:
+    spec = load_spec(data_file("leakage.yaml"))
+    pairs = document_pairs(spec, smoke=True)
+    controls = {(c.caller, c.probe) for c in spec.controls if c.probe in spec.document_probes}
+    assert controls
+    assert controls <= set(pairs)
+    assert len(pairs) == len(controls) + spec.document_smoke_size
+    assert len(document_pairs(spec, smoke=False)) == len(spec.callers) * len(spec.document_probes)
+
+
+def test_tenant_fact_markers_are_canaries_without_the_company_name() -> None:
+    groups = document_groups(demo_ground_truth(seed=7))
+    assert "14 days" in groups["globex:facts"]
+    assert "30 days" in groups["acme:facts"]
+    assert "Globex" not in groups["globex:facts"]
+    assert "Acme" not in groups["acme:facts"]
+    assert groups["acme:facts"].isdisjoint(groups["globex:facts"])
+
+
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")
+def test_adversarial_sample_is_deterministic_and_drawn_from_every_corpus() -> None:
+    first = adversarial_payloads(CORPORA.resolve(), 3)
+    assert first == adversarial_payloads(CORPORA.resolve(), 3)
+    assert len(first) == 12
+    assert len(set(first)) == 12
 
 
 def test_canary_scanner_matches_case_insensitively_at_word_boundaries() -> None:
