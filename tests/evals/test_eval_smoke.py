@@ -26,6 +26,7 @@ def test_smoke_run_passes_and_writes_every_report(tmp_path: Path) -> None:
     statuses = {s["name"]: s["status"] for s in body["suites"]}
     assert statuses == {
         "enforcement": "passed",
+        "groundedness": "passed",
         "injection": "passed",
         "latency": "passed",
         "leakage": "passed",
