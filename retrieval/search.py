@@ -60,7 +60,9 @@ def governed_search(
         )
         hits += [(hit, scope) for hit in found]
         withheld[scope.name] = _withheld(index, scope)
-    hits.sort(key=lambda pair: pair[0].score, reverse=True)
+    # ties (frequent with rank fusion) are broken by point id, so an answer does not depend
+    # on the order an engine happened to return equal scores in
+    hits.sort(key=lambda pair: (-pair[0].score, pair[0].id))
     evidence = tuple(
         evidence_from_hit(hit, mask_entities=scope.mask_entities, vault=vault, now=now)
         for hit, scope in hits[:k]
