@@ -74,11 +74,18 @@ def require_allowed(decision: Decision) -> None:
 
 
 def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> SqlLimits:
-    """The tightest of settings, policy and request."""
-    caps = gateway.settings.sql
-    rows = min(caps.max_rows, decision.limits.max_rows or caps.max_rows, requested or caps.max_rows)
-    timeout_ms = min(caps.timeout_ms, decision.limits.timeout_ms or caps.timeout_ms)
-    return SqlLimits(max_rows=max(rows, 1), timeout_seconds=timeout_ms / 1000)
+    """The tightest of settings, policy and request; a policy limit of 0 allows nothing (it is
+    never read as "no limit")."""
+    caps, granted = gateway.settings.sql, decision.limits
+    if granted.max_rows == 0 or granted.timeout_ms == 0:
+        raise AccessDenied(
+            "policy grants no rows or no time for this request",
+            reasons=decision.reasons,
+            decision_id=decision.decision_id,
+        )
+    rows = min(caps.max_rows, granted.max_rows, requested or caps.max_rows)
+    timeout_ms = min(caps.timeout_ms, granted.timeout_ms)
+    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000)
 
 
 def _run(

@@ -106,15 +106,27 @@ def mask_for_principal(
     return masked.text, masked.entity_types
 
 
+def stored_spans(
+    payload: Mapping[str, object], key: str, mask_entities: Mapping[str, MaskKind]
+) -> str:
+    """The spans stored at ingest, as JSON. Missing spans are refused when anything is to be
+    masked: a chunk without them would otherwise be served as if it held no PII."""
+    value = payload.get(key)
+    if isinstance(value, str):
+        return value
+    if mask_entities:
+        raise PrivacyError("a retrieved chunk has no stored PII spans; nothing served")
+    return "[]"
+
+
 def evidence_from_hit(
     hit: Hit, *, mask_entities: Mapping[str, MaskKind], vault: PseudonymVault, now: datetime
 ) -> Evidence:
     """Build the released form of a hit; a malformed payload fails closed (PrivacyError)."""
     payload = hit.payload
     try:
-        text, masked = mask_for_principal(
-            hit.text, str(payload.get("pii") or "[]"), mask_entities, vault
-        )
+        spans = stored_spans(payload, "pii", mask_entities)
+        text, masked = mask_for_principal(hit.text, spans, mask_entities, vault)
         title, title_masked = _title(payload, mask_entities, vault)
         as_of = datetime.fromisoformat(str(payload["as_of"]))
         sla = _number(payload.get("freshness_sla_seconds") or 0)
@@ -154,9 +166,8 @@ def _title(
     title = payload.get("title")
     if not title:
         return None, ()
-    return mask_for_principal(
-        str(title), str(payload.get("title_pii") or "[]"), mask_entities, vault
-    )
+    spans = stored_spans(payload, "title_pii", mask_entities)
+    return mask_for_principal(str(title), spans, mask_entities, vault)
 
 
 def _number(value: object) -> float:

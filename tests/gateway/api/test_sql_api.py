@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from gateway.demo.ground_truth import DemoGroundTruth
@@ -152,3 +153,15 @@ def test_request_id_is_echoed(client: TestClient) -> None:
     )
     assert response.headers["X-Request-ID"] == "trace-12345678"
     assert response.json()["request_id"] == "trace-12345678"
+
+
+def test_a_policy_limit_of_zero_rows_is_a_refusal_not_no_limit(gateway) -> None:
+    from gateway.policy.decision import Decision, Limits
+    from gateway.sql_pipeline import limits_for
+    from hqg.errors import AccessDenied
+
+    decision = Decision(
+        allow=True, limits=Limits(max_rows=0, timeout_ms=1000), policy_hash="p", engine="e"
+    )
+    with pytest.raises(AccessDenied):
+        limits_for(gateway, decision, None)
