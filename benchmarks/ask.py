@@ -18,9 +18,12 @@ from benchmarks.common import Latency, Row, RunContext, latency, latency_rows, r
 
 NAME = "ask"
 REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
+#: The issue's budget: the prompt guard on a 200-character prompt, p95.
+GUARD_CHARS, GUARD_BUDGET_P95_MS = 200, 10.0
 PROMPT = (
-    "Hi, I'm Jane Miller (jane.miller@example.com). I bought a blender three weeks ago and it "
-    "is still unopened. What is the refund window, and do I get store credit after it closes?"
+    "Hi, I'm Jane Miller (jane.miller@example.com, +1 415 555 0199). I bought a blender three "
+    "weeks ago and it is still unopened. What is the refund window, and do I get store credit "
+    "after that window closes?"
 )
 QUESTIONS = (
     "What is the refund window?",
@@ -100,13 +103,15 @@ def run(ctx: RunContext) -> list[Row]:
     n = 50 if ctx.quick else 200
     try:
         detector, injection = ctx.detector(), gateway.components.injection.get()
-        prompt = PROMPT[:200]
+        prompt = PROMPT[:GUARD_CHARS]
         messages = [Message(role="user", content=prompt)]
         bare = latency(lambda: detector.detect(prompt), n=n)
         guard = latency(lambda: scan_prompt(messages, pii=detector, injection=injection), n=n)
+        verdict = "within" if guard.p95_ms <= GUARD_BUDGET_P95_MS else "OVER"
         rows = latency_rows(
             NAME, f"prompt guard, {len(prompt)}-char prompt", baseline=bare, hqg=guard,
-            note="baseline: Presidio detect alone",
+            note=f"baseline: Presidio detect alone; p95 {verdict} the "
+            f"{GUARD_BUDGET_P95_MS:g} ms budget",
         )  # fmt: skip
         principal = gateway.principals.authenticate("demo-alice")
         request = RequestContext.create(principal, purpose=None)

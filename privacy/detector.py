@@ -1,10 +1,12 @@
 """PII detection: the ``PiiDetector`` protocol and the offline Presidio implementation.
 
 ``PresidioDetector`` is built once per process by the caller (it loads a spaCy model: about a
-second) and is then safe to share; it holds no per-request state. Everything is offline: the
-spaCy model is named by its installed package so Presidio never downloads one, e-mail validation
-reads the bundled public-suffix snapshot, and only the recognizers for the enabled entities are
-registered (Presidio's country recognizers misfire, e.g. ``212-555-0199`` as UK_NHS).
+second) and is then safe to share; it holds no per-request state. Only the model's NER runs
+(``privacy.ner_pipeline``: the rest of the pipeline cost more than the prompt guard's budget).
+Everything is offline: the spaCy model is named by its installed package so Presidio never
+downloads one, e-mail validation reads the bundled public-suffix snapshot, and only the
+recognizers for the enabled entities are registered (Presidio's country recognizers misfire,
+e.g. ``212-555-0199`` as UK_NHS).
 
 Detection runs on the normalised text (``privacy.normalize``) and returns spans in ORIGINAL
 offsets. Spans inside a stronger span are dropped; partial overlaps are kept (the masker masks
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hqg.errors import HqgError, PrivacyError
+from privacy.ner_pipeline import ner_only_engine
 from privacy.normalize import NormalizedText, normalize_for_detection
 from privacy.person_cues import build_person_cue_recognizer
 from privacy.recognizers import (
@@ -113,17 +116,12 @@ def _to_spans(results: Iterable[Any], normalized: NormalizedText) -> Iterable[Sp
 
 def _build_engine(settings: PrivacySettings) -> AnalyzerEngine:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from presidio_analyzer.nlp_engine import NerModelConfiguration
 
-    provider = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": LANGUAGE, "model_name": settings.spacy_model}],
-            "ner_model_configuration": _ner_configuration(),
-        }
-    )
     _require_installed_model(settings.spacy_model)
-    nlp_engine = provider.create_engine()
+    nlp_engine = ner_only_engine(
+        settings.spacy_model, LANGUAGE, NerModelConfiguration.from_dict(_ner_configuration())
+    )
     registry = RecognizerRegistry(
         recognizers=_recognizers(settings.entities), supported_languages=[LANGUAGE]
     )
