@@ -325,6 +325,7 @@ def _stored_chunks(gateway: Any, collection: str, n: int) -> list[tuple[str, str
 def _masking_rows(gateway: Any, ctx: RunContext) -> list[Row]:
     from privacy.masker import mask_text
     from privacy.operators import MaskKind
+    from privacy.spans import spans_from_json
     from privacy.vault import PseudonymVault
     from retrieval.evidence import mask_for_principal
 
@@ -335,7 +336,7 @@ def _masking_rows(gateway: Any, ctx: RunContext) -> list[Row]:
 
     def on_read() -> None:
         text, spans = next(cycle_read)
-        mask_for_principal(text, spans, policy, PseudonymVault())
+        mask_for_principal(text, spans_from_json(spans), policy, PseudonymVault())
 
     def live() -> None:
         text, _ = next(cycle_live)

@@ -8,7 +8,7 @@ character offsets into the ORIGINAL text, end exclusive.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -43,22 +43,46 @@ class Span(BaseModel):
 
 def spans_to_json(spans: Iterable[Span]) -> str:
     """Serialise spans as ``[["PERSON",0,5,0.85],…]``: compact, since it is stored per chunk."""
-    rows = [
-        [s.entity_type, s.start, s.end, round(s.score, _SCORE_DIGITS)]
-        for s in sorted(spans, key=_position)
-    ]
-    return json.dumps(rows, separators=(",", ":"))
+    return json.dumps(_rows(spans), separators=(",", ":"))
 
 
 def spans_from_json(payload: str) -> list[Span]:
     """Parse stored spans; anything malformed is a ``PrivacyError`` (fail closed)."""
     try:
-        rows = json.loads(payload)
-        if not isinstance(rows, list):
-            raise TypeError("stored spans must be a JSON list")
-        return [_row_to_span(row) for row in rows]
+        return _spans(json.loads(payload))
     except (ValueError, TypeError, ValidationError) as exc:
         raise PrivacyError("stored PII spans are malformed") from exc
+
+
+def keyed_spans_to_json(spans: Mapping[str, Iterable[Span]]) -> str:
+    """Spans of several named values (``{"owner":[["PERSON",0,5,0.85]]}``); keys without
+    spans are left out, so ``{}`` means every value was scanned and none holds PII."""
+    rows = {key: _rows(found) for key, found in sorted(spans.items())}
+    return json.dumps({key: found for key, found in rows.items() if found}, separators=(",", ":"))
+
+
+def keyed_spans_from_json(payload: str) -> dict[str, list[Span]]:
+    """Parse ``keyed_spans_to_json`` output; anything malformed is a ``PrivacyError``."""
+    try:
+        keyed = json.loads(payload)
+        if not isinstance(keyed, dict):
+            raise TypeError("stored keyed spans must be a JSON object")
+        return {str(key): _spans(rows) for key, rows in keyed.items()}
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise PrivacyError("stored PII spans are malformed") from exc
+
+
+def _rows(spans: Iterable[Span]) -> list[list[str | int | float]]:
+    return [
+        [s.entity_type, s.start, s.end, round(s.score, _SCORE_DIGITS)]
+        for s in sorted(spans, key=_position)
+    ]
+
+
+def _spans(rows: object) -> list[Span]:
+    if not isinstance(rows, list):
+        raise TypeError("stored spans must be a JSON list")
+    return [_row_to_span(row) for row in rows]
 
 
 def _row_to_span(row: object) -> Span:

@@ -1,26 +1,31 @@
 """Evidence: one retrieved chunk as a consumer sees it — masked on read, with provenance,
 freshness and risk.
 
-Masking splices the spans stored at ingest (no NER at read time). ``mask_entities`` comes from
+Masking splices the spans stored at ingest (no NER at read time) into the text, the title and
+the string values of front-matter metadata. ``mask_entities`` comes from
 the policy decision: entity type → mask kind, with ``"*"`` for every type not named; a type the
 mapping does not cover is released to this principal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
 from hqg.errors import PrivacyError
+from ingestion.documents.model import RESERVED_KEYS
 from ingestion.vectors.base import Hit
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import spans_from_json
+from privacy.spans import Span, keyed_spans_from_json, spans_from_json
 from privacy.vault import PseudonymVault
 
 WILDCARD = "*"
+#: Payload key of the spans found at ingest in the string values of front-matter metadata.
+METADATA_SPANS = "metadata_pii"
+MetadataScalar = str | int | float | bool | None
 
 
 class Risk(BaseModel):
@@ -54,47 +59,13 @@ class Evidence(BaseModel):
     stale: bool
     masked_entities: tuple[str, ...]
     risk: Risk
-    metadata: Mapping[str, str | int | float | bool | None]
-
-
-#: Payload keys that are provenance or governance fields, not document metadata.
-_RESERVED = frozenset(
-    {
-        "collection",
-        "doc_id",
-        "chunk_id",
-        "chunk_index",
-        "start",
-        "end",
-        "heading_path",
-        "source",
-        "content_hash",
-        "doc_hash",
-        "doc_version",
-        "title",
-        "title_pii",
-        "as_of",
-        "as_of_epoch",
-        "ingested_at",
-        "freshness_sla_seconds",
-        "tenant",
-        "classification",
-        "classification_rank",
-        "labels",
-        "pii",
-        "pii_entities",
-        "text_masked",
-        "injection_score",
-        "injection_reasons",
-    }
-)
+    metadata: Mapping[str, MetadataScalar]
 
 
 def mask_for_principal(
-    text: str, spans_json: str, mask_entities: Mapping[str, MaskKind], vault: PseudonymVault
+    text: str, spans: Sequence[Span], mask_entities: Mapping[str, MaskKind], vault: PseudonymVault
 ) -> tuple[str, tuple[str, ...]]:
     """Splice the stored spans that policy masks; returns the text and the masked types."""
-    spans = spans_from_json(spans_json)
     default = mask_entities.get(WILDCARD)
     chosen = [s for s in spans if s.entity_type in mask_entities or default is not None]
     if not chosen:
@@ -107,16 +78,21 @@ def mask_for_principal(
 
 
 def stored_spans(
-    payload: Mapping[str, object], key: str, mask_entities: Mapping[str, MaskKind]
+    payload: Mapping[str, object],
+    key: str,
+    mask_entities: Mapping[str, MaskKind],
+    *,
+    empty: str = "[]",
 ) -> str:
-    """The spans stored at ingest, as JSON. Missing spans are refused when anything is to be
-    masked: a chunk without them would otherwise be served as if it held no PII."""
+    """The spans stored at ingest under ``key``, as JSON. Missing spans are refused when
+    anything is to be masked: a chunk without them would otherwise be served as if it held no
+    PII. With nothing to mask they are not needed: ``empty`` stands in."""
     value = payload.get(key)
     if isinstance(value, str):
         return value
     if mask_entities:
         raise PrivacyError("a retrieved chunk has no stored PII spans; nothing served")
-    return "[]"
+    return empty
 
 
 def evidence_from_hit(
@@ -125,9 +101,10 @@ def evidence_from_hit(
     """Build the released form of a hit; a malformed payload fails closed (PrivacyError)."""
     payload = hit.payload
     try:
-        spans = stored_spans(payload, "pii", mask_entities)
+        spans = spans_from_json(stored_spans(payload, "pii", mask_entities))
         text, masked = mask_for_principal(hit.text, spans, mask_entities, vault)
         title, title_masked = _title(payload, mask_entities, vault)
+        metadata, metadata_masked = _metadata(payload, mask_entities, vault)
         as_of = datetime.fromisoformat(str(payload["as_of"]))
         sla = _number(payload.get("freshness_sla_seconds") or 0)
         age = (now - as_of).total_seconds()
@@ -147,14 +124,12 @@ def evidence_from_hit(
             age_seconds=age,
             sla_seconds=sla,
             stale=bool(sla) and age > sla,
-            masked_entities=tuple(sorted(set(masked) | set(title_masked))),
+            masked_entities=tuple(sorted({*masked, *title_masked, *metadata_masked})),
             risk=Risk(
                 injection_score=_number(payload.get("injection_score") or 0.0),
                 injection_reasons=tuple(_strings(payload.get("injection_reasons"))),
             ),
-            metadata={
-                k: v for k, v in payload.items() if k not in _RESERVED and not isinstance(v, list)
-            },
+            metadata=metadata,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PrivacyError("a retrieved chunk has a malformed payload; nothing served") from exc
@@ -166,8 +141,29 @@ def _title(
     title = payload.get("title")
     if not title:
         return None, ()
-    spans = stored_spans(payload, "title_pii", mask_entities)
+    spans = spans_from_json(stored_spans(payload, "title_pii", mask_entities))
     return mask_for_principal(str(title), spans, mask_entities, vault)
+
+
+def _metadata(
+    payload: Mapping[str, object], mask_entities: Mapping[str, MaskKind], vault: PseudonymVault
+) -> tuple[dict[str, MetadataScalar], tuple[str, ...]]:
+    """The front-matter metadata (every payload key hqg does not write), string values masked
+    from the spans stored at ingest like the text."""
+    values = {
+        key: value
+        for key, value in payload.items()
+        if key not in RESERVED_KEYS and isinstance(value, str | int | float | bool | None)
+    }
+    if not any(isinstance(value, str) for value in values.values()):
+        return values, ()
+    keyed = keyed_spans_from_json(stored_spans(payload, METADATA_SPANS, mask_entities, empty="{}"))
+    masked: set[str] = set()
+    for key, value in values.items():
+        if isinstance(value, str) and key in keyed:
+            values[key], types = mask_for_principal(value, keyed[key], mask_entities, vault)
+            masked.update(types)
+    return values, tuple(masked)
 
 
 def _number(value: object) -> float:

@@ -234,7 +234,9 @@ def _tickets(tables: dict[str, tuple[Row, ...]], seed: int) -> list[_Draft]:
                 labels=("ticket",),
                 as_of=opened,
                 freshness_sla=TICKET_SLA,
-                metadata=_ints(ticket, "customer_id", "ticket_id") | {"status": ticket["status"]},
+                # the reporter's e-mail in metadata, as data owners do: masked on read like text
+                metadata=_ints(ticket, "customer_id", "ticket_id")
+                | {"status": ticket["status"], "reporter": str(customer["email"])},
                 body=ticket_body(ticket, customer, injection=injection.text if injection else None),
                 injection=injection,
             )

@@ -2,7 +2,8 @@
 
 Every chunk carries everything retrieval needs to decide, mask and cite without going back to
 the catalog: tenant, classification and labels for the policy filter; stored PII spans for
-masking by splicing; the injection score for a ``injection_score < x`` filter; source, offsets
+masking by splicing (of the text, the title and string metadata values alike); the injection
+score for a ``injection_score < x`` filter; source, offsets
 and hashes for provenance; as-of and SLA for freshness. The payload is flat (scalars and string
 lists) so one predicate compiles to a Qdrant filter over it.
 """
@@ -26,7 +27,8 @@ CHUNK_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hqg.invalid/ns/documen
 #: Payload keys hqg writes; front-matter metadata may not use these names.
 RESERVED_KEYS = frozenset(
     {"collection", "doc_id", "chunk_id", "chunk_index", "start", "end", "heading_path",
-     "source", "content_hash", "doc_hash", "doc_version", "title", "title_pii", "as_of",
+     "source", "content_hash", "doc_hash", "doc_version", "title", "title_pii", "metadata_pii",
+     "as_of",
      "as_of_epoch", "ingested_at", "freshness_sla_seconds", "tenant", "classification",
      "classification_rank", "labels", "pii", "pii_entities", "text_masked", "injection_score",
      "injection_reasons", "text"}
@@ -61,6 +63,8 @@ class DocumentMeta(BaseModel):
     classification: Classification
     labels: tuple[str, ...]
     metadata: Mapping[str, MetadataValue] = Field(default_factory=dict)
+    #: spans (``privacy.spans.keyed_spans_to_json``) in the string values of ``metadata``
+    metadata_pii: str = "{}"
 
 
 class DocumentChunk(BaseModel):
@@ -99,6 +103,7 @@ class DocumentChunk(BaseModel):
             doc_version=meta.version,
             title=meta.title,
             title_pii=meta.title_pii,
+            metadata_pii=meta.metadata_pii,
             as_of=meta.as_of.astimezone(UTC).isoformat(),  # one offset: strings sort by time
             as_of_epoch=meta.as_of.timestamp(),
             ingested_at=meta.ingested_at.astimezone(UTC).isoformat(),

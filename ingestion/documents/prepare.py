@@ -2,8 +2,10 @@
 
 PII spans are stored relative to each chunk's own text, with a placeholder-masked copy (as
 ``ingestion.pii_tagging`` does for free-text columns), so reading masks by splicing and never
-runs NER. Injection scores are per chunk; the document's score is the maximum over its chunks
-and title, because one poisoned paragraph is enough.
+runs NER. The title and every string value of the front-matter ``metadata`` are scanned in the
+same batch: they are served beside the text and must be masked like it. Injection scores are
+per chunk; the document's score is the maximum over its chunks and title, because one poisoned
+paragraph is enough.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, con
 from privacy.detector import PiiDetector
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import Span, spans_to_json
+from privacy.spans import Span, keyed_spans_to_json, spans_to_json
 from privacy.vault import PseudonymVault
 
 
@@ -52,13 +54,22 @@ def prepare_document(
     """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
     pieces = chunk_text(text, settings=chunking, headings=headings)
     title = meta.title or ""
-    spans = _detect([title, *(piece.text for piece in pieces)], detector)
+    strings = {key: value for key, value in meta.metadata.items() if isinstance(value, str)}
+    spans = _detect([title, *strings.values(), *(piece.text for piece in pieces)], detector)
+    title_spans, metadata_spans, chunk_spans = (
+        spans[0], spans[1 : 1 + len(strings)], spans[1 + len(strings) :]
+    )  # fmt: skip
     verdicts = [_score(injection, piece.text) for piece in pieces]
     title_verdict = _score(injection, title) if title else InjectionVerdict(score=0.0)
-    meta = meta.model_copy(update={"title_pii": spans_to_json(spans[0])})
+    meta = meta.model_copy(
+        update={
+            "title_pii": spans_to_json(title_spans),
+            "metadata_pii": keyed_spans_to_json(dict(zip(strings, metadata_spans, strict=True))),
+        }
+    )
     chunks = tuple(
         _chunk(meta, piece, piece_spans, verdict)
-        for piece, piece_spans, verdict in zip(pieces, spans[1:], verdicts, strict=True)
+        for piece, piece_spans, verdict in zip(pieces, chunk_spans, verdicts, strict=True)
     )
     every = [title_verdict, *verdicts]
     worst = max(every, key=lambda verdict: verdict.score)

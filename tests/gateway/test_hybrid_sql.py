@@ -52,6 +52,7 @@ def test_full_schema_has_fixed_columns_then_ticket_metadata(gateway: Gateway) ->
         "as_of",
         "stale",
         "customer_id",
+        "reporter",
         "status",
         "ticket_id",
     ]
@@ -69,6 +70,21 @@ def test_chunk_text_is_masked_for_the_caller_and_released_to_support(
     bob = ask(gateway, "demo-bob", TICKETS_JOIN, purpose="support")
     bob_text = json.dumps(bob.model_dump(mode="json"))
     assert [value for value in acme if value in bob_text]  # PII released for support
+
+
+def test_pii_in_document_metadata_is_masked_like_the_text(
+    gateway: Gateway, truth: DemoGroundTruth
+) -> None:
+    """Each demo ticket names its reporter's e-mail in front-matter metadata."""
+    sql = "SELECT reporter FROM vector_search('tickets', 'I would like to return my order', 8)"
+    emails = truth.tenants["acme"].customer_emails
+    alice = [str(row[0]) for row in ask(gateway, "demo-alice", sql).rows]
+    assert alice
+    assert not set(alice) & emails
+    assert all(value.startswith("<EMAIL_ADDRESS_") for value in alice)
+    bob = [str(row[0]) for row in ask(gateway, "demo-bob", sql, purpose="support").rows]
+    assert bob
+    assert set(bob) <= emails  # released for support
 
 
 def test_tenants_see_only_their_own_chunks(gateway: Gateway, truth: DemoGroundTruth) -> None:

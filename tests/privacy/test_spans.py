@@ -9,6 +9,8 @@ from hqg.errors import PrivacyError
 from privacy.spans import (
     Span,
     drop_contained,
+    keyed_spans_from_json,
+    keyed_spans_to_json,
     merge_overlaps,
     resolve_overlaps,
     spans_from_json,
@@ -74,6 +76,21 @@ def test_malformed_stored_spans_fail_closed(payload: str) -> None:
     with pytest.raises(PrivacyError) as info:
         spans_from_json(payload)
     assert "PERSON" not in str(info.value)
+
+
+def test_keyed_spans_leave_out_keys_without_spans() -> None:
+    stored = keyed_spans_to_json({"owner": [span("PERSON", 0, 5, 0.85)], "region": []})
+    assert stored == '{"owner":[["PERSON",0,5,0.85]]}'
+    assert keyed_spans_from_json(stored) == {"owner": [span("PERSON", 0, 5, 0.85)]}
+    assert keyed_spans_from_json(keyed_spans_to_json({})) == {}
+
+
+@pytest.mark.parametrize(
+    "payload", ["[]", "not json", '{"owner": "x"}', '{"owner": [["PERSON",5,2,0.5]]}']
+)
+def test_malformed_keyed_spans_fail_closed(payload: str) -> None:
+    with pytest.raises(PrivacyError):
+        keyed_spans_from_json(payload)
 
 
 def test_resolve_overlaps_keeps_highest_score_then_longest() -> None:

@@ -12,7 +12,7 @@ from ingestion.contracts import Classification
 from ingestion.documents.catalog import DocStatus, DocumentCatalog
 from ingestion.documents.report import Action
 from ingestion.workspace import Workspace
-from privacy.spans import spans_from_json
+from privacy.spans import keyed_spans_from_json, spans_from_json
 from tests.ingestion.documents.conftest import (
     HashingEmbedder,
     Ingest,
@@ -36,6 +36,16 @@ Refunds are accepted within thirty days. Contact Maria Gonzalez at maria.gonzale
 ## Exceptions
 
 Gift cards cannot be refunded.
+"""
+OWNED = """---
+metadata:
+  owner: Contact maria.gonzalez@example.com
+  customer_id: C-7
+  seats: 3
+---
+# Owned
+
+A page with an owner.
 """
 SHIPPING = "# Shipping\n\nParcels take three to five working days.\n"
 POISON = (
@@ -85,6 +95,20 @@ def test_a_directory_is_ingested_with_governance_provenance_and_pii(
     records = {r.doc_id: r for r in _catalog(workspace).documents("handbook")}
     assert records["refunds.md"].status is DocStatus.INDEXED
     assert records["refunds.md"].chunk_count == 2
+
+
+def test_string_metadata_values_are_scanned_for_pii(
+    put: Put, ingest: Ingest, index: MemoryIndex
+) -> None:
+    put("owned.md", OWNED)
+    ingest()
+    payload = index.points("handbook")[0].payload
+    assert payload["owner"] == "Contact maria.gonzalez@example.com"  # raw: policy filters on it
+    keyed = keyed_spans_from_json(str(payload["metadata_pii"]))
+    assert set(keyed) == {"owner"}  # customer_id and seats hold no PII
+    assert [s.entity_type for s in keyed["owner"]] == ["EMAIL_ADDRESS"]
+    span = keyed["owner"][0]
+    assert str(payload["owner"])[span.start : span.end] == "maria.gonzalez@example.com"
 
 
 def test_chunk_offsets_point_into_the_parsed_document_text(
