@@ -62,6 +62,17 @@ class Not:
 Predicate: TypeAlias = Compare | All | AnyOf | Not
 
 
+def cache_key(predicate: Predicate | None) -> str | None:
+    """A key that tells apart every two predicates a compiler may treat differently.
+
+    Not the predicate itself: dataclass equality follows Python's ``True == 1 == 1.0``, but the
+    compilers do not (the Qdrant one refuses a boolean it accepts as a number, SQL compares
+    ``= true`` and ``= 1`` differently), so a result cached for ``= 1`` must not answer
+    ``= true``. The repr of these frozen dataclasses keeps every value's type.
+    """
+    return None if predicate is None else repr(predicate)
+
+
 def _scalar(value: Any, where: str) -> Scalar:
     if isinstance(value, bool | int | str):
         return value

@@ -9,6 +9,13 @@ call (a small file read) and open the new version when it changes. A failed or n
 leaves ``CURRENT`` untouched and removes its copy. Versions older than the previous one are
 removed by the next writer.
 
+Because a published version never changes, a count of (collection, version, predicate) never
+changes either: ``count`` keeps exact counts in a small LRU keyed by the version ``CURRENT``
+named for that call, so a flip invalidates them with no bookkeeping (governed search asks for
+two counts per collection per request, the bulk of its latency at 100k chunks). This relies on
+a version name never being reused for other data while the process runs, as the map of open
+versions already does. Errors are never cached.
+
 The copy costs time proportional to the collection's size (a 100k-chunk collection is a few
 hundred MB): the price of never stopping the gateway. A Qdrant server needs none of this.
 """
@@ -24,12 +31,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hqg.errors import IngestError, NotFound
-from hqg.predicates import Predicate
+from hqg.lru import LruCache
+from hqg.predicates import Predicate, cache_key
 from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.layout import check_collection_name
 
 CURRENT = "CURRENT"
+
+MAX_CACHED_COUNTS = 4096
+"""Counts kept by ``VersionedEdgeIndex.count``.
+
+Each governed search reads two keys per collection: the unfiltered count (one per collection
+version) and the caller's filter (one per distinct grant, typically per tenant and role). An
+entry is a short string and an int, well under 1 KB, so 4096 stay below a few MB while holding
+every filter of a few hundred tenants across ten collections. Keys of replaced versions are
+never read again and age out; a miss costs one exact count (tens of ms at 100k chunks).
+"""
+
+_CountKey = tuple[str, str, str | None]  # collection, version, predicate key
 
 
 class VersionedEdgeIndex:
@@ -38,23 +58,25 @@ class VersionedEdgeIndex:
     def __init__(self, root: Path, *, hnsw_ef: int, exact_below: int) -> None:
         self._root = root
         self._hnsw_ef, self._exact_below = hnsw_ef, exact_below
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two maps below
         self._open: dict[str, tuple[str, EdgeVectorIndex]] = {}
         self._retired: dict[str, EdgeVectorIndex] = {}
+        self._counts: LruCache[_CountKey, int] = LruCache(MAX_CACHED_COUNTS)
         root.mkdir(parents=True, exist_ok=True)
 
     def _edge(self, directory: Path) -> EdgeVectorIndex:
         return EdgeVectorIndex(directory, hnsw_ef=self._hnsw_ef, exact_below=self._exact_below)
 
     # -- reading -------------------------------------------------------------------------
-    def _current(self, collection: str) -> EdgeVectorIndex:
+    def _current(self, collection: str) -> tuple[str, EdgeVectorIndex]:
+        """The version ``CURRENT`` names now, and the index open on it."""
         version = current_version(self._root, check_collection_name(collection))
         if version is None:
             raise NotFound(f"collection {collection!r} does not exist")
         with self._lock:
             held = self._open.get(collection)
             if held is not None and held[0] == version:
-                return held[1]
+                return held
             index = self._edge(self._root / collection / version)
             if held is not None:
                 # keep the replaced version open for in-flight searches; close the one before
@@ -63,7 +85,7 @@ class VersionedEdgeIndex:
                     previous.close()
                 self._retired[collection] = held[1]
             self._open[collection] = (version, index)
-            return index
+            return version, index
 
     def search(
         self,
@@ -75,12 +97,20 @@ class VersionedEdgeIndex:
         predicate: Predicate | None,
         k: int,
     ) -> list[Hit]:
-        return self._current(collection).search(
-            collection, mode=mode, dense=dense, text=text, predicate=predicate, k=k
-        )
+        _, index = self._current(collection)
+        return index.search(collection, mode=mode, dense=dense, text=text, predicate=predicate, k=k)
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
-        return self._current(collection).count(collection, predicate=predicate)
+        """Exact count, cached per (collection, published version, predicate)."""
+        version, index = self._current(collection)
+        key = (collection, version, cache_key(predicate))
+        cached = self._counts.get(key)
+        if cached is not None:
+            return cached
+        # concurrent misses may both count; they store the same number
+        counted = index.count(collection, predicate=predicate)
+        self._counts.put(key, counted)
+        return counted
 
     def collections(self) -> list[str]:
         return sorted(path.name for path in self._root.iterdir() if (path / CURRENT).is_file())

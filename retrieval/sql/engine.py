@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from hqg.errors import QueryLimitExceeded, UnsafeQuery
-from hqg.predicates import Predicate
-from retrieval.sql.cache import LruCache
+from hqg.lru import LruCache
 from retrieval.sql.connection import EngineSettings, locked_connection
 from retrieval.sql.context import GuardContext
 from retrieval.sql.guard import GuardedQuery, guard_sql
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
     from retrieval.sql.rewrite import RewrittenQuery
 
 SourceKey = frozenset[tuple[str, str, str]]
-CountKey = tuple[str, str, Predicate]
+CountKey = tuple[str, str, str]  # dataset, version, ``hqg.predicates.cache_key``
 MAX_CACHED_COUNTS = 4096
 MAX_CACHED_GUARDS = 1024
 MAX_CACHED_REWRITES = 256
@@ -72,7 +71,7 @@ class QueryEngine:
 
     settings: EngineSettings = field(default_factory=EngineSettings)
     _pool: OrderedDict[SourceKey, _Pooled] = field(default_factory=OrderedDict)
-    _withheld: dict[CountKey, int] = field(default_factory=dict)
+    _withheld: LruCache[CountKey, int] = field(default_factory=lambda: LruCache(MAX_CACHED_COUNTS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _watchdog: Watchdog = field(default_factory=Watchdog)
     _guarded: LruCache[tuple[str, GuardContext], GuardedQuery] = field(
@@ -187,17 +186,13 @@ class Session:
         return Fetched(columns=columns, rows=rows, truncated=len(raw) > max_rows)
 
     def cached_count(self, cache_key: CountKey) -> int | None:
-        with self.engine._lock:
-            return self.engine._withheld.get(cache_key)
+        return self.engine._withheld.get(cache_key)
 
     def count(self, sql: str, *, cache_key: CountKey, timeout_seconds: float) -> int:
         """Run a ``count(*)`` (withheld rows) and cache it under (dataset, version, predicate)."""
         fetched = self.fetch(sql, parameters=None, max_rows=1, timeout_seconds=timeout_seconds)
         value = int(fetched.rows[0][0]) if fetched.rows else 0
-        with self.engine._lock:
-            if len(self.engine._withheld) >= MAX_CACHED_COUNTS:
-                self.engine._withheld.clear()  # versions are immutable: recounting is only slower
-            self.engine._withheld[cache_key] = value
+        self.engine._withheld.put(cache_key, value)
         return value
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
 from hqg.errors import AccessDenied
+from hqg.predicates import cache_key
 from retrieval.grants import TableGrant
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine, Session
@@ -173,12 +174,12 @@ def _inlined(guarded: GuardedQuery, searches: SearchInputs | None) -> GuardedQue
 def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: SqlLimits) -> int:
     """Rows the row filter removes: ``count(*) WHERE NOT coalesce(filter, false)``.
 
-    Cached per (dataset, version, predicate): predicates are frozen values and versions are
-    immutable, so a repeat query pays neither the compile nor the count.
+    Cached per (dataset, version, predicate): versions are immutable, so a repeat query pays
+    neither the compile nor the count.
     """
     if grant.row_filter is None:
         return 0
-    key = (source.name, source.version, grant.row_filter)
+    key = (source.name, source.version, str(cache_key(grant.row_filter)))
     cached = session.cached_count(key)
     if cached is not None:
         return cached

@@ -6,10 +6,11 @@ import pytest
 from sql_fixture_data import SALT
 
 from hqg.errors import AccessDenied, UnsafeQuery
+from hqg.lru import LruCache
+from hqg.predicates import Compare, cache_key
 from privacy.operators import MaskKind
 from retrieval.grants import TableGrant
 from retrieval.sql import GuardContext, SqlLimits, TableSource, run_governed_sql
-from retrieval.sql.cache import LruCache
 
 
 def run(sql, sources, grants, engine):
@@ -69,3 +70,19 @@ def test_the_lru_cache_drops_the_least_recently_used_entry() -> None:
     assert cache.get("a") == 1
     cache.put("c", 3)
     assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (1, None, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (Compare("flag", "=", 1), Compare("flag", "=", True)),
+        (Compare("n", "=", 1), Compare("n", "=", 1.0)),
+        (Compare("n", "in", (0, 1)), Compare("n", "in", (False, True))),
+    ],
+)
+def test_cache_keys_tell_apart_predicates_python_calls_equal(left: Compare, right: Compare) -> None:
+    """Counts are cached under ``cache_key``: ``= 1`` must never answer for ``= true``."""
+    assert left == right  # dataclass equality: why the predicate itself is not the key
+    assert cache_key(left) != cache_key(right)
+    assert cache_key(left) == cache_key(Compare(left.column, left.op, left.value))
+    assert cache_key(None) is None

@@ -1,10 +1,11 @@
-"""A small thread-safe LRU map for the governed-SQL hot path (guard verdicts, rewritten SQL).
+"""A small thread-safe LRU map for the hot paths' caches of pure results.
 
-Only pure results are cached, under keys that contain everything the result depends on: a
-guard verdict under (SQL text, the catalog's dataset names and the caller's grants), a rewrite
-under (SQL text, grants) on the pooled connection of one exact set of dataset versions. Values
-are shared between threads and must be treated as immutable (the rewrite copies a guarded tree
-before changing it). Owned by the query engine: no module-level cache.
+Users: the SQL engine (guard verdicts, rewritten SQL, withheld-row counts) and the versioned
+vector index (exact counts per collection version). Each keys its entries by everything the
+result depends on (SQL text, grants, dataset or collection versions, the predicate as
+``hqg.predicates.cache_key``), so an entry is never wrong, only evicted. Values are shared
+between threads and must be treated as immutable. Owners hold their caches: no module-level
+cache.
 """
 
 from __future__ import annotations

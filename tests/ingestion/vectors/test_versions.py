@@ -1,0 +1,115 @@
+"""The versioned embedded index caches counts per published version, and only there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hqg.predicates import Compare, InvalidPredicate, Predicate
+from ingestion.vectors.edge import EdgeVectorIndex
+from ingestion.vectors.versions import MAX_CACHED_COUNTS, VersionedEdgeIndex
+from tests.ingestion.vectors.conftest import DIM, point
+
+ACME = Compare("tenant", "=", "acme")
+GLOBEX = Compare("tenant", "=", "globex")
+
+
+class CountSpy:
+    """Counts calls to ``EdgeVectorIndex.count`` and lets them through to the engine."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[Predicate | None] = []
+        original = EdgeVectorIndex.count
+
+        def spy(edge: EdgeVectorIndex, collection: str, *, predicate: Predicate | None) -> int:
+            self.calls.append(predicate)
+            return original(edge, collection, predicate=predicate)
+
+        monkeypatch.setattr(EdgeVectorIndex, "count", spy)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[VersionedEdgeIndex]:
+    versioned = VersionedEdgeIndex(tmp_path / "vectors", hnsw_ef=64, exact_below=0)
+    with versioned.writer("docs") as writer:
+        writer.ensure_collection("docs", dim=DIM)
+        writer.upsert(
+            "docs",
+            [
+                point(1, (1.0, 0.0, 0.0, 0.0), "a", tenant="acme", doc_id="d1"),
+                point(2, (0.0, 1.0, 0.0, 0.0), "b", tenant="acme", doc_id="d2"),
+                point(3, (0.0, 0.0, 1.0, 0.0), "c", tenant="globex", doc_id="d3"),
+            ],
+        )
+    yield versioned
+    versioned.close()
+
+
+def test_a_repeated_count_is_answered_from_the_cache(
+    index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = CountSpy(monkeypatch)
+    assert index.count("docs", predicate=ACME) == 2
+    assert index.count("docs", predicate=Compare("tenant", "=", "acme")) == 2
+    assert index.count("docs", predicate=None) == 3
+    assert index.count("docs", predicate=None) == 3
+    assert spy.calls == [ACME, None]
+
+
+def test_a_different_predicate_is_counted(
+    index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = CountSpy(monkeypatch)
+    assert index.count("docs", predicate=ACME) == 2
+    assert index.count("docs", predicate=GLOBEX) == 1
+    assert spy.calls == [ACME, GLOBEX]
+
+
+def test_a_number_count_never_answers_an_equal_boolean_predicate(
+    index: VersionedEdgeIndex,
+) -> None:
+    # 1 == True in Python, but the embedded index refuses boolean filters: still refused
+    assert index.count("docs", predicate=Compare("classification_rank", "=", 1)) == 0
+    with pytest.raises(InvalidPredicate):
+        index.count("docs", predicate=Compare("classification_rank", "=", True))
+
+
+def test_a_published_version_is_counted_afresh(
+    index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert index.count("docs", predicate=ACME) == 2
+    assert index.count("docs", predicate=None) == 3
+    with index.writer("docs") as writer:
+        writer.delete_documents("docs", ["d1"])
+        writer.upsert("docs", [point(4, (0.0, 0.0, 0.0, 1.0), "d", tenant="globex", doc_id="d4")])
+    spy = CountSpy(monkeypatch)
+    assert index.count("docs", predicate=ACME) == 1
+    assert index.count("docs", predicate=GLOBEX) == 2
+    assert index.count("docs", predicate=None) == 3
+    assert spy.calls == [ACME, GLOBEX, None]
+
+
+def test_an_error_is_not_cached(index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = CountSpy(monkeypatch)
+    refused = Compare("labels", "=", "x")  # list fields cannot be filtered
+    for _ in range(2):
+        with pytest.raises(InvalidPredicate):
+            index.count("docs", predicate=refused)
+    assert spy.calls == [refused, refused]
+
+
+def test_the_count_cache_is_bounded(
+    index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = CountSpy(monkeypatch)
+    predicates = [Compare("doc_id", "=", f"d{n}") for n in range(MAX_CACHED_COUNTS + 1)]
+    for predicate in predicates:
+        index.count("docs", predicate=predicate)
+    assert len(spy.calls) == MAX_CACHED_COUNTS + 1
+    index.count("docs", predicate=predicates[-1])  # the most recent is still held
+    assert len(spy.calls) == MAX_CACHED_COUNTS + 1
+    assert index.count("docs", predicate=predicates[0]) == 0  # the oldest was dropped
+    assert spy.calls[-1] == predicates[0]
+    assert len(spy.calls) == MAX_CACHED_COUNTS + 2
