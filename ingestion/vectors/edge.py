@@ -149,14 +149,17 @@ class EdgeVectorIndex:
         text: str | None,
         predicate: Predicate | None,
         k: int,
+        selected: int | None = None,
     ) -> list[Hit]:
+        """``selected``: how many points ``predicate`` selects, when the caller already knows
+        (``VersionedEdgeIndex`` caches it); otherwise it is counted to choose exact search."""
         shard = self._shard(collection)
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
         exact = (
             self._exact_below > 0
             and where is not None
-            and self._count(shard, where) < self._exact_below
+            and (self._count(shard, where) if selected is None else selected) < self._exact_below
         )
         request = self._request(plan, where, exact)
         points = self._run(shard.query, request)

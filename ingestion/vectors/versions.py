@@ -97,12 +97,28 @@ class VersionedEdgeIndex:
         predicate: Predicate | None,
         k: int,
     ) -> list[Hit]:
-        _, index = self._current(collection)
-        return index.search(collection, mode=mode, dense=dense, text=text, predicate=predicate, k=k)
+        version, index = self._current(collection)
+        # the engine counts a filter's selection to choose exact search; the count is cached
+        wanted = predicate is not None and self._exact_below > 0
+        selected = self._count(collection, version, index, predicate) if wanted else None
+        return index.search(
+            collection,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=predicate,
+            k=k,
+            selected=selected,
+        )
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
         """Exact count, cached per (collection, published version, predicate)."""
         version, index = self._current(collection)
+        return self._count(collection, version, index, predicate)
+
+    def _count(
+        self, collection: str, version: str, index: EdgeVectorIndex, predicate: Predicate | None
+    ) -> int:
         key = (collection, version, cache_key(predicate))
         cached = self._counts.get(key)
         if cached is not None:

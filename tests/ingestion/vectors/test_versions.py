@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hqg.predicates import Compare, InvalidPredicate, Predicate
+from ingestion.vectors.base import SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.versions import MAX_CACHED_COUNTS, VersionedEdgeIndex
 from tests.ingestion.vectors.conftest import DIM, point
@@ -113,3 +114,43 @@ def test_the_count_cache_is_bounded(
     assert index.count("docs", predicate=predicates[0]) == 0  # the oldest was dropped
     assert spy.calls[-1] == predicates[0]
     assert len(spy.calls) == MAX_CACHED_COUNTS + 2
+
+
+def test_filtered_searches_reuse_the_cached_count_to_choose_exact_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine counts a filter's selection before searching; through the versioned index
+    that count comes from the cache the ``withheld`` counts fill."""
+    versioned = VersionedEdgeIndex(tmp_path / "vectors", hnsw_ef=64, exact_below=10)
+    with versioned.writer("docs") as writer:
+        writer.ensure_collection("docs", dim=DIM)
+        writer.upsert(
+            "docs",
+            [
+                point(1, (1.0, 0.0, 0.0, 0.0), "a", tenant="acme", doc_id="d1"),
+                point(2, (0.0, 1.0, 0.0, 0.0), "b", tenant="globex", doc_id="d2"),
+            ],
+        )
+    engine_counts: list[object] = []
+    original = EdgeVectorIndex._count
+
+    def spy(edge: EdgeVectorIndex, shard: object, where: object) -> int:
+        engine_counts.append(where)
+        return original(edge, shard, where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EdgeVectorIndex, "_count", spy)
+    try:
+        for _ in range(3):
+            hits = versioned.search(
+                "docs",
+                mode=SearchMode.DENSE,
+                dense=(1.0, 0.0, 0.0, 0.0),
+                text=None,
+                predicate=ACME,
+                k=5,
+            )
+            assert [hit.payload["tenant"] for hit in hits] == ["acme"]
+        assert versioned.count("docs", predicate=ACME) == 1
+        assert len(engine_counts) == 1
+    finally:
+        versioned.close()
