@@ -2,13 +2,15 @@
 
 Records carry identifiers and counts only; the query goes in with its literals redacted by the
 record type itself. Appending is part of serving: if the audit log cannot be written the
-request fails (fail closed) rather than returning unaudited data.
+request fails (fail closed) rather than returning unaudited data. A pipeline runs its body in
+``AuditTrail.recording`` so that every way it can end, a bug included, leaves one record.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from gateway.audit import AuditRecord, DatasetRef
@@ -21,7 +23,8 @@ from hqg.errors import AccessDenied, HqgError
 
 @dataclass
 class AuditTrail:
-    """Collects what a request did as it runs; ``write`` appends the one record."""
+    """Collects what a request did as it runs; ``write`` appends the one record (``recording``
+    calls it for the request's outcome)."""
 
     gateway: Gateway
     ctx: RequestContext
@@ -72,3 +75,31 @@ class AuditTrail:
         """Record a refusal or failure; the reasons are the error's, never user text."""
         reasons = exc.reasons if isinstance(exc, AccessDenied) else (exc.code,)
         self.write(status=exc.status, reasons=reasons)
+
+    @contextmanager
+    def recording(self) -> Iterator[None]:
+        """Run a request's body and write its one record however the body ends.
+
+        Returning writes status 200. An ``HqgError`` is recorded by ``fail``. Any other
+        exception is a bug: it is recorded as a 500 ``internal_error`` with only its class name,
+        since its message may hold request data. Every exception is re-raised. If the record of
+        a bug cannot be written, the bug still propagates, chained from the audit failure, so
+        callers get the generic 500 and operators see both.
+        """
+        try:
+            yield
+        except HqgError as exc:
+            self.fail(exc)
+            raise
+        except Exception as exc:
+            try:
+                self._fail_unexpected(exc)
+            except Exception as audit_error:
+                raise exc from audit_error
+            raise
+        self.write(status=200)
+
+    def _fail_unexpected(self, exc: Exception) -> None:
+        name = type(exc).__name__
+        self.extra["error_class"] = name[:64] if name.isascii() else None
+        self.write(status=HqgError.status, reasons=(HqgError.code,))

@@ -12,7 +12,6 @@ from gateway.context import RequestContext
 from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
-from hqg.errors import HqgError
 from ingestion.catalog import Dataset
 from retrieval.grants import TableGrant
 from retrieval.provenance import freshness_of
@@ -20,7 +19,7 @@ from retrieval.provenance import freshness_of
 
 def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
     trail = AuditTrail(gateway, ctx, action="catalog")
-    try:
+    with trail.recording():
         datasets = gateway.datasets()
         decision = gateway.decide(
             ctx, action="catalog", tables=[d.contract for d in datasets.values()]
@@ -33,16 +32,12 @@ def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
             for name, dataset in sorted(datasets.items())
             if (grant := decision.tables.get(name)) is not None
         )
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return CatalogResponse(
-        request_id=ctx.request_id,
-        datasets=entries,
-        withheld=len(datasets) - len(entries),
-        decision=DecisionSummary.of(decision),
-    )
+        return CatalogResponse(
+            request_id=ctx.request_id,
+            datasets=entries,
+            withheld=len(datasets) - len(entries),
+            decision=DecisionSummary.of(decision),
+        )
 
 
 def _entry(dataset: Dataset, grant: TableGrant, now: datetime) -> CatalogEntry:

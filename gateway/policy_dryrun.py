@@ -61,15 +61,10 @@ def evaluate_as(
     gateway: Gateway, ctx: RequestContext, *, principal_id: str, purpose: str | None, sql: str
 ) -> EvaluateResponse:
     trail = AuditTrail(gateway, ctx, action="policy.evaluate", query=sql)
-    try:
+    with trail.recording():
         trail.decision = gateway.decide(ctx, action="policy.evaluate")
         require_allowed(trail.decision)
-        response = _dry_run(gateway, ctx, principal_id=principal_id, purpose=purpose, sql=sql)
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return response
+        return _dry_run(gateway, ctx, principal_id=principal_id, purpose=purpose, sql=sql)
 
 
 def _dry_run(

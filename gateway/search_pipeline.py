@@ -21,7 +21,7 @@ from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
-from hqg.errors import HqgError, NotFound
+from hqg.errors import NotFound
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
 from privacy.vault import PseudonymVault
@@ -66,7 +66,7 @@ def governed_search_request(
 ) -> SearchResponse:
     """Run a search for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
     trail = AuditTrail(gateway, ctx, action=action)
-    try:
+    with trail.recording():
         grant = decide_collections(gateway, ctx, collections, action=action)
         trail.decision = grant.decision
         trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in grant.scopes]
@@ -81,18 +81,14 @@ def governed_search_request(
             now=datetime.now(UTC),
         )
         trail.rows, trail.withheld = len(result.evidence), dict(result.withheld)
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return SearchResponse(
-        request_id=ctx.request_id,
-        mode=mode,
-        results=result.evidence,
-        withheld=dict(result.withheld),
-        withheld_collections=grant.hidden_collections,
-        decision=DecisionSummary.of(grant.decision),
-    )
+        return SearchResponse(
+            request_id=ctx.request_id,
+            mode=mode,
+            results=result.evidence,
+            withheld=dict(result.withheld),
+            withheld_collections=grant.hidden_collections,
+            decision=DecisionSummary.of(grant.decision),
+        )
 
 
 @dataclass(frozen=True)

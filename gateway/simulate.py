@@ -116,16 +116,11 @@ def simulate(
     ``ConfigError`` naming the module.
     """
     trail = AuditTrail(gateway, ctx, action="policy.simulate")
-    try:
+    with trail.recording():
         trail.decision = gateway.decide(ctx, action="policy.simulate")
         require_allowed(trail.decision)
         engine = engine_for_bundle(_embedded(gateway), candidate())
-        report = replay(gateway, gateway.audit.path, candidate=engine, since=since)
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return report
+        return replay(gateway, gateway.audit.path, candidate=engine, since=since)
 
 
 def _embedded(gateway: Gateway) -> PolicySettings:

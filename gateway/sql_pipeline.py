@@ -27,7 +27,7 @@ from gateway.hybrid import (
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, HqgError
+from hqg.errors import AccessDenied
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardContext
@@ -42,13 +42,8 @@ def governed_sql(
 ) -> SqlResponse:
     """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
     trail = AuditTrail(gateway, ctx, action="sql", query=sql)
-    try:
-        response = _run(gateway, ctx, trail, sql=sql, limit=limit)
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return response
+    with trail.recording():
+        return _run(gateway, ctx, trail, sql=sql, limit=limit)
 
 
 def referenced_sources(

@@ -34,7 +34,7 @@ from gateway.context import RequestContext
 from gateway.responses import DecisionSummary
 from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, HqgError, UnsafeQuery
+from hqg.errors import AccessDenied, UnsafeQuery
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
 
@@ -78,13 +78,8 @@ def ask(
     """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
     trail = AuditTrail(gateway, ctx, action=action)
     clock = StageClock(gateway)
-    try:
-        outcome = _run(gateway, ctx, trail, clock, messages, collections, model)
-    except HqgError as exc:
-        trail.fail(exc)
-        raise
-    trail.write(status=200)
-    return outcome
+    with trail.recording():
+        return _run(gateway, ctx, trail, clock, messages, collections, model)
 
 
 def _run(
