@@ -63,9 +63,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error in request %s", getattr(request.state, "request_id", "-"))
+    """Starlette answers these outside the middleware stack, so the request-id middleware never
+    sees this response: the header is set here."""
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unexpected error in request %s", request_id or "-")
     body = error_body(request, code="internal_error", message="internal error; nothing served")
-    return JSONResponse(body, 500)
+    return JSONResponse(body, 500, headers={"X-Request-ID": request_id} if request_id else None)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -84,6 +84,7 @@ def post_hitting_the_bug(
     assert error["code"] == "internal_error"
     assert SECRET not in response.text
     assert "KeyError" not in response.text
+    assert response.headers["X-Request-ID"] == error["request_id"]  # as on every response
     (record,) = records_of(gateway, error["request_id"])
     assert (record.status, record.allowed, record.reasons) == (500, False, ("internal_error",))
     assert record.extra["error_class"] == "KeyError"
