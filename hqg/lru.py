@@ -1,11 +1,11 @@
 """A small thread-safe LRU map for the hot paths' caches of pure results.
 
-Users: the SQL engine (guard verdicts, rewritten SQL, withheld-row counts) and the versioned
-vector index (exact counts per collection version). Each keys its entries by everything the
-result depends on (SQL text, grants, dataset or collection versions, the predicate as
-``hqg.predicates.cache_key``), so an entry is never wrong, only evicted. Values are shared
-between threads and must be treated as immutable. Owners hold their caches: no module-level
-cache.
+Users: the SQL engine (guard verdicts, rewritten SQL, withheld-row counts), the versioned
+vector index (exact counts per collection version) and the policy decision cache. Each keys
+its entries by everything the result depends on (SQL text, grants, dataset or collection
+versions, the predicate as ``hqg.predicates.cache_key``, the policy hash), so an entry is never
+wrong, only evicted. Values are shared between threads and must be treated as immutable.
+Owners hold their caches: no module-level cache. A capacity of 0 keeps nothing.
 """
 
 from __future__ import annotations

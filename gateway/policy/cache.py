@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 from gateway.policy.decision import Decision
 from hqg.errors import PolicyEngineError
+from hqg.lru import LruCache
 
 
 def canonical_json(document: Mapping[str, Any]) -> str:
@@ -30,32 +29,17 @@ def input_digest(canonical: str) -> str:
 
 
 class DecisionCache:
-    """Thread-safe bounded LRU; ``size`` 0 disables it."""
+    """Thread-safe bounded LRU (``hqg.lru``); ``size`` 0 disables it."""
 
     def __init__(self, *, size: int) -> None:
-        self._size = max(size, 0)
-        self._entries: OrderedDict[tuple[str, str], Decision] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: LruCache[tuple[str, str], Decision] = LruCache(max(size, 0))
 
     def get(self, key: tuple[str, str]) -> Decision | None:
-        if not self._size:
-            return None
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            self._entries.move_to_end(key)
-        return found.with_new_id()
+        found = self._entries.get(key)
+        return None if found is None else found.with_new_id()
 
     def put(self, key: tuple[str, str], decision: Decision) -> None:
-        if not self._size:
-            return
-        with self._lock:
-            self._entries[key] = decision
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        self._entries.put(key, decision)
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
+        return len(self._entries)

@@ -31,9 +31,9 @@ class CountSpy:
         monkeypatch.setattr(EdgeVectorIndex, "count", spy)
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[VersionedEdgeIndex]:
-    versioned = VersionedEdgeIndex(tmp_path / "vectors", hnsw_ef=64, exact_below=0)
+def three_docs(root: Path, *, exact_below: int) -> VersionedEdgeIndex:
+    """A published ``docs`` collection: two acme points, one globex point."""
+    versioned = VersionedEdgeIndex(root, hnsw_ef=64, exact_below=exact_below)
     with versioned.writer("docs") as writer:
         writer.ensure_collection("docs", dim=DIM)
         writer.upsert(
@@ -44,6 +44,12 @@ def index(tmp_path: Path) -> Iterator[VersionedEdgeIndex]:
                 point(3, (0.0, 0.0, 1.0, 0.0), "c", tenant="globex", doc_id="d3"),
             ],
         )
+    return versioned
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[VersionedEdgeIndex]:
+    versioned = three_docs(tmp_path / "vectors", exact_below=0)
     yield versioned
     versioned.close()
 
@@ -121,16 +127,7 @@ def test_filtered_searches_reuse_the_cached_count_to_choose_exact_search(
 ) -> None:
     """The engine counts a filter's selection before searching; through the versioned index
     that count comes from the cache the ``withheld`` counts fill."""
-    versioned = VersionedEdgeIndex(tmp_path / "vectors", hnsw_ef=64, exact_below=10)
-    with versioned.writer("docs") as writer:
-        writer.ensure_collection("docs", dim=DIM)
-        writer.upsert(
-            "docs",
-            [
-                point(1, (1.0, 0.0, 0.0, 0.0), "a", tenant="acme", doc_id="d1"),
-                point(2, (0.0, 1.0, 0.0, 0.0), "b", tenant="globex", doc_id="d2"),
-            ],
-        )
+    versioned = three_docs(tmp_path / "vectors", exact_below=10)
     engine_counts: list[object] = []
     original = EdgeVectorIndex._count
 
@@ -149,8 +146,8 @@ def test_filtered_searches_reuse_the_cached_count_to_choose_exact_search(
                 predicate=ACME,
                 k=5,
             )
-            assert [hit.payload["tenant"] for hit in hits] == ["acme"]
-        assert versioned.count("docs", predicate=ACME) == 1
+            assert [hit.payload["tenant"] for hit in hits] == ["acme", "acme"]
+        assert versioned.count("docs", predicate=ACME) == 2
         assert len(engine_counts) == 1
     finally:
         versioned.close()
