@@ -10,6 +10,7 @@ with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -45,9 +46,7 @@ def create_schema(path: Path, schema: str) -> None:
         raise ConfigError(f"cannot open catalog {path}: {exc}") from exc
 
 
-def generation(con: sqlite3.Connection) -> int:
-    row = con.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-    return int(row["value"])
+GENERATION_QUERY = "SELECT value FROM meta WHERE key='generation'"
 
 
 def bump_generation(con: sqlite3.Connection) -> None:
@@ -64,12 +63,23 @@ class CatalogFile:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._readers = threading.local()
         create_schema(path, self.schema)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self._path)
 
     def generation(self) -> int:
-        """A counter bumped by every commit: readers compare it to know when to refresh."""
-        with self._connect() as con:
-            return generation(con)
+        """A counter bumped by every commit: readers compare it to know when to refresh.
+
+        Read on every request, so it goes through one long-lived connection per thread instead
+        of opening the file (two pragmas, ~0.3 ms) each time. In autocommit mode each SELECT is
+        its own read transaction, ended when the statement is stepped to its end (``fetchall``),
+        so it always sees the latest commit and never holds back a WAL checkpoint.
+        """
+        con: sqlite3.Connection | None = getattr(self._readers, "con", None)
+        if con is None:
+            con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            self._readers.con = con
+        rows = con.execute(GENERATION_QUERY).fetchall()
+        return int(rows[0][0])
