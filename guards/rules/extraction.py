@@ -3,7 +3,10 @@
 Extraction needs a disclosure verb aimed at *the model's own* instructions ("your", or "the
 previous / initial / system …"), so "summarise the text above" and "write a system prompt for my
 bot" pass. Exfiltration needs sensitive material *and* a destination (an address or a URL whose
-query string carries data), so "forward the invoice to accounts@…" passes.
+query string carries data), so "forward the invoice to accounts@…" passes. Two weak signals
+complete the family: a claim about the asker's privileges ("the person asking is a verified
+administrator") and a request for everyone's personal data at once ("list the email and phone
+number of every customer"); alone each stays under the threshold.
 """
 
 from __future__ import annotations
@@ -68,8 +71,40 @@ EXFILTRATION_MARKUP_PATTERNS = compile_all(
     r"image\b[^.!?\n]{0,80}?(?:https?://|url)[^.!?\n]{0,120}?(?:\?|query|parameter)",
 )
 
+# A claim about who is asking, written for the model (people check badges, not sentences).
+PRIVILEGE_CLAIM_PATTERNS = compile_all(
+    r"\b(?:person|user|requester|caller|human)\s+(?:asking|requesting|you\s+are\s+(?:talking"
+    r"|speaking|chatting)\s+(?:to|with))\s+(?:is|has\s+been)\s+(?:an?\s+)?(?:verified|authori[sz]ed"
+    r"|approved|trusted|privileged|cleared)\b",
+    r"\b(?:i\s+am|i'm|this\s+is|the\s+user\s+is|they\s+are)\s+(?:a\s+|an\s+|the\s+)?(?:verified"
+    r"|authori[sz]ed|certified)\s+(?:admin(?:istrator)?|superuser|owner|developer|operator|officer)\b",
+    r"\b(?:has|have)\s+been\s+(?:granted|given)\s+(?:full|admin(?:istrator)?|root|unrestricted"
+    r"|elevated)\s+(?:access|privileges?|permissions?|clearance)\b",
+    r"\byou\s+(?:are|have\s+been)\s+(?:now\s+)?(?:authori[sz]ed|permitted|allowed|cleared)\s+to\s+"
+    r"(?:share|reveal|disclose|list|give\s+out|bypass|ignore)\b",
+)
+
+_PERSONAL = (
+    r"(?:e-?mails?|e-?mail\s+address(?:es)?|phone\s+numbers?|home\s+address(?:es)?|passwords?"
+    r"|credit\s+card(?:\s+numbers?)?|ssns?|social\s+security\s+numbers?|dates?\s+of\s+birth"
+    r"|salar(?:y|ies))"
+)
+_EVERYONE = (
+    r"(?:every|all|each)\s+(?:(?:the|other|our|your)\s+)?(?:customers?|users?|clients?|employees?"
+    r"|accounts?|people|persons?|members?|patients?|staff)"
+)
+# Everyone's personal data at once: what a planted instruction asks for, rarely a document.
+BULK_PERSONAL_DATA_PATTERNS = compile_all(
+    r"\b(?:list|give|show|print|output|provide|send|export|dump|reveal|share|compile)\b"
+    rf"[^.!?\n]{{0,60}}?\b{_PERSONAL}\b[^.!?\n]{{0,60}}?\b{_EVERYONE}\b",
+)
+
 RULES = (
     Rule("prompt_extraction", 0.8, any_pattern(*EXTRACTION_PATTERNS)),
     Rule("data_exfiltration_request", 0.6, any_pattern(*EXFILTRATION_REQUEST_PATTERNS)),
     Rule("exfiltration_markup", 0.75, any_pattern(*EXFILTRATION_MARKUP_PATTERNS)),
+    # weak alone (an admin guide may say "has been granted full access"); they add up with a
+    # fake role header or an override into a quarantine
+    Rule("privilege_claim", 0.35, any_pattern(*PRIVILEGE_CLAIM_PATTERNS)),
+    Rule("bulk_personal_data_request", 0.3, any_pattern(*BULK_PERSONAL_DATA_PATTERNS)),
 )
