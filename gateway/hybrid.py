@@ -3,9 +3,10 @@
 One decision covers the whole query: the SQL pipeline asks policy for the tables AND the
 collections the query names (action ``sql``), so a denied collection is a 403 naming it, exactly
 as a denied table is. Each call then runs the same governed search as ``/v1/search`` (the
-grant's filter inside the index, masking on read with one request-scoped vault for every call,
-so a pseudonym means the same person across calls), and its released rows are handed to the
-SQL engine as parameters: DuckDB never searches, embeds or calls out.
+grant's filter and the policy's staleness cutoff inside the index, ``gateway.staleness``;
+masking on read with one request-scoped vault for every call, so a pseudonym means the same
+person across calls), and its released rows are handed to the SQL engine as parameters: DuckDB
+never searches, embeds or calls out.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from datetime import datetime, timedelta
 
 from gateway.policy.decision import Decision
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, UnsafeQuery
+from gateway.staleness import collection_scope
+from hqg.errors import UnsafeQuery
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
 from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
 from retrieval.provenance import ChunkRef, Freshness
-from retrieval.search import CollectionScope, governed_search
+from retrieval.search import governed_search
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
@@ -71,20 +73,13 @@ def run_searches(
     records: Mapping[str, CollectionRecord],
     now: datetime,
 ) -> SearchInputs:
-    """Search every call under its collection's grant; one vault for the whole request."""
+    """Search every call under its collection's scope (grant and staleness cutoff, also for
+    the schema sample); one vault for the whole request."""
     vault = PseudonymVault()
     samples: dict[str, list[Mapping[str, object]]] = {}
     relations: dict[SearchCall, SearchRelation] = {}
     for call in calls:
-        grant = decision.collections.get(call.collection) if decision.allow else None
-        if grant is None:
-            raise AccessDenied(
-                f"collection {call.collection} is not readable by this principal",
-                decision_id=decision.decision_id,
-            )
-        scope = CollectionScope(
-            name=call.collection, predicate=grant.filter, mask_entities=grant.mask_entities
-        )
+        scope = collection_scope(decision, call.collection, now=now)
         found = governed_search(
             gateway.vectors,
             gateway.embedder,
@@ -100,7 +95,7 @@ def run_searches(
                 gateway.vectors,
                 call.collection,
                 dim=records[call.collection].dim,
-                predicate=grant.filter,
+                predicate=scope.predicate,
             )
         relations[call] = search_relation(
             call.collection,

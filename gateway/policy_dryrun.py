@@ -3,7 +3,9 @@
 The caller needs ``policy.evaluate``. The answer is the full decision the other principal would
 get (reasons, row filters, masks), the rules that fired (when the OPA engine is installed: it
 traces, regorus does not), the SQL as it would execute, and per dataset how many rows would be
-visible and withheld (counts only). Nothing of the query is executed and no row is read.
+visible and withheld (counts only). Nothing of the query is executed and no row is read. A
+request ``/v1/sql`` would refuse (policy deny, a dataset older than the policy's max
+staleness) is explained with ``denied_reason`` and no rows visible.
 
 The explained request is SQL today; search will be explained beside it by its own
 ``_explain_*`` step, sharing the decision and the trace.
@@ -11,7 +13,8 @@ The explained request is SQL today; search will be explained beside it by its ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -25,7 +28,9 @@ from gateway.responses import DecisionSummary
 from gateway.row_counts import RowCounter, RowCounts
 from gateway.service import Gateway, policy_input
 from gateway.sql_pipeline import referenced_sources, require_allowed
+from gateway.staleness import require_fresh, stale_datasets
 from hqg.errors import ConfigError, HqgError, NotFound, PolicyEngineError
+from ingestion.catalog import Dataset
 from retrieval.sql.guard import guard_sql
 from retrieval.sql.rewrite import secure_rewrite
 from retrieval.sql.service import guard_context
@@ -74,10 +79,13 @@ def _dry_run(
     if target is None:
         raise NotFound("no principal with that id")
     as_target = RequestContext.create(target, purpose=purpose, request_id=ctx.request_id)
-    sources = referenced_sources(sql, gateway.sources(gateway.datasets()))
+    snapshot = gateway.datasets()
+    sources = referenced_sources(sql, gateway.sources(snapshot))
     tables = [s.contract for s in sources.values()]
     decision = gateway.decide(as_target, action="sql", tables=tables)
-    executed, denied = _explain_sql(gateway, sql, sources, decision)
+    read, now = [snapshot[name] for name in sources], datetime.now(UTC)
+    executed, denied = _explain_sql(gateway, sql, sources, decision, read=read, now=now)
+    readable = decision.allow and not stale_datasets(decision, read, now=now)
     trace, note = explain_trace(gateway, policy_input(as_target, action="sql", tables=tables))
     if trace is not None and trace.policy_hash != decision.policy_hash:
         trace, note = None, _STALE
@@ -93,7 +101,7 @@ def _dry_run(
         sql_submitted=sql,
         sql_executed=executed,
         denied_reason=denied,
-        rows=counter.counts(sources, decision.tables if decision.allow else {}),
+        rows=counter.counts(sources, decision.tables if readable else {}),
         trace=trace,
         trace_note=note,
     )
@@ -103,11 +111,18 @@ _STALE = "no trace: the policy bundle on disk is not the one that decided (reloa
 
 
 def _explain_sql(
-    gateway: Gateway, sql: str, sources: dict[str, TableSource], decision: Decision
+    gateway: Gateway,
+    sql: str,
+    sources: dict[str, TableSource],
+    decision: Decision,
+    *,
+    read: Sequence[Dataset],
+    now: datetime,
 ) -> tuple[str | None, str | None]:
-    """(the SQL as it would execute, or None and why not)."""
+    """(the SQL as it would execute, or None and why not: the same refusals as ``/v1/sql``)."""
     try:
         require_allowed(decision)
+        require_fresh(decision, read, now=now)
         guarded = guard_sql(sql, context=guard_context(sources, decision.tables))
         with gateway.queries.session(sources) as session:
             return secure_rewrite(

@@ -21,6 +21,7 @@ from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
+from gateway.staleness import collection_scope
 from hqg.errors import NotFound
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
@@ -106,7 +107,8 @@ def decide_collections(
     """The decision for reading collections (search, ask); raises AccessDenied/NotFound.
 
     Named collections must all be granted; with none named, the granted ones are kept and
-    the refused ones counted (one more decision over the granted subset).
+    the refused ones counted (one more decision over the granted subset). Each scope carries
+    the policy's staleness cutoff (``gateway.staleness``), taken now.
     """
     records = {record.name: record for record in gateway.documents.collections()}
     if named:
@@ -124,10 +126,8 @@ def decide_collections(
         hidden = len(chosen) - len(granted)
         decision = _ask(gateway, ctx, granted, action)
     require_allowed(decision)
-    scopes = tuple(
-        CollectionScope(name=name, predicate=grant.filter, mask_entities=grant.mask_entities)
-        for name, grant in decision.collections.items()
-    )
+    now = datetime.now(UTC)
+    scopes = tuple(collection_scope(decision, name, now=now) for name in decision.collections)
     return CollectionsGrant(decision=decision, scopes=scopes, hidden_collections=hidden)
 
 

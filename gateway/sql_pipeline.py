@@ -9,6 +9,9 @@ written.
 Hybrid queries (``vector_search(collection, query, k)`` in FROM/JOIN, ``gateway.hybrid``): the
 first pass also learns the collections named, the one decision covers tables and collections,
 and the searches run (governed, masked) before the SQL, which reads their released rows.
+
+A decision with ``max_staleness`` refuses a query that reads a dataset older than it, and
+searches only chunks younger than it (``gateway.staleness``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from gateway.hybrid import (
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
+from gateway.staleness import require_fresh
 from hqg.errors import AccessDenied
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
@@ -106,6 +110,8 @@ def _run(
     trail.decision = decision
     require_allowed(decision)
     now = datetime.now(UTC)
+    read = [snapshot[name] for name in sources]
+    require_fresh(decision, read, now=now)
     searches = run_searches(gateway, decision, calls, records=records, now=now) if calls else None
     result = run_governed_sql(
         sql,
@@ -117,7 +123,6 @@ def _run(
         searches=searches,
     )
     trail.rows, trail.withheld, trail.chunks = result.row_count, result.withheld, len(result.chunks)
-    read = [snapshot[name] for name in sources]
     trail.rows_scanned = sum(d.current.row_count for d in read if d.current is not None)
     return SqlResponse(
         request_id=ctx.request_id,
