@@ -368,17 +368,16 @@ def _ingest_rows(gateway: Any, home: Path, ctx: RunContext) -> list[Row]:
         documents = documents[:50]
     collection = "bench_ingest"
     start = time.perf_counter()
-    with gateway.components.writer(collection) as index:
-        report = ingest_documents(
-            Workspace.open(home),
-            source,
-            collection=collection,
-            detector=ctx.detector(),
-            injection=HeuristicInjectionDetector(),
-            embedder=gateway.embedder,
-            index=index,
-            tenant="acme",
-        )
+    report = ingest_documents(
+        Workspace.open(home),
+        source,
+        collection=collection,
+        detector=ctx.detector(),
+        injection=HeuristicInjectionDetector(),
+        embedder=gateway.embedder,
+        writer=gateway.components.writer,
+        tenant="acme",
+    )
     ingest_s = time.perf_counter() - start
     texts = [text for text, _ in _stored_chunks(gateway, collection, 1000)]
     embed_s = _timed_embed(gateway.embedder.embed, texts)

@@ -121,7 +121,6 @@ def docs(
     """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
     from gateway.components import build_components
     from ingestion.documents.pipeline import ingest_documents
-    from ingestion.vectors.versions import Unchanged
 
     workspace = Workspace.create(home)
     settings = load_settings(home=home)
@@ -129,9 +128,8 @@ def docs(
     console = Console(stderr=True)
     with console.status("loading the PII detector and the embedding model…"):
         detector, embedder = components.pii.get(), components.embedder.get()
-    result = None
     try:
-        with ingest_progress(console) as report, components.writer(collection) as index:
+        with ingest_progress(console) as report:
             result = ingest_documents(
                 workspace,
                 path,
@@ -139,7 +137,7 @@ def docs(
                 detector=detector,
                 injection=components.injection.get(),
                 embedder=embedder,
-                index=index,
+                writer=components.writer,
                 tenant=tenant,
                 classification=classification,
                 labels=tuple(label or ()),
@@ -147,16 +145,11 @@ def docs(
                 quarantine_injections=not keep_injections,
                 progress=report,
             )
-            if not result.changed:
-                raise Unchanged
-    except Unchanged:
-        pass
     finally:
         components.close()
-    if result is not None:
-        print_doc_report(Console(), result)
-        if result.aborted:
-            raise typer.Exit(1)
+    print_doc_report(Console(), result)
+    if result.aborted:
+        raise typer.Exit(1)
 
 
 def print_doc_report(console: Console, report: DocRunReport) -> None:

@@ -18,7 +18,6 @@ from ingestion.contracts import Classification, load_contract
 from ingestion.documents.pipeline import ingest_documents
 from ingestion.documents.report import DocRunReport
 from ingestion.tables import IngestReport, Progress, ingest_table
-from ingestion.vectors.versions import Unchanged
 from ingestion.workspace import Workspace
 
 #: Each demo collection's default classification (documents' front matter may only raise it).
@@ -87,25 +86,15 @@ def _ingest_collection(
     threshold: float,
     progress: Progress | None,
 ) -> DocRunReport:
-    report: DocRunReport | None = None
-    try:
-        with components.writer(name) as index:
-            report = ingest_documents(
-                workspace,
-                directory,
-                collection=name,
-                detector=components.pii.get(),
-                injection=components.injection.get(),
-                embedder=components.embedder.get(),
-                index=index,
-                classification=COLLECTION_CLASSIFICATION[name],
-                injection_threshold=threshold,
-                progress=progress,
-            )
-            if not report.changed:
-                raise Unchanged
-    except Unchanged:
-        pass
-    if report is None:  # pragma: no cover - ingest_documents returns or raises
-        raise RuntimeError("document ingest returned nothing")
-    return report
+    return ingest_documents(
+        workspace,
+        directory,
+        collection=name,
+        detector=components.pii.get(),
+        injection=components.injection.get(),
+        embedder=components.embedder.get(),
+        writer=components.writer,
+        classification=COLLECTION_CLASSIFICATION[name],
+        injection_threshold=threshold,
+        progress=progress,
+    )

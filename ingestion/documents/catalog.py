@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -167,13 +168,17 @@ class DocumentCatalog(CatalogFile):
             ).fetchone()
         return None if row is None else _document(row)
 
-    def save_document(self, record: DocumentRecord) -> None:
-        """Record a document's new state; bumps the generation so readers refresh."""
+    def save_documents(self, records: Sequence[DocumentRecord]) -> None:
+        """Record documents' new states in one transaction; bumps the generation once so
+        readers refresh. A run saves its documents all at once, after its index is published:
+        a reader never sees part of a run, and the catalog never claims what is not served."""
+        if not records:
+            return  # nothing changed: not even the generation moves
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
-            con.execute(
+            con.executemany(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                _document_row(record),
+                [_document_row(record) for record in records],
             )
             bump_generation(con)
             con.execute("COMMIT")

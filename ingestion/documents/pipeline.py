@@ -8,6 +8,11 @@ failed and withdrawn from the index (its previous version too: we no longer know
 intends); the run goes on. A directory ingest of the collection's root also deletes documents
 whose files are gone. A backend failure (embedder, index, detector) aborts the run, which is
 still recorded. One run per collection at a time, across processes.
+
+The run writes through the collection's ``writer`` (an embedded store's copy, published when the
+block succeeds) and saves its documents to the catalog in one transaction only after that, so
+the catalog is only ever behind the served index, never ahead: an aborted run saves none, and a
+document the catalog does not know in its served state is simply re-ingested by the next run.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import fcntl
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,10 +36,13 @@ from ingestion.documents.run import DocumentRun, RunOptions
 from ingestion.documents.sources import id_base
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import VectorIndex
+from ingestion.vectors.versions import Unchanged
 from ingestion.workspace import Workspace
 from privacy.detector import PiiDetector
 
 Progress = Callable[[str, int, int | None], None]
+Writer = Callable[[str], AbstractContextManager[VectorIndex]]
+"""Opens where a run writes a collection (``Components.writer``): published on a clean exit."""
 _COLLECTION = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -46,7 +54,7 @@ def ingest_documents(
     detector: PiiDetector,
     injection: InjectionDetector,
     embedder: Embedder,
-    index: VectorIndex,
+    writer: Writer,
     tenant: str | None = None,
     classification: Classification | None = None,
     labels: Sequence[str] = (),
@@ -77,14 +85,14 @@ def ingest_documents(
         parser_for(source)  # an unknown extension fails the whole ingest, clearly
     catalog = DocumentCatalog(workspace.catalog_path)
     with _collection_lock(workspace, collection):
-        record = _open_collection(
-            catalog,
+        existing = catalog.collection(collection)
+        record = _collection_record(
+            existing,
             collection,
             source,
             embedder,
             given=(tenant, classification, tuple(labels), freshness_sla),
         )
-        index.ensure_collection(collection, dim=embedder.dim)
         options = RunOptions(
             run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8],
             collection=collection,
@@ -110,16 +118,28 @@ def ingest_documents(
             detector=detector,
             injection=injection,
             embedder=embedder,
-            index=index,
             progress=progress or (lambda stage, done, total: None),
         )
-        return _execute(run, catalog)
+        return _execute(run, catalog, writer, collection=(record, existing))
 
 
-def _execute(run: DocumentRun, catalog: DocumentCatalog) -> DocRunReport:
-    """Run, and record the run whatever happens; a backend failure is re-raised after."""
+def _execute(
+    run: DocumentRun,
+    catalog: DocumentCatalog,
+    writer: Writer,
+    *,
+    collection: tuple[CollectionRecord, CollectionRecord | None],
+) -> DocRunReport:
+    """Run, publish, then save the collection and the documents; record the run whatever
+    happens (a backend failure is re-raised after). Nothing of an aborted run reaches the
+    catalog: not its documents, and not a new collection, which the catalog would otherwise
+    list (and search would try) although no index of it was ever published."""
+    record, existing = collection
     try:
-        report = run.execute()
+        report = _write(run, writer)
+        if record != existing and (existing is not None or report.changed):
+            catalog.save_collection(record)
+        catalog.save_documents(list(run.staged.values()))
     except HqgError as exc:
         catalog.record_run(run.report(aborted=exc.message))
         raise
@@ -130,17 +150,31 @@ def _execute(run: DocumentRun, catalog: DocumentCatalog) -> DocRunReport:
     return report
 
 
-def _open_collection(
-    catalog: DocumentCatalog,
+def _write(run: DocumentRun, writer: Writer) -> DocRunReport:
+    """Run inside the collection's writer; a run that changed nothing discards its copy."""
+    collection = run.o.collection
+    try:
+        with writer(collection) as index:
+            index.ensure_collection(collection, dim=run.embedder.dim)
+            report = run.execute(index)
+            if not report.changed:
+                raise Unchanged
+    except Unchanged:
+        pass
+    return report
+
+
+def _collection_record(
+    existing: CollectionRecord | None,
     name: str,
     source: Path,
     embedder: Embedder,
     *,
     given: tuple[str | None, Classification | None, tuple[str, ...], timedelta | None],
 ) -> CollectionRecord:
-    """Create the collection or update its defaults; refuse a different embedding space."""
+    """The collection as this run sees it (new, or with updated defaults; saved once the run
+    has published); refuse a different embedding space."""
     tenant, classification, labels, sla = given
-    existing = catalog.collection(name)
     if existing is not None and (existing.embedder, existing.dim) != (embedder.name, embedder.dim):
         raise IngestError(
             f"collection {name!r} was embedded with {existing.embedder} ({existing.dim} d); "
@@ -168,10 +202,7 @@ def _open_collection(
         updates["default_labels"] = tuple(sorted(set(labels)))
     if sla is not None:
         updates["default_freshness_sla"] = int(sla.total_seconds())
-    record = base.model_copy(update=updates)
-    if record != existing:
-        catalog.save_collection(record)
-    return record
+    return base.model_copy(update=updates)
 
 
 @contextmanager
@@ -187,4 +218,4 @@ def _collection_lock(workspace: Workspace, collection: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-__all__ = ["DocOutcome", "DocRunReport", "Progress", "ingest_documents"]
+__all__ = ["DocOutcome", "DocRunReport", "Progress", "Writer", "ingest_documents"]

@@ -1,7 +1,9 @@
 """One document ingest run over a walked source; ``pipeline.ingest_documents`` sets it up.
 
 A class only to keep the run's shared state (catalog view, seen ids, outcomes) out of long
-argument lists; each method handles one step of one document.
+argument lists; each method handles one step of one document. The run writes the index it is
+given but only stages its catalog records (``staged``): the pipeline saves them once that index
+is published, so the catalog is never ahead of what is served.
 """
 
 from __future__ import annotations
@@ -73,22 +75,25 @@ class DocumentRun:
         detector: PiiDetector,
         injection: InjectionDetector,
         embedder: Embedder,
-        index: VectorIndex,
         progress: Callable[[str, int, int | None], None],
     ) -> None:
-        self.o, self.catalog, self.detector, self.injection = options, catalog, detector, injection
-        self.embedder, self.index, self.progress = embedder, index, progress
+        self.o, self.detector, self.injection = options, detector, injection
+        self.embedder, self.progress = embedder, progress
         self.settings = options.settings(embedder)
         self.started = datetime.now(UTC)
         known = catalog.documents(options.collection)
         self.by_id = {record.doc_id: record for record in known}
         self.by_path = {r.source_path: r for r in known if r.status != DocStatus.DELETED}
+        # the records to save after publishing, by doc id (the lookups above already see them)
+        self.staged: dict[str, DocumentRecord] = {}
         self.seen: set[str] = set()
         self.outcomes: list[DocOutcome | None] = []
         self.pending: list[_Pending] = []
         self.embedded = 0
 
-    def execute(self) -> DocRunReport:
+    def execute(self, index: VectorIndex) -> DocRunReport:
+        """Write the run's changes to ``index`` (the writer's, not yet published)."""
+        self.index = index
         entries = list(walk(self.o.source, base=self.o.base))
         for done, entry in enumerate(entries, start=1):
             self.outcomes.append(self._one(entry))
@@ -204,7 +209,7 @@ class DocumentRun:
         if not quarantine:
             self.pending.append(_Pending(len(self.outcomes), entry, parsed, prepared, previous))
             return None
-        self._withdraw(previous)
+        self._withdraw(meta.doc_id)
         reasons = (
             f"injection score {prepared.injection_score:.2f} >= threshold "
             f"{self.o.injection_threshold:.2f}",
@@ -221,10 +226,10 @@ class DocumentRun:
             return
         queued, self.pending = self.pending, []
         points = self._embed([chunk for item in queued for chunk in item.prepared.chunks])
+        self._withdraw(*(item.prepared.meta.doc_id for item in queued))
         offset = 0
         for item in queued:
             count = len(item.prepared.chunks)
-            self._withdraw(item.previous)
             self.index.upsert(self.o.collection, points[offset : offset + count])
             offset += count
             updated = item.previous is not None and item.previous.status in _LIVE
@@ -268,9 +273,11 @@ class DocumentRun:
             self.progress("embed", self.embedded, None)
         return points
 
-    def _withdraw(self, previous: DocumentRecord | None) -> None:
-        if previous is not None and previous.status != DocStatus.DELETED:
-            self.index.delete_documents(self.o.collection, [previous.doc_id])
+    def _withdraw(self, *doc_ids: str) -> None:
+        """Delete these documents' points, whatever the catalog says: an aborted run on a
+        server, or a crash between publishing and saving the catalog, leaves points the catalog
+        does not know about, which this run replaces."""
+        self.index.delete_documents(self.o.collection, list(doc_ids))
 
     def _save(
         self,
@@ -300,7 +307,7 @@ class DocumentRun:
             labels=meta.labels,
             freshness_sla=meta.freshness_sla_seconds,
         )
-        self.catalog.save_document(record)
+        self.staged[record.doc_id] = record
         self.by_id[record.doc_id] = record
         self.by_path[record.source_path] = record
 
@@ -318,28 +325,26 @@ class DocumentRun:
         )
         if unchanged_failure:
             return outcome
-        self._withdraw(previous)
+        self._withdraw(doc_id)
         now = datetime.now(UTC)
-        self.catalog.save_document(
-            DocumentRecord(
-                collection=self.o.collection,
-                doc_id=doc_id,
-                source_path=str(entry.path),
-                source=entry.relative,
-                title=None,
-                doc_hash=doc_hash or "",
-                version=previous.version if previous else 0,
-                chunk_count=0,
-                status=DocStatus.FAILED,
-                reason=reason,
-                injection_score=None,
-                as_of=None,
-                ingested_at=now,
-                tenant=None,
-                classification=None,
-                labels=(),
-                freshness_sla=None,
-            )
+        self.staged[doc_id] = DocumentRecord(
+            collection=self.o.collection,
+            doc_id=doc_id,
+            source_path=str(entry.path),
+            source=entry.relative,
+            title=None,
+            doc_hash=doc_hash or "",
+            version=previous.version if previous else 0,
+            chunk_count=0,
+            status=DocStatus.FAILED,
+            reason=reason,
+            injection_score=None,
+            as_of=None,
+            ingested_at=now,
+            tenant=None,
+            classification=None,
+            labels=(),
+            freshness_sla=None,
         )
         return outcome
 
@@ -357,7 +362,7 @@ class DocumentRun:
 
     def _retire(self, records: Sequence[DocumentRecord], reason: str) -> None:
         """Delete these documents' points and record them as deleted."""
-        self.index.delete_documents(self.o.collection, [record.doc_id for record in records])
+        self._withdraw(*(record.doc_id for record in records))
         now = datetime.now(UTC)
         for record in records:
             deleted = record.model_copy(
@@ -368,7 +373,7 @@ class DocumentRun:
                     "ingested_at": now,
                 }
             )
-            self.catalog.save_document(deleted)
+            self.staged[record.doc_id] = deleted
             self.by_id[record.doc_id] = deleted
             self.by_path.pop(record.source_path, None)
             self.outcomes.append(

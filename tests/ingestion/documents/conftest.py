@@ -1,7 +1,8 @@
 """Honest in-memory doubles for the document pipeline's collaborators, and small helpers.
 
 ``MemoryIndex`` implements the ``VectorIndex`` protocol and filters with the reference
-semantics (``hqg.predicates.evaluate``); ``HashingEmbedder`` is a deterministic bag-of-words
+semantics (``hqg.predicates.evaluate``); its ``writer`` yields it, so writes are immediate, as on
+a Qdrant server. ``HashingEmbedder`` is a deterministic bag-of-words
 embedder. The real qdrant-edge index and embedding model get their own integration tests.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,11 @@ class MemoryIndex:
     def __init__(self) -> None:
         self._points: dict[str, dict[str, IndexedPoint]] = {}
         self._dims: dict[str, int] = {}
+
+    @contextmanager
+    def writer(self, collection: str) -> Iterator[MemoryIndex]:
+        """The pipeline's ``Writer``: this index itself, like a server's."""
+        yield self
 
     def ensure_collection(self, name: str, *, dim: int) -> None:
         if name in self._dims and self._dims[name] != dim:
@@ -220,7 +227,8 @@ def ingest(
     index: MemoryIndex,
     docs: Path,
 ) -> Ingest:
-    """``ingest(path=docs, collection="handbook", **options)`` with this test's doubles."""
+    """``ingest(path=docs, collection="handbook", **options)`` with this test's doubles
+    (``embedder`` and ``writer`` may be overridden)."""
 
     def _ingest(path: Path | None = None, **options: Any) -> DocRunReport:
         options.setdefault("collection", "handbook")
@@ -230,7 +238,7 @@ def ingest(
             detector=detector,
             injection=injection,
             embedder=options.pop("embedder", embedder),
-            index=index,
+            writer=options.pop("writer", index.writer),
             **options,
         )
 

@@ -153,7 +153,7 @@ def test_chunk_ids_are_stable_across_workspaces(
             detector=detector,  # type: ignore[arg-type]
             injection=injection,  # type: ignore[arg-type]
             embedder=HashingEmbedder(),
-            index=index,
+            writer=index.writer,
         )
         runs.append(_ids(index))
     assert runs[0] == runs[1]
