@@ -81,5 +81,10 @@ class CatalogFile:
         if con is None:
             con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
             self._readers.con = con
-        rows = con.execute(GENERATION_QUERY).fetchall()
+        try:
+            rows = con.execute(GENERATION_QUERY).fetchall()
+        except sqlite3.Error:
+            self._readers.con = None  # the next read reconnects instead of reusing a broken one
+            con.close()
+            raise
         return int(rows[0][0])

@@ -52,8 +52,9 @@ def resolve_model(model: str) -> str:
         locate = getattr(importlib.import_module(model), "model_path", None)
     except (ImportError, ValueError, TypeError):
         locate = None
-    if callable(locate) and Path(locate()).is_dir():
-        return str(locate())
+    vendored = Path(locate()) if callable(locate) else None
+    if vendored is not None and vendored.is_dir():
+        return str(vendored)
     if spacy.util.is_package(model):
         return model
     raise PrivacyError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -149,18 +149,16 @@ class EdgeVectorIndex:
         text: str | None,
         predicate: Predicate | None,
         k: int,
-        selected: int | None = None,
+        selected: Callable[[], int] | None = None,
     ) -> list[Hit]:
-        """``selected``: how many points ``predicate`` selects, when the caller already knows
-        (``VersionedEdgeIndex`` caches it); otherwise it is counted to choose exact search."""
+        """``selected``: how the caller counts the points ``predicate`` selects (called only
+        when that decides exact search; ``VersionedEdgeIndex`` answers from its cache);
+        without it the shard counts them."""
         shard = self._shard(collection)
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
-        exact = (
-            self._exact_below > 0
-            and where is not None
-            and (self._count(shard, where) if selected is None else selected) < self._exact_below
-        )
+        count = selected or (lambda: self._count(shard, where))
+        exact = self._exact_below > 0 and where is not None and count() < self._exact_below
         request = self._request(plan, where, exact)
         points = self._run(shard.query, request)
         return [_hit(p) for p in points]

@@ -98,9 +98,6 @@ class VersionedEdgeIndex:
         k: int,
     ) -> list[Hit]:
         version, index = self._current(collection)
-        # the engine counts a filter's selection to choose exact search; the count is cached
-        wanted = predicate is not None and self._exact_below > 0
-        selected = self._count(collection, version, index, predicate) if wanted else None
         return index.search(
             collection,
             mode=mode,
@@ -108,7 +105,7 @@ class VersionedEdgeIndex:
             text=text,
             predicate=predicate,
             k=k,
-            selected=selected,
+            selected=lambda: self._count(collection, version, index, predicate),
         )
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:

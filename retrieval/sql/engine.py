@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from retrieval.sql.rewrite import RewrittenQuery
 
 SourceKey = frozenset[tuple[str, str, str]]
-CountKey = tuple[str, str, str]  # dataset, version, ``hqg.predicates.cache_key``
+CountKey = tuple[str, str, str | None]  # dataset, version, ``hqg.predicates.cache_key``
 MAX_CACHED_COUNTS = 4096
 MAX_CACHED_GUARDS = 1024
 MAX_CACHED_REWRITES = 256

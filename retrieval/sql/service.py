@@ -179,7 +179,7 @@ def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: 
     """
     if grant.row_filter is None:
         return 0
-    key = (source.name, source.version, str(cache_key(grant.row_filter)))
+    key = (source.name, source.version, cache_key(grant.row_filter))
     cached = session.cached_count(key)
     if cached is not None:
         return cached
