@@ -6,7 +6,7 @@ HOME_DIR ?= .hqg-demo
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install demo test check lint typecheck unit bench clean
+.PHONY: install demo test test-fast check lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ typecheck:
 
 unit:
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
+
+## The developer's loop: lint, then every test not marked slow (no corpora sweeps, no servers).
+test-fast: install
+	$(BIN)/ruff check .
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -m "not slow" -p no:cacheprovider
 
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,33 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[1]
 CORPORA = REPO.parent / "shared" / "corpora"
+REQUIRED_CORPORA = (
+    "bipia",
+    "cranfield",
+    "giskard-prompt-injections",
+    "halueval",
+    "jailbreakbench-artifacts",
+    "llm-guard-tests",
+    "notinject-injecguard",
+    "opa-rego-cases",
+    "presidio-synth",
+    "spider-dev",
+    "sqli-payloads",
+    "xstest",
+)
+"""The corpora the tests read. Locally a missing one skips its tests; in CI it fails the run."""
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI, a missing corpus is a failure: its tests (the eval gate among them) would skip."""
+    if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
+        return
+    missing = [name for name in REQUIRED_CORPORA if not (CORPORA / name).is_dir()]
+    if missing:
+        raise pytest.UsageError(
+            f"CI needs the shared corpora beside the repository ({CORPORA}); missing: "
+            + ", ".join(missing)
+        )
 
 
 @pytest.fixture(scope="session")
