@@ -80,6 +80,7 @@ def governed_search_request(
             k=k,
             vault=PseudonymVault(),
             now=datetime.now(UTC),
+            detector=gateway.components.pii.get(),
         )
         trail.rows, trail.withheld = len(result.evidence), dict(result.withheld)
         return SearchResponse(
