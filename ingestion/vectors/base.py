@@ -3,9 +3,9 @@
 Points carry a dense vector, the chunk text (for BM25 lexical search), the same two over the
 masked text (the masked view: every detected PII value replaced by a numberless placeholder),
 and a flat payload of scalars and string lists (tenant, classification, labels, doc id,
-provenance fields, spans as JSON). Filters are the policy predicate language (``hqg.predicates``); each implementation
-compiles a ``Predicate`` to its own filter type, so the policy that filters SQL rows filters
-points too.
+provenance fields, spans as JSON). Filters are the policy predicate language
+(``hqg.predicates``); each implementation compiles a ``Predicate`` to its own filter type, so
+the policy that filters SQL rows filters points too.
 """
 
 from __future__ import annotations
