@@ -274,7 +274,7 @@ class DocumentRun:
             masked_vectors = dict(zip((c.id for c in masked), vectors[len(batch) :], strict=True))
             points.extend(
                 chunk.to_point(v, masked_dense=masked_vectors.get(chunk.id, v))
-                for chunk, v in zip(batch, vectors, strict=True)
+                for chunk, v in zip(batch, vectors[: len(batch)], strict=True)
             )
             self.embedded += len(batch)
             self.progress("embed", self.embedded, None)
