@@ -35,7 +35,7 @@ from pydantic import BaseModel
 from gateway.policy.decision import Decision
 from hqg.errors import HqgError, PrivacyError
 from ingestion.contracts import DatasetContract
-from privacy.masker import MaskedText, mask_text
+from privacy.masker import MaskedText, MaskPolicy, mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span
 from privacy.vault import PseudonymVault
@@ -79,6 +79,11 @@ class EgressGuard:
     @property
     def policy(self) -> EgressPolicy:
         return self._policy
+
+    @property
+    def vault(self) -> PseudonymVault:
+        """The response's vault: evidence masking of the same request must use it too."""
+        return self._vault
 
     def mask(
         self, value: str, *, spans: Sequence[Span] = (), extra: Sequence[SpanFinder] = ()
@@ -159,6 +164,16 @@ def _last_boundary(text: str) -> int:
         if text[index].isspace() and text[index - 1] in ".!?\n":
             return index + 1
     return 0
+
+
+def as_egress_policy(policy: MaskPolicy | None) -> EgressPolicy:
+    """A masker policy (one kind for every type, a mapping, or None: nothing masked) as an
+    egress policy."""
+    if policy is None:
+        return {}
+    if isinstance(policy, MaskKind):
+        return {WILDCARD: policy}
+    return dict(policy)
 
 
 def collection_policy(mask_entities: Iterable[Mapping[str, MaskKind]]) -> EgressPolicy:
