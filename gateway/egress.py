@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -40,6 +40,9 @@ from privacy.operators import MaskKind
 from privacy.spans import Span
 from privacy.vault import PseudonymVault
 from retrieval.evidence import WILDCARD
+
+if TYPE_CHECKING:
+    from gateway.service import Gateway
 
 SpanFinder = Callable[[str], list[Span]]
 """Finds PII spans in a text (offsets into it); e.g. ``KnownEntities.find``, ``detector.detect``."""
@@ -219,6 +222,15 @@ def for_sql(
     if WILDCARD in policy:
         policy = {WILDCARD: policy[WILDCARD]}
     return EgressGuard(policy=policy, vault=PseudonymVault(), finders=finders)
+
+
+def error_guard(gateway: Gateway | None) -> EgressGuard:
+    """The guard of error messages: every value the finders know becomes a placeholder, for
+    every caller (no decision exists yet, or it refused)."""
+    finders = gateway.egress_finders if gateway is not None else ()
+    return EgressGuard(
+        policy={WILDCARD: MaskKind.PLACEHOLDER}, vault=PseudonymVault(), finders=finders
+    )
 
 
 def hosts_in(texts: Iterable[str]) -> frozenset[str]:
