@@ -38,9 +38,14 @@ def fit_spans(text: str, spans: Sequence[Span]) -> list[Span]:
     protected = placeholder_ranges(text)
     fitted: list[Span] = []
     for span in spans:
-        for start, end in _without(span.start, span.end, protected):
+        pieces = (
+            _without(span.start, span.end, protected) if protected else [(span.start, span.end)]
+        )
+        for start, end in pieces:
             trimmed = _trim(text, start, end)
-            if trimmed is not None:
+            if trimmed == (span.start, span.end):
+                fitted.append(span)
+            elif trimmed is not None:
                 fitted.append(span.model_copy(update={"start": trimmed[0], "end": trimmed[1]}))
     return fitted
 
@@ -60,6 +65,8 @@ def _without(start: int, end: int, protected: Sequence[tuple[int, int]]) -> list
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if text[start].isalnum() and text[end - 1].isalnum():
+        return start, end  # the common case: a value that starts and ends with itself
     while start < end:
         first, last = text[start], text[end - 1]
         if first in _EDGE or (first in _PAIRS and _PAIRS[first] not in text[start + 1 : end]):

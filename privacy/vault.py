@@ -28,6 +28,7 @@ import threading
 TOKEN = re.compile(r"<([A-Z][A-Z0-9_]*?)_([A-Z]?)(\d+)>")
 _NAMESPACE = re.compile(r"^[A-Z]?$")
 _SPACE = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"\D")
 #: Entity types compared by their digits, however they are formatted.
 DIGIT_TYPES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE"})
 
@@ -35,7 +36,7 @@ DIGIT_TYPES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE"})
 def canonical_value(entity_type: str, value: str) -> str:
     """The key two spellings of one value share (see the module docstring)."""
     if entity_type in DIGIT_TYPES:
-        digits = "".join(ch for ch in value if ch.isdigit())
+        digits = _NOT_DIGIT.sub("", value)
         if digits:
             return digits
     return _SPACE.sub(" ", value).strip().casefold()
