@@ -168,7 +168,7 @@ def _points(collection: str, n: int, seed: int) -> Iterator[Any]:
                 injection_score=0.0,
                 injection_reasons=(),
             )
-            yield chunk.to_point(vector.tolist())
+            yield chunk.to_point(vector.tolist(), masked_dense=vector.tolist())
 
 
 def _load_collection(gateway: Any, collection: str, n: int) -> float:

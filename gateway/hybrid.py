@@ -89,6 +89,7 @@ def run_searches(
             k=call.k,
             vault=vault,
             now=now,
+            detector=gateway.components.pii.get(),
         )
         if call.collection not in samples:
             samples[call.collection] = sample_payloads(

@@ -4,7 +4,8 @@ attach provenance and freshness, audit.
 Naming collections is like naming tables: every one must be granted, else 403 naming it. With
 no collections named, the request searches every collection policy grants; the others are
 counted in ``withheld_collections``, not named (a collection's name can itself be sensitive).
-The query text is never written to the audit log (it may hold PII): only its length.
+The query text is never written to the audit log (it may hold PII): only its length. The
+response leaves through the egress guard (``gateway.egress``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.egress import for_collections
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
@@ -71,6 +73,7 @@ def governed_search_request(
         grant = decide_collections(gateway, ctx, collections, action=action)
         trail.decision = grant.decision
         trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in grant.scopes]
+        vault = PseudonymVault()
         result = governed_search(
             gateway.vectors,
             gateway.embedder,
@@ -78,17 +81,21 @@ def governed_search_request(
             scopes=grant.scopes,
             mode=mode,
             k=k,
-            vault=PseudonymVault(),
+            vault=vault,
             now=datetime.now(UTC),
+            detector=gateway.components.pii.get(),
         )
         trail.rows, trail.withheld = len(result.evidence), dict(result.withheld)
-        return SearchResponse(
-            request_id=ctx.request_id,
-            mode=mode,
-            results=result.evidence,
-            withheld=dict(result.withheld),
-            withheld_collections=grant.hidden_collections,
-            decision=DecisionSummary.of(grant.decision),
+        egress = for_collections(grant.decision, vault=vault, finders=gateway.egress_finders)
+        return egress.release(
+            SearchResponse(
+                request_id=ctx.request_id,
+                mode=mode,
+                results=result.evidence,
+                withheld=dict(result.withheld),
+                withheld_collections=grant.hidden_collections,
+                decision=DecisionSummary.of(grant.decision),
+            )
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from gateway.audit import AuditLog
 from gateway.components import Components, build_components
 from gateway.context import RequestContext
+from gateway.egress import SpanFinder
 from gateway.ops.operations import Operations, build_operations
 from gateway.policy.decision import Decision
 from gateway.policy.engine import PolicyEngine
@@ -51,6 +52,8 @@ class Gateway:
     demo: bool
     ops: Operations
     components: Components
+    #: Extra PII finders of the egress guard (``gateway.egress``), e.g. the known-entity matcher.
+    egress_finders: tuple[SpanFinder, ...] = ()
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

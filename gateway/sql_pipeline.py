@@ -11,15 +11,18 @@ first pass also learns the collections named, the one decision covers tables and
 and the searches run (governed, masked) before the SQL, which reads their released rows.
 
 A decision with ``max_staleness`` refuses a query that reads a dataset older than it, and
-searches only chunks younger than it (``gateway.staleness``).
+searches only chunks younger than it (``gateway.staleness``). The response leaves through the
+egress guard (``gateway.egress.for_sql``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.egress import for_sql
 from gateway.hybrid import (
     collection_freshness,
     collection_masking,
@@ -32,11 +35,13 @@ from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
 from gateway.staleness import require_fresh
 from hqg.errors import AccessDenied
+from ingestion.catalog import Dataset
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardContext
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.guard import guard_sql
+from retrieval.sql.results import SqlResult
 from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 
@@ -124,6 +129,23 @@ def _run(
     )
     trail.rows, trail.withheld, trail.chunks = result.row_count, result.withheld, len(result.chunks)
     trail.rows_scanned = sum(d.current.row_count for d in read if d.current is not None)
+    egress = for_sql(
+        decision,
+        {name: source.contract for name, source in sources.items()},
+        finders=gateway.egress_finders,
+    )
+    return egress.release(_response(ctx, decision, result, records, read, now=now))
+
+
+def _response(
+    ctx: RequestContext,
+    decision: Decision,
+    result: SqlResult,
+    records: Mapping[str, CollectionRecord],
+    read: Sequence[Dataset],
+    *,
+    now: datetime,
+) -> SqlResponse:
     return SqlResponse(
         request_id=ctx.request_id,
         columns=result.columns,

@@ -4,6 +4,10 @@ Spans are found once (at ingest, or live for prompts and answers with ``mask_liv
 is a single pass that replaces each span by what the policy's ``MaskKind`` says. Overlapping spans
 are merged into their union first, so no part of any detected value stays visible. An entity
 type the policy does not name is masked with a placeholder: unknown means hidden, not shown.
+
+Before splicing, spans are fitted to the text (``privacy.fitting``): a mask never eats the
+punctuation around a value, and a placeholder already in the text is never masked again (text
+passes several maskers on its way out: stored spans, then the egress guard's finders).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hqg.errors import HqgError, PrivacyError
 from privacy.detector import PiiDetector
+from privacy.fitting import fit_spans
 from privacy.operators import MaskKeys, MaskKind, apply_mask
 from privacy.spans import Span, merge_overlaps
 from privacy.vault import PseudonymVault
@@ -68,7 +73,7 @@ def mask_text(
     counts: Counter[str] = Counter()
     cursor = 0
     try:
-        for span in merge_overlaps(spans):
+        for span in merge_overlaps(fit_spans(text, spans)):
             value = text[span.start : span.end]
             kind = kind_for(span.entity_type, policy)
             masked = apply_mask(

@@ -4,6 +4,13 @@ The filter a decision grants for a collection is compiled by the index into its 
 type and applied inside the search (never post-filtering), so chunks policy removes are never
 ranked, returned or counted as results. ``withheld`` counts the points of the collection the
 filter removes (counts only), as SQL's withheld counts rows.
+
+Ranking never uses a value the principal may not see: a collection whose grant masks any entity
+type is searched in its masked view (vectors of the text with every detected value replaced by a
+numberless placeholder), with the query masked the same way before it is embedded or tokenised.
+So a masked principal's search for a name ranks exactly as a search for ``<PERSON>`` would, and
+whether that person wrote a document is not observable. Principals who may see every value
+search the raw view. Both views are embedded once per request at most.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ from datetime import datetime
 from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
-from ingestion.vectors.base import SearchMode, VectorIndex
+from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
+from privacy.detector import PiiDetector
+from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.vault import PseudonymVault
+from privacy.vault import TOKEN, PseudonymVault
 from retrieval.evidence import Evidence, evidence_from_hit
 
 
@@ -28,6 +37,12 @@ class CollectionScope:
     name: str
     predicate: Predicate | None
     mask_entities: Mapping[str, MaskKind]
+
+    @property
+    def view(self) -> SearchView:
+        """The masked view as soon as policy masks anything here (fail closed: one masked
+        entity type is enough, since the view is chosen before any value is seen)."""
+        return SearchView.MASKED if self.mask_entities else SearchView.RAW
 
 
 @dataclass(frozen=True)
@@ -46,17 +61,25 @@ def governed_search(
     k: int,
     vault: PseudonymVault,
     now: datetime,
+    detector: PiiDetector,
 ) -> SearchResult:
-    """Top ``k`` chunks over ``scopes``, each collection searched under its own filter."""
+    """Top ``k`` chunks over ``scopes``, each collection searched under its own filter and in
+    the view its grant allows; ``detector`` masks the query for the masked view."""
     if not query.strip():
         raise InvalidRequest("query: must contain text")
-    dense = embedder.embed([query])[0] if mode is not SearchMode.LEXICAL else None
-    text = query if mode is not SearchMode.DENSE else None
+    queries = _ViewQueries(query, embedder, detector, mode)
     hits = []
     withheld: dict[str, int] = {}
     for scope in scopes:
+        dense, text = queries.for_view(scope.view)
         found = index.search(
-            scope.name, mode=mode, dense=dense, text=text, predicate=scope.predicate, k=k
+            scope.name,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=scope.predicate,
+            k=k,
+            view=scope.view,
         )
         hits += [(hit, scope) for hit in found]
         withheld[scope.name] = _withheld(index, scope)
@@ -68,6 +91,35 @@ def governed_search(
         for hit, scope in hits[:k]
     )
     return SearchResult(evidence=evidence, withheld=withheld)
+
+
+def masked_query(query: str, detector: PiiDetector) -> str:
+    """``query`` as the masked view is searched: pseudonyms lose their numbers and every
+    detected value becomes its placeholder, as in the stored masked text."""
+    plain = TOKEN.sub(lambda match: f"<{match.group(1)}>", query)
+    spans = detector.detect(plain)
+    return mask_text(plain, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
+
+
+class _ViewQueries:
+    """The query text and vector per view, each computed on first use only."""
+
+    def __init__(
+        self, query: str, embedder: Embedder, detector: PiiDetector, mode: SearchMode
+    ) -> None:
+        self._query, self._embedder, self._detector, self._mode = query, embedder, detector, mode
+        self._done: dict[SearchView, tuple[list[float] | None, str | None]] = {}
+
+    def for_view(self, view: SearchView) -> tuple[list[float] | None, str | None]:
+        if view not in self._done:
+            text = (
+                self._query if view is SearchView.RAW else masked_query(self._query, self._detector)
+            )
+            dense = (
+                self._embedder.embed([text])[0] if self._mode is not SearchMode.LEXICAL else None
+            )
+            self._done[view] = (dense, text if self._mode is not SearchMode.DENSE else None)
+        return self._done[view]
 
 
 def _withheld(index: VectorIndex, scope: CollectionScope) -> int:

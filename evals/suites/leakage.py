@@ -33,6 +33,7 @@ from evals.document_probes import (
     adversarial_payloads,
 )
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
+from evals.pii_sweep import PiiSweeper, PiiSweepSpec, sweep_requests, sweep_values
 from evals.stats import deterministic_sample, wilson_interval
 from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.demo.principals import demo_principals
@@ -59,6 +60,7 @@ class LeakageSpec(BaseModel):
     document_probes: dict[str, DocumentProbe] = {}
     document_smoke_size: int = 15  # (caller, probe) pairs beyond the controls' under --smoke
     adversarial: Adversarial | None = None
+    pii_sweep: PiiSweepSpec | None = None
 
 
 class Leak(BaseModel):
@@ -183,8 +185,38 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             for payload in payloads:
                 for template in spec.sqli_templates:
                     prober.send(caller, "sqli", template.replace("{payload}", payload))
+        swept = sweep_pii(ctx, spec, prober)
     documents, attacks = probe_documents(ctx, spec, prober)
-    return outcome(spec, prober.tally, payloads=len(payloads), documents=documents, attacks=attacks)
+    result = outcome(
+        spec, prober.tally, payloads=len(payloads), documents=documents, attacks=attacks
+    )
+    return result.model_copy(
+        update={"metrics": (*result.metrics, Metric(name="pii_sweep_requests", value=swept))}
+    )
+
+
+def sweep_pii(ctx: EvalContext, spec: LeakageSpec, prober: Prober) -> int:
+    """The PII sweep (``evals.pii_sweep``) as every swept caller, then the controls over the
+    values they may see; findings and statuses go to ``prober``. Returns the request count."""
+    sweep = spec.pii_sweep
+    if sweep is None:
+        return 0
+    sweeper = PiiSweeper(prober.client, prober.keys, prober.scanner, prober.record)
+    per_caller = sweep.smoke_per_caller if ctx.smoke else sweep.per_caller
+    per_control = sweep.smoke_per_control if ctx.smoke else sweep.per_control
+    for caller in sweep.callers:
+        sweeper.sweep(
+            caller, sweep_requests(sweep_values(ctx.ground_truth), per_caller, salt=caller)
+        )
+    groups = canary_groups(ctx.ground_truth)
+    for caller in sweep.controls:
+        values = sorted(
+            v for g in spec.callers[caller] if g.endswith(":customer") for v in groups[g]
+        )
+        sweeper.sweep(caller, sweep_requests(values, per_control, salt=caller))
+    prober.tally.requests += sweeper.requests
+    prober.tally.statuses.update(sweeper.statuses)
+    return sweeper.requests
 
 
 def document_pairs(spec: LeakageSpec, *, smoke: bool) -> list[tuple[str, str]]:

@@ -1,6 +1,8 @@
 """The one JSON error shape: ``{"error": {"code", "message", "request_id", "decision_id"?}}``.
 
 Bodies never echo request content: a validation error names the fields, not their values.
+Messages and reasons still pass the egress guard's finders (``gateway.egress.error_guard``), for
+every caller, since an error is raised before or without the decision that says who may see what.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from gateway.egress import error_guard
 from hqg.errors import AccessDenied, HqgError, RateLimited, UnsafeQuery
 
 log = logging.getLogger("hqg.api")
@@ -43,7 +46,10 @@ async def _hqg_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if exc.status >= 500:
         log.error("request %s failed: %s", getattr(request.state, "request_id", "-"), exc.code)
-    body = error_body(request, code=exc.code, message=exc.message, **extra)
+    egress = error_guard(getattr(request.app.state, "gateway", None))
+    if "reasons" in extra:
+        extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
+    body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 

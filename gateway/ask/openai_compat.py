@@ -7,8 +7,10 @@ role; text content or text parts; tool calls' arguments are guarded like any tex
 the parameter: a client must not believe a setting took effect when it did not.
 
 Streaming never bypasses the output guard: the whole answer is guarded first, then sent as one
-chunk per sentence; the last event (``event: hqg.provenance``) carries the provenance, also in
-the extra top-level ``hqg`` field of the non-streaming body.
+chunk per sentence, each delta passing the response's egress guard again (held back to a
+sentence boundary, so a value split across deltas is seen whole); the last event
+(``event: hqg.provenance``) carries the provenance, also in the extra top-level ``hqg`` field
+of the non-streaming body.
 """
 
 from __future__ import annotations
@@ -163,8 +165,9 @@ def stream_events(outcome: AskOutcome, *, model: str, include_usage: bool) -> It
 
     yield _sse(chunk(delta({"role": "assistant", "content": ""})))
     pieces = split_answer(outcome.response.answer)
-    for n, piece in enumerate(pieces):
-        yield _sse(chunk(delta({"content": piece if n == 0 else " " + piece})))
+    deltas = (piece if n == 0 else " " + piece for n, piece in enumerate(pieces))
+    for guarded in outcome.egress.stream(deltas):
+        yield _sse(chunk(delta({"content": guarded})))
     yield _sse(chunk(delta({}, "stop")))
     if include_usage:
         yield _sse(chunk([], usage=usage(outcome)))

@@ -6,8 +6,10 @@
 2. Groundedness per sentence against the evidence it cites (all evidence if it cites none),
    with every number checked; the answer's hallucination risk is ``1 - min(groundedness)``,
    and an answer above ``max_hallucination_risk`` is withheld (the caller gets an abstention).
-3. PII re-scan: the final text is scanned live and masked under the request's policy, so a
-   value from a prompt or a model's memory is masked like one from the evidence.
+3. PII re-scan and markup: the final text passes the egress guard as model text: markdown
+   images and links to hosts no evidence names are stripped (an image is a request to its
+   host), then it is scanned live (and by the egress finders) and masked under the request's
+   policy, so a value from a prompt or a model's memory is masked like one from the evidence.
 """
 
 from __future__ import annotations
@@ -19,11 +21,9 @@ from dataclasses import dataclass
 from gateway.ask.grounding import support
 from gateway.ask.langchain_model import ABSTAIN_PHRASE
 from gateway.ask.models import Citation, SentenceCheck
-from gateway.ask.prompt_guard import masked_spans
 from gateway.ask.text import sentences, split_answer, terms
+from gateway.egress import EgressGuard, hosts_in, strip_foreign_links
 from privacy.detector import PiiDetector
-from privacy.masker import MaskPolicy, mask_text
-from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
 
 _MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -55,10 +55,11 @@ def guard_answer(
     question: str,
     max_hallucination_risk: float,
     detector: PiiDetector,
-    mask_policy: MaskPolicy | None,
-    vault: PseudonymVault,
+    egress: EgressGuard,
 ) -> GuardedAnswer:
     """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
+    hosts = hosts_in(text for item in evidence for text in (item.text, item.source))
+    draft = strip_foreign_links(draft, allowed_hosts=hosts)
     parsed = [_parse(s, len(evidence)) for s in split_answer(draft)]
     stripped = sum(p.stripped for p in parsed)
     if not parsed or ABSTAIN_PHRASE.lower().rstrip(".") in draft.lower():
@@ -67,15 +68,17 @@ def guard_answer(
     risk = 1.0 - min(c.groundedness for c in checks)
     if risk > max_hallucination_risk:
         return _abstain(stripped=stripped, hallucination=risk, checks=checks)
-    text, masked = _mask(" ".join(p.text for p in parsed), detector, mask_policy, vault)
+    answer = egress.model_text(
+        " ".join(p.text for p in parsed), detector=detector.detect, allowed_hosts=hosts
+    )
     return GuardedAnswer(
-        text=text,
+        text=answer.text,
         citations=_citations(parsed, evidence),
         checks=checks,
         hallucination=risk,
         citations_stripped=stripped,
         abstained=False,
-        pii_masked=masked,
+        pii_masked=dict(answer.entity_counts),
     )
 
 
@@ -139,16 +142,6 @@ def _citation(ref: int, item: Evidence, claim: str) -> Citation:
         stale=item.stale,
         content_hash=item.content_hash,
     )
-
-
-def _mask(
-    text: str, detector: PiiDetector, policy: MaskPolicy | None, vault: PseudonymVault
-) -> tuple[str, dict[str, int]]:
-    spans = masked_spans(detector.detect(text), policy) if policy is not None else []
-    if policy is None or not spans:
-        return text, {}
-    masked = mask_text(text, spans, policy=policy, vault=vault)
-    return masked.text, dict(masked.entity_counts)
 
 
 def _abstain(

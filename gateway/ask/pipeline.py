@@ -31,13 +31,17 @@ from gateway.ask.relevance import confidence, rank_sentences
 from gateway.ask.retrieve import Retrieved, decide_ask, prompt_mask_policy, retrieve
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.egress import EgressGuard, as_egress_policy
 from gateway.responses import DecisionSummary
 from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, UnsafeQuery
+from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
 
+#: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
+PROMPT_NAMESPACE = "Q"
 STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
 
 
@@ -61,6 +65,7 @@ class StageClock:
 @dataclass(frozen=True)
 class AskOutcome:
     response: AskResponse
+    egress: EgressGuard  # the response's guard: a transport that re-chunks text passes it again
     seconds: dict[str, float]
     prompt_tokens: int
     completion_tokens: int
@@ -107,13 +112,19 @@ def _run(
         grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
     trail.decision = grant.decision
     trail.datasets = [(f"{COLLECTION_PREFIX}{s.name}", None) for s in grant.scopes]
-    vault = PseudonymVault()
     policy = prompt_mask_policy(grant.scopes)
-    masked = scan.masked(policy=policy, vault=vault)
+    # the caller's input is pseudonymised in a namespace of its own (<PERSON_Q1>), so whether
+    # a typed value equals one in the evidence is never observable; the evidence, the answer
+    # and everything else in the response share the egress guard's vault
+    masked = _masked_prompt(gateway, scan, policy)
     question = masked[question_index].content
+    egress = EgressGuard(
+        policy=as_egress_policy(policy), vault=PseudonymVault(), finders=gateway.egress_finders
+    )
     with clock.stage("retrieval"):
-        found = retrieve(gateway, grant, query=question, k=settings.k, vault=vault)
-        evidence = _usable(found.evidence, gateway.settings.guards.injection_threshold)
+        found = retrieve(gateway, grant, query=question, k=settings.k, vault=egress.vault)
+        usable = _usable(found.evidence, gateway.settings.guards.injection_threshold)
+        evidence = tuple(egress.release(item) for item in usable)
         certainty = confidence(rank_sentences(question, evidence))
     trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
     tokens = 0
@@ -132,8 +143,7 @@ def _run(
                 question=question,
                 max_hallucination_risk=settings.max_hallucination_risk,
                 detector=gateway.components.pii.get(),
-                mask_policy=policy,
-                vault=vault,
+                egress=egress,
             )
     trail.tokens = tokens
     response = _response(
@@ -148,12 +158,33 @@ def _run(
         protected=protected,
         flag_at=gateway.settings.guards.injection_threshold,
     )
+    response = egress.release(response)
     trail.extra.update(_answer_extra(response, certainty))
     return AskOutcome(
         response=response,
+        egress=egress,
         seconds=clock.seconds,
         prompt_tokens=scan.characters // 4,
         completion_tokens=tokens or len(response.answer) // 4,
+    )
+
+
+def _masked_prompt(
+    gateway: Gateway, scan: PromptScan, policy: MaskPolicy | None
+) -> tuple[Message, ...]:
+    """The prompt masked under ``policy`` in the caller's own namespace: the spans found by
+    the prompt guard, then the egress finders (known entities) over what is left."""
+    vault = PseudonymVault(namespace=PROMPT_NAMESPACE)
+    finders = EgressGuard(
+        policy=as_egress_policy(policy), vault=vault, finders=gateway.egress_finders
+    )
+    return tuple(
+        Message(
+            role=m.role,
+            content=finders.text(m.content),
+            tool_arguments=tuple(finders.text(a) for a in m.tool_arguments),
+        )
+        for m in scan.masked(policy=policy, vault=vault)
     )
 
 

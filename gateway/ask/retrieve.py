@@ -58,6 +58,7 @@ def retrieve(
         k=k,
         vault=vault,
         now=datetime.now(UTC),
+        detector=gateway.components.pii.get(),
     )
     return Retrieved(evidence=result.evidence, withheld=dict(result.withheld))
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingestion.contracts import Classification
 from ingestion.documents.front_matter import MetadataValue
-from ingestion.vectors.base import IndexedPoint, PayloadValue
+from ingestion.vectors.base import IndexedPoint, MaskedView, PayloadValue
 
 #: Namespace of chunk ids; changing it changes every id, so it never changes.
 CHUNK_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hqg.invalid/ns/document-chunk")
@@ -120,5 +120,12 @@ class DocumentChunk(BaseModel):
         )
         return payload
 
-    def to_point(self, dense: Sequence[float]) -> IndexedPoint:
-        return IndexedPoint(id=self.id, dense=tuple(dense), text=self.text, payload=self.payload())
+    def to_point(self, dense: Sequence[float], *, masked_dense: Sequence[float]) -> IndexedPoint:
+        """The point, with the masked view (``text_masked`` and its vector) beside the raw."""
+        return IndexedPoint(
+            id=self.id,
+            dense=tuple(dense),
+            text=self.text,
+            payload=self.payload(),
+            masked=MaskedView(dense=tuple(masked_dense), text=self.text_masked),
+        )

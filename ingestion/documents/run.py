@@ -265,10 +265,17 @@ class DocumentRun:
         size = self.o.batch_size
         for start in range(0, len(chunks), size):
             batch = chunks[start : start + size]
-            vectors = self.embedder.embed([chunk.text for chunk in batch])
-            if len(vectors) != len(batch) or any(len(v) != self.embedder.dim for v in vectors):
+            # the masked view's vectors too; a chunk with nothing masked reuses its raw vector
+            masked = [chunk for chunk in batch if chunk.text_masked != chunk.text]
+            texts = [chunk.text for chunk in batch] + [chunk.text_masked for chunk in masked]
+            vectors = self.embedder.embed(texts)
+            if len(vectors) != len(texts) or any(len(v) != self.embedder.dim for v in vectors):
                 raise Unavailable(f"embedder {self.embedder.name} returned malformed vectors")
-            points.extend(chunk.to_point(v) for chunk, v in zip(batch, vectors, strict=True))
+            masked_vectors = dict(zip((c.id for c in masked), vectors[len(batch) :], strict=True))
+            points.extend(
+                chunk.to_point(v, masked_dense=masked_vectors.get(chunk.id, v))
+                for chunk, v in zip(batch, vectors[: len(batch)], strict=True)
+            )
             self.embedded += len(batch)
             self.progress("embed", self.embedded, None)
         return points

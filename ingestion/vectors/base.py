@@ -1,10 +1,11 @@
 """The vocabulary of the vector index, shared by both implementations and their callers.
 
-Points carry a dense vector, the chunk text (for BM25 lexical search) and a flat payload of
-scalars and string lists (tenant, classification, labels, doc id, provenance fields, spans as
-JSON). Filters are the policy predicate language (``hqg.predicates``); each implementation
-compiles a ``Predicate`` to its own filter type, so the policy that filters SQL rows filters
-points too.
+Points carry a dense vector, the chunk text (for BM25 lexical search), the same two over the
+masked text (the masked view: every detected PII value replaced by a numberless placeholder),
+and a flat payload of scalars and string lists (tenant, classification, labels, doc id,
+provenance fields, spans as JSON). Filters are the policy predicate language
+(``hqg.predicates``); each implementation compiles a ``Predicate`` to its own filter type, so
+the policy that filters SQL rows filters points too.
 """
 
 from __future__ import annotations
@@ -26,8 +27,33 @@ class SearchMode(StrEnum):
     HYBRID = "hybrid"  # reciprocal-rank fusion of dense and lexical
 
 
+class SearchView(StrEnum):
+    """Which vectors a search ranks by.
+
+    ``masked`` ranks by vectors of the masked text, so a principal whose decision masks PII can
+    never rank, and so re-identify, documents by a value it may not see; ``raw`` is for
+    principals that may see every value.
+    """
+
+    RAW = "raw"
+    MASKED = "masked"
+
+
+class MaskedView(BaseModel):
+    """A chunk's masked text and its dense vector (what the masked view ranks by)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dense: tuple[float, ...]
+    text: str
+
+
 class IndexedPoint(BaseModel):
-    """One chunk as stored in the index."""
+    """One chunk as stored in the index.
+
+    ``masked`` None means the text holds nothing to mask: the masked view ranks it by its raw
+    vectors. Document ingest always sets it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -35,6 +61,11 @@ class IndexedPoint(BaseModel):
     dense: tuple[float, ...]
     text: str
     payload: Mapping[str, PayloadValue]
+    masked: MaskedView | None = None
+
+    @property
+    def masked_view(self) -> MaskedView:
+        return self.masked or MaskedView(dense=self.dense, text=self.text)
 
 
 class Hit(BaseModel):
@@ -68,8 +99,11 @@ class VectorIndex(Protocol):
         text: str | None,
         predicate: Predicate | None,
         k: int,
+        view: SearchView = SearchView.RAW,
     ) -> list[Hit]:
-        """Top ``k`` points matching ``predicate`` (an ``hqg.predicates.Predicate`` or None)."""
+        """Top ``k`` points matching ``predicate`` (an ``hqg.predicates.Predicate`` or None),
+        ranked in ``view``; a collection built without the masked view refuses ``masked``
+        (``PrivacyError``: re-ingest it)."""
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int: ...
 

@@ -23,22 +23,26 @@ import qdrant_edge as qe
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
 from hqg.predicates import Predicate
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
+from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
 from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
     DENSE,
+    DENSE_MASKED,
     FLOAT_FIELDS,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
     RRF_K,
     SPARSE,
+    SPARSE_MASKED,
     TENANT_FIELD,
     bm25,
     check_collection_name,
+    no_masked_view,
     point_id,
     stored_payload,
+    vector_names,
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
@@ -48,8 +52,14 @@ _BATCH = 512
 
 
 def _config(dim: int) -> qe.EdgeConfig:
-    vectors = {DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)}
-    sparse = {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    vectors = {
+        name: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+        for name in (DENSE, DENSE_MASKED)
+    }
+    sparse = {
+        name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
+        for name in (SPARSE, SPARSE_MASKED)
+    }
     return qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse)
 
 
@@ -72,6 +82,7 @@ class EdgeVectorIndex:
         self._lock = threading.Lock()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._dims: dict[str, int] = {}
+        self._masked: dict[str, bool] = {}  # whether a shard has the masked view
         try:
             self._directory.mkdir(parents=True, exist_ok=True)
             for path in sorted(self._directory.iterdir()):
@@ -82,7 +93,7 @@ class EdgeVectorIndex:
 
     def _open(self, name: str) -> None:
         path = self._directory / name
-        self._dims[name] = stored_dim(path)
+        self._dims[name], self._masked[name] = stored_dim(path), has_masked_view(path)
         self._shards[name] = qe.EdgeShard.load(str(path), None)
 
     def ensure_collection(self, name: str, *, dim: int) -> None:
@@ -108,7 +119,7 @@ class EdgeVectorIndex:
             except Exception as exc:
                 raise Unavailable(f"collection {name!r} could not be created") from exc
             self._shards[name] = shard
-            self._dims[name] = dim
+            self._dims[name], self._masked[name] = dim, True
 
     def _shard(self, name: str) -> qe.EdgeShard:
         with self._lock:
@@ -128,6 +139,12 @@ class EdgeVectorIndex:
                 DENSE: list(point.dense),
                 SPARSE: self._bm25.embed_document(point.text),
             }
+            if self._masked[collection]:
+                masked = point.masked_view
+                if len(masked.dense) != dim:
+                    raise IngestError(f"a point for {collection!r} has the wrong vector dimension")
+                vectors[DENSE_MASKED] = list(masked.dense)
+                vectors[SPARSE_MASKED] = self._bm25.embed_document(masked.text)
             payload = stored_payload(point, list_fields=self._list_fields)
             batch.append(qe.Point(point_id(point.id), vectors, payload))
         for start in range(0, len(batch), _BATCH):
@@ -149,27 +166,33 @@ class EdgeVectorIndex:
         text: str | None,
         predicate: Predicate | None,
         k: int,
+        view: SearchView = SearchView.RAW,
         selected: Callable[[], int] | None = None,
     ) -> list[Hit]:
         """``selected``: how the caller counts the points ``predicate`` selects (called only
         when that decides exact search; ``VersionedEdgeIndex`` answers from its cache);
         without it the shard counts them."""
         shard = self._shard(collection)
+        if view is SearchView.MASKED and not self._masked[collection]:
+            raise no_masked_view(collection)
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
-        request = self._request(plan, where, exact)
+        request = self._request(plan, where, exact, view)
         points = self._run(shard.query, request)
         return [_hit(p) for p in points]
 
-    def _request(self, plan: SearchPlan, where: qe.Filter | None, exact: bool) -> qe.QueryRequest:
+    def _request(
+        self, plan: SearchPlan, where: qe.Filter | None, exact: bool, view: SearchView
+    ) -> qe.QueryRequest:
         params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
+        dense_name, sparse_name = vector_names(view)
         queries: list[Any] = []
         if plan.dense is not None:
-            queries.append(qe.Query.Nearest(list(plan.dense), using=DENSE))
+            queries.append(qe.Query.Nearest(list(plan.dense), using=dense_name))
         if plan.text is not None:
-            queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=SPARSE))
+            queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=sparse_name))
         if len(queries) == 1:
             return qe.QueryRequest(
                 limit=plan.k, query=queries[0], filter=where, params=params, with_payload=True
@@ -224,6 +247,12 @@ def stored_dim(path: Path) -> int:
     """The dense dimension of an existing shard, from the config qdrant-edge stores beside it."""
     config = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
     return int(config["vectors"][DENSE]["size"])
+
+
+def has_masked_view(path: Path) -> bool:
+    """Whether an existing shard was created with the masked view's named vectors."""
+    config = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
+    return DENSE_MASKED in config["vectors"] and SPARSE_MASKED in config.get("sparse_vectors", {})
 
 
 def _hit(point: Any) -> Hit:

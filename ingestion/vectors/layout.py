@@ -1,8 +1,10 @@
 """The layout of a collection, the same on qdrant-edge and on a Qdrant server.
 
-Two named vectors (``dense`` cosine, ``bm25`` sparse with the IDF modifier), the chunk text in
-a reserved payload key, and keyword payload indexes created before any point is loaded so the
-HNSW graph is built filter-aware (``tenant`` as the tenant key). Payload keys are plain
+Two named vectors (``dense`` cosine, ``bm25`` sparse with the IDF modifier) over the chunk text
+and the same two over its masked text (``dense_masked``, ``bm25_masked``: the masked view, which
+a principal whose decision masks PII searches), the chunk text in a reserved payload key, and
+keyword payload indexes created before any point is loaded so the HNSW graph is built
+filter-aware (``tenant`` as the tenant key). Payload keys are plain
 identifiers so a filter column can never be read as a nested JSON path, and string lists are
 only allowed in declared list fields, which filters refuse (see ``qdrant_filters``).
 """
@@ -15,11 +17,13 @@ from collections.abc import Mapping
 
 import qdrant_edge as qe
 
-from hqg.errors import ConfigError, IngestError
-from ingestion.vectors.base import IndexedPoint, PayloadValue
+from hqg.errors import ConfigError, IngestError, PrivacyError
+from ingestion.vectors.base import IndexedPoint, PayloadValue, SearchView
 
 DENSE = "dense"
 SPARSE = "bm25"
+DENSE_MASKED = "dense_masked"
+SPARSE_MASKED = "bm25_masked"
 TEXT_KEY = "_text"  # the chunk text, stripped from the payload callers see
 TENANT_FIELD = "tenant"
 KEYWORD_FIELDS = ("classification", "labels", "doc_id")
@@ -52,6 +56,20 @@ def check_collection_name(name: str) -> str:
     if not _COLLECTION.fullmatch(name):
         raise ConfigError("invalid collection name: use letters, digits, '_' or '-' (max 64)")
     return name
+
+
+def vector_names(view: SearchView) -> tuple[str, str]:
+    """The (dense, sparse) named vectors a view ranks by."""
+    return (DENSE, SPARSE) if view is SearchView.RAW else (DENSE_MASKED, SPARSE_MASKED)
+
+
+def no_masked_view(collection: str) -> PrivacyError:
+    """Refusal of a masked search on a collection built before the masked view existed."""
+    return PrivacyError(
+        f"collection {collection!r} has no masked search view, so it cannot be searched for a "
+        "principal whose PII is masked; re-ingest it (delete the collection, then run "
+        "hqg ingest docs)"
+    )
 
 
 def is_identifier(key: str) -> bool:

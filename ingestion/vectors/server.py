@@ -16,22 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
 from hqg.predicates import Predicate
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
+from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
 from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
     DENSE,
+    DENSE_MASKED,
     FLOAT_FIELDS,
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
     RRF_K,
     SPARSE,
+    SPARSE_MASKED,
     TENANT_FIELD,
     bm25,
     check_collection_name,
+    no_masked_view,
     point_id,
     stored_payload,
+    vector_names,
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
@@ -89,6 +93,7 @@ class QdrantServerIndex:
         self._exact_below = exact_below
         self._bm25 = bm25()
         self._dims: dict[str, int] = {}
+        self._masked: dict[str, bool] = {}  # whether a collection has the masked view
 
     def ensure_collection(self, name: str, *, dim: int) -> None:
         """Create the collection and its payload indexes before any point is loaded."""
@@ -101,8 +106,14 @@ class QdrantServerIndex:
         self._run(
             self._client.create_collection,
             collection_name=name,
-            vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE)},
-            sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
+            vectors_config={
+                name: m.VectorParams(size=dim, distance=m.Distance.COSINE)
+                for name in (DENSE, DENSE_MASKED)
+            },
+            sparse_vectors_config={
+                name: m.SparseVectorParams(modifier=m.Modifier.IDF)
+                for name in (SPARSE, SPARSE_MASKED)
+            },
         )
         tenant = m.KeywordIndexParams(type=m.KeywordIndexType.KEYWORD, is_tenant=True)
         self._run(self._client.create_payload_index, name, TENANT_FIELD, field_schema=tenant)
@@ -111,7 +122,7 @@ class QdrantServerIndex:
         indexed += [(f, m.PayloadSchemaType.FLOAT) for f in FLOAT_FIELDS]
         for field, kind in indexed:
             self._run(self._client.create_payload_index, name, field, field_schema=kind)
-        self._dims[name] = dim
+        self._dims[name], self._masked[name] = dim, True
 
     def _dim(self, name: str, *, missing_ok: bool = False) -> int | None:
         if name not in self._dims:
@@ -121,6 +132,7 @@ class QdrantServerIndex:
                 raise NotFound(f"collection {name!r} does not exist")
             vectors = self._run(self._client.get_collection, name).config.params.vectors
             self._dims[name] = int(vectors[DENSE].size)
+            self._masked[name] = DENSE_MASKED in vectors
         return self._dims[name]
 
     def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None:
@@ -130,16 +142,24 @@ class QdrantServerIndex:
         for point in points:
             if len(point.dense) != dim:
                 raise IngestError(f"a point for {collection!r} has the wrong vector dimension")
-            sparse = self._bm25.embed_document(point.text)
-            vector = {
-                DENSE: list(point.dense),
-                SPARSE: m.SparseVector(indices=sparse.indices, values=sparse.values),
-            }
+            vector = {DENSE: list(point.dense), SPARSE: self._sparse(point.text)}
+            if self._masked[collection]:
+                masked = point.masked_view
+                if len(masked.dense) != dim:
+                    raise IngestError(f"a point for {collection!r} has the wrong vector dimension")
+                vector |= {
+                    DENSE_MASKED: list(masked.dense),
+                    SPARSE_MASKED: self._sparse(masked.text),
+                }
             payload = stored_payload(point, list_fields=LIST_FIELDS)
             structs.append(m.PointStruct(id=point_id(point.id), vector=vector, payload=payload))
         for start in range(0, len(structs), _BATCH):
             chunk = structs[start : start + _BATCH]
             self._run(self._client.upsert, collection, points=chunk, wait=True)
+
+    def _sparse(self, text: str) -> qm.SparseVector:
+        sparse = self._bm25.embed_document(text)
+        return self._m.SparseVector(indices=sparse.indices, values=sparse.values)
 
     def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
         self._dim(collection)
@@ -159,26 +179,33 @@ class QdrantServerIndex:
         text: str | None,
         predicate: Predicate | None,
         k: int,
+        view: SearchView = SearchView.RAW,
     ) -> list[Hit]:
         dim = self._dim(collection)
+        if view is SearchView.MASKED and not self._masked[collection]:
+            raise no_masked_view(collection)
         where = to_client_filter(predicate) if predicate else None
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0)
         exact = self._exact_below > 0 and where is not None
         exact = exact and self._count(collection, where) < self._exact_below
         params = self._m.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
         response = self._run(
-            self._client.query_points, collection, **self._query(plan, where, params)
+            self._client.query_points, collection, **self._query(plan, where, params, view)
         )
         return [_hit(p) for p in response.points]
 
-    def _query(self, plan: SearchPlan, where: qm.Filter | None, params: Any) -> dict[str, Any]:
+    def _query(
+        self, plan: SearchPlan, where: qm.Filter | None, params: Any, view: SearchView
+    ) -> dict[str, Any]:
         m = self._m
+        dense_name, sparse_name = vector_names(view)
         sources: list[tuple[Any, str]] = []
         if plan.dense is not None:
-            sources.append((list(plan.dense), DENSE))
+            sources.append((list(plan.dense), dense_name))
         if plan.text is not None:
             sparse = self._bm25.embed_query(plan.text)
-            sources.append((m.SparseVector(indices=sparse.indices, values=sparse.values), SPARSE))
+            query = m.SparseVector(indices=sparse.indices, values=sparse.values)
+            sources.append((query, sparse_name))
         common = {"query_filter": where, "limit": plan.k, "with_payload": True}
         if len(sources) == 1:
             query, using = sources[0]

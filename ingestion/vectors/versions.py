@@ -33,7 +33,7 @@ from pathlib import Path
 from hqg.errors import IngestError, NotFound
 from hqg.lru import LruCache
 from hqg.predicates import Predicate, cache_key
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode
+from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.layout import check_collection_name
 
@@ -96,6 +96,7 @@ class VersionedEdgeIndex:
         text: str | None,
         predicate: Predicate | None,
         k: int,
+        view: SearchView = SearchView.RAW,
     ) -> list[Hit]:
         version, index = self._current(collection)
         return index.search(
@@ -105,6 +106,7 @@ class VersionedEdgeIndex:
             text=text,
             predicate=predicate,
             k=k,
+            view=view,
             selected=lambda: self._count(collection, version, index, predicate),
         )
 

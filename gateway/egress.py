@@ -1,0 +1,265 @@
+"""The egress guard: the one place every string leaving the gateway for a masked principal
+passes (DESIGN §4 (d)).
+
+Masking on read splices the spans found at ingest; a detector misses values, so every outbound
+string is passed once more through this guard, which applies:
+
+- the spans the caller already holds for the string (stored spans), if any;
+- the extra span finders plugged into the gateway (``Gateway.egress_finders``: the catalog's
+  known-entity matcher, cheap and exact) and, for text a model wrote, the live PII detector;
+- placeholder protection and edge fitting (``privacy.fitting``): a placeholder is never masked
+  again and a mask never eats the punctuation around a value;
+- one vault per response, shared with the evidence masking of the same request, so one value
+  gets one pseudonym (compared by a canonical key: ``privacy.vault``).
+
+Pipelines build the guard from the decision (``for_search``, ``for_sql``) and pass their whole
+response model through ``release``, which walks every string field, so a field added to a
+response model later is covered without anyone remembering to. Text a model wrote is also
+untrusted as markup: ``model_text`` strips markdown images and links to hosts that no evidence
+names (a rendered image is a request to its host: an exfiltration channel).
+
+A principal whose decision masks nothing gets an inactive guard: strings pass unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from enum import Enum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from gateway.policy.decision import Decision
+from hqg.errors import HqgError, PrivacyError
+from ingestion.contracts import DatasetContract
+from privacy.masker import MaskedText, MaskPolicy, mask_text
+from privacy.operators import MaskKind
+from privacy.spans import Span
+from privacy.vault import PseudonymVault
+from retrieval.evidence import WILDCARD
+
+if TYPE_CHECKING:
+    from gateway.service import Gateway
+
+SpanFinder = Callable[[str], list[Span]]
+"""Finds PII spans in a text (offsets into it); e.g. ``KnownEntities.find``, ``detector.detect``."""
+
+EgressPolicy = Mapping[str, MaskKind]
+"""Entity type -> kind; ``"*"`` covers every type not named. Empty: nothing is masked."""
+
+Model = TypeVar("Model", bound=BaseModel)
+
+_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_REFERENCE = re.compile(r"^\s*\[[^\]\n]+\]:\s*(\S+).*$", re.MULTILINE)
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]\"']+", re.IGNORECASE)
+_HOST_IN_TEXT = re.compile(r"\b(?:https?|ftp)://([^\s/<>()\[\]\"'?#:]+)", re.IGNORECASE)
+LINK_REMOVED = "[link removed]"
+#: SQL masks cannot pseudonymise (no vault in DuckDB), so SQL egress uses the same fallbacks.
+_SQL_KIND = {MaskKind.PSEUDONYM: MaskKind.PLACEHOLDER, MaskKind.ENCRYPT: MaskKind.NULL}
+
+
+class EgressGuard:
+    """Masks outbound strings for one response (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        policy: EgressPolicy,
+        vault: PseudonymVault,
+        finders: Sequence[SpanFinder] = (),
+    ) -> None:
+        self._policy = MappingProxyType(dict(policy))
+        self._vault = vault
+        self._finders = tuple(finders)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._policy)
+
+    @property
+    def policy(self) -> EgressPolicy:
+        return self._policy
+
+    @property
+    def vault(self) -> PseudonymVault:
+        """The response's vault: evidence masking of the same request must use it too."""
+        return self._vault
+
+    def mask(
+        self, value: str, *, spans: Sequence[Span] = (), extra: Sequence[SpanFinder] = ()
+    ) -> MaskedText:
+        """``value`` with every span the policy masks replaced; fails closed (PrivacyError)."""
+        if not self.active or not value:
+            return MaskedText(text=value, entity_counts={})
+        try:
+            found = [*spans, *(s for finder in (*self._finders, *extra) for s in finder(value))]
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("a PII finder failed at egress; nothing served") from exc
+        chosen = [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
+        if not chosen:
+            return MaskedText(text=value, entity_counts={})
+        kinds = {s.entity_type: self._kind(s.entity_type) for s in chosen}
+        return mask_text(value, chosen, policy=kinds, vault=self._vault)
+
+    def text(self, value: str, *, spans: Sequence[Span] = ()) -> str:
+        return self.mask(value, spans=spans).text
+
+    def model_text(
+        self, value: str, *, detector: SpanFinder, allowed_hosts: Iterable[str]
+    ) -> MaskedText:
+        """Text a model wrote: foreign links and images stripped, then masked with the live
+        ``detector`` as an extra finder (a model may repeat a value from anywhere)."""
+        stripped = strip_foreign_links(value, allowed_hosts=allowed_hosts)
+        return self.mask(stripped, extra=(detector,))
+
+    def release(self, model: Model) -> Model:
+        """``model`` with every string in it (nested models, tuples, lists, mapping values)
+        passed through ``text``; keys, enums, numbers and dates are left alone."""
+        if not self.active:
+            return model
+        released = self._walk(model)
+        if not isinstance(released, type(model)):
+            raise PrivacyError("the egress guard could not rebuild a response")
+        return released
+
+    def stream(self, deltas: Iterable[str]) -> Iterator[str]:
+        """Guard a stream of text deltas: held back to sentence boundaries, so a value split
+        across two deltas is seen whole before anything of it is sent."""
+        pending = ""
+        for delta in deltas:
+            pending += delta
+            cut = _last_boundary(pending)
+            if cut:
+                yield self.text(pending[:cut])
+                pending = pending[cut:]
+        if pending:
+            yield self.text(pending)
+
+    def _kind(self, entity_type: str) -> MaskKind:
+        return self._policy.get(entity_type) or self._policy[WILDCARD]
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, Enum) or not isinstance(
+            value, str | BaseModel | tuple | list | Mapping
+        ):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, BaseModel):
+            fields = type(value).model_fields
+            updates = {name: self._walk(getattr(value, name)) for name in fields}
+            return value.model_copy(update=updates)
+        if isinstance(value, tuple):
+            return tuple(self._walk(item) for item in value)
+        if isinstance(value, list):
+            return [self._walk(item) for item in value]
+        return {key: self._walk(item) for key, item in value.items()}
+
+
+def _last_boundary(text: str) -> int:
+    """Index just after the last sentence end followed by whitespace (0: none yet)."""
+    for index in range(len(text) - 1, 0, -1):
+        if text[index].isspace() and text[index - 1] in ".!?\n":
+            return index + 1
+    return 0
+
+
+def as_egress_policy(policy: MaskPolicy | None) -> EgressPolicy:
+    """A masker policy (one kind for every type, a mapping, or None: nothing masked) as an
+    egress policy."""
+    if policy is None:
+        return {}
+    if isinstance(policy, MaskKind):
+        return {WILDCARD: policy}
+    return dict(policy)
+
+
+def collection_policy(mask_entities: Iterable[Mapping[str, MaskKind]]) -> EgressPolicy:
+    """The strictest of several collections' entity masks (a wildcard anywhere wins)."""
+    merged: dict[str, MaskKind] = {}
+    for mapping in mask_entities:
+        merged.update(mapping)
+    wildcard = merged.get(WILDCARD)
+    return {WILDCARD: wildcard} if wildcard is not None else merged
+
+
+def for_collections(
+    decision: Decision, *, vault: PseudonymVault, finders: Sequence[SpanFinder]
+) -> EgressGuard:
+    """The guard of a search or answer over the decision's collections."""
+    policy = collection_policy(grant.mask_entities for grant in decision.collections.values())
+    return EgressGuard(policy=policy, vault=vault, finders=finders)
+
+
+def for_sql(
+    decision: Decision,
+    contracts: Mapping[str, DatasetContract],
+    *,
+    finders: Sequence[SpanFinder],
+) -> EgressGuard:
+    """The guard of a SQL response: the entity types of the PII columns the decision masks
+    (every type when it masks a free-text column, which may hold any), and the collections'
+    entity masks, all with SQL's kinds (placeholders, never pseudonyms)."""
+    policy: dict[str, MaskKind] = {}
+    for name, grant in decision.tables.items():
+        contract = contracts.get(name)
+        for column in contract.columns if contract is not None else ():
+            kind = grant.masks.get(column.name.lower())
+            if kind is None:
+                continue
+            if column.is_free_text:
+                policy[WILDCARD] = _SQL_KIND.get(kind, kind)
+            elif column.pii_entity is not None:
+                policy[column.pii_entity] = _SQL_KIND.get(kind, kind)
+    for collection in decision.collections.values():
+        for entity, kind in collection.mask_entities.items():
+            policy[entity] = _SQL_KIND.get(kind, kind)
+    if WILDCARD in policy:
+        policy = {WILDCARD: policy[WILDCARD]}
+    return EgressGuard(policy=policy, vault=PseudonymVault(), finders=finders)
+
+
+def error_guard(gateway: Gateway | None) -> EgressGuard:
+    """The guard of error messages: every value the finders know becomes a placeholder, for
+    every caller (no decision exists yet, or it refused)."""
+    finders = gateway.egress_finders if gateway is not None else ()
+    return EgressGuard(
+        policy={WILDCARD: MaskKind.PLACEHOLDER}, vault=PseudonymVault(), finders=finders
+    )
+
+
+def hosts_in(texts: Iterable[str]) -> frozenset[str]:
+    """The host names of every URL in ``texts`` (lower-case)."""
+    return frozenset(
+        match.group(1).lower().rstrip(".")
+        for text in texts
+        for match in _HOST_IN_TEXT.finditer(text)
+    )
+
+
+def strip_foreign_links(text: str, *, allowed_hosts: Iterable[str]) -> str:
+    """Markdown images and links, reference definitions and bare URLs whose host is not in
+    ``allowed_hosts`` are removed (a link keeps its text); relative URLs count as foreign."""
+    allowed = frozenset(host.lower() for host in allowed_hosts)
+
+    def ok(url: str) -> bool:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return False
+        return host is not None and host.lower().rstrip(".") in allowed
+
+    def link(match: re.Match[str]) -> str:
+        image, label, url = match.group(1), match.group(2), match.group(3)
+        if ok(url):
+            return match.group(0)
+        return "" if image else label
+
+    text = _LINK.sub(link, text)
+    text = _REFERENCE.sub(lambda m: m.group(0) if ok(m.group(1)) else "", text)
+    return _BARE_URL.sub(lambda m: m.group(0) if ok(m.group(0)) else LINK_REMOVED, text)
