@@ -94,9 +94,22 @@ class CompositeDetector:
             for spans, more in zip(found, _run(model, texts), strict=True):
                 spans.extend(more)
         return [
-            drop_contained([*vocabulary.allowed.filter(text, spans), *vocabulary.known.find(text)])
+            union([*vocabulary.allowed.filter(text, spans), *vocabulary.known.find(text)])
             for text, spans in zip(texts, found, strict=True)
         ]
+
+
+def union(spans: Sequence[Span]) -> list[Span]:
+    """Every span, less those inside a stronger span OF THE SAME TYPE.
+
+    Types are kept apart on purpose: a policy may mask US_SSN and release PHONE_NUMBER, so an
+    SSN that one model calls a phone must still carry its SSN span (the masker merges overlaps).
+    """
+    by_type: dict[str, list[Span]] = {}
+    for span in spans:
+        by_type.setdefault(span.entity_type, []).append(span)
+    kept = [span for group in by_type.values() for span in drop_contained(group)]
+    return sorted(kept, key=lambda s: (s.start, s.end, s.entity_type))
 
 
 def _run(model: _Model, texts: Sequence[str]) -> list[list[Span]]:

@@ -54,6 +54,13 @@ class PiiDetector(Protocol):
     def detect(self, text: str) -> list[Span]: ...
 
 
+@runtime_checkable
+class BatchPiiDetector(Protocol):
+    """A detector that scans several texts in one pass (cheaper than one call per text)."""
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
+
+
 class PresidioDetector:
     """Presidio analyzer + an offline spaCy NER (``privacy.spacy_model``) + hqg's recognizers."""
 

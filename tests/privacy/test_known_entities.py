@@ -92,7 +92,8 @@ def test_every_overlapping_mention_in_one_text_is_reported(known: KnownEntities)
 
 def test_the_matcher_never_shows_a_value_in_its_repr() -> None:
     known = KnownEntities(ENTRIES)
-    assert "Tyler" not in repr(known) and "West" not in repr(known)
+    assert "Tyler" not in repr(known)
+    assert "West" not in repr(known)
     assert "Tyler" not in repr(ENTRIES[0])
 
 
