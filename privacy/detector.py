@@ -118,6 +118,11 @@ class PresidioDetector:
         return drop_contained(list(_to_spans(results, normalized)))
 
 
+def detector_version(detector: PiiDetector) -> str:
+    """What found a text's spans: stored beside them, so stale spans can be re-scanned."""
+    return str(getattr(detector, "version", type(detector).__name__))
+
+
 def build_detector(
     settings: PrivacySettings,
     *,

@@ -117,6 +117,13 @@ def docs(
             help="Index documents scored as injections (marked) instead of quarantining them."
         ),
     ] = False,
+    rescan_pii: Annotated[
+        bool,
+        typer.Option(
+            help="Re-scan every document for PII, even those already scanned by the current "
+            "detector (stale ones are always re-scanned)."
+        ),
+    ] = False,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
@@ -145,6 +152,7 @@ def docs(
                 injection_threshold=settings.guards.injection_threshold,
                 quarantine_injections=not keep_injections,
                 progress=report,
+                rescan_pii=rescan_pii,
             )
     finally:
         components.close()
