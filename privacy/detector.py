@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hqg.errors import HqgError, PrivacyError
+from privacy.allow_list import AllowList
+from privacy.composite import CompositeDetector, FixedVocabulary, Vocabulary, VocabularySource
 from privacy.ner_pipeline import ner_only_engine, resolve_model
 from privacy.normalize import NormalizedText, normalize_for_detection
 from privacy.person_cues import build_person_cue_recognizer
@@ -52,12 +54,20 @@ class PiiDetector(Protocol):
     def detect(self, text: str) -> list[Span]: ...
 
 
+@runtime_checkable
+class BatchPiiDetector(Protocol):
+    """A detector that scans several texts in one pass (cheaper than one call per text)."""
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
+
+
 class PresidioDetector:
     """Presidio analyzer + an offline spaCy NER (``privacy.spacy_model``) + hqg's recognizers."""
 
     def __init__(self, settings: PrivacySettings) -> None:
         self._entities = list(settings.entities)
         self._threshold = settings.score_threshold
+        self._model = settings.spacy_model
         try:
             self._engine = _build_engine(settings)
         except HqgError:
@@ -68,6 +78,11 @@ class PresidioDetector:
     @property
     def entities(self) -> tuple[str, ...]:
         return tuple(self._entities)
+
+    @property
+    def version(self) -> str:
+        """Names the model, so spans stored under another one can be found and re-scanned."""
+        return f"spacy:{self._model}"
 
     def detect(self, text: str) -> list[Span]:
         """Spans of enabled entities at or above the threshold, in ``text``'s own offsets."""
@@ -101,6 +116,43 @@ class PresidioDetector:
             nlp_artifacts=nlp_artifacts,
         )
         return drop_contained(list(_to_spans(results, normalized)))
+
+
+def detector_version(detector: PiiDetector) -> str:
+    """What found a text's spans: stored beside them, so stale spans can be re-scanned."""
+    return str(getattr(detector, "version", type(detector).__name__))
+
+
+def build_detector(
+    settings: PrivacySettings,
+    *,
+    vocabulary: VocabularySource | None = None,
+    models: Sequence[PiiDetector] | None = None,
+) -> CompositeDetector:
+    """The detector every caller uses: spaCy (+ Rampart unless ``second_ner`` is off), the
+    allow-list and known entities from ``vocabulary`` (settings' allow-list alone if None).
+
+    ``models`` replaces the built models (a process that already holds a loaded detector).
+    """
+    if models is None:
+        models = [PresidioDetector(settings), *_second_ner(settings)]
+    if vocabulary is None:
+        vocabulary = FixedVocabulary(Vocabulary(allowed=AllowList(settings.allow_list)))
+    return CompositeDetector(models, vocabulary)
+
+
+def _second_ner(settings: PrivacySettings) -> list[PiiDetector]:
+    if not settings.second_ner:
+        return []
+    from privacy.rampart import RampartDetector
+
+    return [
+        RampartDetector(
+            entities=settings.entities,
+            threshold=settings.rampart_threshold,
+            max_tokens=settings.rampart_max_tokens,
+        )
+    ]
 
 
 def _to_spans(results: Iterable[Any], normalized: NormalizedText) -> Iterable[Span]:

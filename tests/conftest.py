@@ -72,13 +72,20 @@ def embedder() -> Embedder:
 
 def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -> Components:
     """Real components for a workspace, reusing the session's detector and embedder."""
-    from gateway.components import Lazy, build_components
+    from gateway.components import Lazy, build_components, catalog_vocabulary
     from gateway.settings import load_settings
     from ingestion.workspace import Workspace
+    from privacy.detector import build_detector
 
     Workspace.create(home)
-    built = build_components(load_settings(home=home))
-    return replace(built, pii=Lazy(lambda: detector), embedder=Lazy(lambda: embedder))
+    settings = load_settings(home=home)
+    built = build_components(settings)
+    # the session's spaCy detector, layered with the workspace's known entities and allow-list
+    # as the gateway layers it (Rampart is left out here to keep the shared build fast)
+    composite = build_detector(
+        settings.privacy, vocabulary=catalog_vocabulary(settings), models=[detector]
+    )
+    return replace(built, pii=Lazy(lambda: composite), embedder=Lazy(lambda: embedder))
 
 
 def build_demo_home(home: Path, detector: PresidioDetector, embedder: Embedder) -> Path:

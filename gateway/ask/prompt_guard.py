@@ -4,6 +4,9 @@ Every message counts, whatever its role: a client's system message, an earlier a
 tool result and the arguments of a tool call can all carry PII or an attack. Detection runs
 once per text (spans are kept), and masking happens after the policy decision, because only the
 decision says which entity types this principal may see unmasked; masking is then splicing.
+The detector is the gateway's composite one (``privacy.composite``): both NER models, the
+allow-list, and the catalog's known entities, so a known customer's name is masked in a prompt
+even where the models miss it. All texts of a prompt go to the detector as one batch.
 The injection verdict is per text; the request's score is the highest, and its reasons the union.
 """
 
@@ -15,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from guards.verdict import InjectionDetector, InjectionVerdict
-from privacy.detector import PiiDetector
+from privacy.detector import BatchPiiDetector, PiiDetector
 from privacy.masker import MaskPolicy, mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span
@@ -85,11 +88,13 @@ def scan_prompt(
     messages: Sequence[Message], *, pii: PiiDetector, injection: InjectionDetector
 ) -> PromptScan:
     """Scan every text of every message; a detector failure raises (callers fail closed)."""
+    raw = [text for m in messages for text in (m.content, *m.tool_arguments)]
+    found = iter(_detect_all(raw, pii))
     scanned = tuple(
         ScannedMessage(
             role=m.role,
-            content=_scan(m.content, pii, injection),
-            tool_arguments=tuple(_scan(a, pii, injection) for a in m.tool_arguments),
+            content=_scan(m.content, next(found), injection),
+            tool_arguments=tuple(_scan(a, next(found), injection) for a in m.tool_arguments),
         )
         for m in messages
     )
@@ -106,10 +111,23 @@ def scan_prompt(
     )
 
 
-def _scan(text: str, pii: PiiDetector, injection: InjectionDetector) -> ScannedText:
+def _detect_all(texts: Sequence[str], pii: PiiDetector) -> list[list[Span]]:
+    """Spans per text; blank texts are not sent to the models."""
+    spans: list[list[Span]] = [[] for _ in texts]
+    todo = [i for i, text in enumerate(texts) if text.strip()]
+    if isinstance(pii, BatchPiiDetector):
+        batch = pii.detect_many([texts[i] for i in todo])
+    else:
+        batch = [pii.detect(texts[i]) for i in todo]
+    for i, found in zip(todo, batch, strict=True):
+        spans[i] = found
+    return spans
+
+
+def _scan(text: str, spans: list[Span], injection: InjectionDetector) -> ScannedText:
     if not text.strip():
         return ScannedText(text=text, spans=(), verdict=InjectionVerdict(score=0.0))
-    return ScannedText(text=text, spans=tuple(pii.detect(text)), verdict=injection.score(text))
+    return ScannedText(text=text, spans=tuple(spans), verdict=injection.score(text))
 
 
 def masked_spans(spans: Sequence[Span], policy: MaskPolicy | None) -> list[Span]:

@@ -20,13 +20,14 @@ from rich.progress import (
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.components import catalog_vocabulary
 from gateway.settings import load_settings
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.report import DocRunReport
 from ingestion.tables import IngestReport, ingest_table
 from ingestion.tables import Progress as Progress_
 from ingestion.workspace import Workspace
-from privacy.detector import PresidioDetector
+from privacy.detector import build_detector
 
 app = typer.Typer(help="Load data into the workspace (the gateway may keep running).")
 
@@ -51,7 +52,7 @@ def table(
     settings = load_settings(home=home)
     console = Console(stderr=True)
     with console.status("loading the PII detector…"):
-        detector = PresidioDetector(settings.privacy)
+        detector = build_detector(settings.privacy, vocabulary=catalog_vocabulary(settings))
     with ingest_progress(console) as report:
         result = ingest_table(
             workspace, path, dataset=dataset, detector=detector, contract=given, progress=report
@@ -116,6 +117,13 @@ def docs(
             help="Index documents scored as injections (marked) instead of quarantining them."
         ),
     ] = False,
+    rescan_pii: Annotated[
+        bool,
+        typer.Option(
+            help="Re-scan every document for PII, even those already scanned by the current "
+            "detector (stale ones are always re-scanned)."
+        ),
+    ] = False,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
@@ -144,6 +152,7 @@ def docs(
                 injection_threshold=settings.guards.injection_threshold,
                 quarantine_injections=not keep_injections,
                 progress=report,
+                rescan_pii=rescan_pii,
             )
     finally:
         components.close()

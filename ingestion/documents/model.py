@@ -31,7 +31,7 @@ RESERVED_KEYS = frozenset(
      "as_of",
      "as_of_epoch", "ingested_at", "freshness_sla_seconds", "tenant", "classification",
      "classification_rank", "labels", "pii", "pii_entities", "text_masked", "injection_score",
-     "injection_reasons", "text"}
+     "injection_reasons", "text", "pii_detector"}
 )  # fmt: skip
 
 
@@ -65,6 +65,8 @@ class DocumentMeta(BaseModel):
     metadata: Mapping[str, MetadataValue] = Field(default_factory=dict)
     #: spans (``privacy.spans.keyed_spans_to_json``) in the string values of ``metadata``
     metadata_pii: str = "{}"
+    #: the detector version (models + known-entity generation) that found this version's spans
+    pii_detector: str = ""
 
 
 class DocumentChunk(BaseModel):
@@ -114,6 +116,7 @@ class DocumentChunk(BaseModel):
             labels=list(meta.labels),
             pii=self.pii,
             pii_entities=list(self.pii_entities),
+            pii_detector=meta.pii_detector,
             text_masked=self.text_masked,
             injection_score=self.injection_score,
             injection_reasons=list(self.injection_reasons),

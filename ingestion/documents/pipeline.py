@@ -64,11 +64,14 @@ def ingest_documents(
     chunking: ChunkingSettings | None = None,
     batch_size: int = 32,
     progress: Progress | None = None,
+    rescan_pii: bool = False,
 ) -> DocRunReport:
     """Ingest ``path`` (a file or a directory) into ``collection``; see the module docstring.
 
     ``tenant``, ``classification``, ``labels`` and ``freshness_sla`` given here become the
     collection's defaults; omitted ones fall back to the collection's (docs/documents.md).
+    Documents whose spans were found by another detector version are re-scanned; ``rescan_pii``
+    re-scans every document.
     """
     if not _COLLECTION.match(collection):
         raise IngestError("collection names are lower-case letters, digits and '_' (max 63)")
@@ -111,6 +114,7 @@ def ingest_documents(
             injection_threshold=injection_threshold,
             quarantine_injections=quarantine_injections,
             batch_size=batch_size,
+            rescan_pii=rescan_pii,
         )
         run = DocumentRun(
             options,

@@ -25,7 +25,7 @@ from ingestion.documents.report import Action, DocOutcome, DocRunReport
 from ingestion.documents.sources import SourceEntry, fingerprint, walk
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import IndexedPoint, VectorIndex
-from privacy.detector import PiiDetector
+from privacy.detector import PiiDetector, detector_version
 
 _LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
 
@@ -44,14 +44,21 @@ class RunOptions:
     injection_threshold: float
     quarantine_injections: bool
     batch_size: int
+    #: re-scan every document for PII even when its fingerprint is unchanged
+    rescan_pii: bool = False
 
-    def settings(self, embedder: Embedder) -> dict[str, object]:
-        """What besides its bytes shapes a document's chunks and payload (see ``fingerprint``)."""
+    def settings(self, embedder: Embedder, pii_detector: str) -> dict[str, object]:
+        """What besides its bytes shapes a document's chunks and payload (see ``fingerprint``).
+
+        The PII detector's version is part of it: when the models or the known entities change,
+        every document's fingerprint changes, so its chunks are re-scanned (and re-indexed).
+        """
         return {
             "defaults": self.defaults.model_dump(mode="json"),
             "chunking": self.chunking.model_dump(),
             "embedder": [embedder.name, embedder.dim],
             "injection": [self.injection_threshold, self.quarantine_injections],
+            "pii_detector": pii_detector,
         }
 
 
@@ -79,7 +86,8 @@ class DocumentRun:
     ) -> None:
         self.o, self.detector, self.injection = options, detector, injection
         self.embedder, self.progress = embedder, progress
-        self.settings = options.settings(embedder)
+        self.pii_detector = detector_version(detector)
+        self.settings = options.settings(embedder, self.pii_detector)
         self.started = datetime.now(UTC)
         known = catalog.documents(options.collection)
         self.by_id = {record.doc_id: record for record in known}
@@ -128,7 +136,13 @@ class DocumentRun:
             return self._fail(entry, None, reason)
         doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
         previous = self.by_path.get(str(entry.path))
-        if previous is not None and previous.doc_hash == doc_hash and previous.status in _LIVE:
+        unchanged = previous is not None and previous.doc_hash == doc_hash
+        if (
+            unchanged
+            and previous is not None
+            and previous.status in _LIVE
+            and not self.o.rescan_pii
+        ):
             self.seen.add(previous.doc_id)
             return DocOutcome(
                 source=entry.relative,
@@ -179,6 +193,7 @@ class DocumentRun:
             classification=governance.classification,
             labels=governance.labels,
             metadata=dict(front.metadata),
+            pii_detector=self.pii_detector,
         )
         return parsed, meta
 

