@@ -16,8 +16,9 @@ text is built in stages, each mapped back (``hqg.offset_text``):
    - letters in digit runs ``713-555-O115`` → ``713-555-0115``, underscores between digits
      ``713_555_0115`` → ``713-555-0115``.
 
-Spelled-out numbers, lower-case IBANs and dotted card numbers are recognizers
-(``privacy.recognizers``): they need validation, not rewriting.
+   - an IBAN written in lower case → upper case (its checksum is checked by the recognizer).
+
+Spelled-out numbers and dotted card numbers are recognizers (``privacy.recognizers``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ _OBFUSCATED_EMAIL = re.compile(
     r"(?![\w\-])"
 )
 _EMAIL_MARKER = re.compile(rf"{_AT}|{_DOT}")
-_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?!\S)")
+_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?: {2,4}(?:[^\s] )+[^\s])*(?!\S)")
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[a-zA-Z]{2}[0-9]{2}(?: ?[a-zA-Z0-9]{4}){2,7}(?: ?[a-zA-Z0-9]{1,4})?\b"
+)
 _CAMEL = re.compile(r"\b[A-Z][a-z]{1,20}(?:[A-Z][a-z]{1,20}){1,3}\b")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _DIGITISH = re.compile(
@@ -57,7 +61,7 @@ def normalize_for_detection(text: str) -> OffsetText:
     mapped = mapped.then(fold(mapped.text))
     for pattern, apply in _REWRITES:
         mapped = mapped.then(_rewrite(mapped.text, pattern, apply))
-    return mapped.then(_digit_lookalikes(mapped.text))
+    return mapped.then(_same_length(mapped.text))
 
 
 def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
@@ -87,8 +91,17 @@ def _email(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
 
 
 def _spaced(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
-    for index in range(match.start(), match.end(), 2):
+    """Single characters lose the single spaces between them; the wider gap between spaced
+    words becomes one space (``J a n e   D o e`` → ``Jane Doe``)."""
+    index = match.start()
+    while index < match.end():
         builder.keep(text, index, index + 1)
+        gap = index + 1
+        while gap < match.end() and text[gap] == " ":
+            gap += 1
+        if gap - index > 2:
+            builder.emit(" ", index + 1, gap)
+        index = gap
 
 
 def _camel(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
@@ -107,9 +120,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], Apply], ...] = (
 )
 
 
-def _digit_lookalikes(text: str) -> OffsetText:
-    """Letters O/o/I/l and underscores inside a run that is mostly digits read as digits and
-    hyphens; the same length, so the map is the identity."""
+def _same_length(text: str) -> OffsetText:
+    """Rewrites that keep every character in place: letters O/o/I/l and underscores inside a
+    run that is mostly digits read as digits and hyphens; an IBAN-shaped run written in lower
+    case is upper-cased (the IBAN recognizer then checks its checksum)."""
     chars: list[str] | None = None
     for match in _DIGITISH.finditer(text):
         run = match.group()
@@ -118,7 +132,18 @@ def _digit_lookalikes(text: str) -> OffsetText:
         if digits >= _MIN_DIGITS and digits > letters and (letters or "_" in run):
             chars = chars if chars is not None else list(text)
             chars[match.start() : match.end()] = run.translate(_DIGIT_LOOKALIKES)
+    for match in _IBAN.finditer(text):
+        if not match.group().isupper() and _iban_checksum(match.group()):
+            chars = chars if chars is not None else list(text)
+            chars[match.start() : match.end()] = match.group().upper()
     if chars is None:
         return OffsetText.identity(text)
     identity = OffsetText.identity(text)
     return OffsetText("".join(chars), len(text), identity.origin_start, identity.origin_end)
+
+
+def _iban_checksum(candidate: str) -> bool:
+    """ISO 13616 mod-97: only a real IBAN is upper-cased, never ordinary words."""
+    compact = candidate.replace(" ", "").upper()
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
