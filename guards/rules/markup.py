@@ -7,8 +7,7 @@ gives those tokens authority, which is exactly what the attacker wants to borrow
 
 from __future__ import annotations
 
-import re
-
+from guards.hiding import HIDING_DECLARATION, css_unescape
 from guards.rules._base import Rule, Scan, any_pattern, compile_all
 
 ROLE_TOKEN_PATTERNS = compile_all(
@@ -43,30 +42,13 @@ HTML_SCRIPT_PATTERNS = compile_all(
     r"<\s*(?:iframe|object|embed)\b",
 )
 
-_HIDING_DECLARATION = (
-    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*0*(?:\.0+)?\s*(?:[;\"'!}]|$)"
-    r"|font-size\s*:\s*0+(?:\.0+)?(?:px|em|rem|pt|%)?\s*(?:[;\"'!}]|$)"
-    r"|(?:left|top|right|bottom|text-indent|margin-left|margin-top)\s*:\s*-\s*\d{3,}"
-    r"|clip\s*:\s*rect\(\s*0|clip-path\s*:\s*inset\(\s*(?:50|100)%"
-    r"|transform\s*:\s*scale\(\s*0\s*[,)]|color\s*:\s*transparent"
-    r"|(?:width|height|max-height|max-width)\s*:\s*0+(?:px)?\s*(?:[;\"'!}]|$)"
-)
 HIDDEN_MARKUP_PATTERNS = compile_all(
-    rf"\bstyle\s*=\s*[\"']?[^\"'>]{{0,300}}?(?:{_HIDING_DECLARATION})",
-    rf"<style\b[^>]{{0,100}}>[^<]{{0,2000}}?(?:{_HIDING_DECLARATION})",
+    rf"\bstyle\s*=\s*[\"']?[^\"'>]{{0,300}}?(?:{HIDING_DECLARATION})",
+    rf"<style\b[^>]{{0,100}}>[^<]{{0,2000}}?(?:{HIDING_DECLARATION})",
     r"<[a-z][a-z0-9]{0,15}\s[^<>]{0,300}?(?:\bhidden\b|aria-hidden\s*=\s*[\"']?true)",
     r"<details\b(?![^<>]{0,200}\bopen\b)",
 )
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-f]{1,6})\s?|(.))")
 _hidden_markup_text = any_pattern(*HIDDEN_MARKUP_PATTERNS)
-
-
-def _css_unescape(match: re.Match[str]) -> str:
-    code = match.group(1)
-    if code is None:
-        return match.group(2) or ""
-    value = int(code, 16)
-    return chr(value) if 0 < value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF else ""
 
 
 def _hidden_markup(scan: Scan) -> bool:
@@ -76,7 +58,7 @@ def _hidden_markup(scan: Scan) -> bool:
         return True
     if "\\" not in scan.text:
         return False
-    unescaped = _CSS_ESCAPE.sub(_css_unescape, scan.text).lower()
+    unescaped = css_unescape(scan.text).lower()
     return any(p.search(unescaped) for p in HIDDEN_MARKUP_PATTERNS)
 
 
