@@ -11,7 +11,7 @@ text is built in stages, each mapped back (``hqg.offset_text``):
    plain form the recognizers know:
 
    - ``jane [at] acme (dot) com`` / ``jane at acme dot com`` → ``jane@acme.com``;
-   - spaced letters ``J a n e  D o e`` → ``Jane  Doe`` (single characters split by one space);
+   - spaced letters ``J a n e  D o e`` → ``Jane Doe`` (single characters split by one space);
    - CamelCase ``JaneDoe`` → ``Jane Doe`` (a space inserted, mapped to nothing);
    - letters in digit runs ``713-555-O115`` → ``713-555-0115``, underscores between digits
      ``713_555_0115`` → ``713-555-0115``.
@@ -37,7 +37,7 @@ _AT = r"(?:\s*[\[({<]\s*(?:at|AT|At)\s*[\])}>]\s*|\s+(?:at|AT)\s+|@)"
 _DOT = r"(?:\s*[\[({<]\s*(?:dot|DOT|Dot)\s*[\])}>]\s*|\s+(?:dot|DOT)\s+|\.)"
 _OBFUSCATED_EMAIL = re.compile(
     rf"(?<![\w.+\-])[\w+\-]+(?:{_DOT}[\w+\-]+){{0,3}}{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+){{1,4}}"
-    r"(?![\w\-])"
+    r"(?![\w\-@]|\.\w)"
 )
 _EMAIL_MARKER = re.compile(rf"{_AT}|{_DOT}")
 _SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?: {2,4}(?:[^\s] )+[^\s])*(?!\S)")
@@ -79,9 +79,15 @@ def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
 
 
 def _email(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
-    """Markers become ``@`` / ``.``; a plain e-mail (no marker spelled out) stays as it is."""
+    """Markers become ``@`` / ``.``. A plain e-mail stays as it is, and so does "sales at
+    acme.com" (a web address): the bare word "at" needs a spelled-out "dot" beside it."""
+    markers = list(_EMAIL_MARKER.finditer(text, match.start(), match.end()))
+    spelled = [m.group().strip().lower() for m in markers if m.group().strip() not in ("@", ".")]
+    if spelled and not any(s != "at" for s in spelled):
+        builder.keep(text, match.start(), match.end())
+        return
     done = match.start()
-    for marker in _EMAIL_MARKER.finditer(text, match.start(), match.end()):
+    for marker in markers:
         builder.keep(text, done, marker.start())
         plain = marker.group().strip().lower()
         symbol = "@" if plain in ("@", "at") or "at" in plain else "."
