@@ -17,6 +17,9 @@ _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-
 _BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
 _HEX_BLOB = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){16,}(?![0-9a-fA-F])")
 _HEX_SEPARATORS = re.compile(r"[ :]")
+_BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
+_BASE64_MARK = re.compile(r"[0-9+/=]|.[A-Z]")
+_MIN_BLOB_CHARS = 24
 _MAX_BLOBS = 16
 _MAX_BLOB_CHARS = 8_192
 _MIN_PRINTABLE = 0.9
@@ -25,6 +28,10 @@ _MIN_PRINTABLE = 0.9
 def decoded_payloads(text: str) -> list[str]:
     """Printable decodings of the base64 / hex blobs in ``text`` (raw, not yet normalised)."""
     found: list[str] = []
+    for blob in _grouped_base64(text):
+        plain = _decode_base64(blob)
+        if plain is not None and plain not in found:
+            found.append(plain)
     for pattern, decode in (
         (_BASE64_BLOB, _decode_base64),
         (_BASE64URL_BLOB, _decode_base64url),
@@ -38,6 +45,27 @@ def decoded_payloads(text: str) -> list[str]:
             if plain is not None and plain not in found:
                 found.append(plain)
     return found
+
+
+def _grouped_base64(text: str) -> list[str]:
+    """Base64 split into groups by spaces or line breaks (``aWdub3Jl IGFsbCBw …``), joined.
+
+    A run of two or more whitespace-separated tokens that each look like base64 (a digit, ``+``,
+    ``/``, ``=`` or an upper-case letter after the first) is one candidate; prose words break
+    the run. At most ``_MAX_BLOBS`` candidates, each at most ``_MAX_BLOB_CHARS`` long."""
+    blobs: list[str] = []
+    run: list[str] = []
+    for token in (*text.split(), ""):
+        if token and _BASE64_TOKEN.fullmatch(token) and _BASE64_MARK.search(token):
+            run.append(token)
+            continue
+        joined = "".join(run)
+        if len(run) >= 2 and len(joined) >= _MIN_BLOB_CHARS:
+            blobs.append(joined[:_MAX_BLOB_CHARS])
+            if len(blobs) >= _MAX_BLOBS:
+                break
+        run = []
+    return blobs
 
 
 def _decode_base64(blob: str) -> str | None:

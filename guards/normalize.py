@@ -1,9 +1,13 @@
 """Undo the cheap disguises before any rule looks at the text.
 
 Attackers hide trigger words from keyword filters with compatibility forms (fullwidth letters,
-ligatures), invisible characters, look-alike letters from other scripts and spaced-out letters
-("i g n o r e"). Rules match against the *folded* text so one pattern covers every disguise; the
-disguises themselves are kept as evidence (an honest document rarely needs them).
+ligatures), invisible characters (zero-width spaces, bidi isolates, U+FE0F inside a word), look-
+alike letters from other scripts (Armenian ``օ``, Cyrillic ``а``), markup that renders as
+nothing (``ig<b>nore</b>``, ``&#105;gnore``) and spaced-out letters ("i g n o r e"). The folding
+itself is the kernel's (``hqg.text_normalize``): one normalisation for privacy, guards and
+egress. Rules match against two folded views, lower-cased: the text as written and, when it
+holds markup, the text a reader sees. The disguises are kept as evidence (an honest document
+rarely needs them).
 """
 
 from __future__ import annotations
@@ -12,27 +16,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Characters that render as nothing. U+200D (zero-width joiner) is left out: emoji sequences use it.
-_INVISIBLE = frozenset(
-    [
-        *(0x00AD, 0x180E, 0x200B, 0x200C, 0x200E, 0x200F, 0xFEFF),
-        *range(0x2060, 0x2065),  # word joiner, invisible operators
-        *range(0x202A, 0x202F),  # bidi embeddings and overrides
-        *range(0x2066, 0x206A),  # bidi isolates
-    ]
-)
-_INVISIBLE_CHAR = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_INVISIBLE)) + "]")
+from hqg.markup_text import strip_markup
+from hqg.text_normalize import fold, is_ignorable, skeleton_table
+
+# An emoji keeps its presentation selector and joiners (❤️, 👩‍💻): those are not disguises.
+_EMOJI_JOINERS = frozenset("\u200d\ufe0e\ufe0f")
 _TAG_CHAR = re.compile("[\U000e0000-\U000e007f]")
 # Subdivision flags (England, Scotland, Wales) are spelled with tag characters: honest emoji.
 _FLAG_TAGS = re.compile("\U0001f3f4[\U000e0020-\U000e007e]{1,8}\U000e007f")
-
-# Look-alike letters from Cyrillic and Greek that NFKC leaves alone, folded to Latin.
-_CONFUSABLES = str.maketrans(
-    "аеіјорсухѕԁһԛԝАВЕНІЈКМОРСТХУЅαοτνικρεΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
-    "aeijopcyxsdhqwABEHIJKMOPCTXYSaotvikpeABEHIKMNOPTXYZ",
-)
-_LATIN_OR_CONFUSABLE = re.compile(r"[a-zA-Z]")
-_FOREIGN_LETTER = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
 _WORD = re.compile(r"\w+")
 # Three or more single letters separated by one space, dot, dash, underscore or asterisk
 # ("i g n o r e  a l l"): words stay apart because attackers separate them by two spaces.
@@ -43,38 +34,49 @@ _WHITESPACE = re.compile(r"[^\S\n]+")
 
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
-    """The folded, lower-cased text rules match against, plus the disguises that were removed."""
+    """The folded, lower-cased views rules match against, plus the disguises that were removed.
+
+    ``text`` keeps markup (rules about tags and delimiters need it); ``plain`` is what a reader
+    sees, or ``None`` when it equals ``text``."""
 
     text: str
     invisible_count: int
     tag_count: int
     mixed_script_words: int
     spaced_words: tuple[str, ...]
+    plain: str | None = None
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        return (self.text,) if self.plain is None else (self.text, self.plain)
 
 
 def normalize(raw: str) -> NormalizedText:
-    """NFKC, drop invisible characters, fold look-alikes, join spaced letters, lower-case."""
-    text = unicodedata.normalize("NFKC", raw)
-    invisible = len(_INVISIBLE_CHAR.findall(text))
-    text = _FLAG_TAGS.sub("\U0001f3f4", text)
+    """Decode tag characters, fold (see the module docstring), join spaced letters, lower-case."""
+    text = _FLAG_TAGS.sub("\U0001f3f4", raw)
     tags = len(_TAG_CHAR.findall(text))
     if tags:
         text = _TAG_CHAR.sub(_untag, text)
-    if invisible:
-        text = _INVISIBLE_CHAR.sub("", text)
-    mixed = _count_mixed_script_words(text)
-    if mixed:
-        text = text.translate(_CONFUSABLES)
     spaced: list[str] = []
-    text = _SPACED.sub(lambda m: _join_spaced(m, spaced), text)
-    text = _WHITESPACE.sub(" ", text).lower()
+    folded = _fold_for_rules(text, spaced)
+    markup = strip_markup(text)
+    plain = None if markup.unchanged else _fold_for_rules(markup.text, [])
     return NormalizedText(
-        text=text,
-        invisible_count=invisible,
+        text=folded,
+        invisible_count=_invisible_count(text),
         tag_count=tags,
-        mixed_script_words=mixed,
+        mixed_script_words=_count_mixed_script_words(text),
         spaced_words=tuple(spaced),
+        plain=plain if plain != folded else None,
     )
+
+
+def _fold_for_rules(text: str, spaced: list[str]) -> str:
+    folded = fold(text).text
+    if not folded.isascii():
+        folded = folded.lower().translate(skeleton_table())
+    folded = _SPACED.sub(lambda m: _join_spaced(m, spaced), folded)
+    return _WHITESPACE.sub(" ", folded).lower()
 
 
 def _untag(match: re.Match[str]) -> str:
@@ -83,14 +85,34 @@ def _untag(match: re.Match[str]) -> str:
     return chr(inner) if 0x20 <= inner < 0x7F else ""
 
 
-def _count_mixed_script_words(text: str) -> int:
-    """Words that mix Latin letters with Cyrillic/Greek ones: honest text almost never does."""
-    if not _FOREIGN_LETTER.search(text):
+def _invisible_count(text: str) -> int:
+    """Invisible characters, except a leading BOM and the joiners and selectors of emoji."""
+    if text.isascii():
         return 0
+    count = 0
+    for index, char in enumerate(text):
+        if not is_ignorable(char) or (index == 0 and char == "\ufeff"):
+            continue
+        before = text[index - 1] if index else ""
+        if char in _EMOJI_JOINERS and not (before.isalnum() or before in _EMOJI_JOINERS):
+            continue
+        count += 1
+    return count
+
+
+def _count_mixed_script_words(text: str) -> int:
+    """Words that mix ASCII letters with look-alikes from another script: honest text almost
+    never does."""
+    if text.isascii():
+        return 0
+    table = skeleton_table()
+    plain = unicodedata.normalize("NFKC", "".join(c for c in text if not is_ignorable(c)))
     return sum(
         1
-        for word in _WORD.findall(text)
-        if _LATIN_OR_CONFUSABLE.search(word) and _FOREIGN_LETTER.search(word)
+        for word in _WORD.findall(plain)
+        if not word.isascii()
+        and any(ord(c) in table for c in word)
+        and any(c.isascii() and c.isalpha() for c in word)
     )
 
 

@@ -30,6 +30,7 @@ from privacy.recognizers import (
     build_maestro_recognizer,
     build_offline_email_recognizer,
     build_phone_recognizers,
+    build_spelled_number_recognizer,
 )
 from privacy.settings import PrivacySettings
 from privacy.spans import Span, drop_contained
@@ -219,7 +220,11 @@ def _recognizers(entities: Sequence[str]) -> list[EntityRecognizer]:
     ner = [e for e in _NER_ENTITIES if e in enabled]
     by_entity: dict[str, Callable[[], list[EntityRecognizer]]] = {
         "EMAIL_ADDRESS": lambda: [build_offline_email_recognizer()],
-        "PHONE_NUMBER": lambda: [PhoneRecognizer(), *build_phone_recognizers()],
+        "PHONE_NUMBER": lambda: [
+            PhoneRecognizer(),
+            *build_phone_recognizers(),
+            build_spelled_number_recognizer(),
+        ],
         "CREDIT_CARD": lambda: [
             CreditCardRecognizer(),
             build_card_recognizer(),

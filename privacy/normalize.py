@@ -1,94 +1,155 @@
-"""Normalise text for detection, keeping a map back to the original offsets.
+"""The text PII detection runs on, with a map back to the original offsets.
 
-Attackers (and copy-paste) hide PII from regexes with full-width digits (``４１１１…``), math
-letters, ligatures, zero-width joiners inside an email, or non-ASCII decimal digits. Detection
-therefore runs on a normalised copy, and every span found there is mapped back to the ORIGINAL
-text, which is what gets stored and spliced. NFKC can change length (``ﬁ`` → ``fi``, ``①`` → ``1``,
-``é`` as two code points → one), so the map is per character, not a shift.
+Stored text is spliced, so every span found must land on the ORIGINAL characters. The detection
+text is built in stages, each mapped back (``hqg.offset_text``):
 
-Normalisation is applied per cluster (a starter code point plus the combining marks after it),
-which equals full NFKC except for compositions across starters (Hangul conjoining jamo), which do
-not matter for the entities we detect. After NFKC, any remaining Unicode decimal digit becomes its
-ASCII digit, a few Cyrillic/Greek look-alikes of Latin letters become Latin, and invisible format
-characters are dropped.
+1. markup a reader does not see (``hqg.markup_text``): ``Do**nald**`` → ``Donald``,
+   ``&#64;`` → ``@``;
+2. the shared normalisation (``hqg.text_normalize.fold``): invisible characters, NFKC, ASCII
+   digits, TR39 look-alikes;
+3. the common ways people and attackers write PII so that patterns miss it, rewritten into the
+   plain form the recognizers know:
+
+   - ``jane [at] acme (dot) com`` / ``jane at acme dot com`` → ``jane@acme.com``;
+   - spaced letters ``J a n e  D o e`` → ``Jane Doe`` (single characters split by one space);
+   - CamelCase ``JaneDoe`` → ``Jane Doe`` (a space inserted, mapped to nothing);
+   - letters in digit runs ``713-555-O115`` → ``713-555-0115``, underscores between digits
+     ``713_555_0115`` → ``713-555-0115``.
+
+   - an IBAN written in lower case → upper case (its checksum is checked by the recognizer).
+
+Spelled-out numbers and dotted card numbers are recognizers (``privacy.recognizers``).
 """
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 
-from hqg.errors import PrivacyError
+from hqg.markup_text import strip_markup
+from hqg.offset_text import OffsetBuilder, OffsetText
+from hqg.text_normalize import fold
 
-#: Invisible characters used to split tokens without changing what a reader sees.
-ZERO_WIDTH = frozenset(
-    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"
+#: Kept for callers that name the type by its detection role.
+NormalizedText = OffsetText
+
+_AT = r"(?:\s*[\[({<]\s*(?:at|AT|At)\s*[\])}>]\s*|\s+(?:at|AT)\s+|@)"
+_DOT = r"(?:\s*[\[({<]\s*(?:dot|DOT|Dot)\s*[\])}>]\s*|\s+(?:dot|DOT)\s+|\.)"
+_OBFUSCATED_EMAIL = re.compile(
+    rf"(?<![\w.+\-])[\w+\-]+(?:{_DOT}[\w+\-]+){{0,3}}{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+){{1,4}}"
+    r"(?![\w\-@]|\.\w)"
+)
+_EMAIL_MARKER = re.compile(rf"{_AT}|{_DOT}")
+_SPACED = re.compile(r"(?<!\S)(?:[^\s] ){2,}[^\s](?: {2,4}(?:[^\s] )+[^\s])*(?!\S)")
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[a-zA-Z]{2}[0-9]{2}(?: ?[a-zA-Z0-9]{4}){2,7}(?: ?[a-zA-Z0-9]{1,4})?\b"
+)
+_CAMEL = re.compile(r"\b[A-Z][a-z]{1,20}(?:[A-Z][a-z]{1,20}){1,3}\b")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DIGITISH = re.compile(
+    r"(?<![A-Za-z0-9])[0-9OoIl](?:[0-9OoIl]|[_.\-](?=[0-9OoIl]))*(?![A-Za-z0-9])"
+)
+_DIGIT_LOOKALIKES = str.maketrans("OoIl_", "0011-")
+_MIN_DIGITS = 3
+
+Apply = Callable[[OffsetBuilder, str, re.Match[str]], None]
+
+
+def normalize_for_detection(text: str) -> OffsetText:
+    """Detection text for ``text`` with its offset map (see the module docstring)."""
+    mapped = strip_markup(text)
+    mapped = mapped.then(fold(mapped.text))
+    for pattern, apply in _REWRITES:
+        mapped = mapped.then(_rewrite(mapped.text, pattern, apply))
+    return mapped.then(_same_length(mapped.text))
+
+
+def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
+    builder: OffsetBuilder | None = None
+    done = 0
+    for match in pattern.finditer(text):
+        builder = builder or OffsetBuilder(text)
+        builder.keep(text, done, match.start())
+        apply(builder, text, match)
+        done = match.end()
+    if builder is None:
+        return OffsetText.identity(text)
+    builder.keep(text, done, len(text))
+    return builder.build()
+
+
+def _email(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
+    """Markers become ``@`` / ``.``. A plain e-mail stays as it is, and so does "sales at
+    acme.com" (a web address): the bare word "at" needs a spelled-out "dot" beside it."""
+    markers = list(_EMAIL_MARKER.finditer(text, match.start(), match.end()))
+    spelled = [m.group().strip().lower() for m in markers if m.group().strip() not in ("@", ".")]
+    if spelled and not any(s != "at" for s in spelled):
+        builder.keep(text, match.start(), match.end())
+        return
+    done = match.start()
+    for marker in markers:
+        builder.keep(text, done, marker.start())
+        plain = marker.group().strip().lower()
+        symbol = "@" if plain in ("@", "at") or "at" in plain else "."
+        builder.emit(symbol, marker.start(), marker.end())
+        done = marker.end()
+    builder.keep(text, done, match.end())
+
+
+def _spaced(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
+    """Single characters lose the single spaces between them; the wider gap between spaced
+    words becomes one space (``J a n e   D o e`` → ``Jane Doe``)."""
+    index = match.start()
+    while index < match.end():
+        builder.keep(text, index, index + 1)
+        gap = index + 1
+        while gap < match.end() and text[gap] == " ":
+            gap += 1
+        if gap - index > 2:
+            builder.emit(" ", index + 1, gap)
+        index = gap
+
+
+def _camel(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
+    done = match.start()
+    for boundary in _CAMEL_BOUNDARY.finditer(text, match.start(), match.end()):
+        builder.keep(text, done, boundary.start())
+        builder.emit(" ", boundary.start(), boundary.start())
+        done = boundary.start()
+    builder.keep(text, done, match.end())
+
+
+_REWRITES: tuple[tuple[re.Pattern[str], Apply], ...] = (
+    (_OBFUSCATED_EMAIL, _email),
+    (_SPACED, _spaced),
+    (_CAMEL, _camel),
 )
 
-#: Look-alikes that NFKC leaves alone; only 1:1 letter swaps, so lengths do not change.
-_CONFUSABLES = str.maketrans(
-    "аеорсхуіјѕԁӏАВЕКМНОРСТХІЈЅοναιΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
-    "aeopcxyijsdlABEKMHOPCTXIJSovaiABEHIKMNOPTXYZ",
-)
+
+def _same_length(text: str) -> OffsetText:
+    """Rewrites that keep every character in place: letters O/o/I/l and underscores inside a
+    run that is mostly digits read as digits and hyphens; an IBAN-shaped run written in lower
+    case is upper-cased (the IBAN recognizer then checks its checksum)."""
+    chars: list[str] | None = None
+    for match in _DIGITISH.finditer(text):
+        run = match.group()
+        digits = sum(c.isdigit() for c in run)
+        letters = sum(c.isalpha() for c in run)
+        if digits >= _MIN_DIGITS and digits > letters and (letters or "_" in run):
+            chars = chars if chars is not None else list(text)
+            chars[match.start() : match.end()] = run.translate(_DIGIT_LOOKALIKES)
+    for match in _IBAN.finditer(text):
+        if not match.group().isupper() and _iban_checksum(match.group()):
+            chars = chars if chars is not None else list(text)
+            chars[match.start() : match.end()] = match.group().upper()
+    if chars is None:
+        return OffsetText.identity(text)
+    identity = OffsetText.identity(text)
+    return OffsetText("".join(chars), len(text), identity.origin_start, identity.origin_end)
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """Detection text plus, for each of its characters, the original span it came from."""
-
-    text: str
-    original_length: int
-    origin_start: tuple[int, ...]
-    origin_end: tuple[int, ...]
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Map a ``[start, end)`` range of ``text`` to the smallest original range covering it.
-
-        A range that starts or ends inside an expansion (``ﬁ`` → ``fi``) widens to the whole
-        original character: masking more is the safe direction.
-        """
-        if not 0 <= start < end <= len(self.text):
-            raise PrivacyError("span offsets fall outside the normalised text")
-        return self.origin_start[start], self.origin_end[end - 1]
-
-
-def normalize_for_detection(text: str) -> NormalizedText:
-    """Return the detection text for ``text`` with its offset map (see the module docstring)."""
-    if text.isascii():
-        positions = tuple(range(len(text)))
-        return NormalizedText(text, len(text), positions, tuple(p + 1 for p in positions))
-    out: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for begin, stop in _clusters(text):
-        piece = _normalize_cluster(text[begin:stop])
-        out.append(piece)
-        starts.extend([begin] * len(piece))
-        ends.extend([stop] * len(piece))
-    return NormalizedText("".join(out), len(text), tuple(starts), tuple(ends))
-
-
-def _clusters(text: str) -> list[tuple[int, int]]:
-    """Split into (starter + following combining marks) ranges."""
-    bounds: list[tuple[int, int]] = []
-    begin = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or unicodedata.combining(text[i]) == 0:
-            bounds.append((begin, i))
-            begin = i
-    return bounds
-
-
-def _normalize_cluster(cluster: str) -> str:
-    if cluster in ZERO_WIDTH:
-        return ""
-    folded = unicodedata.normalize("NFKC", cluster)
-    chars = (_ascii_digit(c) for c in folded if c not in ZERO_WIDTH)
-    return "".join(chars).translate(_CONFUSABLES)
-
-
-def _ascii_digit(char: str) -> str:
-    if char.isascii():
-        return char
-    value = unicodedata.decimal(char, None)
-    return str(value) if value is not None else char
+def _iban_checksum(candidate: str) -> bool:
+    """ISO 13616 mod-97: only a real IBAN is upper-cased, never ordinary words."""
+    compact = candidate.replace(" ", "").upper()
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1

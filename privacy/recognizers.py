@@ -2,10 +2,12 @@
 
 Measured gaps of Presidio 2.2.366's defaults: non-US phone numbers (the ``phonenumbers`` matcher
 only knows the regions it is given and wants valid numbers), Mastercard's 2-series (2221–2720),
-19-digit Visa and 15-digit JCB (2131/1800) cards. Card patterns are Luhn-validated, phone
-patterns need a plausible digit count. Presidio's ``EmailRecognizer`` calls the module-level
-``tldextract.extract``, which downloads the public-suffix list on first use; ours validates with
-an extractor that only reads the snapshot bundled in the wheel.
+19-digit Visa and 15-digit JCB (2131/1800) cards, dotted card numbers, and numbers spelled out
+as words (other obfuscations are undone in the detection text, ``privacy.normalize``). Card
+patterns are Luhn-validated, phone patterns need a plausible digit count. Presidio's
+``EmailRecognizer`` calls the module-level ``tldextract.extract``, which downloads the
+public-suffix list on first use; ours validates with an extractor that only reads the snapshot
+bundled in the wheel.
 
 Presidio is imported lazily by the functions that build recognizers: importing this module is
 cheap.
@@ -70,7 +72,7 @@ _MC2_PREFIX = r"(?:222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)"
 #: 3x, Discover/UnionPay/Maestro 5x-6x, and the old 15-digit JCB 2131/1800.
 _ISSUER = re.compile(rf"(?:[3-6]|{_MC2_PREFIX}|2131|1800)")
 _CARD_START = re.compile(r"(?<![\w\-])\d")
-_CARD_RUN = re.compile(r"\d{1,19}(?:[ \-]\d{1,19}){0,7}")
+_CARD_RUN = re.compile(r"\d{1,19}(?:[ .\-]\d{1,19}){0,7}")
 _GROUP_END = re.compile(r"\d+")
 _CARD_DIGITS = (13, 19)
 
@@ -161,7 +163,7 @@ def build_phone_recognizers() -> list[EntityRecognizer]:
 
 
 def find_cards(text: str) -> list[tuple[int, int]]:
-    """Luhn-valid 13-19 digit card numbers (digit groups split by one space or hyphen).
+    """Luhn-valid 13-19 digit card numbers (digit groups split by one space, dot or hyphen).
 
     Tries every digit-group start, not just where the previous regex match ended: Presidio's
     regex consumes ``4567 4111…`` in ``(555) 123-4567 4111 1111 1111 1111``, fails Luhn, and
@@ -231,6 +233,28 @@ def build_maestro_recognizer() -> EntityRecognizer:
         name="MaestroRecognizer",
         patterns=[Pattern(*MAESTRO_PATTERN)],
         context=list(CARD_CONTEXT),
+    )
+
+
+_NUMBER_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|[0-9])"
+#: Seven or more digits spelled out ("seven one three five five five zero one one five"), as
+#: people dictate a phone number to get it past a filter; digits may mix in.
+SPELLED_NUMBER_PATTERN = (
+    "spelled_out_digits",
+    rf"(?i)\b{_NUMBER_WORD}(?:[ ,\-]{{1,3}}{_NUMBER_WORD}){{6,18}}\b",
+    0.6,
+)
+
+
+def build_spelled_number_recognizer() -> EntityRecognizer:
+    """Phone numbers written as words; scored above the threshold by shape alone."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    return PatternRecognizer(
+        supported_entity="PHONE_NUMBER",
+        name="SpelledOutNumberRecognizer",
+        patterns=[Pattern(*SPELLED_NUMBER_PATTERN)],
+        context=list(PHONE_CONTEXT),
     )
 
 

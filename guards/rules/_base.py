@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from guards.normalize import NormalizedText
+from hqg.text_normalize import skeleton_table
 
 
 @dataclass(frozen=True, slots=True)
 class Scan:
     """What a rule may look at: the raw text (for case-sensitive or byte-level signals) and the
-    normalised one (NFKC, invisibles removed, look-alikes folded, lower-cased)."""
+    normalised one (invisibles removed, NFKC, look-alikes folded, lower-cased; ``any_pattern``
+    also matches the markup-free view)."""
 
     raw: str
     norm: NormalizedText
@@ -52,12 +54,14 @@ def any_pattern(*patterns: re.Pattern[str]) -> Callable[[Scan], bool]:
         joined.append(re.compile("|".join(f"(?:{o})" for o in others)))
 
     def check(scan: Scan) -> bool:
-        return any(j.search(scan.text) is not None for j in joined)
+        return any(j.search(view) is not None for view in scan.norm.views for j in joined)
 
     return check
 
 
 def compile_all(*sources: str) -> tuple[re.Pattern[str], ...]:
     """Patterns are written for lower-cased text; ``re.ASCII`` is not used so ``\\w`` spans
-    accented letters too."""
-    return tuple(re.compile(s) for s in sources)
+    accented letters too. They pass through the same confusable skeleton as the text, so a
+    Russian phrase matches its folded form (``игнорируй`` is matched as ``иrнopиpyй``)."""
+    table = skeleton_table()
+    return tuple(re.compile(s.translate(table)) for s in sources)

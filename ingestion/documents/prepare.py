@@ -2,10 +2,11 @@
 
 PII spans are stored relative to each chunk's own text, with a placeholder-masked copy (as
 ``ingestion.pii_tagging`` does for free-text columns), so reading masks by splicing and never
-runs NER. The title and every string value of the front-matter ``metadata`` are scanned in the
-same batch: they are served beside the text and must be masked like it. Injection scores are
-per chunk; the document's score is the maximum over its chunks and title, because one poisoned
-paragraph is enough.
+runs NER. The title, the front-matter ``metadata`` (keys, and values of every type), the id and
+the file name are scanned in the same batch (``ingestion.documents.field_scan``): they are served
+beside the text and must be masked like it, or refused when they cannot be. Injection scores are
+per chunk and for the front matter (title and metadata); the document's score is the maximum,
+because one poisoned paragraph is enough.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from guards.verdict import InjectionDetector, InjectionVerdict
 from hqg.errors import HqgError, Unavailable
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
+from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
 from privacy.detector import PiiDetector
 from privacy.masker import mask_text
@@ -53,25 +55,27 @@ def prepare_document(
 ) -> PreparedDocument:
     """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
     pieces = chunk_text(text, settings=chunking, headings=headings)
-    title = meta.title or ""
-    strings = {key: value for key, value in meta.metadata.items() if isinstance(value, str)}
-    spans = _detect([title, *strings.values(), *(piece.text for piece in pieces)], detector)
-    title_spans, metadata_spans, chunk_spans = (
-        spans[0], spans[1 : 1 + len(strings)], spans[1 + len(strings) :]
+    fields = FieldTexts.of(meta)
+    spans = _detect([meta.title or "", *fields.texts, *(piece.text for piece in pieces)], detector)
+    title_spans, field_spans, chunk_spans = (
+        spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
+    metadata, metadata_spans = scanned_metadata(meta, fields, field_spans)
     verdicts = [_score(injection, piece.text) for piece in pieces]
-    title_verdict = _score(injection, title) if title else InjectionVerdict(score=0.0)
+    front = scoring_text(meta)
+    front_verdict = _score(injection, front) if front else InjectionVerdict(score=0.0)
     meta = meta.model_copy(
         update={
             "title_pii": spans_to_json(title_spans),
-            "metadata_pii": keyed_spans_to_json(dict(zip(strings, metadata_spans, strict=True))),
+            "metadata": metadata,
+            "metadata_pii": keyed_spans_to_json(metadata_spans),
         }
     )
     chunks = tuple(
         _chunk(meta, piece, piece_spans, verdict)
         for piece, piece_spans, verdict in zip(pieces, chunk_spans, verdicts, strict=True)
     )
-    every = [title_verdict, *verdicts]
+    every = [front_verdict, *verdicts]
     worst = max(every, key=lambda verdict: verdict.score)
     reasons = sorted(
         {reason for verdict in every if verdict.score > 0 for reason in verdict.reasons}
