@@ -9,6 +9,8 @@ import pytest
 from evals.canaries import CanaryScanner
 from evals.config import data_file
 from evals.document_probes import adversarial_payloads, document_groups
+from evals.pii_sweep import KINDS, sweep_requests, sweep_values
+from evals.pii_sweep import PROBE as PII_SWEEP
 from evals.suites.enforcement import load_matrix
 from evals.suites.leakage import document_pairs, load_spec
 from gateway.demo.ground_truth import demo_ground_truth
@@ -71,11 +73,29 @@ def test_a_malformed_matrix_cell_is_refused(tmp_path: Path) -> None:
 def test_leakage_callers_are_demo_principals_and_controls_name_real_probes() -> None:
     spec = load_spec(data_file("leakage.yaml"))
     assert {c.partition("/")[0] for c in spec.callers} <= set(PRINCIPALS)
+    sweep = spec.pii_sweep
+    assert sweep is not None
+    assert set(sweep.callers) | set(sweep.controls) <= set(spec.callers)
     for control in spec.controls:
         assert control.caller in spec.callers
         probes = spec.probes | spec.oracles | spec.document_probes
-        assert control.probe in probes
+        if control.probe == PII_SWEEP:
+            assert control.caller in sweep.controls
+        else:
+            assert control.probe in probes
         assert set(control.groups) <= set(spec.callers[control.caller])
+
+
+def test_the_pii_sweep_sends_at_least_600_requests_per_masked_caller_over_every_path() -> None:
+    spec = load_spec(data_file("leakage.yaml"))
+    assert spec.pii_sweep is not None
+    assert spec.pii_sweep.per_caller >= 600
+    for caller in spec.pii_sweep.callers:
+        assert not any(g.endswith((":customer", ":employee")) for g in spec.callers[caller])
+    truth = demo_ground_truth(seed=7)
+    requests = sweep_requests(sweep_values(truth), spec.pii_sweep.per_caller, salt="alice")
+    assert {kind for kind, _ in requests} == set(KINDS)
+    assert len({text for _, text in requests}) == len(requests)
 
 
 def test_smoke_document_probes_keep_every_control_and_a_small_sample() -> None:
