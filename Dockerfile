@@ -12,7 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1
 
 WORKDIR /app
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml constraints.txt README.md NOTICE ./
 COPY hqg hqg
 COPY privacy privacy
 COPY guards guards

@@ -21,6 +21,7 @@ from ingestion.known_entities import CatalogVocabulary
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.settings import build_embedder, build_vector_index
 from ingestion.vectors.versions import VersionedEdgeIndex
+from privacy.composite import VocabularySource
 from privacy.detector import PiiDetector, build_detector
 
 T = TypeVar("T")
@@ -49,6 +50,9 @@ class Components:
     """The lazily built engines of one process."""
 
     pii: Lazy[PiiDetector]
+    #: the catalog's known entities and allowed names (``vocabulary.get().current().known`` is
+    #: the matcher the egress guard applies); the same object feeds ``pii``
+    vocabulary: Lazy[VocabularySource]
     injection: Lazy[InjectionDetector]
     embedder: Lazy[Embedder]
     vectors: Lazy[VectorIndex]
@@ -84,8 +88,10 @@ def catalog_vocabulary(settings: Settings) -> CatalogVocabulary:
 
 def build_components(settings: Settings) -> Components:
     """Components for ``settings``; nothing heavy is loaded until it is used."""
+    vocabulary: Lazy[VocabularySource] = Lazy(lambda: catalog_vocabulary(settings))
     return Components(
-        pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=catalog_vocabulary(settings))),
+        pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=vocabulary.get())),
+        vocabulary=vocabulary,
         injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
         embedder=Lazy(lambda: build_embedder(settings.embedding)),
         vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),

@@ -72,7 +72,7 @@ def embedder() -> Embedder:
 
 def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -> Components:
     """Real components for a workspace, reusing the session's detector and embedder."""
-    from gateway.components import Lazy, build_components, catalog_vocabulary
+    from gateway.components import Lazy, build_components
     from gateway.settings import load_settings
     from ingestion.workspace import Workspace
     from privacy.detector import build_detector
@@ -83,7 +83,7 @@ def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -
     # the session's spaCy detector, layered with the workspace's known entities and allow-list
     # as the gateway layers it (Rampart is left out here to keep the shared build fast)
     composite = build_detector(
-        settings.privacy, vocabulary=catalog_vocabulary(settings), models=[detector]
+        settings.privacy, vocabulary=built.vocabulary.get(), models=[detector]
     )
     return replace(built, pii=Lazy(lambda: composite), embedder=Lazy(lambda: embedder))
 
