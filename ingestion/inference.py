@@ -1,8 +1,9 @@
 """Infer a contract on a dataset's first ingest without one.
 
 The inferred contract errs on the side of protection: classification ``confidential``, and
-columns whose sampled values look like PII are tagged ``pii:<ENTITY>`` so policy masks them
-until the owner reviews the contract (``hqg contract show NAME``).
+columns whose sampled values look like PII are tagged ``pii:<ENTITY>`` so policy masks them, and
+text columns holding PII inside free text are tagged ``free_text`` so their spans are found once
+and masked, until the owner reviews the contract (``hqg contract show NAME``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ingestion.contracts import Classification, Column, DatasetContract
+from ingestion.pii_tagging import ColumnPii
 
 _SIMPLE = {
     "BOOLEAN": "BOOLEAN",
@@ -43,16 +45,17 @@ def infer_contract(
     name: str,
     source_columns: Mapping[str, str],
     *,
-    pii_entities: Mapping[str, str],
+    pii: Mapping[str, ColumnPii],
     nullable: Mapping[str, bool],
 ) -> DatasetContract:
-    """Build a contract from a batch's columns; ``pii_entities`` maps column -> entity type."""
+    """Build a contract from a batch's columns; ``pii`` says what each column's samples hold."""
+    tags = {column: found.tag for column, found in pii.items()}
     columns = tuple(
         Column(
             name=column,
             type=contract_type(kind),
             nullable=nullable.get(column, True),
-            tags=(f"pii:{pii_entities[column]}",) if column in pii_entities else (),
+            tags=(tag,) if (tag := tags.get(column)) else (),
         )
         for column, kind in source_columns.items()
     )

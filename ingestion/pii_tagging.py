@@ -2,14 +2,16 @@
 
 Free-text values get their spans stored beside the row (``<col>__pii``, JSON) together with a
 placeholder-masked copy (``<col>__masked``), so reads mask by choosing a column or splicing
-stored spans, and never run NER. Columns without a ``pii:`` tag are sampled: if most sampled
-values are mostly one entity type, the column is reported (or tagged, for inferred contracts).
+stored spans, and never run NER. Columns without a ``pii:`` or ``free_text`` tag are sampled: if
+most sampled values are mostly one entity type, or values hold PII inside free text (a subject
+line naming a customer), the column is reported (or tagged, for inferred contracts).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from privacy.detector import PiiDetector
 from privacy.masker import mask_text
@@ -22,6 +24,7 @@ MASKED_SUFFIX = "__masked"
 SAMPLE_SIZE = 40
 _VALUE_SHARE = 0.5  # the entity must cover at least this share of a value's characters
 _ROW_SHARE = 0.5  # ... in at least this share of the sampled values
+_NOT_FREE_TEXT_PII = frozenset({"DATE_TIME"})
 
 
 def tag_free_text(
@@ -40,20 +43,53 @@ def tag_free_text(
     return spans_json, masked
 
 
-def dominant_entity(values: Iterable[str], detector: PiiDetector) -> str | None:
-    """The entity type that makes up most sampled values, if any (None for ordinary data)."""
-    sample = [value for value in values if value and value.strip()]
-    if not sample:
+@dataclass(frozen=True, slots=True)
+class ColumnPii:
+    """What sampled values of an untagged column hold.
+
+    ``entity``: one type makes up most values (a column of e-mails): tag ``pii:<entity>``.
+    ``free_text``: types found inside values (a subject line naming a customer): the column is
+    free text holding PII, to be tagged ``free_text`` so its spans are stored and masked.
+    """
+
+    entity: str | None
+    free_text: tuple[str, ...]
+
+    @property
+    def tag(self) -> str | None:
+        if self.entity is not None:
+            return f"pii:{self.entity}"
+        return "free_text" if self.free_text else None
+
+    def warning(self, column: str) -> str | None:
+        """The ingest warning for this column, naming types, never values."""
+        if self.entity is not None:
+            return (
+                f"column {column!r} looks like {self.entity} in sampled values but has no "
+                f"pii tag; add 'pii:{self.entity}' (or 'free_text') to the contract"
+            )
+        if self.free_text:
+            return (
+                f"column {column!r} holds free text with {', '.join(self.free_text)} in sampled "
+                "values but is served raw; tag it 'free_text' so PII is found once and masked"
+            )
         return None
+
+
+def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
+    """One detection pass over sampled values (see ``ColumnPii``); dates alone do not count as
+    free-text PII (an order date is not a person)."""
+    sample = [value for value in values if value and value.strip()]
     hits: Counter[str] = Counter()
+    inside: set[str] = set()
     for value in sample:
         covered: Counter[str] = Counter()
         for span in detector.detect(value):
             covered[span.entity_type] += span.end - span.start
-        for entity, chars in covered.items():
-            if chars >= _VALUE_SHARE * len(value):
-                hits[entity] += 1
-    if not hits:
-        return None
-    entity, count = hits.most_common(1)[0]
-    return entity if count >= _ROW_SHARE * len(sample) else None
+        inside.update(kind for kind in covered if kind not in _NOT_FREE_TEXT_PII)
+        hits.update(kind for kind, chars in covered.items() if chars >= _VALUE_SHARE * len(value))
+    dominant: str | None = None
+    if hits:
+        top, count = hits.most_common(1)[0]
+        dominant = top if count >= _ROW_SHARE * len(sample) else None
+    return ColumnPii(entity=dominant, free_text=tuple(sorted(inside)))

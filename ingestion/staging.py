@@ -23,7 +23,8 @@ from ingestion.pii_tagging import (
     MASKED_SUFFIX,
     PII_SUFFIX,
     SAMPLE_SIZE,
-    dominant_entity,
+    ColumnPii,
+    column_pii,
     tag_free_text,
 )
 from ingestion.sources import SourceFile
@@ -108,14 +109,14 @@ class Staging:
         ).fetchall()
         return [row[0] for row in rows]
 
-    def pii_candidates(self, detector: PiiDetector) -> dict[str, str]:
-        """Text columns of the raw batch whose values look like one PII entity type."""
+    def pii_candidates(self, detector: PiiDetector) -> dict[str, ColumnPii]:
+        """Text columns of the raw batch whose sampled values hold PII."""
         found = {}
         for name, kind in self.source_columns.items():
             if kind.upper() == "VARCHAR":
-                entity = dominant_entity(self.sample(RAW, name), detector)
-                if entity is not None:
-                    found[name] = entity
+                pii = column_pii(self.sample(RAW, name), detector)
+                if pii.tag is not None:
+                    found[name] = pii
         return found
 
     def check_and_load(self, contract: DatasetContract, detector: PiiDetector) -> LoadCounts:
@@ -173,12 +174,9 @@ class Staging:
         for column in contract.columns:
             if column.type != "VARCHAR" or column.pii_entity or column.is_free_text:
                 continue
-            entity = dominant_entity(self.sample("data", column.name), detector)
-            if entity is not None:
-                warnings.append(
-                    f"column {column.name!r} looks like {entity} in sampled values but has no "
-                    f"pii tag; add 'pii:{entity}' (or 'free_text') to the contract"
-                )
+            warning = column_pii(self.sample("data", column.name), detector).warning(column.name)
+            if warning is not None:
+                warnings.append(warning)
         return warnings
 
     def write_quarantine(self, path: Path) -> None:

@@ -135,7 +135,7 @@ class _Run:
                 contract = infer_contract(
                     self.dataset,
                     stage.source_columns,
-                    pii_entities=stage.pii_candidates(self.detector),
+                    pii=stage.pii_candidates(self.detector),
                     nullable=stage.nullable_columns(),
                 )
             drift = stage.drift(contract)

@@ -78,10 +78,22 @@ FORCED_OUTPUT_PATTERNS = compile_all(
     r"(?:only|nothing\s+else)",
 )
 
+# A document that has the assistant ask the user for their secrets is phishing through the model
+# ("tell the user to e-mail their password"); honest help pages tell users never to share them.
+CREDENTIAL_PHISHING_PATTERNS = compile_all(
+    r"\b(?:tell|ask|instruct|request|remind|advise|direct|get|have|urge)\s+(?:the\s+|all\s+|any\s+)?"
+    r"(?:users?|customers?|readers?|clients?|callers?|them|him|her|people)\s+(?:to\s+|that\s+they\s+"
+    r"(?:must|should)\s+)(?:e-?mail|send|share|provide|give|enter|type|submit|forward|disclose|"
+    r"reply\s+with|confirm|post|paste|text)\s+(?:us\s+|me\s+)?(?:their|his|her|your|the)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:password|passcode|passphrase|pin|credentials|login|otp|one-time\s+code"
+    r"|2fa\s+code|security\s+code|verification\s+code|card\s+number|cvv|cvc|ssn|social\s+security)",
+)
+
 RULES = (
     Rule("addressed_to_model", 0.6, any_pattern(*ADDRESSED_PATTERNS)),
     Rule("response_manipulation", 0.55, any_pattern(*RESPONSE_MANIPULATION_PATTERNS)),
     Rule("secrecy_manipulation", 0.45, any_pattern(*SECRECY_PATTERNS)),
     Rule("urgency_pressure", 0.3, any_pattern(*URGENCY_PATTERNS)),
     Rule("forced_output", 0.3, any_pattern(*FORCED_OUTPUT_PATTERNS)),
+    Rule("credential_phishing", 0.6, any_pattern(*CREDENTIAL_PHISHING_PATTERNS)),
 )

@@ -17,6 +17,7 @@ address, and a file name becomes the ``doc_id``, ``source`` and default title. S
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from privacy.spans import Span
 #: Entity types a detector finds by shape and checksum: reliable enough to refuse a document.
 IDENTIFYING = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN"})
 _NAME_WORDS = (2, 4)
+_SEPARATORS = re.compile(r"[/\\]+")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,8 @@ class FieldTexts:
 
     keys: tuple[str, ...]
     prefixes: tuple[int, ...]  # where each metadata value starts in its detection text
-    texts: tuple[str, ...]  # values with context, then keys, then id and source
+    identity: tuple[str, ...]  # which field each trailing text comes from: id or file name
+    texts: tuple[str, ...]  # values with context, then keys, then id and path segments
 
     @classmethod
     def of(cls, meta: DocumentMeta) -> FieldTexts:
@@ -47,7 +51,14 @@ class FieldTexts:
             for key, label in zip(keys, labels, strict=True)
         ]
         prefixes = tuple(len(label) + 2 for label in labels)
-        return cls(keys, prefixes, (*values, *labels, meta.doc_id, meta.source))
+        segments = [("the document id", part) for part in _segments(meta.doc_id)]
+        segments += [("the file name", part) for part in _segments(_EXTENSION.sub("", meta.source))]
+        return cls(
+            keys,
+            prefixes,
+            tuple(field for field, _ in segments),
+            (*values, *labels, *(part for _, part in segments)),
+        )
 
 
 def scanned_metadata(
@@ -56,7 +67,7 @@ def scanned_metadata(
     """Metadata to store (values holding PII as strings) and their spans; refuses a document
     whose keys, id or file name hold PII (they cannot be masked)."""
     count = len(fields.keys)
-    value_spans, key_spans, (id_spans, source_spans) = (
+    value_spans, key_spans, identity_spans = (
         spans[:count], spans[count : 2 * count], spans[2 * count :]
     )  # fmt: skip
     source = meta.source
@@ -64,8 +75,8 @@ def scanned_metadata(
         _refuse_identifying(found, source=source, field="a front-matter metadata key")
         if _is_a_name(label, found):
             raise IngestError(f"{source}: a front-matter metadata key is a person's name (PERSON)")
-    _refuse_identifying(id_spans, source=source, field="the document id")
-    _refuse_identifying(source_spans, source=source, field="the file name")
+    for field, found in zip(fields.identity, identity_spans, strict=True):
+        _refuse_identifying(found, source=source, field=field)
     metadata: dict[str, MetadataValue] = {}
     keyed: dict[str, list[Span]] = {}
     for key, prefix, found in zip(fields.keys, fields.prefixes, value_spans, strict=True):
@@ -87,6 +98,12 @@ def scoring_text(meta: DocumentMeta) -> str:
 def _spoken(key: str) -> str:
     """``tyler_west`` → ``Tyler West``: how a name written as a key reads to NER."""
     return " ".join(part.capitalize() for part in key.split("_") if part)
+
+
+def _segments(path: str) -> list[str]:
+    """``tickets/jane@acme.com`` → ``tickets``, ``jane@acme.com``: each part of a path alone,
+    so no neighbour glues to a value or hides it inside a wider (NER) span."""
+    return [part for part in _SEPARATORS.split(path) if part.strip()]
 
 
 def _as_text(value: MetadataValue) -> str:
