@@ -92,22 +92,30 @@ class EgressGuard:
         self, value: str, *, spans: Sequence[Span] = (), extra: Sequence[SpanFinder] = ()
     ) -> MaskedText:
         """``value`` with every span the policy masks replaced; fails closed (PrivacyError)."""
-        if not self.active or not value:
-            return MaskedText(text=value, entity_counts={})
+        chosen = self._chosen(value, spans, extra)
+        return self._splice(value, chosen) if chosen else MaskedText(text=value, entity_counts={})
+
+    def text(self, value: str, *, spans: Sequence[Span] = ()) -> str:
+        """``mask(value).text``, without building a result when nothing is found (the
+        common case: this runs on every string of a response)."""
+        chosen = self._chosen(value, spans, ())
+        return self._splice(value, chosen).text if chosen else value
+
+    def _splice(self, value: str, chosen: Sequence[Span]) -> MaskedText:
+        kinds = {s.entity_type: self._kind(s.entity_type) for s in chosen}
+        return mask_text(value, chosen, policy=kinds, vault=self._vault)
+
+    def _chosen(self, value: str, spans: Sequence[Span], extra: Sequence[SpanFinder]) -> list[Span]:
+        finders = (*self._finders, *extra)
+        if not self.active or not value or not (spans or finders):
+            return []
         try:
-            found = [*spans, *(s for finder in (*self._finders, *extra) for s in finder(value))]
+            found = [*spans, *(s for finder in finders for s in finder(value))]
         except HqgError:
             raise
         except Exception as exc:
             raise PrivacyError("a PII finder failed at egress; nothing served") from exc
-        chosen = [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
-        if not chosen:
-            return MaskedText(text=value, entity_counts={})
-        kinds = {s.entity_type: self._kind(s.entity_type) for s in chosen}
-        return mask_text(value, chosen, policy=kinds, vault=self._vault)
-
-    def text(self, value: str, *, spans: Sequence[Span] = ()) -> str:
-        return self.mask(value, spans=spans).text
+        return [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
 
     def model_text(
         self, value: str, *, detector: SpanFinder, allowed_hosts: Iterable[str]
@@ -120,8 +128,8 @@ class EgressGuard:
     def release(self, model: Model) -> Model:
         """``model`` with every string in it (nested models, tuples, lists, mapping values)
         passed through ``text``; keys, enums, numbers and dates are left alone."""
-        if not self.active:
-            return model
+        if not self.active or not self._finders:
+            return model  # no stored spans here: without finders nothing could be found
         released = self._walk(model)
         if not isinstance(released, type(model)):
             raise PrivacyError("the egress guard could not rebuild a response")

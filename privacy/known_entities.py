@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hqg.errors import PrivacyError
-from privacy.normalize import normalize_for_detection
+from privacy.normalize import NormalizedText, normalize_for_detection
 from privacy.spans import Span, drop_contained
 
 if TYPE_CHECKING:
@@ -111,17 +111,17 @@ class KnownEntities:
         if not self._count or not text:
             return []
         try:
-            found = [*self._find_text(text), *self._find_digits(text)]
+            normalized = normalize_for_detection(text)
+            found = [*self._find_text(normalized), *self._find_digits(text, normalized)]
         except PrivacyError:
             raise
         except Exception as exc:
             raise PrivacyError("known-entity matching failed") from exc
         return drop_contained(found)
 
-    def _find_text(self, text: str) -> list[Span]:
+    def _find_text(self, normalized: NormalizedText) -> list[Span]:
         if self._text is None:
             return []
-        normalized = normalize_for_detection(text)
         folded, index = _fold(normalized.text)
         spans = []
         for end, (length, entity_types) in self._text.iter(folded):
@@ -134,10 +134,9 @@ class KnownEntities:
                 spans.append(_span(entity_type, orig_start, orig_end))
         return spans
 
-    def _find_digits(self, text: str) -> list[Span]:
+    def _find_digits(self, text: str, normalized: NormalizedText) -> list[Span]:
         if self._digits is None:
             return []
-        normalized = normalize_for_detection(text)
         spans: list[Span] = []
         for run in _DIGIT_RUN.finditer(normalized.text):
             positions = [run.start() + i for i, c in enumerate(run.group()) if c.isdigit()]

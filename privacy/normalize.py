@@ -75,7 +75,9 @@ def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
     if builder is None:
         return OffsetText.identity(text)
     builder.keep(text, done, len(text))
-    return builder.build()
+    built = builder.build()
+    # every rewrite that leaves the text as it was kept it character for character
+    return OffsetText.identity(text) if built.text == text else built
 
 
 def _email(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:

@@ -27,7 +27,6 @@ import threading
 #: Any token a vault issues, with or without a namespace (``<PERSON_1>``, ``<PERSON_Q1>``).
 TOKEN = re.compile(r"<([A-Z][A-Z0-9_]*?)_([A-Z]?)(\d+)>")
 _NAMESPACE = re.compile(r"^[A-Z]?$")
-_SPACE = re.compile(r"\s+")
 _NOT_DIGIT = re.compile(r"\D")
 #: Entity types compared by their digits, however they are formatted.
 DIGIT_TYPES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE"})
@@ -39,7 +38,7 @@ def canonical_value(entity_type: str, value: str) -> str:
         digits = _NOT_DIGIT.sub("", value)
         if digits:
             return digits
-    return _SPACE.sub(" ", value).strip().casefold()
+    return " ".join(value.split()).casefold()
 
 
 class PseudonymVault:

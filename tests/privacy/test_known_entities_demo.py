@@ -95,3 +95,26 @@ def test_the_catalog_vocabulary_of_the_demo_workspace_finds_every_mention(
     total, missed = _missed(known, demo_documents)
     assert total > 500
     assert missed == []
+
+
+@pytest.mark.slow
+def test_the_demo_catalog_allows_tenant_and_product_names_but_not_customers(
+    demo_home: Path,
+) -> None:
+    from gateway.components import catalog_vocabulary
+    from gateway.settings import load_settings
+    from privacy.spans import Span
+
+    vocabulary = catalog_vocabulary(load_settings(home=demo_home)).current()
+    customer = sorted(demo_ground_truth(seed=7).tenants["acme"].customer_names)[0]
+    for text, name in [
+        ("the Acme refund policy", "Acme"),
+        ("is the Ergo Kettle back?", "Ergo Kettle"),
+        (f"{customer} asked", customer),
+    ]:
+        start = text.index(name)
+        span = Span(entity_type="PERSON", start=start, end=start + len(name), score=0.8)
+        kept = vocabulary.allowed.filter(text, [span])
+        assert kept == ([span] if name == customer else [])
+        if name == customer:
+            assert [s.entity_type for s in vocabulary.known.find(text)] == ["PERSON"]
