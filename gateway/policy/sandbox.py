@@ -61,11 +61,12 @@ def _memory_limit(limits: CandidateLimits) -> InvalidRequest:
     )
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [str(_SOURCE_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    return env
+def child_env() -> dict[str, str]:
+    """Only what finding the code needs: the gateway's settings and secrets (``HQG_*``) stay
+    out of reach of a candidate's builtins (``opa.runtime()`` reads the environment)."""
+    inherited = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    paths = [str(_SOURCE_ROOT), *filter(None, inherited)]
+    return {"PYTHONPATH": os.pathsep.join(paths), "PATH": os.environ.get("PATH", "")}
 
 
 def run_worker(bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLimits) -> Any:
@@ -91,7 +92,7 @@ def run_worker(bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLim
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_child_env(),
+        env=child_env(),
         close_fds=True,
     ) as child:
         try:
