@@ -27,10 +27,18 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.context import RequestContext
 from gateway.service import Gateway
-from hqg.errors import AccessDenied
+from hqg.errors import AccessDenied, HqgError, NotFound, UnsafeQuery
 from ingestion.contracts import DatasetContract
 
 CATALOG_ACTION = "catalog"
+#: The guard rules that refuse a name that does not exist (or that the caller may not see).
+MISSING_RULES = frozenset({"unknown_table", "unknown_collection"})
+
+
+def refused_as_missing(exc: HqgError) -> bool:
+    """Whether ``exc`` is the answer a missing object gets, which is also the refusal of an
+    object the caller may not see (for callers that tally refusals, e.g. the evals)."""
+    return isinstance(exc, NotFound) or (isinstance(exc, UnsafeQuery) and exc.rule in MISSING_RULES)
 
 
 def _seen(
