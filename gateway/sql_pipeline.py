@@ -47,6 +47,9 @@ from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 from retrieval.sql.vector_search import SearchCall
 
+#: The guard rules whose answer depends on which datasets exist (``retrieval.sql.rules.tables``).
+CATALOG_RULES = frozenset({"unknown_table", "cte_shadowing"})
+
 
 def governed_sql(
     gateway: Gateway, ctx: RequestContext, *, sql: str, limit: int | None = None
@@ -164,12 +167,16 @@ def _named_resources(
     gateway: Gateway, ctx: RequestContext, sql: str, every: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
     """The datasets and searches a query names, checked against the catalog as the caller
-    sees it. Against every dataset first (the common case, no extra decision); a refusal is
-    recomputed against the visible ones, so it is the one a caller gets for a name that does
-    not exist (an unknown table, a CTE named like a dataset it cannot see: no refusal)."""
+    sees it. Against every dataset first (the common case, no extra decision); a refusal by a
+    rule that reads the catalog is recomputed against the visible datasets, so it is the one a
+    caller gets for a name that does not exist (an unknown table; a CTE named like a dataset
+    it cannot see is no refusal). Other refusals do not depend on the catalog and are not
+    parsed twice (a hostile query's parse time is not doubled)."""
     try:
         return _named(gateway, sql, every)
-    except UnsafeQuery:
+    except UnsafeQuery as exc:
+        if exc.rule not in CATALOG_RULES:
+            raise
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
         return _named(gateway, sql, {n: s for n, s in every.items() if n in seen})
 
