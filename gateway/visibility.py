@@ -47,6 +47,8 @@ def _seen(
     """The names of ``wanted`` an allowed catalog decision grants under some purpose of the
     caller (``granted`` asks policy under one purpose, empty when the decision denies)."""
     seen: set[str] = set()
+    if not wanted:
+        return frozenset()
     for purpose in dict.fromkeys(p for p in (ctx.purpose, *ctx.principal.purposes) if p):
         try:
             as_purpose = ctx.with_purpose(purpose)
