@@ -27,6 +27,7 @@ from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.demo.policies import tenant_facts
 from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
+from gateway.visibility import refused_as_missing
 from guards.corpora import (
     LabelledSet,
     load_giskard,
@@ -133,6 +134,9 @@ class DocumentProber:
             self.tally.outcomes[f"{family} {probe.kind} refused"] += 1
             return
         except HqgError as exc:
+            if refused_as_missing(exc):  # invisible to the caller: refused as if missing
+                self.tally.outcomes[f"{family} {probe.kind} refused"] += 1
+                return
             self.tally.outcomes[f"{family} {probe.kind} error:{exc.code}"] += 1
             return
         verdict = "abstained" if abstained else "answered"

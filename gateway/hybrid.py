@@ -2,7 +2,8 @@
 
 One decision covers the whole query: the SQL pipeline asks policy for the tables AND the
 collections the query names (action ``sql``), so a denied collection is a 403 naming it, exactly
-as a denied table is. Each call then runs the same governed search as ``/v1/search`` (the
+as a denied table is; a collection the caller may not even see is refused like an unknown one
+(``gateway.visibility``). Each call then runs the same governed search as ``/v1/search`` (the
 grant's filter and the policy's staleness cutoff inside the index, ``gateway.staleness``;
 masking on read with one request-scoped vault for every call, so a pseudonym means the same
 person across calls), and its released rows are handed to the SQL engine as parameters: DuckDB
@@ -61,8 +62,14 @@ def collection_records(
     records = {record.name: record for record in gateway.documents.collections()}
     names = dict.fromkeys(call.collection for call in calls)
     if any(name not in records for name in names):
-        raise UnsafeQuery("vector_search() names an unknown collection", rule="unknown_collection")
+        raise unknown_collection()
     return {name: records[name] for name in names}
+
+
+def unknown_collection() -> UnsafeQuery:
+    """The refusal of a ``vector_search`` collection that does not exist, and (the same, by
+    ``gateway.visibility``) of one the caller may not see."""
+    return UnsafeQuery("vector_search() names an unknown collection", rule="unknown_collection")
 
 
 def run_searches(

@@ -3,7 +3,9 @@
 The caller needs ``policy.evaluate``. The answer is the full decision the other principal would
 get (reasons, row filters, masks), the rules that fired (when the OPA engine is installed: it
 traces, regorus does not), the SQL as it would execute, and per dataset how many rows would be
-visible and withheld (counts only). Nothing of the query is executed and no row is read. A
+visible and withheld (counts only, and only as far as the CALLER may count them itself:
+``gateway.row_counts``; the security role reads no rows, so it gets the decision without
+counts). Nothing of the query is executed and no row is read. A
 request ``/v1/sql`` would refuse (policy deny, a dataset older than the policy's max
 staleness) is explained with ``denied_reason`` and no rows visible.
 
@@ -25,7 +27,7 @@ from gateway.policy.bundle import load_bundle
 from gateway.policy.decision import Decision
 from gateway.policy.trace import FiredRule, fired_rules
 from gateway.responses import DecisionSummary
-from gateway.row_counts import RowCounter, RowCounts
+from gateway.row_counts import RowCounter, RowCounts, caller_scope
 from gateway.service import Gateway, policy_input
 from gateway.sql_pipeline import referenced_sources, require_allowed
 from gateway.staleness import require_fresh, stale_datasets
@@ -90,6 +92,7 @@ def _dry_run(
     if trace is not None and trace.policy_hash != decision.policy_hash:
         trace, note = None, _STALE
     counter = RowCounter(gateway.queries)
+    scope = caller_scope(gateway, ctx, snapshot, list(sources))
     return EvaluateResponse(
         request_id=ctx.request_id,
         principal=target.id,
@@ -101,7 +104,7 @@ def _dry_run(
         sql_submitted=sql,
         sql_executed=executed,
         denied_reason=denied,
-        rows=counter.counts(sources, decision.tables if readable else {}),
+        rows=counter.counts(sources, decision.tables if readable else {}, scope=scope),
         trace=trace,
         trace_note=note,
     )

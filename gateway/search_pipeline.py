@@ -1,7 +1,9 @@
 """Governed search, end to end: decide per collection, search under the filters, mask on read,
 attach provenance and freshness, audit.
 
-Naming collections is like naming tables: every one must be granted, else 403 naming it. With
+Naming collections is like naming tables: every one must be granted, else 403 naming it, or
+404 "no such collection" when the caller may not even see it, exactly as for one that does not
+exist (``gateway.visibility``). With
 no collections named, the request searches every collection policy grants; the others are
 counted in ``withheld_collections``, not named (a collection's name can itself be sensitive).
 The query text is never written to the audit log (it may hold PII): only its length. The
@@ -24,6 +26,7 @@ from gateway.responses import DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
 from gateway.staleness import collection_scope
+from gateway.visibility import visible_collections
 from hqg.errors import NotFound
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
@@ -119,13 +122,14 @@ def decide_collections(
     """
     records = {record.name: record for record in gateway.documents.collections()}
     if named:
-        missing = sorted(set(named) - set(records))
-        if missing:
-            raise NotFound(f"no such collection: {', '.join(missing)}")
-        chosen = [records[name] for name in dict.fromkeys(named)]
+        chosen = [records[name] for name in dict.fromkeys(named) if name in records]
+        if len(chosen) < len(set(named)):
+            _refuse_unseen(gateway, ctx, named, chosen)
     else:
         chosen = list(records.values())
     decision = _ask(gateway, ctx, chosen, action)
+    if named and not decision.allow:
+        _refuse_unseen(gateway, ctx, named, chosen)
     hidden = 0
     if not named and not decision.allow and decision.denied:
         refused = {key.removeprefix(COLLECTION_PREFIX) for key in decision.denied}
@@ -136,6 +140,20 @@ def decide_collections(
     now = datetime.now(UTC)
     scopes = tuple(collection_scope(decision, name, now=now) for name in decision.collections)
     return CollectionsGrant(decision=decision, scopes=scopes, hidden_collections=hidden)
+
+
+def _refuse_unseen(
+    gateway: Gateway,
+    ctx: RequestContext,
+    named: Sequence[str],
+    existing: Sequence[CollectionRecord],
+) -> None:
+    """404 naming every named collection that is missing or that the caller may not see
+    (``gateway.visibility``): both get the same answer. Returns when there is none."""
+    seen = visible_collections(gateway, ctx, [collection_resource(r) for r in existing])
+    unseen = sorted(set(named) - seen)
+    if unseen:
+        raise NotFound(f"no such collection: {', '.join(unseen)}")
 
 
 def _ask(

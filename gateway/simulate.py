@@ -4,12 +4,16 @@ Each audited data request is decided again twice, on the same input: by the enfo
 (the baseline) and by the candidate. The report names every request whose decision would
 change (allow->deny, deny->allow, masks added/removed, row filters changed) and, per principal
 and dataset, how many rows would be visible before and after, recomputed with ``count(*)``
-under each decision's row filter (counts only, never values).
+under each decision's row filter (counts only, never values, and only as far as the CALLER
+may count: its own grants scope every count, ``gateway.row_counts``).
 
 What a replay can and cannot know: the audit record keeps who, which purpose, which datasets
 and versions, not the principal's attributes or the contract at the time. The input is rebuilt
 from today's principal directory and catalog; a principal or dataset that no longer exists is
 skipped and counted. Requests refused before policy was asked (unsafe SQL) are not replayed.
+
+The candidate is the caller's code: it is decided in one bounded child process for the whole
+replay (``gateway.policy.sandbox``, regorus), never in the gateway's process.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,8 +33,8 @@ from gateway.policy.bundle import PolicyBundle
 from gateway.policy.decision import Decision
 from gateway.policy.diff import DecisionDiff, Flip, diff_decisions
 from gateway.policy.engine import PolicyEngine
-from gateway.policy.settings import PolicySettings, engine_for_bundle
-from gateway.row_counts import RowCounter
+from gateway.policy.sandbox import SandboxedPolicy
+from gateway.row_counts import CountScope, RowCounter, caller_scope
 from gateway.service import Gateway, policy_input
 from gateway.sql_pipeline import require_allowed
 from hqg.errors import HqgError
@@ -39,10 +44,14 @@ REPLAYED_ACTIONS = frozenset({"sql"})
 
 
 class RowsBeforeAfter(BaseModel):
+    """Rows visible before and after, as far as the caller may count them
+    (``gateway.row_counts``); None with ``counts_withheld`` saying why."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    before: int
-    after: int
+    before: int | None
+    after: int | None
+    counts_withheld: str | None = None
 
 
 class RequestChange(BaseModel):
@@ -61,7 +70,8 @@ class RequestChange(BaseModel):
 
 
 class Impact(BaseModel):
-    """Per principal and dataset: how many requests change, how, and the rows visible."""
+    """Per principal and dataset: how many requests change, how, and the rows visible (as of
+    the latest request; None with ``counts_withheld`` when the caller may not count them)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -72,8 +82,9 @@ class Impact(BaseModel):
     deny_to_allow: int = 0
     masks_added: tuple[str, ...] = ()
     masks_removed: tuple[str, ...] = ()
-    rows_before: int
-    rows_after: int
+    rows_before: int | None
+    rows_after: int | None
+    counts_withheld: str | None = None
 
 
 class SimulationReport(BaseModel):
@@ -96,6 +107,15 @@ class SimulationReport(BaseModel):
 
 
 @dataclass(frozen=True)
+class _Pending:
+    """A record to replay: its datasets as they serve today and the policy input rebuilt."""
+
+    record: AuditRecord
+    used: dict[str, TableSource]
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class _Replay:
     record: AuditRecord
     before: Decision
@@ -112,56 +132,56 @@ def simulate(
 ) -> SimulationReport:
     """Replay the audit log under the bundle ``candidate()`` loads (needs ``policy.simulate``).
 
-    The candidate is loaded only once the caller is authorised; a broken one is a
-    ``ConfigError`` naming the module.
+    The candidate is loaded only once the caller is authorised; it is decided in a bounded
+    worker process (``gateway.policy.sandbox``), and rows are counted only as far as the
+    caller may count them (``gateway.row_counts``).
     """
     trail = AuditTrail(gateway, ctx, action="policy.simulate")
     with trail.recording():
         trail.decision = gateway.decide(ctx, action="policy.simulate")
         require_allowed(trail.decision)
-        engine = engine_for_bundle(_embedded(gateway), candidate())
-        return replay(gateway, gateway.audit.path, candidate=engine, since=since)
-
-
-def _embedded(gateway: Gateway) -> PolicySettings:
-    """The candidate runs embedded even when the gateway asks an OPA server."""
-    settings = gateway.settings.policy
-    return (
-        settings.model_copy(update={"engine": "regorus"}) if settings.engine == "opa" else settings
-    )
+        limits = gateway.settings.policy.candidate_limits()
+        engine = SandboxedPolicy(candidate(), limits)
+        return replay(gateway, ctx, gateway.audit.path, candidate=engine, since=since)
 
 
 def replay(
     gateway: Gateway,
+    ctx: RequestContext,
     log_path: Path,
     *,
-    candidate: PolicyEngine,
+    candidate: SandboxedPolicy,
     since: datetime | None = None,
 ) -> SimulationReport:
-    """The report for every record of the audit log at ``log_path`` (at or after ``since``)."""
-    counter = RowCounter(gateway.queries)
-    sources = gateway.sources(gateway.datasets())
+    """The report for every record of the audit log at ``log_path`` (at or after ``since``),
+    with counts scoped to what the caller ``ctx`` may read."""
+    datasets = gateway.datasets()
+    sources = gateway.sources(datasets)
     skipped: dict[str, int] = {}
-    replays: list[_Replay] = []
+    pending: list[_Pending] = []
     records = 0
     for record in iter_records(log_path, since=since):
         records += 1
-        outcome = _replay_one(gateway, record, sources, candidate, counter)
+        outcome = _pending(gateway, record, sources)
         if isinstance(outcome, str):
             skipped[outcome] = skipped.get(outcome, 0) + 1
         else:
-            replays.append(outcome)
+            pending.append(outcome)
+    after = candidate.decide_all([p.document for p in pending])
+    names = sorted({name for p in pending for name in p.used})
+    scope = caller_scope(gateway, ctx, datasets, names)
+    counter = RowCounter(gateway.queries)
+    replays = [
+        _replayed(gateway.policy.decide(p.document), later, p, counter, scope)
+        for p, later in zip(pending, after, strict=True)
+    ]
     return _report(gateway.policy, candidate, since, records, skipped, replays)
 
 
-def _replay_one(
-    gateway: Gateway,
-    record: AuditRecord,
-    sources: dict[str, TableSource],
-    candidate: PolicyEngine,
-    counter: RowCounter,
-) -> _Replay | str:
-    """The replay of one record, or why it is skipped."""
+def _pending(
+    gateway: Gateway, record: AuditRecord, sources: dict[str, TableSource]
+) -> _Pending | str:
+    """The replay input of one record, or why it is skipped."""
     if record.action not in REPLAYED_ACTIONS:
         return f"action {record.action} is not replayed"
     if record.decision_id is None or not record.datasets:
@@ -178,19 +198,28 @@ def _replay_one(
         return "purpose is no longer valid"
     used = {name: sources[name] for name in names}
     document = policy_input(ctx, action=record.action, tables=[s.contract for s in used.values()])
-    before, after = gateway.policy.decide(document), candidate.decide(document)
-    seen_before = counter.counts(used, before.tables if before.allow else {})
-    seen_after = counter.counts(used, after.tables if after.allow else {})
+    return _Pending(record=record, used=used, document=document)
+
+
+def _replayed(
+    before: Decision, after: Decision, pending: _Pending, counter: RowCounter, scope: CountScope
+) -> _Replay:
+    seen_before = counter.counts(pending.used, before.tables if before.allow else {}, scope=scope)
+    seen_after = counter.counts(pending.used, after.tables if after.allow else {}, scope=scope)
     rows = {
-        name: RowsBeforeAfter(before=seen_before[name].visible, after=seen_after[name].visible)
-        for name in names
+        name: RowsBeforeAfter(
+            before=seen_before[name].visible,
+            after=seen_after[name].visible,
+            counts_withheld=seen_before[name].counts_withheld or seen_after[name].counts_withheld,
+        )
+        for name in pending.used
     }
-    return _Replay(record=record, before=before, after=after, rows=rows)
+    return _Replay(record=pending.record, before=before, after=after, rows=rows)
 
 
 def _report(
     baseline: PolicyEngine,
-    candidate: PolicyEngine,
+    candidate: SandboxedPolicy,
     since: datetime | None,
     records: int,
     skipped: dict[str, int],
@@ -254,6 +283,7 @@ def _impact(changes: list[RequestChange]) -> tuple[Impact, ...]:
                 masks_removed=_columns(members, prefix, added=False),
                 rows_before=latest.rows[dataset].before,
                 rows_after=latest.rows[dataset].after,
+                counts_withheld=latest.rows[dataset].counts_withheld,
             )
         )
     return tuple(impact)

@@ -10,6 +10,10 @@ Hybrid queries (``vector_search(collection, query, k)`` in FROM/JOIN, ``gateway.
 first pass also learns the collections named, the one decision covers tables and collections,
 and the searches run (governed, masked) before the SQL, which reads their released rows.
 
+A dataset or collection the caller may not see is refused exactly like a missing one
+(``gateway.visibility``): the guard's refusals are those of the catalog as the caller sees it,
+and a deny that names a hidden object becomes the unknown-name refusal.
+
 A decision with ``max_staleness`` refuses a query that reads a dataset older than it, and
 searches only chunks younger than it (``gateway.staleness``). The response leaves through the
 egress guard (``gateway.egress.for_sql``).
@@ -29,12 +33,14 @@ from gateway.hybrid import (
     collection_records,
     referenced_resources,
     run_searches,
+    unknown_collection,
 )
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
 from gateway.staleness import require_fresh
-from hqg.errors import AccessDenied
+from gateway.visibility import visible_collections, visible_tables
+from hqg.errors import AccessDenied, UnsafeQuery
 from ingestion.catalog import Dataset
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
@@ -44,6 +50,10 @@ from retrieval.sql.guard import guard_sql
 from retrieval.sql.results import SqlResult
 from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
+from retrieval.sql.vector_search import SearchCall
+
+#: The guard rules whose answer depends on which datasets exist (``retrieval.sql.rules.tables``).
+CATALOG_RULES = frozenset({"unknown_table", "cte_shadowing"})
 
 
 def governed_sql(
@@ -96,12 +106,8 @@ def _run(
     gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
 ) -> SqlResponse:
     snapshot = gateway.datasets()
-    sources, calls = referenced_resources(
-        sql,
-        gateway.sources(snapshot),
-        engine=gateway.queries,
-        max_k=gateway.settings.search.max_k,
-    )
+    every = gateway.sources(snapshot)
+    sources, calls = _named_resources(gateway, ctx, sql, every)
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
         (f"{COLLECTION_PREFIX}{name}", None) for name in records
@@ -113,6 +119,8 @@ def _run(
         collections=[collection_resource(record) for record in records.values()],
     )
     trail.decision = decision
+    if not decision.allow:
+        _refuse_invisible(gateway, ctx, sql, every, sources, records)
     require_allowed(decision)
     now = datetime.now(UTC)
     read = [snapshot[name] for name in sources]
@@ -167,6 +175,50 @@ def _response(
         + collection_freshness(result.chunks, now=now),
         decision=DecisionSummary.of(decision),
     )
+
+
+def _named(
+    gateway: Gateway, sql: str, available: dict[str, TableSource]
+) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
+    return referenced_resources(
+        sql, available, engine=gateway.queries, max_k=gateway.settings.search.max_k
+    )
+
+
+def _named_resources(
+    gateway: Gateway, ctx: RequestContext, sql: str, every: dict[str, TableSource]
+) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
+    """The datasets and searches a query names, checked against the catalog as the caller
+    sees it. Against every dataset first (the common case, no extra decision); a refusal by a
+    rule that reads the catalog is recomputed against the visible datasets, so it is the one a
+    caller gets for a name that does not exist (an unknown table; a CTE named like a dataset
+    it cannot see is no refusal). Other refusals do not depend on the catalog and are not
+    parsed twice (a hostile query's parse time is not doubled)."""
+    try:
+        return _named(gateway, sql, every)
+    except UnsafeQuery as exc:
+        if exc.rule not in CATALOG_RULES:
+            raise
+        seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
+        return _named(gateway, sql, {n: s for n, s in every.items() if n in seen})
+
+
+def _refuse_invisible(
+    gateway: Gateway,
+    ctx: RequestContext,
+    sql: str,
+    every: dict[str, TableSource],
+    sources: dict[str, TableSource],
+    records: dict[str, CollectionRecord],
+) -> None:
+    """On a deny: a named dataset or collection the caller cannot see gets exactly the answer
+    a missing one gets (``gateway.visibility``); visible ones fall through to the 403."""
+    hidden = set(sources) - visible_tables(gateway, ctx, [s.contract for s in sources.values()])
+    if hidden:  # the guard, without them, refuses the query as naming an unknown table
+        _named(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
+    resources = [collection_resource(record) for record in records.values()]
+    if set(records) - visible_collections(gateway, ctx, resources):
+        raise unknown_collection()
 
 
 def collection_resource(record: CollectionRecord) -> dict[str, object]:

@@ -146,7 +146,10 @@ def _print_explain(console: Console, response: EvaluateResponse) -> None:
         masks = ", ".join(f"{c}={k}" for c, k in grant["masks"].items()) or "none"
         console.print(f"  {name}: row filter {json.dumps(grant['row_filter'])}; masks {masks}")
     for name, rows in response.rows.items():
-        console.print(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
+        if rows.counts_withheld:
+            console.print(f"  rows of {name}: {rows.counts_withheld}")
+        else:
+            console.print(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
     console.print(f"SQL as it would execute: {response.sql_executed or '-'}")
     if response.denied_reason:
         console.print(f"not executable: {response.denied_reason}")
@@ -189,6 +192,10 @@ def simulate_command(
         raise typer.Exit(1)
 
 
+def _count(value: int | None) -> str:
+    return "withheld" if value is None else str(value)
+
+
 def _print_simulation(console: Console, report: SimulationReport) -> None:
     console.print(
         f"policy {report.baseline_policy_hash[:12]} -> candidate "
@@ -209,10 +216,12 @@ def _print_simulation(console: Console, report: SimulationReport) -> None:
             str(item.deny_to_allow),
             ", ".join(item.masks_added) or "-",
             ", ".join(item.masks_removed) or "-",
-            str(item.rows_before),
-            str(item.rows_after),
+            _count(item.rows_before),
+            _count(item.rows_after),
         )
     console.print(table)
+    for reason in sorted({i.counts_withheld for i in report.impact if i.counts_withheld}):
+        console.print(f"  {reason}")
     for change in report.changes:
         what = ", ".join(change.diff.facets()) or "rows"
         flip = f" {change.diff.flip}" if change.diff.flip else ""

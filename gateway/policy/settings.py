@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from gateway.policy.bundle import PolicyBundle, load_bundle
 from gateway.policy.engine import PolicyEngine
 from gateway.policy.observe import ObserveStats, ObservingPolicyEngine
+from gateway.policy.sandbox import CandidateLimits
 
 EngineName = Literal["regorus", "opa-golib", "opa"]
 
@@ -38,6 +39,15 @@ class PolicySettings(BaseModel):
     cache_size: int = Field(default=4096, ge=0)  # embedded decisions; 0 disables
     reload_seconds: float = Field(default=0, ge=0, le=86_400)  # 0: never reload
     observe_bundle_dir: Path | None = None  # a candidate evaluated beside, never enforced
+    # caller-supplied Rego (simulate) runs in a child process under these limits
+    candidate_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    candidate_max_memory_mb: int = Field(default=512, ge=128, le=65_536)
+
+    def candidate_limits(self) -> CandidateLimits:
+        return CandidateLimits(
+            timeout_seconds=self.candidate_timeout_seconds,
+            max_memory_mb=self.candidate_max_memory_mb,
+        )
 
     def resolved_bundle_dir(self) -> Path:
         if self.bundle_dir is not None:

@@ -152,13 +152,12 @@ def test_two_collections_in_a_union_share_one_decision(gateway: Gateway) -> None
         "SELECT p.name FROM products p JOIN vector_search('hr', 'salary', 5) v ON true",
     ],
 )
-def test_denied_collection_anywhere_in_the_query_is_a_403_naming_it(
+def test_hidden_collection_anywhere_in_the_query_is_refused_like_an_unknown_one(
     gateway: Gateway, sql: str
 ) -> None:
-    with pytest.raises(AccessDenied) as caught:
+    with pytest.raises(UnsafeQuery) as caught:
         ask(gateway, "demo-alice", sql)
-    assert "collection:hr" in caught.value.message
-    assert caught.value.decision_id
+    assert caught.value.rule == "unknown_collection"
 
 
 def test_unknown_collection_is_refused_without_echoing_it(gateway: Gateway) -> None:
@@ -182,7 +181,7 @@ def test_query_string_is_a_value_never_sql(gateway: Gateway, truth: DemoGroundTr
 
 def test_security_role_reads_no_chunks(gateway: Gateway) -> None:
     with pytest.raises(AccessDenied):
-        ask(gateway, "demo-sec", "SELECT * FROM vector_search('handbook', 'refund', 3)")
+        ask(gateway, "demo-sec", "SELECT * FROM vector_search('products', 'warranty', 3)")
 
 
 @pytest.mark.parametrize(
@@ -218,8 +217,8 @@ def test_hybrid_query_over_http_and_audited_without_the_query_text(
         json={"sql": "SELECT * FROM vector_search('hr', 'salary', 3)"},
         headers={"Authorization": "Bearer demo-alice"},
     )
-    assert denied.status_code == 403
-    assert "collection:hr" in denied.json()["error"]["message"]
+    assert denied.status_code == 400  # hr is invisible to alice: refused like an unknown name
+    assert denied.json()["error"]["code"] == "unsafe_query"
     audit = gateway.workspace.audit_path
     files = [audit] if audit.is_file() else [p for p in audit.rglob("*") if p.is_file()]
     assert not [p for p in files if secret.encode() in p.read_bytes()]

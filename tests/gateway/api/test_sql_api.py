@@ -93,13 +93,13 @@ def test_free_text_is_served_with_stored_spans_masked(
     assert any("<PHONE_NUMBER>" in body for body in bodies)
 
 
-def test_restricted_dataset_is_refused_naming_it(client: TestClient) -> None:
+def test_restricted_dataset_is_refused_like_a_missing_one(client: TestClient) -> None:
     response = post(client, "demo-alice", "SELECT * FROM hr_salaries")
-    assert response.status_code == 403
+    assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "policy_denied"
-    assert "hr_salaries" in error["message"]
-    assert error["decision_id"]
+    assert error["code"] == "unsafe_query"
+    assert error["message"] == "unknown_table: unknown table hr_salaries"
+    assert "decision_id" not in error
     steward = post(client, "demo-dana", "SELECT count(*) FROM hr_salaries", purpose="analytics")
     assert steward.json()["rows"] == [[80]]
 

@@ -40,7 +40,7 @@ def test_counters_move_with_requests(client: TestClient, truth: DemoGroundTruth)
     before = client.get("/metrics").text
     query = f"SELECT email, city FROM customers WHERE email <> '{email}'"
     served = sql(client, "demo-alice", query)
-    denied = sql(client, "demo-alice", "SELECT * FROM hr_salaries")
+    denied = sql(client, "demo-sec", "SELECT 1 FROM products")  # visible, reads no rows
     unsafe = sql(client, "demo-alice", f"SELECT * FROM read_csv('{email}')")
     assert (served["_status"], denied["_status"], unsafe["_status"]) == (200, 403, 400)
     after = client.get("/metrics").text
@@ -57,7 +57,8 @@ def test_counters_move_with_requests(client: TestClient, truth: DemoGroundTruth)
     assert isinstance(withheld, dict)
     assert moved("hqg_withheld_total", kind="rows") == sum(withheld.values()) > 0
     assert moved("hqg_masks_applied_total", kind="placeholder") >= 1
-    assert moved("hqg_stage_seconds_count", stage="policy") == 2
+    # served, denied, and the denied one's visibility check (gateway.visibility)
+    assert moved("hqg_stage_seconds_count", stage="policy") == 3
     assert moved("hqg_stage_seconds_count", stage="total") == 3
     assert moved("hqg_http_responses_total", route="/v1/sql", method="POST", status="200") == 1
 

@@ -1,0 +1,156 @@
+"""Caller-supplied Rego runs in a child process with a deadline and a memory cap.
+
+A candidate policy sent to ``/v1/policy/simulate`` (or ``hqg policy simulate``) is code from
+the caller: a comprehension over ``numbers.range(1, 30000000)`` ran 43 s and took 3.5 GB
+in-process. So it is never evaluated in the gateway's process. ``SandboxedPolicy`` hands the
+bundle and every input to one ``python -m gateway.policy.rego_worker`` child, which caps its own
+address space (``RLIMIT_AS``) and CPU time before reading anything; the parent waits at most
+the wall-clock deadline and kills the child on overrun. Either limit ends the request with a
+422 (``InvalidRequest``) naming the limit and its setting; a candidate that does not compile is
+a 422 naming the module; an input the candidate cannot evaluate is decided as a deny (fail
+closed). The child writes at most ``MAX_OUTPUT_BYTES`` of decisions.
+
+The enforced policy is not sandboxed: it is the operator's, loaded at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.policy import rego_worker
+from gateway.policy.bundle import PolicyBundle
+from gateway.policy.cache import canonical_json
+from gateway.policy.decision import Decision, deny, parse_decision
+from gateway.policy.regorus_engine import ENGINE_NAME
+from hqg.errors import InvalidRequest
+
+MAX_OUTPUT_BYTES = 32 * 1024 * 1024
+_MB = 1024 * 1024
+_SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding ``gateway/``
+
+
+class CandidateLimits(BaseModel):
+    """Limits on evaluating one caller-supplied bundle (``HQG_POLICY__CANDIDATE_*``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timeout_seconds: float = Field(gt=0)
+    max_memory_mb: int = Field(gt=0)
+
+
+def _time_limit(limits: CandidateLimits) -> InvalidRequest:
+    return InvalidRequest(
+        f"candidate policy: evaluation exceeded the time limit of {limits.timeout_seconds:g} s "
+        "(HQG_POLICY__CANDIDATE_TIMEOUT_SECONDS)"
+    )
+
+
+def _memory_limit(limits: CandidateLimits) -> InvalidRequest:
+    return InvalidRequest(
+        f"candidate policy: evaluation exceeded the memory limit of {limits.max_memory_mb} MB "
+        "(HQG_POLICY__CANDIDATE_MAX_MEMORY_MB)"
+    )
+
+
+def child_env() -> dict[str, str]:
+    """Only what finding the code needs: the gateway's settings and secrets (``HQG_*``) stay
+    out of reach of a candidate's builtins (``opa.runtime()`` reads the environment)."""
+    inherited = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    paths = [str(_SOURCE_ROOT), *filter(None, inherited)]
+    return {"PYTHONPATH": os.pathsep.join(paths), "PATH": os.environ.get("PATH", "")}
+
+
+def run_worker(bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLimits) -> Any:
+    """The worker's JSON answer for ``inputs`` (canonical JSON documents), within ``limits``."""
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "gateway.policy.rego_worker",
+        str(limits.max_memory_mb * _MB),
+        str(int(limits.timeout_seconds) + 1),
+        str(MAX_OUTPUT_BYTES),
+    ]
+    request = json.dumps(
+        {
+            "modules": [[m.path, m.source] for m in bundle.modules],
+            "data_json": bundle.data_json,
+            "inputs": list(inputs),
+        }
+    )
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env(),
+        close_fds=True,
+    ) as child:
+        try:
+            out, err = child.communicate(request.encode("utf-8"), timeout=limits.timeout_seconds)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise _time_limit(limits) from None
+    return _answer(child.returncode, out, err, limits)
+
+
+def _answer(code: int, out: bytes, err: bytes, limits: CandidateLimits) -> Any:
+    if code == 0:
+        return json.loads(out)
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise _time_limit(limits)
+    if code in (rego_worker.EXIT_MEMORY, -signal.SIGABRT) or b"memory allocation" in err:
+        raise _memory_limit(limits)
+    if code == rego_worker.EXIT_OUTPUT:
+        raise InvalidRequest(
+            f"candidate policy: its decisions exceed {MAX_OUTPUT_BYTES // _MB} MB of output"
+        )
+    raise InvalidRequest("candidate policy: evaluation failed in its worker process")
+
+
+class SandboxedPolicy:
+    """A caller's bundle, decided in a bounded child process, many inputs per child."""
+
+    def __init__(self, bundle: PolicyBundle, limits: CandidateLimits) -> None:
+        self._bundle = bundle
+        self._limits = limits
+
+    @property
+    def name(self) -> str:
+        return ENGINE_NAME
+
+    @property
+    def policy_hash(self) -> str:
+        return self._bundle.policy_hash
+
+    def decide_all(self, inputs: Sequence[Mapping[str, Any]]) -> list[Decision]:
+        """One decision per input, from one child (also run with no inputs: a candidate that
+        does not load is refused either way)."""
+        answer = run_worker(self._bundle, [canonical_json(i) for i in inputs], self._limits)
+        if "load_error" in answer:
+            raise InvalidRequest(f"candidate: {answer['load_error']}")
+        return [
+            self._decision(raw, document)
+            for raw, document in zip(answer["decisions"], inputs, strict=True)
+        ]
+
+    def _decision(self, raw: Any, document: Mapping[str, Any]) -> Decision:
+        if raw is None:
+            return deny(
+                "the candidate policy failed to evaluate this request",
+                policy_hash=self.policy_hash,
+                engine=self.name,
+            )
+        return parse_decision(
+            raw, policy_hash=self.policy_hash, engine=self.name, policy_input=document
+        )
