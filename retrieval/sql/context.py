@@ -33,23 +33,3 @@ class GuardContext:
 
 
 GuardRule = Callable[[exp.Expr, GuardContext], exp.Expr]
-
-
-def cte_names(tree: exp.Expr) -> frozenset[str]:
-    """Every CTE name defined anywhere in the tree (lower-case)."""
-    return frozenset(cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE))
-
-
-def is_cte_reference(table: exp.Table, ctes: frozenset[str]) -> bool:
-    """A bare, unqualified table name that names a CTE of this query."""
-    return not table.args.get("db") and not table.args.get("catalog") and table.name.lower() in ctes
-
-
-def dataset_references(tree: exp.Expr) -> list[exp.Table]:
-    """Every base-table reference: each ``exp.Table`` that is not a CTE reference."""
-    ctes = cte_names(tree)
-    return [
-        table
-        for table in tree.find_all(exp.Table)
-        if isinstance(table.this, exp.Identifier) and not is_cte_reference(table, ctes)
-    ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from retrieval.sql.context import GuardContext, GuardRule, dataset_references
+from retrieval.sql.context import GuardContext, GuardRule
 from retrieval.sql.rules.functions import allowed_functions
 from retrieval.sql.rules.identifiers import ascii_identifiers
 from retrieval.sql.rules.nodes import allowed_nodes
@@ -27,6 +27,7 @@ from retrieval.sql.rules.tables import (
     plain_table_names,
     simple_qualification,
 )
+from retrieval.sql.scopes import dataset_references
 from retrieval.sql.vector_search import SearchCall, ordered_calls, vector_search_calls
 
 GUARD_RULES: tuple[GuardRule, ...] = (
