@@ -16,6 +16,7 @@ searches only chunks younger than it (``gateway.staleness``).
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from gateway.auditing import AuditTrail
@@ -31,10 +32,10 @@ from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
 from gateway.staleness import require_fresh
-from hqg.errors import AccessDenied
+from hqg.errors import AccessDenied, QueryLimitExceeded
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
-from retrieval.sql.context import GuardContext
+from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.guard import guard_sql
 from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
@@ -51,11 +52,15 @@ def governed_sql(
 
 
 def referenced_sources(
-    sql: str, sources: dict[str, TableSource], *, engine: QueryEngine | None = None
+    sql: str,
+    sources: dict[str, TableSource],
+    *,
+    engine: QueryEngine | None = None,
+    limits: GuardLimits | None = None,
 ) -> dict[str, TableSource]:
     """The datasets a query names, after the guard's syntax rules (no grants yet)."""
     everything = frozenset(sources)
-    context = GuardContext(datasets=everything, granted=everything)
+    context = GuardContext(datasets=everything, granted=everything, limits=limits or GuardLimits())
     guarded = (
         guard_sql(sql, context=context) if engine is None else engine.guard(sql, context=context)
     )
@@ -84,18 +89,31 @@ def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> S
         )
     rows = min(caps.max_rows, granted.max_rows, requested or caps.max_rows)
     timeout_ms = min(caps.timeout_ms, granted.timeout_ms)
-    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000)
+    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000, guard=caps.guard_limits())
+
+
+def remaining(limits: SqlLimits, *, deadline: float) -> SqlLimits:
+    """``limits`` with the time left before ``deadline`` (``time.monotonic``): whatever ran
+    before the SQL (the ``vector_search`` calls) spent the statement's time."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise QueryLimitExceeded(
+            f"the query ran longer than {limits.timeout_seconds:g}s and was stopped"
+        )
+    return limits.model_copy(update={"timeout_seconds": left})
 
 
 def _run(
     gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
 ) -> SqlResponse:
+    started = time.monotonic()
     snapshot = gateway.datasets()
     sources, calls = referenced_resources(
         sql,
         gateway.sources(snapshot),
         engine=gateway.queries,
         max_k=gateway.settings.search.max_k,
+        limits=gateway.settings.sql.guard_limits(),
     )
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
@@ -112,12 +130,18 @@ def _run(
     now = datetime.now(UTC)
     read = [snapshot[name] for name in sources]
     require_fresh(decision, read, now=now)
-    searches = run_searches(gateway, decision, calls, records=records, now=now) if calls else None
+    limits = limits_for(gateway, decision, limit)
+    deadline = started + limits.timeout_seconds
+    searches = (
+        run_searches(gateway, decision, calls, records=records, now=now, deadline=deadline)
+        if calls
+        else None
+    )
     result = run_governed_sql(
         sql,
         sources=sources,
         grants=decision.tables,
-        limits=limits_for(gateway, decision, limit),
+        limits=remaining(limits, deadline=deadline),
         salt=gateway.settings.privacy.hash_salt.get_secret_value(),
         engine=gateway.queries,
         searches=searches,

@@ -108,9 +108,9 @@ def _replace_values(statement: exp.Expr, value_types: tuple[type[exp.Expr], ...]
     ``replace``, which made a 10,000-literal IN list cost ~20 s of CPU here."""
     lists: dict[tuple[int, str], tuple[exp.Expr, str]] = {}
     for node in list(statement.find_all(*value_types)):
-        parent = node.parent
-        if parent is not None and isinstance(parent.args.get(node.arg_key), list):
-            lists[(id(parent), node.arg_key)] = (parent, node.arg_key)
+        parent, key = node.parent, node.arg_key
+        if parent is not None and key is not None and isinstance(parent.args.get(key), list):
+            lists[(id(parent), key)] = (parent, key)
         else:
             node.replace(exp.Placeholder())
     for parent, key in lists.values():
