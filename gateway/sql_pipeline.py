@@ -45,8 +45,12 @@ from retrieval.sql.sources import TableSource
 def governed_sql(
     gateway: Gateway, ctx: RequestContext, *, sql: str, limit: int | None = None
 ) -> SqlResponse:
-    """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
-    trail = AuditTrail(gateway, ctx, action="sql", query=sql)
+    """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal.
+
+    A text over the length limit is refused by the guard before it is parsed; its record
+    keeps no query, since redacting it would parse it (the cost the limit exists to avoid)."""
+    over = len(sql) > gateway.settings.sql.max_sql_chars
+    trail = AuditTrail(gateway, ctx, action="sql", query=None if over else sql)
     with trail.recording():
         return _run(gateway, ctx, trail, sql=sql, limit=limit)
 

@@ -146,6 +146,14 @@ class QueryEngine:
             if pooled.retired and pooled.in_flight == 0:
                 pooled.con.close()
 
+    def _discard(self, pooled: _Pooled) -> None:
+        """Stop serving ``pooled`` (closed once its in-flight queries end): after an internal
+        error DuckDB may refuse every later query on that database."""
+        with self._lock:
+            for key in [key for key, value in self._pool.items() if value is pooled]:
+                del self._pool[key]
+            self._retire(pooled)
+
     @staticmethod
     def _retire(pooled: _Pooled) -> None:
         pooled.retired = True
@@ -188,6 +196,8 @@ class Session:
             columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
             raw = cursor.fetchmany(max_rows + 1)
         except duckdb.Error as exc:
+            if isinstance(exc, duckdb.InternalException | duckdb.FatalException):
+                self.engine._discard(self.pooled)  # DuckDB may have invalidated the database
             raise stopped_error(exc, watch.reason, timeout_seconds=timeout_seconds) from exc
         finally:
             self.engine._watchdog.release(watch)
