@@ -22,7 +22,6 @@ from hqg.errors import ConfigError
 from ingestion.vectors.settings import EmbeddingSettings, VectorSettings
 from ingestion.workspace import Workspace
 from privacy.settings import PrivacySettings
-from retrieval.sql.context import GuardLimits
 
 _SIZE = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB)$"
 _SIZE_OR_OFF = r"^(0|\d+(\.\d+)?\s*(KB|MB|GB|TB))$"
@@ -44,7 +43,7 @@ class SqlSettings(BaseModel):
     ``max_process_memory`` is the backstop for what DuckDB does not count: when the process
     RSS passes it, every running query is interrupted (``0`` turns the backstop off). The size
     limits (``max_sql_chars``, ``max_vector_searches``, ``max_generated_size``) are enforced by
-    the guard before anything runs (``retrieval.sql.context.GuardLimits``).
+    the guard before anything runs (``gateway.sql_pipeline.guard_limits``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -57,13 +56,6 @@ class SqlSettings(BaseModel):
     max_sql_chars: int = Field(default=20_000, ge=100, le=1_000_000)
     max_vector_searches: int = Field(default=8, ge=0, le=64)
     max_generated_size: int = Field(default=10_000, ge=1, le=10_000_000)
-
-    def guard_limits(self) -> GuardLimits:
-        return GuardLimits(
-            max_sql_chars=self.max_sql_chars,
-            max_vector_searches=self.max_vector_searches,
-            max_generated_size=self.max_generated_size,
-        )
 
 
 class SearchSettings(BaseModel):

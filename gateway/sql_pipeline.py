@@ -31,6 +31,7 @@ from gateway.hybrid import (
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
+from gateway.settings import SqlSettings
 from gateway.staleness import require_fresh
 from hqg.errors import AccessDenied, QueryLimitExceeded
 from ingestion.documents.catalog import CollectionRecord
@@ -93,7 +94,16 @@ def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> S
         )
     rows = min(caps.max_rows, granted.max_rows, requested or caps.max_rows)
     timeout_ms = min(caps.timeout_ms, granted.timeout_ms)
-    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000, guard=caps.guard_limits())
+    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000, guard=guard_limits(caps))
+
+
+def guard_limits(settings: SqlSettings) -> GuardLimits:
+    """The guard's size limits from the SQL settings."""
+    return GuardLimits(
+        max_sql_chars=settings.max_sql_chars,
+        max_vector_searches=settings.max_vector_searches,
+        max_generated_size=settings.max_generated_size,
+    )
 
 
 def remaining(limits: SqlLimits, *, deadline: float) -> SqlLimits:
@@ -110,15 +120,18 @@ def remaining(limits: SqlLimits, *, deadline: float) -> SqlLimits:
 def _run(
     gateway: Gateway, ctx: RequestContext, trail: AuditTrail, *, sql: str, limit: int | None
 ) -> SqlResponse:
-    started = time.monotonic()
     snapshot = gateway.datasets()
     sources, calls = referenced_resources(
         sql,
         gateway.sources(snapshot),
         engine=gateway.queries,
         max_k=gateway.settings.search.max_k,
-        limits=gateway.settings.sql.guard_limits(),
+        limits=guard_limits(gateway.settings.sql),
     )
+    if calls:  # loading the model and opening the index is the process's cost, once
+        gateway.components.embedder.get()
+        gateway.components.vectors.get()
+    started = time.monotonic()
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
         (f"{COLLECTION_PREFIX}{name}", None) for name in records

@@ -112,7 +112,8 @@ class QueryEngine:
         return self._watchdog.interrupt_all("shutdown")
 
     def close(self) -> None:
-        self._closing = True
+        """Stop running queries, the watchdog and the connections. A later query opens them
+        again (an app's lifespan closes the gateway it was given; tests reuse gateways)."""
         self._watchdog.interrupt_all("shutdown")
         self._watchdog.stop()
         with self._lock:

@@ -75,7 +75,8 @@ class Watchdog:
         entry = Watch(target=target, deadline=time.monotonic() + timeout_seconds)
         with self._cond:
             heapq.heappush(self._heap, (entry.deadline, next(self._counter), entry))
-            if self._thread is None:
+            if self._thread is None or self._stopped:  # first use, or used again after stop
+                self._stopped = False
                 self._thread = threading.Thread(target=self._run, name="hqg-sql-watchdog")
                 self._thread.daemon = True
                 self._thread.start()

@@ -163,3 +163,18 @@ def test_interrupt_all_ends_running_queries_as_unavailable_and_refuses_new_ones(
             session.fetch("SELECT 1", parameters=None, max_rows=1, timeout_seconds=5)
     finally:
         engine.close()
+
+
+def test_a_closed_engine_serves_again_with_its_watchdog(sources) -> None:
+    engine = QueryEngine(EngineSettings(max_memory="256MB"))
+    try:
+        with engine.session({"products": sources["products"]}) as session:
+            assert session.fetch("SELECT 1", parameters=None, max_rows=1, timeout_seconds=5)
+        engine.close()
+        with engine.session({"products": sources["products"]}) as session:
+            started = time.monotonic()
+            with pytest.raises(QueryLimitExceeded):
+                session.fetch(SLOW, parameters=None, max_rows=1, timeout_seconds=0.3)
+            assert time.monotonic() - started < 5
+    finally:
+        engine.close()

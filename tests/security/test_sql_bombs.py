@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,7 +49,7 @@ STEWARD = {"Authorization": "Bearer demo-dana"}
 class PeakRss:
     """Samples an RSS reader every 20 ms on a daemon thread; ``peak`` is the largest seen."""
 
-    def __init__(self, read: object) -> None:
+    def __init__(self, read: Callable[[], int | None]) -> None:
         self._read = read
         self.peak = 0
         self._stop = threading.Event()
@@ -58,7 +58,7 @@ class PeakRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            value = self._read()  # type: ignore[operator]
+            value = self._read()
             self.peak = max(self.peak, value or 0)
             time.sleep(0.02)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.audit import iter_records
+from gateway.components import Lazy
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
+from ingestion.embedding import Embedder
 
 ALICE = {"Authorization": "Bearer demo-alice"}
 
@@ -29,17 +32,24 @@ def _client(gateway: Gateway) -> TestClient:
     return TestClient(create_app(gateway), raise_server_exceptions=False)
 
 
+def _gateway(home: Path, embedder: Embedder, timeout_ms: int) -> Gateway:
+    gateway = build_gateway(load_settings(home=home, sql={"timeout_ms": timeout_ms}))
+    gateway.components = replace(gateway.components, embedder=Lazy(lambda: embedder))
+    return gateway
+
+
 @pytest.fixture(scope="module")
-def tight(demo_home: Path) -> Iterator[Gateway]:
+def tight(demo_home: Path, embedder: Embedder) -> Iterator[Gateway]:
     """A statement deadline far shorter than eight governed searches."""
-    gateway = build_gateway(load_settings(home=demo_home, sql={"timeout_ms": 20}))
+    gateway = _gateway(demo_home, embedder, timeout_ms=20)
     yield gateway
     gateway.close()
 
 
 @pytest.fixture(scope="module")
-def default(demo_home: Path) -> Iterator[Gateway]:
-    gateway = build_gateway(load_settings(home=demo_home))
+def default(demo_home: Path, embedder: Embedder) -> Iterator[Gateway]:
+    """The default cap, and a deadline generous enough for eight searches on a busy CI box."""
+    gateway = _gateway(demo_home, embedder, timeout_ms=120_000)
     yield gateway
     gateway.close()
 
