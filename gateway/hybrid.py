@@ -12,13 +12,14 @@ never searches, embeds or calls out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from gateway.policy.decision import Decision
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
-from hqg.errors import UnsafeQuery
+from hqg.errors import QueryLimitExceeded, UnsafeQuery
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
@@ -26,7 +27,7 @@ from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
 from retrieval.provenance import ChunkRef, Freshness
 from retrieval.search import governed_search
-from retrieval.sql.context import GuardContext
+from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
 from retrieval.sql.service import COLLECTION_PREFIX, SearchInputs
@@ -38,7 +39,12 @@ HYBRID_SQL_MODE = SearchMode.HYBRID
 
 
 def referenced_resources(
-    sql: str, sources: Mapping[str, TableSource], *, engine: QueryEngine, max_k: int
+    sql: str,
+    sources: Mapping[str, TableSource],
+    *,
+    engine: QueryEngine,
+    max_k: int,
+    limits: GuardLimits | None = None,
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
     """The datasets and the ``vector_search`` calls a query names (syntax rules, no grants)."""
     everything = frozenset(sources)
@@ -47,6 +53,7 @@ def referenced_resources(
         granted=everything,
         table_functions=frozenset({VECTOR_SEARCH}),
         max_search_k=max_k,
+        limits=limits or GuardLimits(),
     )
     guarded = engine.guard(sql, context=context)
     return {name: sources[name] for name in guarded.datasets}, guarded.searches
@@ -79,13 +86,19 @@ def run_searches(
     *,
     records: Mapping[str, CollectionRecord],
     now: datetime,
+    deadline: float | None = None,
 ) -> SearchInputs:
     """Search every call under its collection's scope (grant and staleness cutoff, also for
-    the schema sample); one vault for the whole request."""
+    the schema sample); one vault for the whole request. ``deadline`` (``time.monotonic``) is
+    the statement's: the searches spend the SQL's time, and a call is not started past it."""
     vault = PseudonymVault()
     samples: dict[str, list[Mapping[str, object]]] = {}
     relations: dict[SearchCall, SearchRelation] = {}
     for call in calls:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise QueryLimitExceeded(
+                "the query's vector_search() calls used up its time limit and it was stopped"
+            )
         scope = collection_scope(decision, call.collection, now=now)
         found = governed_search(
             gateway.vectors,

@@ -143,7 +143,11 @@ def build_gateway(settings: Settings) -> Gateway:
         principals=PrincipalDirectory.load(workspace.principals_path, demo=demo),
         audit=AuditLog(workspace.audit_path),
         queries=QueryEngine(
-            EngineSettings(max_memory=settings.sql.max_memory, threads=settings.sql.threads)
+            EngineSettings(
+                max_memory=settings.sql.max_memory,
+                threads=settings.sql.threads,
+                max_process_memory=settings.sql.max_process_memory,
+            )
         ),
         demo=demo,
         ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),

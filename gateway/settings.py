@@ -23,6 +23,9 @@ from ingestion.vectors.settings import EmbeddingSettings, VectorSettings
 from ingestion.workspace import Workspace
 from privacy.settings import PrivacySettings
 
+_SIZE = r"^\d+(\.\d+)?\s*(KB|MB|GB|TB)$"
+_SIZE_OR_OFF = r"^(0|\d+(\.\d+)?\s*(KB|MB|GB|TB))$"
+
 
 class ServerSettings(BaseModel):
     """Where ``hqg serve`` listens."""
@@ -34,14 +37,25 @@ class ServerSettings(BaseModel):
 
 
 class SqlSettings(BaseModel):
-    """Caps on governed SQL; policy limits can only lower them."""
+    """Caps on governed SQL; policy limits can only lower them.
+
+    ``max_memory`` is DuckDB's own limit (operator state: joins, aggregates, sorts);
+    ``max_process_memory`` is the backstop for what DuckDB does not count: when the process
+    RSS passes it, every running query is interrupted (``0`` turns the backstop off). The size
+    limits (``max_sql_chars``, ``max_vector_searches``, ``max_generated_size``) are enforced by
+    the guard before anything runs (``gateway.sql_pipeline.guard_limits``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_rows: int = Field(default=1000, ge=1, le=1_000_000)
     timeout_ms: int = Field(default=10_000, ge=10, le=600_000)
-    max_memory: str = Field(default="2GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB)$")
+    max_memory: str = Field(default="2GB", pattern=_SIZE)
+    max_process_memory: str = Field(default="6GB", pattern=_SIZE_OR_OFF)
     threads: int = Field(default=2, ge=1, le=64)
+    max_sql_chars: int = Field(default=20_000, ge=100, le=1_000_000)
+    max_vector_searches: int = Field(default=8, ge=0, le=64)
+    max_generated_size: int = Field(default=10_000, ge=1, le=10_000_000)
 
 
 class SearchSettings(BaseModel):

@@ -21,6 +21,7 @@ egress guard (``gateway.egress.for_sql``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -38,13 +39,14 @@ from gateway.hybrid import (
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
+from gateway.settings import SqlSettings
 from gateway.staleness import require_fresh
 from gateway.visibility import visible_collections, visible_tables
-from hqg.errors import AccessDenied, UnsafeQuery
+from hqg.errors import AccessDenied, QueryLimitExceeded, UnsafeQuery
 from ingestion.catalog import Dataset
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
-from retrieval.sql.context import GuardContext
+from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.guard import guard_sql
 from retrieval.sql.results import SqlResult
@@ -59,18 +61,26 @@ CATALOG_RULES = frozenset({"unknown_table", "cte_shadowing"})
 def governed_sql(
     gateway: Gateway, ctx: RequestContext, *, sql: str, limit: int | None = None
 ) -> SqlResponse:
-    """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
-    trail = AuditTrail(gateway, ctx, action="sql", query=sql)
+    """Run ``sql`` for ``ctx``; raises an ``HqgError`` (already audited) on any refusal.
+
+    A text over the length limit is refused by the guard before it is parsed; its record
+    keeps no query, since redacting it would parse it (the cost the limit exists to avoid)."""
+    over = len(sql) > gateway.settings.sql.max_sql_chars
+    trail = AuditTrail(gateway, ctx, action="sql", query=None if over else sql)
     with trail.recording():
         return _run(gateway, ctx, trail, sql=sql, limit=limit)
 
 
 def referenced_sources(
-    sql: str, sources: dict[str, TableSource], *, engine: QueryEngine | None = None
+    sql: str,
+    sources: dict[str, TableSource],
+    *,
+    engine: QueryEngine | None = None,
+    limits: GuardLimits | None = None,
 ) -> dict[str, TableSource]:
     """The datasets a query names, after the guard's syntax rules (no grants yet)."""
     everything = frozenset(sources)
-    context = GuardContext(datasets=everything, granted=everything)
+    context = GuardContext(datasets=everything, granted=everything, limits=limits or GuardLimits())
     guarded = (
         guard_sql(sql, context=context) if engine is None else engine.guard(sql, context=context)
     )
@@ -99,7 +109,27 @@ def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> S
         )
     rows = min(caps.max_rows, granted.max_rows, requested or caps.max_rows)
     timeout_ms = min(caps.timeout_ms, granted.timeout_ms)
-    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000)
+    return SqlLimits(max_rows=rows, timeout_seconds=timeout_ms / 1000, guard=guard_limits(caps))
+
+
+def guard_limits(settings: SqlSettings) -> GuardLimits:
+    """The guard's size limits from the SQL settings."""
+    return GuardLimits(
+        max_sql_chars=settings.max_sql_chars,
+        max_vector_searches=settings.max_vector_searches,
+        max_generated_size=settings.max_generated_size,
+    )
+
+
+def remaining(limits: SqlLimits, *, deadline: float) -> SqlLimits:
+    """``limits`` with the time left before ``deadline`` (``time.monotonic``): whatever ran
+    before the SQL (the ``vector_search`` calls) spent the statement's time."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise QueryLimitExceeded(
+            f"the query ran longer than {limits.timeout_seconds:g}s and was stopped"
+        )
+    return limits.model_copy(update={"timeout_seconds": left})
 
 
 def _run(
@@ -108,6 +138,10 @@ def _run(
     snapshot = gateway.datasets()
     every = gateway.sources(snapshot)
     sources, calls = _named_resources(gateway, ctx, sql, every)
+    if calls:  # loading the model and opening the index is the process's cost, once
+        gateway.components.embedder.get()
+        gateway.components.vectors.get()
+    started = time.monotonic()
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
         (f"{COLLECTION_PREFIX}{name}", None) for name in records
@@ -125,12 +159,18 @@ def _run(
     now = datetime.now(UTC)
     read = [snapshot[name] for name in sources]
     require_fresh(decision, read, now=now)
-    searches = run_searches(gateway, decision, calls, records=records, now=now) if calls else None
+    limits = limits_for(gateway, decision, limit)
+    deadline = started + limits.timeout_seconds
+    searches = (
+        run_searches(gateway, decision, calls, records=records, now=now, deadline=deadline)
+        if calls
+        else None
+    )
     result = run_governed_sql(
         sql,
         sources=sources,
         grants=decision.tables,
-        limits=limits_for(gateway, decision, limit),
+        limits=remaining(limits, deadline=deadline),
         salt=gateway.settings.privacy.hash_salt.get_secret_value(),
         engine=gateway.queries,
         searches=searches,
@@ -181,7 +221,11 @@ def _named(
     gateway: Gateway, sql: str, available: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
     return referenced_resources(
-        sql, available, engine=gateway.queries, max_k=gateway.settings.search.max_k
+        sql,
+        available,
+        engine=gateway.queries,
+        max_k=gateway.settings.search.max_k,
+        limits=guard_limits(gateway.settings.sql),
     )
 
 

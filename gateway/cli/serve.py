@@ -1,12 +1,26 @@
-"""``hqg serve``: run the HTTP API on a workspace."""
+"""``hqg serve``: run the HTTP API on a workspace; SIGTERM/SIGINT end it gracefully.
+
+Graceful means bounded: on the first signal the server stops accepting connections (uvicorn),
+every running SQL query is interrupted at once (its request answers 503 and is audited), and
+whatever is still running after ``GRACE_SECONDS`` is cancelled. Without the interrupt, a query
+busy in DuckDB held the process until ``kill -9``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+
+if TYPE_CHECKING:
+    import uvicorn
+
+GRACE_SECONDS = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -29,11 +43,26 @@ def serve(
     settings = load_settings(home=home)
     configure_logging(settings.logging)
     gateway = build_gateway(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(gateway),
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler
         access_log=False,  # the gateway's access log omits query strings
         server_header=False,
+        timeout_graceful_shutdown=GRACE_SECONDS,
     )
+    graceful_server(config, on_exit=gateway.queries.interrupt_all).run()
+
+
+def graceful_server(config: uvicorn.Config, *, on_exit: Callable[[], object]) -> uvicorn.Server:
+    """A uvicorn server that calls ``on_exit`` (off the signal handler's frame, which must not
+    take locks the interrupted code may hold) when it is told to stop."""
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            threading.Thread(target=on_exit, name="hqg-shutdown", daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    return GracefulServer(config)

@@ -4,7 +4,9 @@ Kept as data, not logic, so a review of "what can a query call" is a review of t
 entry is a pure scalar, aggregate or window function over values already in the query. Nothing
 here reads files, the network, settings, the catalog or the environment; nothing changes session
 state (``setseed``, ``nextval``); nothing generates rows unboundedly (``range``,
-``generate_series``). Table functions are handled by ``rules.tables``, not here.
+``generate_series``) or accumulates by iteration (``list_reduce``: a doubling lambda is 2^n).
+Functions whose output size is an argument (``repeat``, ``lpad``, ``list_resize`` …) are here
+but bounded by ``rules.sizes``. Table functions are handled by ``rules.tables``, not here.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _NESTED = """
 Array List Struct StructExtract Map VarMap MapFromEntries MapKeys ToMap Unnest Explode ArraySize
 ArrayContains ArrayConcat ArrayAppend ArrayPrepend ArrayDistinct ArrayFilter ArrayFirst ArrayLast
 ArrayReverse ArraySlice ArraySort ArraySum ArrayToString ArrayIntersect ArrayOverlaps ArrayMax
-ArrayMin ArrayPosition ArrayAll ArrayAny ArrayContainsAll ArrayUniqueAgg Transform Reduce Flatten
+ArrayMin ArrayPosition ArrayAll ArrayAny ArrayContainsAll ArrayUniqueAgg Transform Flatten
 ArraysZip
 """
 _JSON = """
@@ -76,7 +78,7 @@ reservoir_quantile approx_count_distinct approx_quantile mad regr_avgx mode list
 list_extract list_element list_has list_contains list_position list_concat list_cat list_append
 list_prepend list_slice list_sort list_reverse_sort list_distinct list_unique list_aggregate
 list_aggr list_sum list_min list_max list_avg list_count list_first list_last list_filter
-list_transform list_apply list_reduce list_zip list_reverse list_has_any list_has_all
+list_transform list_apply list_zip list_reverse list_has_any list_has_all
 list_intersect list_select list_where list_resize list_grade_up array_extract array_has
 array_position array_length array_to_string array_value array_concat array_append array_prepend
 array_slice len flatten generate_subscripts struct_pack struct_extract struct_insert row map

@@ -17,14 +17,27 @@ import duckdb
 from hqg.errors import Unavailable
 from retrieval.sql.sources import TableSource
 
+_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """Resource caps of every query connection (per DuckDB instance)."""
+    """Resource caps of every query connection (per DuckDB instance), and the process-wide
+    memory backstop the watchdog enforces (``None``: off; see ``retrieval.sql.watchdog``)."""
 
     max_memory: str = "512MB"
     threads: int = 2
     max_connections: int = 8
+    max_process_memory: str | None = None
+
+    @property
+    def max_rss_bytes(self) -> int | None:
+        """``max_process_memory`` in bytes (``"6GB"`` -> 6e9); None or ``"0"`` is off."""
+        text = (self.max_process_memory or "0").strip().upper()
+        if text == "0":
+            return None
+        number, unit = text[:-2].strip(), text[-2:]
+        return int(float(number) * _UNITS[unit])
 
 
 def attach_alias(index: int) -> str:

@@ -13,6 +13,22 @@ from sqlglot import exp
 
 
 @dataclass(frozen=True)
+class GuardLimits:
+    """Size limits the guard enforces before anything runs (settings ``HQG_SQL__…``).
+
+    ``max_sql_chars``: the longest query text; it also bounds parse time (sqlglot parses ~20k
+    characters in well under a second on this machine; 100 KB of ``1+1+…`` took seconds across
+    guard and audit). ``max_vector_searches``: ``vector_search()`` calls per statement, each a
+    governed search run before the SQL. ``max_generated_size``: the most characters or elements
+    one generator call (``repeat``, ``lpad``, ``list_resize`` …) may build (``rules.sizes``).
+    """
+
+    max_sql_chars: int = 20_000
+    max_vector_searches: int = 8
+    max_generated_size: int = 10_000
+
+
+@dataclass(frozen=True)
 class GuardContext:
     """The catalog a query is checked against.
 
@@ -23,6 +39,7 @@ class GuardContext:
     ``collections``: the collections ``vector_search`` may name, or None when the caller checks
     names itself (the gateway's first pass, which only learns which collections a query names);
     a name outside the set is refused as not granted. ``max_search_k``: the largest ``k``.
+    ``limits``: the size limits (``GuardLimits``).
     """
 
     datasets: frozenset[str]
@@ -30,26 +47,7 @@ class GuardContext:
     table_functions: frozenset[str] = frozenset()
     collections: frozenset[str] | None = None
     max_search_k: int = 50
+    limits: GuardLimits = GuardLimits()
 
 
 GuardRule = Callable[[exp.Expr, GuardContext], exp.Expr]
-
-
-def cte_names(tree: exp.Expr) -> frozenset[str]:
-    """Every CTE name defined anywhere in the tree (lower-case)."""
-    return frozenset(cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE))
-
-
-def is_cte_reference(table: exp.Table, ctes: frozenset[str]) -> bool:
-    """A bare, unqualified table name that names a CTE of this query."""
-    return not table.args.get("db") and not table.args.get("catalog") and table.name.lower() in ctes
-
-
-def dataset_references(tree: exp.Expr) -> list[exp.Table]:
-    """Every base-table reference: each ``exp.Table`` that is not a CTE reference."""
-    ctes = cte_names(tree)
-    return [
-        table
-        for table in tree.find_all(exp.Table)
-        if isinstance(table.this, exp.Identifier) and not is_cte_reference(table, ctes)
-    ]

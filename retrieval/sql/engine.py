@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from hqg.errors import QueryLimitExceeded, UnsafeQuery
+from hqg.errors import HqgError, QueryLimitExceeded, Unavailable, UnsafeQuery
 from hqg.lru import LruCache
 from retrieval.sql.connection import EngineSettings, locked_connection
 from retrieval.sql.context import GuardContext
 from retrieval.sql.guard import GuardedQuery, guard_sql
 from retrieval.sql.results import json_safe_row
 from retrieval.sql.sources import TableSource
-from retrieval.sql.watchdog import Watchdog
+from retrieval.sql.watchdog import Reason, Watchdog
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -77,6 +77,10 @@ class QueryEngine:
     _guarded: LruCache[tuple[str, GuardContext], GuardedQuery] = field(
         default_factory=lambda: LruCache(MAX_CACHED_GUARDS)
     )
+    _closing: bool = False
+
+    def __post_init__(self) -> None:
+        self._watchdog.max_rss_bytes = self.settings.max_rss_bytes
 
     def guard(self, sql: str, *, context: GuardContext) -> GuardedQuery:
         """``guard_sql`` with the verdict cached per (text, context); refusals are not cached.
@@ -101,7 +105,16 @@ class QueryEngine:
         finally:
             self._release(pooled)
 
+    def interrupt_all(self) -> int:
+        """Stop every running query and refuse new ones (graceful shutdown: in-flight requests
+        end with a 503 at once instead of holding the process until their deadlines)."""
+        self._closing = True
+        return self._watchdog.interrupt_all("shutdown")
+
     def close(self) -> None:
+        """Stop running queries, the watchdog and the connections. A later query opens them
+        again (an app's lifespan closes the gateway it was given; tests reuse gateways)."""
+        self._watchdog.interrupt_all("shutdown")
         self._watchdog.stop()
         with self._lock:
             for pooled in self._pool.values():
@@ -133,6 +146,14 @@ class QueryEngine:
             pooled.in_flight -= 1
             if pooled.retired and pooled.in_flight == 0:
                 pooled.con.close()
+
+    def _discard(self, pooled: _Pooled) -> None:
+        """Stop serving ``pooled`` (closed once its in-flight queries end): after an internal
+        error DuckDB may refuse every later query on that database."""
+        with self._lock:
+            for key in [key for key, value in self._pool.items() if value is pooled]:
+                del self._pool[key]
+            self._retire(pooled)
 
     @staticmethod
     def _retire(pooled: _Pooled) -> None:
@@ -166,6 +187,8 @@ class Session:
         timeout_seconds: float,
     ) -> Fetched:
         """Run ``sql`` with a row cap (fetch max_rows+1) and a deadline."""
+        if self.engine._closing:
+            raise Unavailable("the server is shutting down; the query was not run")
         with self.engine._lock:
             cursor = self.pooled.con.cursor()
         watch = self.engine._watchdog.watch(cursor, timeout_seconds=timeout_seconds)
@@ -174,11 +197,9 @@ class Session:
             columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
             raw = cursor.fetchmany(max_rows + 1)
         except duckdb.Error as exc:
-            if watch.fired or isinstance(exc, duckdb.InterruptException):
-                raise QueryLimitExceeded(
-                    f"the query ran longer than {timeout_seconds:g}s and was stopped"
-                ) from exc
-            raise engine_error(exc) from exc
+            if isinstance(exc, duckdb.InternalException | duckdb.FatalException):
+                self.engine._discard(self.pooled)  # DuckDB may have invalidated the database
+            raise stopped_error(exc, watch.reason, timeout_seconds=timeout_seconds) from exc
         finally:
             self.engine._watchdog.release(watch)
             cursor.close()
@@ -197,6 +218,24 @@ class Session:
 
 
 _SHOWN_ERRORS = (duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+
+
+def stopped_error(exc: duckdb.Error, reason: Reason | None, *, timeout_seconds: float) -> HqgError:
+    """The error a failed execution becomes: a limit it hit, named, or ``engine_error``."""
+    if reason == "shutdown":
+        return Unavailable("the server is shutting down; the query was stopped")
+    if reason == "memory":
+        return QueryLimitExceeded(
+            "the server's memory backstop was reached (HQG_SQL__MAX_PROCESS_MEMORY); "
+            "the query was stopped"
+        )
+    if reason == "timeout" or isinstance(exc, duckdb.InterruptException):
+        return QueryLimitExceeded(f"the query ran longer than {timeout_seconds:g}s and was stopped")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return QueryLimitExceeded(
+            "the query needed more memory than its limit (HQG_SQL__MAX_MEMORY) and was stopped"
+        )
+    return engine_error(exc)
 
 
 def engine_error(exc: duckdb.Error) -> UnsafeQuery:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from retrieval.sql.context import GuardContext, GuardRule, dataset_references
+from retrieval.sql.context import GuardContext, GuardRule
 from retrieval.sql.rules.functions import allowed_functions
 from retrieval.sql.rules.identifiers import ascii_identifiers
 from retrieval.sql.rules.nodes import allowed_nodes
+from retrieval.sql.rules.sizes import bounded_sizes
 from retrieval.sql.rules.statements import no_into, parse_statement, select_only
 from retrieval.sql.rules.tables import (
     granted_tables,
@@ -27,6 +28,7 @@ from retrieval.sql.rules.tables import (
     plain_table_names,
     simple_qualification,
 )
+from retrieval.sql.scopes import dataset_references
 from retrieval.sql.vector_search import SearchCall, ordered_calls, vector_search_calls
 
 GUARD_RULES: tuple[GuardRule, ...] = (
@@ -40,6 +42,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     simple_qualification,
     no_recursive_ctes,
     allowed_functions,
+    bounded_sizes,
     allowed_nodes,
     no_cte_shadowing,
     granted_tables,
@@ -63,7 +66,7 @@ def guard_sql(
     sql: str, *, context: GuardContext, rules: tuple[GuardRule, ...] = GUARD_RULES
 ) -> GuardedQuery:
     """Parse and check ``sql``; raise ``UnsafeQuery``/``AccessDenied`` or return the tree."""
-    tree = parse_statement(sql)
+    tree = parse_statement(sql, max_chars=context.limits.max_sql_chars)
     for rule in rules:
         tree = rule(tree, context)
     names = sorted({table.name.lower() for table in dataset_references(tree)})

@@ -38,9 +38,9 @@ from ingestion.contracts import DatasetContract
 from privacy.operators import MaskKind
 from retrieval.filters import to_sql
 from retrieval.grants import TableGrant
-from retrieval.sql.context import dataset_references
 from retrieval.sql.guard import GuardedQuery
 from retrieval.sql.masks import SALT_PARAMETER, effective_kind, mask_expression
+from retrieval.sql.scopes import dataset_references
 
 BASE_TABLE = "data"
 _SCAN_FILTER_OPS = frozenset({"=", "!=", "<", "<=", ">", ">=", "is_null", "not_null"})

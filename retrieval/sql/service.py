@@ -20,7 +20,7 @@ from sqlglot import exp
 from hqg.errors import AccessDenied
 from hqg.predicates import cache_key
 from retrieval.grants import TableGrant
-from retrieval.sql.context import GuardContext
+from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine, Session
 from retrieval.sql.guard import GuardedQuery
 from retrieval.sql.masks import SALT_PARAMETER
@@ -45,12 +45,13 @@ COLLECTION_PREFIX = "collection:"
 
 
 class SqlLimits(BaseModel):
-    """Per-query caps: rows returned and wall-clock seconds."""
+    """Per-query caps: rows returned, wall-clock seconds, and the guard's size limits."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_rows: int = Field(default=1000, ge=1, le=100_000)
     timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    guard: GuardLimits = Field(default_factory=GuardLimits)
 
 
 @dataclass(frozen=True)
@@ -65,17 +66,21 @@ def guard_context(
     sources: Mapping[str, TableSource],
     grants: Mapping[str, TableGrant],
     searches: SearchInputs | None = None,
+    *,
+    limits: GuardLimits | None = None,
 ) -> GuardContext:
     datasets = frozenset(name.lower() for name in sources)
     granted = frozenset(name.lower() for name in grants) & datasets
+    limits = limits or GuardLimits()
     if searches is None:
-        return GuardContext(datasets=datasets, granted=granted)
+        return GuardContext(datasets=datasets, granted=granted, limits=limits)
     return GuardContext(
         datasets=datasets,
         granted=granted,
         table_functions=frozenset({VECTOR_SEARCH}),
         collections=frozenset(call.collection for call in searches.relations),
         max_search_k=searches.max_k,
+        limits=limits,
     )
 
 
@@ -92,7 +97,8 @@ def run_governed_sql(
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
     sources = {name.lower(): source for name, source in sources.items()}
     grants = {name.lower(): grant for name, grant in grants.items()}
-    guarded = engine.guard(sql, context=guard_context(sources, grants, searches))
+    context = guard_context(sources, grants, searches, limits=limits.guard)
+    guarded = engine.guard(sql, context=context)
     needed = {name: sources[name] for name in guarded.datasets}
     relations = searches.relations if searches is not None else {}
     with engine.session(needed) as session:

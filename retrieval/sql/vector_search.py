@@ -102,8 +102,17 @@ def vector_search_tables(tree: exp.Expr) -> list[exp.Table]:
 
 
 def vector_search_calls(tree: exp.Expr, context: GuardContext) -> exp.Expr:
-    """Guard rule: every call is well placed, literal, bounded and on a granted collection."""
-    for table in vector_search_tables(tree):
+    """Guard rule: every call is well placed, literal, bounded and on a granted collection, and
+    a statement makes at most ``limits.max_vector_searches`` calls (each is a governed search
+    that runs before the SQL, inside the statement's deadline; 60 calls once took 25 s)."""
+    tables = vector_search_tables(tree)
+    cap = context.limits.max_vector_searches
+    if len(tables) > cap:
+        raise UnsafeQuery(
+            f"a query may call vector_search() at most {cap} times (HQG_SQL__MAX_VECTOR_SEARCHES)",
+            rule="vector_search_calls",
+        )
+    for table in tables:
         extra = sorted(key for key, value in table.args.items() if value and key not in _TABLE_ARGS)
         if extra:
             raise UnsafeQuery(

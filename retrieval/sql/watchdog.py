@@ -1,39 +1,69 @@
-"""One shared thread that interrupts queries past their deadline.
+"""One shared thread that interrupts queries past their deadline, or all of them when the
+process runs out of memory or shuts down.
 
 DuckDB has no statement-timeout setting, and ``connection.interrupt()`` does not stop a query
 running on a cursor: the cursor itself must be interrupted. A thread per query costs ~2.3 ms, so
 one watchdog thread per engine keeps a heap of deadlines and interrupts the cursor whose deadline
-passes. The caller checks ``fired`` to turn DuckDB's interrupt into ``QueryLimitExceeded``.
+passes. The caller reads ``reason`` to turn DuckDB's interrupt into the right error.
+
+DuckDB's ``max_memory`` bounds its buffer manager (hash tables, sorts, aggregate state), not the
+strings and lists a scalar function builds, so while queries run the same thread also samples
+the process RSS every ``POLL_SECONDS`` and interrupts every running query when it passes
+``max_rss_bytes`` (the backstop; ``None`` turns it off, and so does a platform without
+``/proc/self/statm``). ``interrupt_all`` does the same at shutdown. An interrupt takes effect
+between vectors: one function call over one vector cannot be stopped, which is why the guard
+bounds the calls that allocate in proportion to an argument (``rules.sizes``).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Literal, Protocol
+
+POLL_SECONDS = 0.05
+_STATM = Path("/proc/self/statm")
+
+Reason = Literal["timeout", "memory", "shutdown"]
 
 
 class Interruptible(Protocol):
     def interrupt(self) -> None: ...
 
 
+def process_rss() -> int | None:
+    """Resident set size of this process in bytes, or None where it cannot be read cheaply."""
+    try:
+        pages = int(_STATM.read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 @dataclass
 class Watch:
-    """One registered query; ``fired`` is set once its cursor was interrupted."""
+    """One registered query; ``reason`` is set once its cursor was interrupted."""
 
     target: Interruptible
     deadline: float
-    fired: bool = False
+    reason: Reason | None = None
     done: bool = False
+
+    @property
+    def fired(self) -> bool:
+        return self.reason is not None
 
 
 @dataclass
 class Watchdog:
     """A deadline heap served by one lazily started daemon thread."""
 
+    max_rss_bytes: int | None = None
     _heap: list[tuple[float, int, Watch]] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _counter: itertools.count[int] = field(default_factory=itertools.count)
@@ -45,7 +75,8 @@ class Watchdog:
         entry = Watch(target=target, deadline=time.monotonic() + timeout_seconds)
         with self._cond:
             heapq.heappush(self._heap, (entry.deadline, next(self._counter), entry))
-            if self._thread is None:
+            if self._thread is None or self._stopped:  # first use, or used again after stop
+                self._stopped = False
                 self._thread = threading.Thread(target=self._run, name="hqg-sql-watchdog")
                 self._thread.daemon = True
                 self._thread.start()
@@ -56,12 +87,30 @@ class Watchdog:
         with self._cond:
             entry.done = True
 
+    def interrupt_all(self, reason: Reason = "shutdown") -> int:
+        """Interrupt every running query now; returns how many were."""
+        with self._cond:
+            return self._interrupt_running(reason)
+
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def _interrupt_running(self, reason: Reason) -> int:
+        running = [entry for _, _, entry in self._heap if not entry.done and not entry.fired]
+        for entry in running:
+            entry.reason = reason
+            entry.target.interrupt()
+        return len(running)
+
+    def _over_memory(self) -> bool:
+        if self.max_rss_bytes is None:
+            return False
+        rss = process_rss()
+        return rss is not None and rss > self.max_rss_bytes
 
     def _run(self) -> None:
         with self._cond:
@@ -71,10 +120,14 @@ class Watchdog:
                 if not self._heap:
                     self._cond.wait()
                     continue
+                if self._over_memory():
+                    self._interrupt_running("memory")
                 wait = self._heap[0][0] - time.monotonic()
                 if wait > 0:
-                    self._cond.wait(timeout=wait)
+                    poll = POLL_SECONDS if self.max_rss_bytes is not None else wait
+                    self._cond.wait(timeout=min(wait, poll))
                     continue
                 _, _, entry = heapq.heappop(self._heap)
-                entry.fired = True
-                entry.target.interrupt()
+                if not entry.fired:
+                    entry.reason = "timeout"
+                    entry.target.interrupt()

@@ -12,23 +12,23 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from hqg.errors import UnsafeQuery
-from retrieval.sql.context import GuardContext
-
-MAX_SQL_CHARS = 100_000
+from retrieval.sql.context import GuardContext, GuardLimits
 
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 
 
-def parse_statement(sql: str) -> exp.Expr:
+def parse_statement(sql: str, *, max_chars: int = GuardLimits.max_sql_chars) -> exp.Expr:
     """Parse exactly one DuckDB statement; any parse problem is a rejection.
+
+    The length limit is checked first: it is what bounds parse time (and the audit's redaction,
+    which parses the text again).
 
     >>> parse_statement("SELECT 1").sql()
     'SELECT 1'
     """
     if not isinstance(sql, str) or not sql.strip():
         raise UnsafeQuery("the query is empty", rule="parse")
-    if len(sql) > MAX_SQL_CHARS:
-        raise UnsafeQuery(f"the query is longer than {MAX_SQL_CHARS} characters", rule="parse")
+    require_length(sql, max_chars=max_chars)
     try:
         statements = sqlglot.parse(sql, read="duckdb")
     except SqlglotError as exc:
@@ -41,6 +41,16 @@ def parse_statement(sql: str) -> exp.Expr:
             f"expected exactly one statement, got {len(present)}", rule="single_statement"
         )
     return present[0]
+
+
+def require_length(sql: str, *, max_chars: int) -> None:
+    """Refuse a query text over ``max_chars`` characters, naming the limit and its setting."""
+    if len(sql) > max_chars:
+        raise UnsafeQuery(
+            f"the query is {len(sql)} characters; the limit is {max_chars} "
+            "(HQG_SQL__MAX_SQL_CHARS)",
+            rule="sql_length",
+        )
 
 
 def select_only(tree: exp.Expr, context: GuardContext) -> exp.Expr:

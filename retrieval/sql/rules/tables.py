@@ -15,7 +15,8 @@ import re
 from sqlglot import exp
 
 from hqg.errors import AccessDenied, UnsafeQuery
-from retrieval.sql.context import GuardContext, cte_names, dataset_references, is_cte_reference
+from retrieval.sql.context import GuardContext
+from retrieval.sql.scopes import cte_names, dataset_references, is_cte_reference
 from retrieval.sql.vector_search import VECTOR_SEARCH, is_vector_search
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -73,9 +74,8 @@ def plain_table_names(tree: exp.Expr, context: GuardContext) -> exp.Expr:
 
 def simple_qualification(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     """Only ``name`` or ``main.name``: other catalogs and schemas are the engine's, not data."""
-    ctes = cte_names(tree)
     for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier) or is_cte_reference(table, ctes):
+        if not isinstance(table.this, exp.Identifier) or is_cte_reference(table):
             continue
         catalog, schema = table.args.get("catalog"), table.args.get("db")
         if catalog is not None or (schema is not None and schema.name.lower() != _ALLOWED_SCHEMA):
