@@ -23,6 +23,7 @@ from gateway.cli.options import DEFAULT_HOME, HomeOption
 from gateway.settings import load_settings
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.report import DocRunReport
+from ingestion.documents.tenancy import Tenancy
 from ingestion.tables import IngestReport, ingest_table
 from ingestion.tables import Progress as Progress_
 from ingestion.workspace import Workspace
@@ -103,7 +104,23 @@ def print_report(console: Console, report: IngestReport) -> None:
 def docs(
     path: Annotated[Path, typer.Argument(help="A .txt/.md/.html/.pdf file or a directory.")],
     collection: Annotated[str, typer.Option("--collection", help="Collection name.")],
-    tenant: Annotated[str | None, typer.Option(help="Tenant of the documents.")] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Tenant of every document of this run (front matter may only repeat it)."),
+    ] = None,
+    all_tenants: Annotated[
+        bool,
+        typer.Option(
+            "--all-tenants", help="Publish the documents for every tenant (recorded per document)."
+        ),
+    ] = False,
+    tenancy: Annotated[
+        Tenancy | None,
+        typer.Option(
+            help="Declare how the collection's documents get their tenant (first run; "
+            "'path': the first directory under the collection root)."
+        ),
+    ] = None,
     classification: Annotated[
         Classification | None, typer.Option(help="Classification (front matter may raise it).")
     ] = None,
@@ -139,6 +156,8 @@ def docs(
                 embedder=embedder,
                 writer=components.writer,
                 tenant=tenant,
+                all_tenants=all_tenants,
+                tenancy=tenancy,
                 classification=classification,
                 labels=tuple(label or ()),
                 injection_threshold=settings.guards.injection_threshold,

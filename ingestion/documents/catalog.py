@@ -14,19 +14,21 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from ingestion.contracts import Classification
 from ingestion.documents.report import DocRunReport
-from ingestion.sqlite import CatalogFile, bump_generation
+from ingestion.documents.tenancy import Tenancy
+from ingestion.sqlite import CatalogFile, bump_generation, connect
 
 _SCHEMA = """
-INSERT OR IGNORE INTO meta VALUES ('documents_schema', '1');
+INSERT OR IGNORE INTO meta VALUES ('documents_schema', '2');
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY,
     root TEXT,
-    default_tenant TEXT,
+    tenancy TEXT,
     default_classification TEXT NOT NULL,
     default_labels TEXT NOT NULL,
     default_freshness_sla INTEGER,
@@ -52,6 +54,7 @@ CREATE TABLE IF NOT EXISTS documents (
     classification TEXT,
     labels TEXT NOT NULL,
     freshness_sla INTEGER,
+    all_tenants INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (collection, doc_id)
 );
 CREATE TABLE IF NOT EXISTS doc_runs (
@@ -85,7 +88,7 @@ class CollectionRecord(BaseModel):
 
     name: str
     root: str | None
-    default_tenant: str | None
+    tenancy: Tenancy | None  # set by the first run that publishes
     default_classification: Classification
     default_labels: tuple[str, ...]
     default_freshness_sla: int | None  # seconds
@@ -116,12 +119,17 @@ class DocumentRecord(BaseModel):
     classification: Classification | None
     labels: tuple[str, ...]
     freshness_sla: int | None  # seconds
+    all_tenants: bool = False  # published for every tenant by the operator
 
 
 class DocumentCatalog(CatalogFile):
     """Read and write the document tables of one workspace catalog."""
 
     schema = _SCHEMA
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        _migrate(path)
 
     def collection(self, name: str) -> CollectionRecord | None:
         with self._connect() as con:
@@ -138,11 +146,13 @@ class DocumentCatalog(CatalogFile):
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute(
-                "INSERT OR REPLACE INTO collections VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO collections (name, root, tenancy, "
+                "default_classification, default_labels, default_freshness_sla, embedder, dim, "
+                "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     record.name,
                     record.root,
-                    record.default_tenant,
+                    record.tenancy.value if record.tenancy else None,
                     record.default_classification.value,
                     json.dumps(list(record.default_labels)),
                     record.default_freshness_sla,
@@ -177,7 +187,7 @@ class DocumentCatalog(CatalogFile):
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.executemany(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                _INSERT_DOCUMENT,
                 [_document_row(record) for record in records],
             )
             bump_generation(con)
@@ -208,6 +218,35 @@ class DocumentCatalog(CatalogFile):
         return [DocRunReport.model_validate_json(row["report"]) for row in rows]
 
 
+_DOCUMENT_COLUMNS = (
+    "collection, doc_id, source_path, source, title, doc_hash, version, chunk_count, status, "
+    "reason, injection_score, as_of, ingested_at, tenant, classification, labels, "
+    "freshness_sla, all_tenants"
+)
+_INSERT_DOCUMENT = (
+    f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) "  # noqa: S608 (constants only)
+    f"VALUES ({','.join('?' * len(_DOCUMENT_COLUMNS.split(',')))})"
+)
+#: Columns added since schema 1, with their definitions: added to an older catalog on open.
+_ADDED_COLUMNS = {
+    "collections": {"tenancy": "TEXT"},
+    "documents": {"all_tenants": "INTEGER NOT NULL DEFAULT 0"},
+}
+
+
+def _migrate(path: Path) -> None:
+    """Bring a schema-1 catalog up to date. A schema-1 collection's stored default tenant is
+    not carried over: a tenant no longer sticks to a collection, and its tenancy is recorded
+    again by its next run."""
+    with connect(path) as con:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row["name"] for row in con.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns.items():
+                if name not in present:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'documents_schema'")
+
+
 _COUNTED = ("added", "updated", "unchanged", "deleted", "quarantined", "failed")
 
 
@@ -230,6 +269,7 @@ def _document_row(r: DocumentRecord) -> tuple[object, ...]:
         r.classification.value if r.classification else None,
         json.dumps(list(r.labels)),
         r.freshness_sla,
+        int(r.all_tenants),
     )
 
 
@@ -237,7 +277,7 @@ def _collection(row: sqlite3.Row) -> CollectionRecord:
     return CollectionRecord(
         name=row["name"],
         root=row["root"],
-        default_tenant=row["default_tenant"],
+        tenancy=Tenancy(row["tenancy"]) if row["tenancy"] else None,
         default_classification=Classification(row["default_classification"]),
         default_labels=tuple(json.loads(row["default_labels"])),
         default_freshness_sla=row["default_freshness_sla"],
@@ -266,4 +306,5 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         classification=Classification(row["classification"]) if row["classification"] else None,
         labels=tuple(json.loads(row["labels"])),
         freshness_sla=row["freshness_sla"],
+        all_tenants=bool(row["all_tenants"]),
     )
