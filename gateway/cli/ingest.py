@@ -55,7 +55,13 @@ def table(
         detector = PresidioDetector(settings.privacy)
     with ingest_progress(console) as report:
         result = ingest_table(
-            workspace, path, dataset=dataset, detector=detector, contract=given, progress=report
+            workspace,
+            path,
+            dataset=dataset,
+            detector=detector,
+            contract=given,
+            limits=settings.ingest,
+            progress=report,
         )
     print_report(Console(), result)
     if result.run.outcome == "rejected":
@@ -106,7 +112,9 @@ def docs(
     collection: Annotated[str, typer.Option("--collection", help="Collection name.")],
     tenant: Annotated[
         str | None,
-        typer.Option(help="Tenant of every document of this run (front matter may only repeat it)."),
+        typer.Option(
+            help="Tenant of every document of this run (front matter may only repeat it)."
+        ),
     ] = None,
     all_tenants: Annotated[
         bool,
@@ -162,6 +170,7 @@ def docs(
                 labels=tuple(label or ()),
                 injection_threshold=settings.guards.injection_threshold,
                 quarantine_injections=not keep_injections,
+                limits=settings.ingest,
                 progress=report,
             )
     finally:

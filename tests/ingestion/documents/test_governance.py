@@ -64,9 +64,7 @@ def test_front_matter_names_the_tenant_only_in_a_front_matter_collection() -> No
         _resolve({}, own)
 
 
-def test_a_path_collection_takes_the_tenant_directory_and_front_matter_may_only_repeat_it() -> (
-    None
-):
+def test_a_path_collection_takes_the_tenant_directory_and_front_matter_may_only_repeat_it() -> None:
     path = RunTenancy(mode=Tenancy.PATH)
     assert _resolve({}, path, path_tenant="globex").tenant == "globex"
     with pytest.raises(IngestError, match="different tenant"):

@@ -90,7 +90,9 @@ def test_a_directory_is_ingested_with_governance_provenance_and_pii(
     assert "<EMAIL_ADDRESS>" in str(payload["text_masked"])
     for span in spans:  # spans are relative to the chunk's own text
         assert point.text[span.start : span.end] in REFUNDS
-    shipping = next(p for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md")
+    shipping = next(
+        p for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"
+    )
     assert shipping.payload["classification"] == "internal"
     records = {r.doc_id: r for r in _catalog(workspace).documents("handbook")}
     assert records["acme/refunds.md"].status is DocStatus.INDEXED
@@ -164,7 +166,9 @@ def test_a_changed_document_replaces_its_chunks_and_bumps_its_version(
     tree: None, put: Put, ingest: Ingest, index: MemoryIndex, workspace: Workspace
 ) -> None:
     ingest()
-    before = {p.id for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"}
+    before = {
+        p.id for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"
+    }
     put("eu/shipping.md", SHIPPING + "\nExpress takes one day.\n")
     report = ingest()
     assert report.counts == {**report.counts, "updated": 1, "unchanged": 2}
