@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.cli.text import shown
 from gateway.settings import load_settings
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.report import DocRunReport
@@ -91,18 +92,18 @@ def ingest_progress(console: Console) -> Iterator[Progress_]:
 def print_report(console: Console, report: IngestReport) -> None:
     """The summary table at the end of an ingest."""
     run = report.run
-    table = Table(title=f"ingest {run.dataset}: {run.outcome}", show_header=False)
-    table.add_row("version", run.version or "-")
+    table = Table(title=shown(f"ingest {run.dataset}: {run.outcome}"), show_header=False)
+    table.add_row("version", shown(run.version or "-"))
     table.add_row("rows read", str(run.rows_read))
     table.add_row("rows loaded", str(run.rows_loaded))
     table.add_row("rows quarantined", str(run.rows_quarantined))
-    table.add_row("contract", report.contract_origin)
+    table.add_row("contract", shown(report.contract_origin))
     if run.quarantine_file:
-        table.add_row("quarantine file", run.quarantine_file)
+        table.add_row("quarantine file", shown(run.quarantine_file))
     for reason, count in report.quarantine_reasons.items():
-        table.add_row("  reason", f"{count} × {reason}")
+        table.add_row("  reason", shown(f"{count} × {reason}"))
     for warning in report.warnings:
-        table.add_row("[yellow]warning[/]", warning)
+        table.add_row("[yellow]warning[/]", shown(warning))
     console.print(table)
 
 
@@ -180,7 +181,7 @@ def docs(
 
 def print_doc_report(console: Console, report: DocRunReport) -> None:
     """The summary table at the end of a document ingest."""
-    table = Table(title=f"ingest docs into {report.collection}", show_header=False)
+    table = Table(title=shown(f"ingest docs into {report.collection}"), show_header=False)
     for action, count in report.counts.items():
         if count:
             table.add_row(action, str(count))
@@ -188,8 +189,10 @@ def print_doc_report(console: Console, report: DocRunReport) -> None:
         if outcome.reasons:
             table.add_row(
                 f"[yellow]{outcome.action.value}[/]",
-                f"{outcome.source}: {'; '.join(outcome.reasons)}",
+                shown(f"{outcome.source}: {'; '.join(outcome.reasons)}"),
             )
+        for warning in outcome.warnings:
+            table.add_row("[yellow]warning[/]", shown(f"{outcome.source}: {warning}"))
     if report.aborted:
-        table.add_row("[red]aborted[/]", report.aborted)
+        table.add_row("[red]aborted[/]", shown(report.aborted))
     console.print(table)
