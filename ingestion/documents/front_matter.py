@@ -40,7 +40,7 @@ class FrontMatter(BaseModel):
     title: str | None = None
     tenant: Annotated[str, Field(pattern=TENANT_PATTERN)] | None = None
     classification: Classification | None = None
-    labels: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    labels: tuple[Annotated[str, Field(min_length=1)], ...] = ()
     as_of: datetime | None = None
     freshness_sla: timedelta | None = None
     metadata: dict[Annotated[str, Field(pattern=_KEY)], MetadataValue] = Field(default_factory=dict)

@@ -30,7 +30,7 @@ from ingestion.documents.parsers import ParsedDocument, parser_for
 from ingestion.documents.prepare import PreparedDocument, prepare_document
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
 from ingestion.documents.sources import SourceEntry, fingerprint, walk
-from ingestion.documents.tenancy import RunTenancy
+from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
 from ingestion.limits import IngestLimits, over_limit
 from ingestion.vectors.base import IndexedPoint, VectorIndex
@@ -61,7 +61,10 @@ class RunOptions:
         """What besides its bytes shapes a document's chunks and payload (see ``fingerprint``)."""
         return {
             "defaults": self.defaults.model_dump(mode="json"),
-            "tenancy": self.tenancy.model_dump(mode="json"),
+            # a pinned tenant shapes the payload only when it is the documents' tenant
+            "tenancy": [self.tenancy.mode, self.tenancy.tenant]
+            if self.tenancy.mode is Tenancy.OPERATOR
+            else [self.tenancy.mode],
             "chunking": self.chunking.model_dump(),
             "embedder": [embedder.name, embedder.dim],
             "injection": [self.injection_threshold, self.quarantine_injections],
