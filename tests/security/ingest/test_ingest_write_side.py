@@ -172,7 +172,9 @@ def test_products_for_every_tenant_reach_each_tenant(client: TestClient) -> None
             headers={"Authorization": f"Bearer {key}"},
         )
         assert response.status_code == 200, response.text
-        assert {r["doc_id"].split("/")[0] for r in response.json()["results"]} == {"_all"}
+        results = response.json()["results"]
+        assert {r["doc_id"].split("/")[0] for r in results} == {"_all"}
+        assert all(r["all_tenants"] is True for r in results)  # visible in provenance
 
 
 def test_hqg_search_prints_stored_markup_literally(
