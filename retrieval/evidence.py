@@ -132,7 +132,7 @@ def evidence_from_hit(
                 injection_reasons=tuple(_strings(payload.get("injection_reasons"))),
             ),
             metadata=metadata,
-            all_tenants=payload.get("all_tenants") is True,
+            all_tenants=payload.get("all_tenants") == 1,  # stored as 1/0 (filterable)
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PrivacyError("a retrieved chunk has a malformed payload; nothing served") from exc

@@ -110,7 +110,8 @@ class DocumentChunk(BaseModel):
             ingested_at=meta.ingested_at.astimezone(UTC).isoformat(),
             freshness_sla_seconds=meta.freshness_sla_seconds,
             tenant=meta.tenant,
-            all_tenants=meta.all_tenants,
+            # 1/0, not a boolean: the embedded index cannot filter on booleans
+            all_tenants=int(meta.all_tenants),
             classification=meta.classification.value,
             classification_rank=meta.classification.rank,
             labels=list(meta.labels),

@@ -32,7 +32,7 @@ test_allow_analyst_gets_tenant_clearance_and_injection_filter if {
 		{"column": "injection_score", "op": "<", "value": 0.5},
 		{"any": [
 			{"column": "tenant", "op": "=", "value": "acme"},
-			{"column": "all_tenants", "op": "=", "value": true},
+			{"column": "all_tenants", "op": "=", "value": 1},
 		]},
 	]}
 	g.handbook.mask_entities == {"*": "pseudonym"}
@@ -75,7 +75,7 @@ test_allow_steward_sees_every_tenant_and_restricted if {
 
 test_allow_unbound_principal_only_documents_for_all_tenants if {
 	g := collections.granted with input as request(sec, "audit", [products])
-	{"column": "all_tenants", "op": "=", "value": true} in g.products.filter.all
+	{"column": "all_tenants", "op": "=", "value": 1} in g.products.filter.all
 	d := collections.denied with input as request(sec, "audit", [handbook])
 	d["collection:handbook"] == ["clearance public is below internal", "the principal is not bound to a tenant and no role crosses tenants"]
 }

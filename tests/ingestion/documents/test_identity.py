@@ -98,7 +98,7 @@ def test_documents_for_every_tenant_are_explicit_and_recorded_per_document(
     report = ingest(all_tenants=True)
     assert report.outcomes[0].doc_id == "_all/guide.md"
     (point,) = index.points("handbook")
-    assert (point.payload["tenant"], point.payload["all_tenants"]) == (None, True)
+    assert (point.payload["tenant"], point.payload["all_tenants"]) == (None, 1)
     record = DocumentCatalog(workspace.catalog_path).document("handbook", "_all/guide.md")
     assert record is not None
     assert record.all_tenants is True
@@ -112,7 +112,7 @@ def test_a_tenant_document_is_not_for_every_tenant(
 ) -> None:
     put("a.md", "# A\n\nbody\n")
     ingest()
-    assert {p.payload["all_tenants"] for p in index.points("handbook")} == {False}
+    assert {p.payload["all_tenants"] for p in index.points("handbook")} == {0}
 
 
 def test_the_operators_tenant_does_not_stick_to_the_collection(
