@@ -148,3 +148,23 @@ def _two_pages(one: bytes) -> bytes:
     out = BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 200_000,
+        "\n" + "-" * 200_000 + "x",
+        " " * 200_000 + "x",
+        "# h\n" * 50_000,
+        "```\n" * 50_000,
+        ("\n***" + "*" * 1000) * 200,
+    ],
+    ids=["one-word", "dash-rule", "blanks", "headings", "fences", "star-rules"],
+)
+def test_whole_documents_of_hostile_shapes_chunk_within_a_bound(text: str) -> None:
+    started = time.monotonic()
+    for headings in (True, False):
+        chunks = chunk_text(text, settings=ChunkingSettings(), headings=headings)
+        assert all(text[c.start : c.end] == c.text for c in chunks)
+    assert time.monotonic() - started < 60
