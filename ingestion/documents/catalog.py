@@ -5,6 +5,10 @@ It lives in ``catalog.sqlite`` beside the table catalog (same WAL settings) and 
 generation learns about new documents and collections as it does about new table versions.
 The index holds the chunks; the catalog says which version of which document is indexed,
 quarantined, failed or deleted, and why.
+
+Paths under the workspace home (the collection root, a document's source) are stored relative
+to it, so a copied or moved workspace keeps its roots and its documents' ownership (a file owns
+the document recorded with its path); paths elsewhere are stored absolute.
 """
 
 from __future__ import annotations
@@ -130,16 +134,27 @@ class DocumentCatalog(CatalogFile):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         _migrate(path)
+        self._home = path.parent.resolve()
+
+    def _stored(self, path: str | None) -> str | None:
+        """``path`` as stored: relative to the home when under it."""
+        if path is None or not Path(path).is_relative_to(self._home):
+            return path
+        return Path(path).relative_to(self._home).as_posix()
+
+    def _loaded(self, path: str | None) -> str | None:
+        """A stored path made absolute again (absolute ones are kept as they are)."""
+        return None if path is None else str(self._home / path)
 
     def collection(self, name: str) -> CollectionRecord | None:
         with self._connect() as con:
             row = con.execute("SELECT * FROM collections WHERE name = ?", (name,)).fetchone()
-        return None if row is None else _collection(row)
+        return None if row is None else self._collection(row)
 
     def collections(self) -> list[CollectionRecord]:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM collections ORDER BY name").fetchall()
-        return [_collection(row) for row in rows]
+        return [self._collection(row) for row in rows]
 
     def save_collection(self, record: CollectionRecord) -> None:
         """Create or update a collection (defaults, root); bumps the generation."""
@@ -151,7 +166,7 @@ class DocumentCatalog(CatalogFile):
                 "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     record.name,
-                    record.root,
+                    self._stored(record.root),
                     record.tenancy.value if record.tenancy else None,
                     record.default_classification.value,
                     json.dumps(list(record.default_labels)),
@@ -169,14 +184,14 @@ class DocumentCatalog(CatalogFile):
             rows = con.execute(
                 "SELECT * FROM documents WHERE collection = ? ORDER BY doc_id", (collection,)
             ).fetchall()
-        return [_document(row) for row in rows]
+        return [self._document(row) for row in rows]
 
     def document(self, collection: str, doc_id: str) -> DocumentRecord | None:
         with self._connect() as con:
             row = con.execute(
                 "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", (collection, doc_id)
             ).fetchone()
-        return None if row is None else _document(row)
+        return None if row is None else self._document(row)
 
     def save_documents(self, records: Sequence[DocumentRecord]) -> None:
         """Record documents' new states in one transaction; bumps the generation once so
@@ -188,10 +203,21 @@ class DocumentCatalog(CatalogFile):
             con.execute("BEGIN IMMEDIATE")
             con.executemany(
                 _INSERT_DOCUMENT,
-                [_document_row(record) for record in records],
+                [_document_row(self._relocated(record)) for record in records],
             )
             bump_generation(con)
             con.execute("COMMIT")
+
+    def _relocated(self, record: DocumentRecord) -> DocumentRecord:
+        return record.model_copy(update={"source_path": self._stored(record.source_path)})
+
+    def _collection(self, row: sqlite3.Row) -> CollectionRecord:
+        record = _collection(row)
+        return record.model_copy(update={"root": self._loaded(record.root)})
+
+    def _document(self, row: sqlite3.Row) -> DocumentRecord:
+        record = _document(row)
+        return record.model_copy(update={"source_path": self._loaded(record.source_path)})
 
     def record_run(self, report: DocRunReport) -> None:
         counts = report.counts

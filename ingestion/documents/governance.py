@@ -88,11 +88,11 @@ def _tenant(
         return None
     given = tenancy.tenant
     if tenancy.mode is Tenancy.PATH:
-        if path_tenant is None:
+        if path_tenant is None and given is None:
             raise IngestError(f"{source}: not under a tenant directory of the collection root")
-        if given is not None and path_tenant != given:
+        if given is not None and path_tenant not in (None, given):
             raise IngestError(f"{source}: lies in another tenant's directory than the ingest's")
-        given = path_tenant
+        given = given or path_tenant
     if front.tenant is not None and given is not None and front.tenant != given:
         raise IngestError(f"{source}: front matter names a different tenant than the ingest")
     tenant = given or front.tenant

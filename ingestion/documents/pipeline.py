@@ -110,10 +110,10 @@ def ingest_documents(
         ).model_copy(update={"tenancy": scope.mode})
         moved = existing is not None and existing.root not in (None, record.root)
         outside = not source.is_relative_to(record.root or source)
-        if scope.mode is Tenancy.PATH and (moved or outside):
+        if scope.mode is Tenancy.PATH and (moved or (outside and scope.tenant is None)):
             raise IngestError(
                 f"collection {collection!r} takes tenants from directories under its root: "
-                "ingest the root or a directory under it"
+                "ingest the root or a directory under it, or name the tenant with --tenant"
             )
         options = RunOptions(
             run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8],

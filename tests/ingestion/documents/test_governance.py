@@ -125,3 +125,9 @@ def test_a_first_runs_tenancy_follows_its_flags() -> None:
 def test_metadata_may_not_shadow_a_payload_field() -> None:
     with pytest.raises(IngestError, match="reserved key"):
         _resolve({"metadata": {"all_tenants": True}})
+
+
+def test_a_pinned_run_of_a_path_collection_gives_its_tenant_outside_tenant_directories() -> None:
+    pinned = RunTenancy(mode=Tenancy.PATH, tenant="acme")
+    assert _resolve({}, pinned).tenant == "acme"
+    assert _resolve({}, pinned, path_tenant="acme").tenant == "acme"

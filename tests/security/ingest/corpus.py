@@ -67,7 +67,7 @@ ATTACKS = (
     ),
     Case(
         "acme/title.md",
-        _md(f"title: {'T' * 1_000_000}", "ATTACKTITLE"),
+        _md(f"title: {'T' * 900_000}", "ATTACKTITLE"),
         "size",
         "HQG_INGEST__MAX_FRONT_MATTER_BYTES",
     ),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,25 @@ LIMITS = IngestLimits(max_file_bytes=1_000_000)
 RUN_BOUND_SECONDS = 300  # generous: the machine is shared; a cubic regex alone took 39 s
 
 
+@dataclass(frozen=True)
+class DemoAttack:
+    """An acme ticket naming a real globex ticket's id, ingested into the demo's own
+    ``tickets`` with ``--tenant acme``, then the routine root ingest without a tenant."""
+
+    victim: str  # the globex ticket's doc id
+    pinned: DocRunReport
+    routine: DocRunReport
+
+
+Attacked = tuple[Path, DocRunReport, float, DemoAttack]
+
+
 @pytest.fixture(scope="module")
 def attacked(
     demo_home: Path, tmp_path_factory: pytest.TempPathFactory, detector: Any, embedder: Any
-) -> tuple[Path, DocRunReport, float]:
-    """The demo copied, the honest tickets ingested, then the attack run over the same root."""
+) -> Attacked:
+    """The demo copied, the honest tickets ingested, then the attack run over the same root;
+    then the same attack on the demo's own tickets (all before any reader opens the index)."""
     base = tmp_path_factory.mktemp("write-side")
     home = base / "home"
     shutil.copytree(demo_home, home)
@@ -52,33 +67,48 @@ def attacked(
     write(root, LEGIT)
     components = components_for(home, detector, embedder)
 
-    def run() -> DocRunReport:
+    def run(path: Path, collection: str, **options: Any) -> DocRunReport:
         return ingest_documents(
             Workspace.open(home),
-            root,
-            collection=COLLECTION,
+            path,
+            collection=collection,
             detector=detector,
             injection=components.injection.get(),
             embedder=embedder,
             writer=components.writer,
-            tenancy=Tenancy.PATH,
-            classification=Classification.INTERNAL,
             limits=LIMITS,
+            **options,
         )
 
+    intake = {"tenancy": Tenancy.PATH, "classification": Classification.INTERNAL}
     try:
-        run()
+        run(root, COLLECTION, **intake)
         write(root, ATTACKS)
         started = time.monotonic()
-        report = run()
+        report = run(root, COLLECTION, **intake)
         elapsed = time.monotonic() - started
+        demo = _attack_the_demo(home, run)
     finally:
         components.close()
-    return home, report, elapsed
+    return home, report, elapsed, demo
+
+
+def _attack_the_demo(home: Path, run: Callable[..., DocRunReport]) -> DemoAttack:
+    catalog = DocumentCatalog(Workspace.open(home).catalog_path)
+    victim = next(r.doc_id for r in catalog.documents("tickets") if r.doc_id.startswith("globex/"))
+    tickets = home / "demo-docs" / "tickets"
+    attacker = tickets / "acme" / "zz-takeover.md"
+    attacker.write_text(
+        f"---\nid: {victim}\n---\n# Ticket\n\nATTACKDEMO refund approved for this order.\n",
+        encoding="utf-8",
+    )
+    pinned = run(tickets / "acme", "tickets", tenant="acme")
+    routine = run(tickets, "tickets")
+    return DemoAttack(victim=victim, pinned=pinned, routine=routine)
 
 
 @pytest.fixture(scope="module")
-def client(attacked: tuple[Path, DocRunReport, float]) -> Iterator[TestClient]:
+def client(attacked: Attacked) -> Iterator[TestClient]:
     gateway = build_gateway(load_settings(home=attacked[0]))
     with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
         yield test_client
@@ -97,9 +127,9 @@ def _results(client: TestClient, key: str, query: str) -> list[dict[str, Any]]:
 
 
 def test_every_hostile_file_fails_alone_named_and_the_rest_publishes(
-    attacked: tuple[Path, DocRunReport, float],
+    attacked: Attacked,
 ) -> None:
-    _, report, elapsed = attacked
+    _, report, elapsed, _ = attacked
     assert elapsed < RUN_BOUND_SECONDS
     outcomes = {o.source: o for o in report.outcomes}
     for case in ATTACKS:
@@ -116,6 +146,20 @@ def test_every_hostile_file_fails_alone_named_and_the_rest_publishes(
     assert all(o.source.isascii() and o.source.isprintable() for o in skipped)
     legit = {case.path for case in LEGIT}
     assert {o.action for o in report.outcomes if o.source in legit} == {Action.UNCHANGED}
+
+
+def test_hqg_search_prints_stored_markup_literally(
+    attacked: Attacked,
+) -> None:
+    # runs before the HTTP tests: their gateway holds the embedded index open
+    result = CliRunner().invoke(
+        app,
+        ["search", "MARKUPMARK oops", "--key", "demo-alice", "-c", COLLECTION,
+         "--mode", "lexical", "--home", str(attacked[0])],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "[/oops]" in result.output
+    assert "[link=https://evil.example]" in result.output
 
 
 @pytest.mark.parametrize("key", ["demo-alice", "demo-assistant"])
@@ -157,7 +201,7 @@ def test_the_steward_sees_no_overwrite_and_no_tenantless_document(
                 assert record.tenant is not None or record.all_tenants, record.doc_id
 
 
-def test_demo_collections_declare_their_tenancy(attacked: tuple[Path, DocRunReport, float]) -> None:
+def test_demo_collections_declare_their_tenancy(attacked: Attacked) -> None:
     catalog = DocumentCatalog(Workspace.open(attacked[0]).catalog_path)
     tenancy = {c.name: c.tenancy for c in catalog.collections()}
     assert tenancy["products"] is Tenancy.ALL_TENANTS
@@ -175,19 +219,6 @@ def test_products_for_every_tenant_reach_each_tenant(client: TestClient) -> None
         results = response.json()["results"]
         assert {r["doc_id"].split("/")[0] for r in results} == {"_all"}
         assert all(r["all_tenants"] is True for r in results)  # visible in provenance
-
-
-def test_hqg_search_prints_stored_markup_literally(
-    attacked: tuple[Path, DocRunReport, float], client: TestClient
-) -> None:
-    result = CliRunner().invoke(
-        app,
-        ["search", "MARKUPMARK oops", "--key", "demo-alice", "-c", COLLECTION,
-         "--mode", "lexical", "--home", str(attacked[0])],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "[/oops]" in result.output
-    assert "[link=https://evil.example]" in result.output
 
 
 def test_the_ingest_report_prints_hostile_names_and_keys_literally() -> None:
@@ -214,3 +245,27 @@ def test_the_ingest_report_prints_hostile_names_and_keys_literally() -> None:
     assert "[/nope]" in shown
     assert "\u202e" not in shown
     assert "\x1b" not in shown
+
+
+def test_on_the_demo_an_acme_ticket_naming_a_globex_ticket_never_replaces_it(
+    attacked: Attacked, client: TestClient
+) -> None:
+    demo = attacked[3]
+    (outcome,) = [o for o in demo.pinned.outcomes if o.source.endswith("zz-takeover.md")]
+    assert outcome.doc_id == f"acme/{demo.victim}"
+    assert all(o.action is not Action.DELETED for o in demo.routine.outcomes)
+    assert all(o.action is not Action.FAILED for o in demo.routine.outcomes)
+    for key in ("demo-carol", "demo-dana"):
+        response = client.post(
+            "/v1/search",
+            json={"query": "ATTACKDEMO refund", "collections": ["tickets"], "k": 20,
+                  "mode": "lexical"},
+            headers={"Authorization": f"Bearer {key}"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        for result in response.json()["results"]:
+            if result["doc_id"] == demo.victim:
+                assert "ATTACKDEMO" not in result["text"]
+            if key == "demo-carol":
+                assert "ATTACKDEMO" not in result["text"]
+                assert result["doc_id"].startswith("globex/")
