@@ -169,3 +169,16 @@ def _first_heading(text: str) -> str | None:
         if line.startswith("# "):
             return line[2:].strip().strip("#").strip() or None
     return None
+
+
+def check_extracted(parsed: ParsedDocument, limits: IngestLimits, *, source: str) -> None:
+    """Characters after extraction and the title's length, whatever format gave them."""
+    checks = (
+        ("max_document_chars", len(parsed.text), limits.max_document_chars),
+        ("max_title_chars", len(parsed.title or ""), limits.max_title_chars),
+    )
+    for name, value, limit in checks:
+        problem = over_limit(name, value, limit, unit="characters")
+        if problem is not None:
+            what = "title" if name == "max_title_chars" else "text"
+            raise IngestError(f"{source}: {what}: {problem}")

@@ -26,13 +26,13 @@ from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
 from ingestion.documents.model import DocumentChunk, DocumentMeta
-from ingestion.documents.parsers import ParsedDocument, parser_for
+from ingestion.documents.parsers import ParsedDocument, check_extracted, parser_for
 from ingestion.documents.prepare import PreparedDocument, prepare_document
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
-from ingestion.documents.sources import SourceEntry, fingerprint, walk
+from ingestion.documents.sources import SourceEntry, fingerprint, read_limited, walk
 from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
-from ingestion.limits import IngestLimits, over_limit
+from ingestion.limits import IngestLimits
 from ingestion.vectors.base import IndexedPoint, VectorIndex
 from privacy.detector import PiiDetector
 
@@ -141,7 +141,7 @@ class DocumentRun:
         if foreign is not None:
             return foreign
         try:
-            data = _read(entry.path, self.o.limits)
+            data = read_limited(entry.path, self.o.limits)
         except IngestError as exc:
             return self._fail(entry, None, exc.message)
         doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
@@ -177,7 +177,7 @@ class DocumentRun:
         self, entry: SourceEntry, data: bytes, doc_hash: str
     ) -> tuple[ParsedDocument, DocumentMeta]:
         parsed = parser_for(entry.path)(data, entry.relative, limits=self.o.limits)
-        _check_extracted(parsed, self.o.limits, source=entry.relative)
+        check_extracted(parsed, self.o.limits, source=entry.relative)
         front = parsed.front_matter
         governance = resolve_governance(
             front,
@@ -450,35 +450,6 @@ class DocumentRun:
                     reasons=(reason,),
                 )
             )
-
-
-def _read(path: Path, limits: IngestLimits) -> bytes:
-    """The file's bytes, refused before reading when it is over the byte limit."""
-    try:
-        size = path.stat().st_size
-        problem = over_limit("max_file_bytes", size, limits.max_file_bytes, unit="bytes")
-        if problem is not None:
-            raise IngestError(problem)
-        with path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except OSError as exc:
-        raise IngestError(f"cannot read ({exc.strerror or type(exc).__name__})") from exc
-    if len(data) > limits.max_file_bytes:  # it grew since stat
-        raise IngestError(f"more than {limits.max_file_bytes:,} bytes (HQG_INGEST__MAX_FILE_BYTES)")
-    return data
-
-
-def _check_extracted(parsed: ParsedDocument, limits: IngestLimits, *, source: str) -> None:
-    """Characters after extraction and the title's length, whatever format gave them."""
-    checks = (
-        ("max_document_chars", len(parsed.text), limits.max_document_chars),
-        ("max_title_chars", len(parsed.title or ""), limits.max_title_chars),
-    )
-    for name, value, limit in checks:
-        problem = over_limit(name, value, limit, unit="characters")
-        if problem is not None:
-            what = "title" if name == "max_title_chars" else "text"
-            raise IngestError(f"{source}: {what}: {problem}")
 
 
 def _mtime(path: Path) -> datetime:
