@@ -213,3 +213,22 @@ def test_failed_records_stay_in_their_own_namespace(
     ingest()
     (record,) = DocumentCatalog(workspace.catalog_path).documents("handbook")
     assert (record.doc_id, record.status) == ("_failed/a.md", DocStatus.FAILED)
+
+
+def test_a_copied_workspace_keeps_its_root_and_its_documents_ownership(
+    workspace: Workspace, ingest: Ingest, tmp_path: Path
+) -> None:
+    import shutil
+
+    root = workspace.home / "docs"
+    root.mkdir()
+    (root / "a.md").write_text("# A\n\nbody\n", encoding="utf-8")
+    ingest(root)
+    copy = Workspace(tmp_path / "copy")
+    shutil.copytree(workspace.home, copy.home)
+    catalog = DocumentCatalog(copy.catalog_path)
+    collection = catalog.collection("handbook")
+    assert collection is not None
+    assert collection.root == str(copy.home / "docs")
+    (record,) = catalog.documents("handbook")
+    assert record.source_path == str(copy.home / "docs" / "a.md")
