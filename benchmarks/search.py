@@ -180,7 +180,7 @@ def _load_collection(gateway: Any, collection: str, n: int) -> float:
         CollectionRecord(
             name=collection,
             root=None,
-            default_tenant=None,
+            tenancy=None,
             default_classification=Classification.INTERNAL,
             default_labels=(),
             default_freshness_sla=None,

@@ -55,7 +55,7 @@ def collection_resource(record: CollectionRecord) -> dict[str, object]:
     return {
         "name": record.name,
         "classification": record.default_classification.value,
-        "tenant": record.default_tenant,
+        "tenancy": record.tenancy.value if record.tenancy else None,
         "labels": list(record.default_labels),
     }
 

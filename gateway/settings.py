@@ -19,6 +19,7 @@ from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.policy.settings import PolicySettings
 from guards.settings import GuardSettings
 from hqg.errors import ConfigError
+from ingestion.limits import IngestLimits
 from ingestion.vectors.settings import EmbeddingSettings, VectorSettings
 from ingestion.workspace import Workspace
 from privacy.settings import PrivacySettings
@@ -86,6 +87,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
+    ingest: IngestLimits = IngestLimits()
 
     @model_validator(mode="before")
     @classmethod

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import duckdb
 
+from hqg.errors import IngestError
 from ingestion.checks import REASON, ROW, checked_select, failing_ratio_select
 from ingestion.contracts import DatasetContract
 from ingestion.drift import DriftReport, compare_columns
 from ingestion.duck import ident, text
+from ingestion.limits import IngestLimits, over_limit
 from ingestion.pii_tagging import (
     MASKED_SUFFIX,
     PII_SUFFIX,
@@ -61,8 +63,11 @@ class Staging:
         source: SourceFile,
         *,
         contract: DatasetContract | None,
+        limits: IngestLimits,
         progress: Callable[[str, int, int | None], None],
     ) -> Iterator[Staging]:
+        """Load ``source`` into staging; a file over the column or row limit is refused here,
+        before any per-column work (inference, PII tagging) can cost columns × rows."""
         con = duckdb.connect(str(path), config={"threads": 2})
         try:
             progress("load", 0, None)
@@ -71,7 +76,9 @@ class Staging:
                 f"CREATE TEMP TABLE {RAW} AS SELECT row_number() OVER () AS {ROW}, * FROM {scan}"
             )
             stage = cls(con, progress)
-            progress("load", stage.count(RAW), stage.count(RAW))
+            rows = stage.count(RAW)
+            _check_size(source, columns=len(stage.source_columns), rows=rows, limits=limits)
+            progress("load", rows, rows)
             yield stage
             con.execute(f"DROP TABLE IF EXISTS {RAW}")
             con.execute(f"DROP TABLE IF EXISTS {CHECKED}")
@@ -210,3 +217,13 @@ class Staging:
         if isinstance(value, date):
             return datetime(value.year, value.month, value.day, tzinfo=UTC)
         return None
+
+
+def _check_size(source: SourceFile, *, columns: int, rows: int, limits: IngestLimits) -> None:
+    for name, value, limit, unit in (
+        ("max_table_columns", columns, limits.max_table_columns, "columns"),
+        ("max_table_rows", rows, limits.max_table_rows, "rows"),
+    ):
+        problem = over_limit(name, value, limit, unit=unit)
+        if problem is not None:
+            raise IngestError(f"{source.path}: {problem}")

@@ -26,6 +26,7 @@ from ingestion.catalog import Catalog, DatasetVersion, IngestRun, utcnow
 from ingestion.contracts import Column, DatasetContract
 from ingestion.drift import DriftReport
 from ingestion.inference import contract_type, infer_contract
+from ingestion.limits import IngestLimits, over_limit
 from ingestion.sources import SourceFile
 from ingestion.staging import Staging
 from ingestion.workspace import Workspace
@@ -54,17 +55,28 @@ def ingest_table(
     dataset: str,
     detector: PiiDetector,
     contract: DatasetContract | None = None,
+    limits: IngestLimits | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest one file into ``dataset``; see the module docstring for the steps."""
+    """Ingest one file into ``dataset``; see the module docstring for the steps.
+
+    ``limits`` bound what one file may cost (bytes before reading; columns and rows once
+    loaded into staging, before any per-column work such as inference or PII tagging): a file
+    over one is refused with the limit's setting named, and the current version keeps serving.
+    """
     if contract is not None and contract.name != dataset.lower():
         raise IngestError(f"contract names dataset {contract.name!r}, not {dataset!r}")
     name = dataset.lower()
     source = SourceFile.open(source_path)
+    limits = limits or IngestLimits()
+    problem = over_limit("max_table_bytes", source.size, limits.max_table_bytes, unit="bytes")
+    if problem is not None:
+        raise IngestError(f"{source_path}: {problem}")
     catalog = Catalog(workspace.catalog_path)
     with _dataset_lock(workspace, name):
         _remove_stale_staging(workspace, name)
-        return _Run(workspace, catalog, source, name, detector, progress).execute(contract)
+        run = _Run(workspace, catalog, source, name, detector, progress)
+        return run.execute(contract, limits)
 
 
 def _remove_stale_staging(workspace: Workspace, dataset: str) -> None:
@@ -104,7 +116,7 @@ class _Run:
         self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         self.started = utcnow()
 
-    def execute(self, given: DatasetContract | None) -> IngestReport:
+    def execute(self, given: DatasetContract | None, limits: IngestLimits) -> IngestReport:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
@@ -118,7 +130,7 @@ class _Run:
                 return self._unchanged(contract, origin, content_hash, current)
         staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
         try:
-            return self._stage(staging_path, contract, origin, file_hash)
+            return self._stage(staging_path, contract, origin, file_hash, limits)
         except HqgError:
             raise
         except (duckdb.Error, OSError) as exc:
@@ -128,9 +140,16 @@ class _Run:
             Path(f"{staging_path}.wal").unlink(missing_ok=True)
 
     def _stage(
-        self, path: Path, contract: DatasetContract | None, origin: str, file_hash: str
+        self,
+        path: Path,
+        contract: DatasetContract | None,
+        origin: str,
+        file_hash: str,
+        limits: IngestLimits,
     ) -> IngestReport:
-        with Staging.open(path, self.source, contract=contract, progress=self.progress) as stage:
+        with Staging.open(
+            path, self.source, contract=contract, limits=limits, progress=self.progress
+        ) as stage:
             if contract is None:
                 contract = infer_contract(
                     self.dataset,

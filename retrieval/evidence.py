@@ -60,6 +60,8 @@ class Evidence(BaseModel):
     masked_entities: tuple[str, ...]
     risk: Risk
     metadata: Mapping[str, MetadataScalar]
+    #: published for every tenant by an explicit operator flag (provenance of its tenancy)
+    all_tenants: bool = False
 
 
 def mask_for_principal(
@@ -130,6 +132,7 @@ def evidence_from_hit(
                 injection_reasons=tuple(_strings(payload.get("injection_reasons"))),
             ),
             metadata=metadata,
+            all_tenants=payload.get("all_tenants") == 1,  # stored as 1/0 (filterable)
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PrivacyError("a retrieved chunk has a malformed payload; nothing served") from exc

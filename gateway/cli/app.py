@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
+from gateway.cli.text import shown
 from hqg.errors import HqgError
 
 app = typer.Typer(
@@ -39,5 +40,6 @@ def main() -> None:
     try:
         app()
     except HqgError as exc:
-        Console(stderr=True).print(f"[bold red]error[/] ({exc.code}): {exc.message}", markup=True)
+        message = f"[bold red]error[/] ({shown(exc.code)}): {shown(exc.message)}"
+        Console(stderr=True).print(message, markup=True)
         sys.exit(2)

@@ -17,6 +17,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.text import shown
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +49,13 @@ def ask_command(
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
     console = Console()
-    console.print(response.answer, markup=False)
+    console.print(shown(response.answer, multiline=True))
     for citation in response.citations:
         stale = " [red]stale[/]" if citation.stale else ""
         console.print(
-            f"  [bold][{citation.ref}][/] {citation.title or citation.doc_id} "
-            f"({citation.collection}/{citation.doc_id}, as of {citation.as_of:%Y-%m-%d}){stale}"
+            f"  [bold]{shown(f'[{citation.ref}]')}[/] {shown(citation.title or citation.doc_id)} "
+            f"({shown(citation.collection)}/{shown(citation.doc_id)}, "
+            f"as of {citation.as_of:%Y-%m-%d}){stale}"
         )
     risk = response.risk
     console.print(

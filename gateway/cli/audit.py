@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.text import shown
 from ingestion.workspace import Workspace
 
 app = typer.Typer(help="The tamper-evident audit log.")
@@ -47,8 +48,9 @@ def tail_command(
     console = Console()
     for record in records:
         outcome = "[green]allow[/]" if record.allowed else "[red]deny[/]"
-        datasets = ",".join(d.name for d in record.datasets) or "-"
+        datasets = shown(",".join(d.name for d in record.datasets) or "-")
         console.print(
-            f"{record.ts:%Y-%m-%d %H:%M:%S} {record.request_id[:8]} {record.principal_id} "
-            f"{record.action} {outcome} {record.status} {datasets} rows={record.rows_returned}"
+            f"{record.ts:%Y-%m-%d %H:%M:%S} {shown(record.request_id[:8])} "
+            f"{shown(record.principal_id)} {shown(record.action)} {outcome} {record.status} "
+            f"{datasets} rows={record.rows_returned}"
         )

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.text import shown
 from ingestion.catalog import Catalog
 from ingestion.workspace import Workspace
 from retrieval.provenance import freshness_of
@@ -44,14 +45,14 @@ def catalog(home: HomeOption = DEFAULT_HOME, as_json: JsonOption = False) -> Non
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title=f"catalog {workspace.home}")
+    table = Table(title=shown(f"catalog {workspace.home}"))
     for column in ("dataset", "class", "version", "rows", "quarantined", "age", "sla", "stale"):
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row["dataset"],
-            row["classification"],
-            row["version"] or "-",
+            shown(row["dataset"]),
+            shown(row["classification"]),
+            shown(row["version"] or "-"),
             str(row["rows"]),
             str(row["quarantined"]),
             row["age"] or "-",

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from gateway.cli.ingest import ingest_progress
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.cli.text import shown
 from gateway.components import build_components
 from gateway.demo.build import build_demo
 from gateway.demo.principals import demo_principals
@@ -43,14 +44,14 @@ def demo(
     finally:
         components.close()
     out = Console()
-    tables = Table(title=f"demo workspace {settings.workspace.home}: tables")
+    tables = Table(title=shown(f"demo workspace {settings.workspace.home}: tables"))
     for column in ("dataset", "outcome", "version", "rows", "quarantined"):
         tables.add_column(column)
     for run in (r.run for r in result.tables):
         tables.add_row(
-            run.dataset,
-            run.outcome,
-            run.version or "-",
+            shown(run.dataset),
+            shown(run.outcome),
+            shown(run.version or "-"),
             str(run.rows_loaded),
             str(run.rows_quarantined),
         )
@@ -61,7 +62,7 @@ def demo(
     for report in result.collections:
         counts = report.counts
         docs.add_row(
-            report.collection,
+            shown(report.collection),
             *(str(counts[k]) for k in ("added", "updated", "unchanged", "quarantined", "failed")),
         )
     out.print(docs)

@@ -20,10 +20,12 @@ from rich.progress import (
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption
+from gateway.cli.text import shown
 from gateway.components import catalog_vocabulary
 from gateway.settings import load_settings
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.report import DocRunReport
+from ingestion.documents.tenancy import Tenancy
 from ingestion.tables import IngestReport, ingest_table
 from ingestion.tables import Progress as Progress_
 from ingestion.workspace import Workspace
@@ -55,7 +57,13 @@ def table(
         detector = build_detector(settings.privacy, vocabulary=catalog_vocabulary(settings))
     with ingest_progress(console) as report:
         result = ingest_table(
-            workspace, path, dataset=dataset, detector=detector, contract=given, progress=report
+            workspace,
+            path,
+            dataset=dataset,
+            detector=detector,
+            contract=given,
+            limits=settings.ingest,
+            progress=report,
         )
     print_report(Console(), result)
     if result.run.outcome == "rejected":
@@ -85,18 +93,18 @@ def ingest_progress(console: Console) -> Iterator[Progress_]:
 def print_report(console: Console, report: IngestReport) -> None:
     """The summary table at the end of an ingest."""
     run = report.run
-    table = Table(title=f"ingest {run.dataset}: {run.outcome}", show_header=False)
-    table.add_row("version", run.version or "-")
+    table = Table(title=shown(f"ingest {run.dataset}: {run.outcome}"), show_header=False)
+    table.add_row("version", shown(run.version or "-"))
     table.add_row("rows read", str(run.rows_read))
     table.add_row("rows loaded", str(run.rows_loaded))
     table.add_row("rows quarantined", str(run.rows_quarantined))
-    table.add_row("contract", report.contract_origin)
+    table.add_row("contract", shown(report.contract_origin))
     if run.quarantine_file:
-        table.add_row("quarantine file", run.quarantine_file)
+        table.add_row("quarantine file", shown(run.quarantine_file))
     for reason, count in report.quarantine_reasons.items():
-        table.add_row("  reason", f"{count} × {reason}")
+        table.add_row("  reason", shown(f"{count} × {reason}"))
     for warning in report.warnings:
-        table.add_row("[yellow]warning[/]", warning)
+        table.add_row("[yellow]warning[/]", shown(warning))
     console.print(table)
 
 
@@ -104,7 +112,25 @@ def print_report(console: Console, report: IngestReport) -> None:
 def docs(
     path: Annotated[Path, typer.Argument(help="A .txt/.md/.html/.pdf file or a directory.")],
     collection: Annotated[str, typer.Option("--collection", help="Collection name.")],
-    tenant: Annotated[str | None, typer.Option(help="Tenant of the documents.")] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            help="Tenant of every document of this run (front matter may only repeat it)."
+        ),
+    ] = None,
+    all_tenants: Annotated[
+        bool,
+        typer.Option(
+            "--all-tenants", help="Publish the documents for every tenant (recorded per document)."
+        ),
+    ] = False,
+    tenancy: Annotated[
+        Tenancy | None,
+        typer.Option(
+            help="Declare how the collection's documents get their tenant (first run; "
+            "'path': the first directory under the collection root)."
+        ),
+    ] = None,
     classification: Annotated[
         Classification | None, typer.Option(help="Classification (front matter may raise it).")
     ] = None,
@@ -147,10 +173,13 @@ def docs(
                 embedder=embedder,
                 writer=components.writer,
                 tenant=tenant,
+                all_tenants=all_tenants,
+                tenancy=tenancy,
                 classification=classification,
                 labels=tuple(label or ()),
                 injection_threshold=settings.guards.injection_threshold,
                 quarantine_injections=not keep_injections,
+                limits=settings.ingest,
                 progress=report,
                 rescan_pii=rescan_pii,
             )
@@ -161,7 +190,7 @@ def docs(
 
 def print_doc_report(console: Console, report: DocRunReport) -> None:
     """The summary table at the end of a document ingest."""
-    table = Table(title=f"ingest docs into {report.collection}", show_header=False)
+    table = Table(title=shown(f"ingest docs into {report.collection}"), show_header=False)
     for action, count in report.counts.items():
         if count:
             table.add_row(action, str(count))
@@ -169,8 +198,10 @@ def print_doc_report(console: Console, report: DocRunReport) -> None:
         if outcome.reasons:
             table.add_row(
                 f"[yellow]{outcome.action.value}[/]",
-                f"{outcome.source}: {'; '.join(outcome.reasons)}",
+                shown(f"{outcome.source}: {'; '.join(outcome.reasons)}"),
             )
+        for warning in outcome.warnings:
+            table.add_row("[yellow]warning[/]", shown(f"{outcome.source}: {warning}"))
     if report.aborted:
-        table.add_row("[red]aborted[/]", report.aborted)
+        table.add_row("[red]aborted[/]", shown(report.aborted))
     console.print(table)

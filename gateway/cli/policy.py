@@ -24,6 +24,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.text import shown
 
 if TYPE_CHECKING:
     from gateway.policy.testing import RegoTestReport
@@ -52,10 +53,12 @@ def check(bundle: BundleOption = None) -> None:
     problems, notes = strict_check(_bundle(bundle))
     console = Console()
     for problem in problems:
-        console.print(f"[red]{problem.file}[/]: {problem.message}", markup=True, highlight=False)
+        console.print(f"[red]{shown(problem.file)}[/]: {shown(problem.message)}", highlight=False)
     if problems:
         raise typer.Exit(1)
-    console.print(f"policy bundle {_bundle(bundle)} is ready ({'; '.join(notes)})", highlight=False)
+    console.print(
+        shown(f"policy bundle {_bundle(bundle)} is ready ({'; '.join(notes)})"), highlight=False
+    )
 
 
 @app.command("fmt")
@@ -101,13 +104,15 @@ def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) ->
     for result in report.results:
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
         detail = f"  {result.error}" if result.error else ""
-        console.print(f"{mark} {result.package}.{result.name}{detail}")
+        console.print(f"{mark} {shown(f'{result.package}.{result.name}{detail}')}")
     if coverage and report.coverage:
         table = Table("file", "covered", "not covered", "coverage")
         for item in report.coverage:
             total = len(item.covered) + len(item.not_covered)
             share = f"{item.percent:.0f}%" if total else "-"
-            table.add_row(item.file, str(len(item.covered)), str(len(item.not_covered)), share)
+            table.add_row(
+                shown(item.file), str(len(item.covered)), str(len(item.not_covered)), share
+            )
         console.print(table)
         console.print(f"coverage {report.coverage_percent:.1f}%")
     failed = len(report.failures)
@@ -137,27 +142,31 @@ def eval_as(
 def _print_explain(console: Console, response: EvaluateResponse) -> None:
     decision = response.decision
     outcome = "[green]allow[/]" if decision["allow"] else "[red]deny[/]"
-    console.print(f"{response.principal} ({response.purpose}): {outcome}")
+    console.print(f"{shown(f'{response.principal} ({response.purpose})')}: {outcome}")
     for reason in decision["reasons"]:
-        console.print(f"  reason: {reason}")
+        console.print(shown(f"  reason: {reason}"))
     for name, why in decision["denied"].items():
-        console.print(f"  denied {name}: {'; '.join(why)}")
+        console.print(shown(f"  denied {name}: {'; '.join(why)}"))
     for name, grant in decision["tables"].items():
         masks = ", ".join(f"{c}={k}" for c, k in grant["masks"].items()) or "none"
-        console.print(f"  {name}: row filter {json.dumps(grant['row_filter'])}; masks {masks}")
+        console.print(
+            shown(f"  {name}: row filter {json.dumps(grant['row_filter'])}; masks {masks}")
+        )
     for name, rows in response.rows.items():
         if rows.counts_withheld:
-            console.print(f"  rows of {name}: {rows.counts_withheld}")
+            console.print(shown(f"  rows of {name}: {rows.counts_withheld}"))
         else:
-            console.print(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
-    console.print(f"SQL as it would execute: {response.sql_executed or '-'}")
+            console.print(
+                shown(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
+            )
+    console.print(shown(f"SQL as it would execute: {response.sql_executed or '-'}"))
     if response.denied_reason:
-        console.print(f"not executable: {response.denied_reason}")
+        console.print(shown(f"not executable: {response.denied_reason}"))
     if response.trace is not None:
         rules = ", ".join(r.rule.removeprefix("data.") for r in response.trace.rules)
-        console.print(f"rules fired ({response.trace.engine}): {rules}")
+        console.print(shown(f"rules fired ({response.trace.engine}): {rules}"))
     elif response.trace_note:
-        console.print(response.trace_note)
+        console.print(shown(response.trace_note))
     summary = decision["summary"]
     console.print(f"decision {summary['id']} · policy {summary['policy_hash'][:12]}")
 
@@ -203,29 +212,29 @@ def _print_simulation(console: Console, report: SimulationReport) -> None:
         f"record(s) replayed, {len(report.changes)} would change"
     )
     for reason, count in report.skipped.items():
-        console.print(f"  skipped {count}: {reason}")
+        console.print(shown(f"  skipped {count}: {reason}"))
     table = Table("principal", "dataset", "requests", "allow→deny", "deny→allow")
     for column in ("masks added", "masks removed", "rows before", "rows after"):
         table.add_column(column)
     for item in report.impact:
         table.add_row(
-            item.principal,
-            item.dataset,
+            shown(item.principal),
+            shown(item.dataset),
             str(item.requests),
             str(item.allow_to_deny),
             str(item.deny_to_allow),
-            ", ".join(item.masks_added) or "-",
-            ", ".join(item.masks_removed) or "-",
+            shown(", ".join(item.masks_added) or "-"),
+            shown(", ".join(item.masks_removed) or "-"),
             _count(item.rows_before),
             _count(item.rows_after),
         )
     console.print(table)
     for reason in sorted({i.counts_withheld for i in report.impact if i.counts_withheld}):
-        console.print(f"  {reason}")
+        console.print(shown(f"  {reason}"))
     for change in report.changes:
         what = ", ".join(change.diff.facets()) or "rows"
         flip = f" {change.diff.flip}" if change.diff.flip else ""
         console.print(
-            f"  {change.request_id[:12]} {change.principal} {change.action}{flip}: {what}"
+            shown(f"  {change.request_id[:12]} {change.principal} {change.action}{flip}: {what}")
         )
     console.print(f"{report.allow_to_deny} allow→deny, {report.deny_to_allow} deny→allow")

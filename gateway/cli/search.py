@@ -17,6 +17,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.text import shown
 from ingestion.vectors.base import SearchMode
 
 
@@ -49,10 +50,10 @@ def search(
         stale = " [red]stale[/]" if hit.stale else ""
         risk = " [yellow]injection risk[/]" if hit.risk.injection_score >= 0.5 else ""
         console.print(
-            f"[bold]{rank}. {hit.title or hit.doc_id}[/] ({hit.collection}, {hit.source}, "
-            f"score {hit.score:.3f}){stale}{risk}"
+            f"[bold]{rank}. {shown(hit.title or hit.doc_id)}[/] ({shown(hit.collection)}, "
+            f"{shown(hit.source)}, score {hit.score:.3f}){stale}{risk}"
         )
-        console.print(f"   {hit.text[:400]}")
+        console.print(f"   {shown(hit.text[:400], multiline=True)}")
     withheld = sum(response.withheld.values())
     console.print(
         f"{len(response.results)} result(s); withheld by policy: {withheld} chunk(s), "

@@ -17,6 +17,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.text import shown
 from gateway.responses import SqlResponse
 
 
@@ -44,9 +45,9 @@ def sql(
 
 
 def print_sql_response(console: Console, response: SqlResponse) -> None:
-    table = Table(*(c.name for c in response.columns))
+    table = Table(*(shown(c.name) for c in response.columns))
     for row in response.rows:
-        table.add_row(*("∅" if v is None else str(v) for v in row))
+        table.add_row(*("∅" if v is None else shown(v) for v in row))
     console.print(table)
     console.print(f"{response.row_count} row(s){' (truncated)' if response.truncated else ''}")
     for name, count in response.withheld.items():

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.text import shown
 from hqg.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -69,9 +70,9 @@ def usage(
         return
     table = Table(*_COLUMNS)
     for tenant, totals in sorted(report.tenants.items()):
-        table.add_row(tenant, "[bold]all[/]", *_cells(totals))
+        table.add_row(shown(tenant), "[bold]all[/]", *_cells(totals))
         for principal, sub in sorted(report.principals.get(tenant, {}).items()):
-            table.add_row("", principal, *_cells(sub))
+            table.add_row("", shown(principal), *_cells(sub))
     console = Console()
     console.print(table)
     if report.skipped:

@@ -17,8 +17,19 @@ from gateway.principals import write_principals
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.pipeline import ingest_documents
 from ingestion.documents.report import DocRunReport
+from ingestion.documents.tenancy import Tenancy
 from ingestion.tables import IngestReport, Progress, ingest_table
 from ingestion.workspace import Workspace
+
+#: How each demo collection's documents get their tenant: per-tenant collections from the
+#: tenant directory each file lies in (``acme/…``; front matter may only repeat it), the
+#: product guides explicitly for every tenant. Nothing is tenantless by omission.
+COLLECTION_TENANCY = {
+    "handbook": Tenancy.PATH,
+    "tickets": Tenancy.PATH,
+    "hr": Tenancy.PATH,
+    "products": Tenancy.ALL_TENANTS,
+}
 
 #: Each demo collection's default classification (documents' front matter may only raise it).
 COLLECTION_CLASSIFICATION = {
@@ -94,6 +105,8 @@ def _ingest_collection(
         injection=components.injection.get(),
         embedder=components.embedder.get(),
         writer=components.writer,
+        tenancy=COLLECTION_TENANCY[name],
+        all_tenants=COLLECTION_TENANCY[name] is Tenancy.ALL_TENANTS,
         classification=COLLECTION_CLASSIFICATION[name],
         injection_threshold=threshold,
         progress=progress,

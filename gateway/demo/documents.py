@@ -33,6 +33,7 @@ from gateway.demo.policies import TenantFacts, tenant_facts
 from gateway.demo.values import Row, seeded
 from hqg.errors import NotFound
 from ingestion.contracts import Classification, format_duration
+from ingestion.documents.identity import ALL_TENANTS_NAMESPACE
 
 COLLECTIONS = ("handbook", "tickets", "hr", "products")
 PRODUCT_GUIDES = 10
@@ -294,7 +295,7 @@ def _products(tables: dict[str, tuple[Row, ...]]) -> list[_Draft]:
         injection = planted.get(product_id)
         drafts.append(
             _Draft(
-                doc_id=f"product-{product_id:03d}",
+                doc_id=f"{ALL_TENANTS_NAMESPACE}/product-{product_id:03d}",
                 title=f"{product['name']} product guide",
                 tenant=None,
                 classification=Classification.PUBLIC,

@@ -5,6 +5,10 @@ It lives in ``catalog.sqlite`` beside the table catalog (same WAL settings) and 
 generation learns about new documents and collections as it does about new table versions.
 The index holds the chunks; the catalog says which version of which document is indexed,
 quarantined, failed or deleted, and why.
+
+Paths under the workspace home (the collection root, a document's source) are stored relative
+to it, so a copied or moved workspace keeps its roots and its documents' ownership (a file owns
+the document recorded with its path); paths elsewhere are stored absolute.
 """
 
 from __future__ import annotations
@@ -14,19 +18,21 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from ingestion.contracts import Classification
 from ingestion.documents.report import DocRunReport
-from ingestion.sqlite import CatalogFile, bump_generation
+from ingestion.documents.tenancy import Tenancy
+from ingestion.sqlite import CatalogFile, bump_generation, connect
 
 _SCHEMA = """
-INSERT OR IGNORE INTO meta VALUES ('documents_schema', '1');
+INSERT OR IGNORE INTO meta VALUES ('documents_schema', '2');
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY,
     root TEXT,
-    default_tenant TEXT,
+    tenancy TEXT,
     default_classification TEXT NOT NULL,
     default_labels TEXT NOT NULL,
     default_freshness_sla INTEGER,
@@ -52,6 +58,7 @@ CREATE TABLE IF NOT EXISTS documents (
     classification TEXT,
     labels TEXT NOT NULL,
     freshness_sla INTEGER,
+    all_tenants INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (collection, doc_id)
 );
 CREATE TABLE IF NOT EXISTS doc_runs (
@@ -85,7 +92,7 @@ class CollectionRecord(BaseModel):
 
     name: str
     root: str | None
-    default_tenant: str | None
+    tenancy: Tenancy | None  # set by the first run that publishes
     default_classification: Classification
     default_labels: tuple[str, ...]
     default_freshness_sla: int | None  # seconds
@@ -116,6 +123,7 @@ class DocumentRecord(BaseModel):
     classification: Classification | None
     labels: tuple[str, ...]
     freshness_sla: int | None  # seconds
+    all_tenants: bool = False  # published for every tenant by the operator
 
 
 class DocumentCatalog(CatalogFile):
@@ -123,26 +131,43 @@ class DocumentCatalog(CatalogFile):
 
     schema = _SCHEMA
 
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        _migrate(path)
+        self._home = path.parent.resolve()
+
+    def _stored(self, path: str | None) -> str | None:
+        """``path`` as stored: relative to the home when under it."""
+        if path is None or not Path(path).is_relative_to(self._home):
+            return path
+        return Path(path).relative_to(self._home).as_posix()
+
+    def _loaded(self, path: str | None) -> str | None:
+        """A stored path made absolute again (absolute ones are kept as they are)."""
+        return None if path is None else str(self._home / path)
+
     def collection(self, name: str) -> CollectionRecord | None:
         with self._connect() as con:
             row = con.execute("SELECT * FROM collections WHERE name = ?", (name,)).fetchone()
-        return None if row is None else _collection(row)
+        return None if row is None else self._collection(row)
 
     def collections(self) -> list[CollectionRecord]:
         with self._connect() as con:
             rows = con.execute("SELECT * FROM collections ORDER BY name").fetchall()
-        return [_collection(row) for row in rows]
+        return [self._collection(row) for row in rows]
 
     def save_collection(self, record: CollectionRecord) -> None:
         """Create or update a collection (defaults, root); bumps the generation."""
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute(
-                "INSERT OR REPLACE INTO collections VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO collections (name, root, tenancy, "
+                "default_classification, default_labels, default_freshness_sla, embedder, dim, "
+                "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     record.name,
-                    record.root,
-                    record.default_tenant,
+                    self._stored(record.root),
+                    record.tenancy.value if record.tenancy else None,
                     record.default_classification.value,
                     json.dumps(list(record.default_labels)),
                     record.default_freshness_sla,
@@ -159,14 +184,14 @@ class DocumentCatalog(CatalogFile):
             rows = con.execute(
                 "SELECT * FROM documents WHERE collection = ? ORDER BY doc_id", (collection,)
             ).fetchall()
-        return [_document(row) for row in rows]
+        return [self._document(row) for row in rows]
 
     def document(self, collection: str, doc_id: str) -> DocumentRecord | None:
         with self._connect() as con:
             row = con.execute(
                 "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", (collection, doc_id)
             ).fetchone()
-        return None if row is None else _document(row)
+        return None if row is None else self._document(row)
 
     def save_documents(self, records: Sequence[DocumentRecord]) -> None:
         """Record documents' new states in one transaction; bumps the generation once so
@@ -177,11 +202,22 @@ class DocumentCatalog(CatalogFile):
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.executemany(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [_document_row(record) for record in records],
+                _INSERT_DOCUMENT,
+                [_document_row(self._relocated(record)) for record in records],
             )
             bump_generation(con)
             con.execute("COMMIT")
+
+    def _relocated(self, record: DocumentRecord) -> DocumentRecord:
+        return record.model_copy(update={"source_path": self._stored(record.source_path)})
+
+    def _collection(self, row: sqlite3.Row) -> CollectionRecord:
+        record = _collection(row)
+        return record.model_copy(update={"root": self._loaded(record.root)})
+
+    def _document(self, row: sqlite3.Row) -> DocumentRecord:
+        record = _document(row)
+        return record.model_copy(update={"source_path": self._loaded(record.source_path)})
 
     def record_run(self, report: DocRunReport) -> None:
         counts = report.counts
@@ -208,6 +244,35 @@ class DocumentCatalog(CatalogFile):
         return [DocRunReport.model_validate_json(row["report"]) for row in rows]
 
 
+_DOCUMENT_COLUMNS = (
+    "collection, doc_id, source_path, source, title, doc_hash, version, chunk_count, status, "
+    "reason, injection_score, as_of, ingested_at, tenant, classification, labels, "
+    "freshness_sla, all_tenants"
+)
+_INSERT_DOCUMENT = (
+    f"INSERT OR REPLACE INTO documents ({_DOCUMENT_COLUMNS}) "  # noqa: S608 (constants only)
+    f"VALUES ({','.join('?' * len(_DOCUMENT_COLUMNS.split(',')))})"
+)
+#: Columns added since schema 1, with their definitions: added to an older catalog on open.
+_ADDED_COLUMNS = {
+    "collections": {"tenancy": "TEXT"},
+    "documents": {"all_tenants": "INTEGER NOT NULL DEFAULT 0"},
+}
+
+
+def _migrate(path: Path) -> None:
+    """Bring a schema-1 catalog up to date. A schema-1 collection's stored default tenant is
+    not carried over: a tenant no longer sticks to a collection, and its tenancy is recorded
+    again by its next run."""
+    with connect(path) as con:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row["name"] for row in con.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns.items():
+                if name not in present:
+                    con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'documents_schema'")
+
+
 _COUNTED = ("added", "updated", "unchanged", "deleted", "quarantined", "failed")
 
 
@@ -230,6 +295,7 @@ def _document_row(r: DocumentRecord) -> tuple[object, ...]:
         r.classification.value if r.classification else None,
         json.dumps(list(r.labels)),
         r.freshness_sla,
+        int(r.all_tenants),
     )
 
 
@@ -237,7 +303,7 @@ def _collection(row: sqlite3.Row) -> CollectionRecord:
     return CollectionRecord(
         name=row["name"],
         root=row["root"],
-        default_tenant=row["default_tenant"],
+        tenancy=Tenancy(row["tenancy"]) if row["tenancy"] else None,
         default_classification=Classification(row["default_classification"]),
         default_labels=tuple(json.loads(row["default_labels"])),
         default_freshness_sla=row["default_freshness_sla"],
@@ -266,4 +332,5 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         classification=Classification(row["classification"]) if row["classification"] else None,
         labels=tuple(json.loads(row["labels"])),
         freshness_sla=row["freshness_sla"],
+        all_tenants=bool(row["all_tenants"]),
     )

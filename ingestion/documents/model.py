@@ -28,8 +28,8 @@ CHUNK_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://hqg.invalid/ns/documen
 RESERVED_KEYS = frozenset(
     {"collection", "doc_id", "chunk_id", "chunk_index", "start", "end", "heading_path",
      "source", "content_hash", "doc_hash", "doc_version", "title", "title_pii", "metadata_pii",
-     "as_of",
-     "as_of_epoch", "ingested_at", "freshness_sla_seconds", "tenant", "classification",
+     "as_of", "as_of_epoch", "ingested_at", "freshness_sla_seconds", "tenant", "all_tenants",
+     "classification",
      "classification_rank", "labels", "pii", "pii_entities", "text_masked", "injection_score",
      "injection_reasons", "text", "pii_detector"}
 )  # fmt: skip
@@ -59,7 +59,8 @@ class DocumentMeta(BaseModel):
     as_of: datetime
     ingested_at: datetime
     freshness_sla_seconds: int | None
-    tenant: str | None
+    tenant: str | None  # None only for a document the operator published for every tenant
+    all_tenants: bool = False
     classification: Classification
     labels: tuple[str, ...]
     metadata: Mapping[str, MetadataValue] = Field(default_factory=dict)
@@ -111,6 +112,8 @@ class DocumentChunk(BaseModel):
             ingested_at=meta.ingested_at.astimezone(UTC).isoformat(),
             freshness_sla_seconds=meta.freshness_sla_seconds,
             tenant=meta.tenant,
+            # 1/0, not a boolean: the embedded index cannot filter on booleans
+            all_tenants=int(meta.all_tenants),
             classification=meta.classification.value,
             classification_rank=meta.classification.rank,
             labels=list(meta.labels),

@@ -4,19 +4,22 @@ One parser per format, chosen by extension. The text a parser returns is THE doc
 offsets, PII spans and citations all point into it. Any problem raises ``IngestError`` naming the
 file and the problem; the pipeline records that document as failed and goes on with the others.
 Text must be UTF-8 (a BOM is accepted): guessing an encoding would index mojibake silently.
+Parsers enforce the limits they can see first (front matter size, PDF pages and characters per
+page, ``ingestion.limits``); the run checks bytes before parsing and characters after.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from hqg.errors import IngestError
 from ingestion.documents.front_matter import FrontMatter, split_front_matter
 from ingestion.documents.html import html_to_text
+from ingestion.limits import IngestLimits, over_limit
 
 
 class ParsedDocument(BaseModel):
@@ -36,15 +39,23 @@ class ParsedDocument(BaseModel):
         return self.format in ("markdown", "html")
 
 
-Parser = Callable[[bytes, str], ParsedDocument]
+class Parser(Protocol):
+    def __call__(
+        self, data: bytes, source: str, /, *, limits: IngestLimits = ...
+    ) -> ParsedDocument: ...
 
 
-def parse_text(data: bytes, source: str) -> ParsedDocument:
+_LIMITS = IngestLimits()
+
+
+def parse_text(data: bytes, source: str, /, *, limits: IngestLimits = _LIMITS) -> ParsedDocument:
     return ParsedDocument(text=_decode(data, source), format="text")
 
 
-def parse_markdown(data: bytes, source: str) -> ParsedDocument:
-    front_matter, body = split_front_matter(_decode(data, source), source=source)
+def parse_markdown(
+    data: bytes, source: str, /, *, limits: IngestLimits = _LIMITS
+) -> ParsedDocument:
+    front_matter, body = split_front_matter(_decode(data, source), source=source, limits=limits)
     return ParsedDocument(
         text=body,
         format="markdown",
@@ -53,7 +64,7 @@ def parse_markdown(data: bytes, source: str) -> ParsedDocument:
     )
 
 
-def parse_html(data: bytes, source: str) -> ParsedDocument:
+def parse_html(data: bytes, source: str, /, *, limits: IngestLimits = _LIMITS) -> ParsedDocument:
     rendered = html_to_text(_decode(data, source))
     warnings = (
         (f"{rendered.hidden_dropped} hidden element(s) not indexed",)
@@ -68,8 +79,11 @@ def parse_html(data: bytes, source: str) -> ParsedDocument:
     )
 
 
-def parse_pdf(data: bytes, source: str) -> ParsedDocument:
-    """Text of every page, pages separated by a blank line; needs the ``pypdf`` package."""
+def parse_pdf(data: bytes, source: str, /, *, limits: IngestLimits = _LIMITS) -> ParsedDocument:
+    """Text of every page, pages separated by a blank line; needs the ``pypdf`` package.
+
+    The page count is checked before any page is extracted and each page's text as it comes,
+    so a small PDF that expands to millions of characters is refused without holding them."""
     try:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
@@ -79,7 +93,7 @@ def parse_pdf(data: bytes, source: str) -> ParsedDocument:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(f"{source}: the PDF is encrypted")
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = _pages(reader, source=source, limits=limits)
         title = reader.metadata.title if reader.metadata else None
     except IngestError:
         raise
@@ -88,6 +102,23 @@ def parse_pdf(data: bytes, source: str) -> ParsedDocument:
     text = "\n\n".join(page for page in pages if page)
     clean_title = str(title).strip() if title else ""
     return ParsedDocument(text=text + "\n" if text else "", format="pdf", title=clean_title or None)
+
+
+def _pages(reader: Any, *, source: str, limits: IngestLimits) -> list[str]:
+    count = len(reader.pages)
+    problem = over_limit("max_pdf_pages", count, limits.max_pdf_pages, unit="pages")
+    if problem is not None:
+        raise IngestError(f"{source}: {problem}")
+    pages: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        text = (page.extract_text() or "").strip()
+        problem = over_limit(
+            "max_pdf_page_chars", len(text), limits.max_pdf_page_chars, unit="characters"
+        )
+        if problem is not None:
+            raise IngestError(f"{source}: page {number}: {problem}")
+        pages.append(text)
+    return pages
 
 
 PARSERS: dict[str, Parser] = {
@@ -110,7 +141,9 @@ def parser_for(path: Path) -> Parser:
     return parser
 
 
-def parse_document(path: Path, *, source: str | None = None) -> ParsedDocument:
+def parse_document(
+    path: Path, *, source: str | None = None, limits: IngestLimits = _LIMITS
+) -> ParsedDocument:
     """Read and parse ``path``; ``source`` is the name used in messages (default: the path)."""
     name = source or str(path)
     parser = parser_for(path)
@@ -118,7 +151,7 @@ def parse_document(path: Path, *, source: str | None = None) -> ParsedDocument:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from exc
-    return parser(data, name)
+    return parser(data, name, limits=limits)
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -136,3 +169,16 @@ def _first_heading(text: str) -> str | None:
         if line.startswith("# "):
             return line[2:].strip().strip("#").strip() or None
     return None
+
+
+def check_extracted(parsed: ParsedDocument, limits: IngestLimits, *, source: str) -> None:
+    """Characters after extraction and the title's length, whatever format gave them."""
+    checks = (
+        ("max_document_chars", len(parsed.text), limits.max_document_chars),
+        ("max_title_chars", len(parsed.title or ""), limits.max_title_chars),
+    )
+    for name, value, limit in checks:
+        problem = over_limit(name, value, limit, unit="characters")
+        if problem is not None:
+            what = "title" if name == "max_title_chars" else "text"
+            raise IngestError(f"{source}: {what}: {problem}")

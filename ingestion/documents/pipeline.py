@@ -34,7 +34,9 @@ from ingestion.documents.governance import Defaults
 from ingestion.documents.report import DocOutcome, DocRunReport
 from ingestion.documents.run import DocumentRun, RunOptions
 from ingestion.documents.sources import id_base
+from ingestion.documents.tenancy import Tenancy, run_tenancy
 from ingestion.embedding import Embedder
+from ingestion.limits import IngestLimits
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.versions import Unchanged
 from ingestion.workspace import Workspace
@@ -56,6 +58,8 @@ def ingest_documents(
     embedder: Embedder,
     writer: Writer,
     tenant: str | None = None,
+    all_tenants: bool = False,
+    tenancy: Tenancy | None = None,
     classification: Classification | None = None,
     labels: Sequence[str] = (),
     freshness_sla: timedelta | None = None,
@@ -63,15 +67,19 @@ def ingest_documents(
     quarantine_injections: bool = True,
     chunking: ChunkingSettings | None = None,
     batch_size: int = 32,
+    limits: IngestLimits | None = None,
     progress: Progress | None = None,
     rescan_pii: bool = False,
 ) -> DocRunReport:
     """Ingest ``path`` (a file or a directory) into ``collection``; see the module docstring.
 
-    ``tenant``, ``classification``, ``labels`` and ``freshness_sla`` given here become the
-    collection's defaults; omitted ones fall back to the collection's (docs/documents.md).
-    Documents whose spans were found by another detector version are re-scanned; ``rescan_pii``
-    re-scans every document.
+    ``classification``, ``labels`` and ``freshness_sla`` given here become the collection's
+    defaults; omitted ones fall back to the collection's (docs/documents.md). The tenant never
+    does: ``tenant`` (the operator's) applies to this run only, ``all_tenants`` publishes for
+    every tenant, and ``tenancy`` declares the collection's rule (``tenancy.py``); a run that
+    contradicts the collection's recorded rule raises before reading anything. Documents whose
+    spans were found by another detector version are re-scanned; ``rescan_pii`` re-scans every
+    document.
     """
     if not _COLLECTION.match(collection):
         raise IngestError("collection names are lower-case letters, digits and '_' (max 63)")
@@ -89,21 +97,36 @@ def ingest_documents(
     catalog = DocumentCatalog(workspace.catalog_path)
     with _collection_lock(workspace, collection):
         existing = catalog.collection(collection)
+        scope = run_tenancy(
+            existing.tenancy if existing else None,
+            collection=collection,
+            tenant=tenant,
+            all_tenants=all_tenants,
+            declared=tenancy,
+        )
         record = _collection_record(
             existing,
             collection,
             source,
             embedder,
-            given=(tenant, classification, tuple(labels), freshness_sla),
-        )
+            given=(classification, tuple(labels), freshness_sla),
+        ).model_copy(update={"tenancy": scope.mode})
+        moved = existing is not None and existing.root not in (None, record.root)
+        outside = not source.is_relative_to(record.root or source)
+        if scope.mode is Tenancy.PATH and (moved or (outside and scope.tenant is None)):
+            raise IngestError(
+                f"collection {collection!r} takes tenants from directories under its root: "
+                "ingest the root or a directory under it, or name the tenant with --tenant"
+            )
         options = RunOptions(
             run_id=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8],
             collection=collection,
             source=source,
             base=id_base(source, record.root),
             is_root=source.is_dir() and str(source) == record.root,
+            tenancy=scope,
+            root=Path(record.root) if record.root else None,
             defaults=Defaults(
-                tenant=record.default_tenant,
                 classification=record.default_classification,
                 labels=record.default_labels,
                 freshness_sla=timedelta(seconds=record.default_freshness_sla)
@@ -115,6 +138,7 @@ def ingest_documents(
             quarantine_injections=quarantine_injections,
             batch_size=batch_size,
             rescan_pii=rescan_pii,
+            limits=limits or IngestLimits(),
         )
         run = DocumentRun(
             options,
@@ -174,11 +198,11 @@ def _collection_record(
     source: Path,
     embedder: Embedder,
     *,
-    given: tuple[str | None, Classification | None, tuple[str, ...], timedelta | None],
+    given: tuple[Classification | None, tuple[str, ...], timedelta | None],
 ) -> CollectionRecord:
     """The collection as this run sees it (new, or with updated defaults; saved once the run
     has published); refuse a different embedding space."""
-    tenant, classification, labels, sla = given
+    classification, labels, sla = given
     if existing is not None and (existing.embedder, existing.dim) != (embedder.name, embedder.dim):
         raise IngestError(
             f"collection {name!r} was embedded with {existing.embedder} ({existing.dim} d); "
@@ -187,7 +211,7 @@ def _collection_record(
     base = existing or CollectionRecord(
         name=name,
         root=None,
-        default_tenant=None,
+        tenancy=None,
         default_classification=Classification.INTERNAL,
         default_labels=(),
         default_freshness_sla=None,
@@ -198,8 +222,6 @@ def _collection_record(
     updates: dict[str, object] = {}
     if source.is_dir() and (base.root is None or Path(base.root).is_relative_to(source)):
         updates["root"] = str(source)  # the outermost directory ingested so far
-    if tenant is not None:
-        updates["default_tenant"] = tenant
     if classification is not None:
         updates["default_classification"] = Classification(classification)
     if labels:

@@ -1,7 +1,13 @@
 """One document ingest run over a walked source; ``pipeline.ingest_documents`` sets it up.
 
 A class only to keep the run's shared state (catalog view, seen ids, outcomes) out of long
-argument lists; each method handles one step of one document. The run writes the index it is
+argument lists; each method handles one step of one document.
+
+Files are written by untrusted people, so identity is owned (``identity.py``): a file may
+replace, fail or delete only a document whose recorded source is that file, and a run pinned
+to a tenant touches only that tenant's documents. A file whose id another file owns fails,
+named in the report, and the other document is left as it was. Every per-file limit
+(``ingestion.limits``) fails that file alone. The run writes the index it is
 given but only stages its catalog records (``staged``): the pipeline saves them once that index
 is published, so the catalog is never ahead of what is served.
 """
@@ -18,12 +24,15 @@ from hqg.errors import HqgError, IngestError, Unavailable
 from ingestion.documents.catalog import DocStatus, DocumentCatalog, DocumentRecord
 from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.governance import Defaults, resolve_governance
+from ingestion.documents.identity import failed_id, is_tenant, namespaced
 from ingestion.documents.model import DocumentChunk, DocumentMeta
-from ingestion.documents.parsers import ParsedDocument, parser_for
+from ingestion.documents.parsers import ParsedDocument, check_extracted, parser_for
 from ingestion.documents.prepare import PreparedDocument, prepare_document
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
-from ingestion.documents.sources import SourceEntry, fingerprint, walk
+from ingestion.documents.sources import SourceEntry, fingerprint, read_limited, walk
+from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
+from ingestion.limits import IngestLimits
 from ingestion.vectors.base import IndexedPoint, VectorIndex
 from privacy.detector import PiiDetector, detector_version
 
@@ -38,12 +47,15 @@ class RunOptions:
     collection: str
     source: Path
     base: Path  # doc ids and shown sources are relative to this
+    root: Path | None  # the collection root (tenant directories of a ``path`` collection)
     is_root: bool  # a directory ingest of the collection root: deletions apply
+    tenancy: RunTenancy
     defaults: Defaults
     chunking: ChunkingSettings
     injection_threshold: float
     quarantine_injections: bool
     batch_size: int
+    limits: IngestLimits
     #: re-scan every document for PII even when its fingerprint is unchanged
     rescan_pii: bool = False
 
@@ -55,6 +67,10 @@ class RunOptions:
         """
         return {
             "defaults": self.defaults.model_dump(mode="json"),
+            # a pinned tenant shapes the payload only when it is the documents' tenant
+            "tenancy": [self.tenancy.mode, self.tenancy.tenant]
+            if self.tenancy.mode is Tenancy.OPERATOR
+            else [self.tenancy.mode],
             "chunking": self.chunking.model_dump(),
             "embedder": [embedder.name, embedder.dim],
             "injection": [self.injection_threshold, self.quarantine_injections],
@@ -129,11 +145,13 @@ class DocumentRun:
     def _one(self, entry: SourceEntry) -> DocOutcome | None:
         if entry.skip is not None:
             return DocOutcome(source=entry.relative, action=Action.SKIPPED, reasons=(entry.skip,))
+        foreign = self._foreign(entry)
+        if foreign is not None:
+            return foreign
         try:
-            data = entry.path.read_bytes()
-        except OSError as exc:
-            reason = f"cannot read ({exc.strerror or type(exc).__name__})"
-            return self._fail(entry, None, reason)
+            data = read_limited(entry.path, self.o.limits)
+        except IngestError as exc:
+            return self._fail(entry, None, exc.message)
         doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
         previous = self.by_path.get(str(entry.path))
         unchanged = previous is not None and previous.doc_hash == doc_hash
@@ -157,6 +175,7 @@ class DocumentRun:
             if meta.doc_id in self.seen:  # the id belongs to another file: leave its record be
                 reason = "document id is used by another file in this run"
                 return DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
+            self._check_owner(entry, meta.doc_id)
             prepared = self._prepare(parsed, meta)
         except Unavailable:
             raise
@@ -171,10 +190,17 @@ class DocumentRun:
     def _parse(
         self, entry: SourceEntry, data: bytes, doc_hash: str
     ) -> tuple[ParsedDocument, DocumentMeta]:
-        parsed = parser_for(entry.path)(data, entry.relative)
+        parsed = parser_for(entry.path)(data, entry.relative, limits=self.o.limits)
+        check_extracted(parsed, self.o.limits, source=entry.relative)
         front = parsed.front_matter
-        governance = resolve_governance(front, self.o.defaults, source=entry.relative)
-        doc_id = front.id or entry.relative
+        governance = resolve_governance(
+            front,
+            self.o.defaults,
+            source=entry.relative,
+            tenancy=self.o.tenancy,
+            path_tenant=self._path_tenant(entry),
+        )
+        doc_id = namespaced(front.id or entry.relative, tenant=governance.tenant)
         if not parsed.text.strip():
             raise IngestError(f"{entry.relative}: no text to index")
         previous = self.by_id.get(doc_id)
@@ -190,12 +216,45 @@ class DocumentRun:
             ingested_at=now,
             freshness_sla_seconds=governance.freshness_sla_seconds,
             tenant=governance.tenant,
+            all_tenants=governance.all_tenants,
             classification=governance.classification,
             labels=governance.labels,
             metadata=dict(front.metadata),
             pii_detector=self.pii_detector,
         )
         return parsed, meta
+
+    def _foreign(self, entry: SourceEntry) -> DocOutcome | None:
+        """A file whose live document belongs to a tenant this run does not act for: left
+        exactly as it is (not read, not withdrawn, not deleted), and reported."""
+        previous = self.by_path.get(str(entry.path))
+        if previous is None or previous.status in (DocStatus.DELETED, DocStatus.FAILED):
+            return None
+        if self.o.tenancy.owns(previous.tenant, all_tenants=previous.all_tenants):
+            return None
+        self.seen.add(previous.doc_id)
+        reason = "the file's document belongs to another tenant than this run's; left unchanged"
+        return DocOutcome(
+            source=entry.relative, action=Action.FAILED, doc_id=previous.doc_id, reasons=(reason,)
+        )
+
+    def _check_owner(self, entry: SourceEntry, doc_id: str) -> None:
+        """A file may only replace a document whose recorded source is that file."""
+        owner = self.by_id.get(doc_id)
+        if owner is None or owner.status == DocStatus.DELETED:
+            return
+        if owner.source_path != str(entry.path):
+            raise IngestError(
+                f"{entry.relative}: document id {doc_id} belongs to another file; "
+                "neither document was replaced"
+            )
+
+    def _path_tenant(self, entry: SourceEntry) -> str | None:
+        """The first directory of the file's path under the collection root, if a tenant name."""
+        if self.o.root is None or self.o.base != self.o.root:
+            return None
+        first, _, rest = entry.relative.partition("/")
+        return first if rest and is_tenant(first) else None
 
     def _prepare(self, parsed: ParsedDocument, meta: DocumentMeta) -> PreparedDocument:
         return prepare_document(
@@ -328,6 +387,7 @@ class DocumentRun:
             classification=meta.classification,
             labels=meta.labels,
             freshness_sla=meta.freshness_sla_seconds,
+            all_tenants=meta.all_tenants,
         )
         self.staged[record.doc_id] = record
         self.by_id[record.doc_id] = record
@@ -335,9 +395,10 @@ class DocumentRun:
 
     def _fail(self, entry: SourceEntry, doc_hash: str | None, reason: str) -> DocOutcome:
         """Record the failure and withdraw what this file had indexed before."""
+        reason = reason.removeprefix(f"{entry.relative}: ")
         outcome = DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
-        previous = self.by_path.get(str(entry.path)) or self.by_id.get(entry.relative)
-        doc_id = previous.doc_id if previous else entry.relative
+        previous = self.by_path.get(str(entry.path))
+        doc_id = previous.doc_id if previous else failed_id(entry.relative)
         self.seen.add(doc_id)
         outcome = outcome.model_copy(update={"doc_id": doc_id})
         unchanged_failure = (
@@ -378,6 +439,10 @@ class DocumentRun:
             if record.status != DocStatus.DELETED
             and record.doc_id not in self.seen
             and Path(record.source_path).is_relative_to(self.o.source)
+            and (
+                record.status == DocStatus.FAILED
+                or self.o.tenancy.owns(record.tenant, all_tenants=record.all_tenants)
+            )
         ]
         if gone:
             self._retire(gone, "source file no longer exists")

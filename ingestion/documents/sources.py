@@ -2,7 +2,10 @@
 
 The walk is sorted so runs are deterministic. Hidden files and directories and symbolic links
 are not followed (a link can point outside the tree the operator meant to publish); they and
-unsupported types are reported as skipped, never dropped silently.
+unsupported types are reported as skipped, never dropped silently. A file whose name (its
+path under the id base) is outside the safe id alphabet (``identity.py``: newlines, ANSI
+escapes, U+202E, markup) is skipped too: its name would become a document id and a source shown
+to readers; the report shows the name escaped.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hqg.errors import IngestError
+from ingestion.documents.identity import is_safe_id
 from ingestion.documents.parsers import PARSERS
+from ingestion.limits import IngestLimits, over_limit
 
 #: Bump when a change to parsing, chunking or annotation should re-ingest unchanged files.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: ids namespaced by tenant, tenancy in the hash
 
 
 @dataclass(frozen=True)
@@ -31,17 +37,25 @@ class SourceEntry:
 def walk(source: Path, *, base: Path) -> Iterator[SourceEntry]:
     """Every file under ``source`` (or ``source`` itself), in sorted order."""
     if source.is_file():
-        yield SourceEntry(source, _relative(source, base))
+        yield _entry(source, base, None)
         return
     for path in sorted(source.rglob("*"), key=lambda p: p.relative_to(source).as_posix()):
         parts = path.relative_to(source).parts
         if any(part.startswith(".") for part in parts):
             continue  # hidden: editor swap files, .git, our own lock files
         if path.is_symlink():
-            yield SourceEntry(path, _relative(path, base), "symbolic link not followed")
+            yield _entry(path, base, "symbolic link not followed")
         elif path.is_file():
             skip = None if path.suffix.lower() in PARSERS else "unsupported document type"
-            yield SourceEntry(path, _relative(path, base), skip)
+            yield _entry(path, base, skip)
+
+
+def _entry(path: Path, base: Path, skip: str | None) -> SourceEntry:
+    relative = _relative(path, base)
+    if is_safe_id(relative):
+        return SourceEntry(path, relative, skip)
+    shown = json.dumps(relative)[1:-1]  # control, bidi and non-ASCII characters escaped
+    return SourceEntry(path, shown, "file name has characters outside the safe id alphabet")
 
 
 def id_base(source: Path, root: str | None) -> Path:
@@ -69,3 +83,19 @@ def fingerprint(data: bytes, *, relative: str, settings: dict[str, object]) -> s
 
 def _relative(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix()
+
+
+def read_limited(path: Path, limits: IngestLimits) -> bytes:
+    """The file's bytes, refused before reading when it is over the byte limit."""
+    try:
+        size = path.stat().st_size
+        problem = over_limit("max_file_bytes", size, limits.max_file_bytes, unit="bytes")
+        if problem is not None:
+            raise IngestError(problem)
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise IngestError(f"cannot read ({exc.strerror or type(exc).__name__})") from exc
+    if len(data) > limits.max_file_bytes:  # it grew since stat
+        raise IngestError(f"more than {limits.max_file_bytes:,} bytes (HQG_INGEST__MAX_FILE_BYTES)")
+    return data

@@ -59,16 +59,18 @@ denied[key] := reasons if {
 
 # METADATA
 # description: |
-#   Documents of the principal's tenant and cross-tenant documents (no tenant); every
-#   tenant's when a role crosses tenants.
+#   Documents of the principal's tenant and documents the operator published for every
+#   tenant (all_tenants = 1, set only by an explicit ingest flag); every tenant's when a role
+#   crosses tenants. A document without a tenant matches nothing (fail closed): tenant null
+#   is never read as "everyone".
 tenant_clauses := [] if {
 	tenancy.crosses_tenants
 } else := [{"any": [
 	{"column": "tenant", "op": "=", "value": principal.tenant},
-	{"column": "tenant", "op": "is_null"},
+	{"column": "all_tenants", "op": "=", "value": 1},
 ]}] if {
 	tenancy.principal_is_bound_to_a_tenant
-} else := [{"column": "tenant", "op": "is_null"}]
+} else := [{"column": "all_tenants", "op": "=", "value": 1}]
 
 # METADATA
 # description: The filter every search of a granted collection runs under.

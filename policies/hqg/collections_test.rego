@@ -32,10 +32,24 @@ test_allow_analyst_gets_tenant_clearance_and_injection_filter if {
 		{"column": "injection_score", "op": "<", "value": 0.5},
 		{"any": [
 			{"column": "tenant", "op": "=", "value": "acme"},
-			{"column": "tenant", "op": "is_null"},
+			{"column": "all_tenants", "op": "=", "value": 1},
 		]},
 	]}
 	g.handbook.mask_entities == {"*": "pseudonym"}
+}
+
+test_deny_tenant_bound_principal_never_matches_tenant_null if {
+	g := collections.granted with input as request(alice, "analytics", [handbook])
+	every clause in g.handbook.filter.all {
+		not null_tenant_clause(clause)
+	}
+}
+
+null_tenant_clause(clause) if clause == {"column": "tenant", "op": "is_null"}
+
+null_tenant_clause(clause) if {
+	some inner in clause.any
+	inner == {"column": "tenant", "op": "is_null"}
 }
 
 test_allow_support_sees_pii_in_text_for_support if {
@@ -59,9 +73,9 @@ test_allow_steward_sees_every_tenant_and_restricted if {
 	g.hr.mask_entities == {}
 }
 
-test_allow_unbound_principal_only_untenanted_public if {
+test_allow_unbound_principal_only_documents_for_all_tenants if {
 	g := collections.granted with input as request(sec, "audit", [products])
-	{"column": "tenant", "op": "is_null"} in g.products.filter.all
+	{"column": "all_tenants", "op": "=", "value": 1} in g.products.filter.all
 	d := collections.denied with input as request(sec, "audit", [handbook])
 	d["collection:handbook"] == ["clearance public is below internal", "the principal is not bound to a tenant and no role crosses tenants"]
 }

@@ -228,10 +228,13 @@ def ingest(
     docs: Path,
 ) -> Ingest:
     """``ingest(path=docs, collection="handbook", **options)`` with this test's doubles
-    (``embedder`` and ``writer`` may be overridden)."""
+    (``embedder`` and ``writer`` may be overridden); the tenant is acme unless the options
+    say how tenancy is set."""
 
     def _ingest(path: Path | None = None, **options: Any) -> DocRunReport:
         options.setdefault("collection", "handbook")
+        if not options.get("all_tenants") and "tenancy" not in options:
+            options.setdefault("tenant", "acme")
         return ingest_documents(
             workspace,
             path or docs,

@@ -29,6 +29,7 @@ FILES = {
     "c.md": "# Charlie\n\nCharlie invoices are monthly.\n",
     "d.md": "# Delta\n\nDelta support answers by e-mail.\n",
 }
+IDS = {f"acme/{name}" for name in FILES}  # ids are namespaced by the ingest's tenant
 
 
 class FailingEmbedder(HashingEmbedder):
@@ -86,19 +87,19 @@ def test_a_run_failing_midway_saves_no_document_and_the_next_run_indexes_them_al
     (aborted,) = catalog.runs("handbook")
     assert aborted.aborted is not None
     # writes to a server are immediate: a.md's points from the aborted run are there
-    assert _doc_ids(index) == {"a.md"}
+    assert _doc_ids(index) == {"acme/a.md"}
 
     put("a.md", "# Alpha\n\nAlpha parcels now leave on Tuesdays.\n")
     report = ingest(batch_size=1)
 
     assert {o.source: o.action for o in report.outcomes} == dict.fromkeys(FILES, Action.ADDED)
     records = {r.doc_id: r for r in catalog.documents("handbook")}
-    assert set(records) == set(FILES)
-    assert _doc_ids(index) == set(FILES)
+    assert set(records) == IDS
+    assert _doc_ids(index) == IDS
     # the aborted run's version of a.md was replaced, not left beside the new one
-    alpha = [p for p in index.points("handbook") if p.payload["doc_id"] == "a.md"]
-    assert {p.payload["doc_hash"] for p in alpha} == {records["a.md"].doc_hash}
-    assert len(alpha) == records["a.md"].chunk_count
+    alpha = [p for p in index.points("handbook") if p.payload["doc_id"] == "acme/a.md"]
+    assert {p.payload["doc_hash"] for p in alpha} == {records["acme/a.md"].doc_hash}
+    assert len(alpha) == records["acme/a.md"].chunk_count
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def test_with_the_versioned_store_a_failed_run_leaves_index_and_catalog_agreeing
         "d.md": Action.ADDED,
     }
     after = catalog.documents("handbook")
-    assert {r.doc_id for r in after} == set(FILES)
+    assert {r.doc_id for r in after} == IDS
     _agree(versioned, after)
 
 
@@ -182,14 +183,14 @@ def test_a_run_saves_its_documents_once_after_publishing(
         put(name, FILES[name])
 
     ingest(writer=writer, batch_size=1)
-    assert events == ["open", ("published", 0), ("save", ["a.md", "b.md", "c.md"])]
+    assert events == ["open", ("published", 0), ("save", ["acme/a.md", "acme/b.md", "acme/c.md"])]
 
     events.clear()
     put("a.md", "# Alpha\n\nAlpha parcels now leave on Tuesdays.\n")
     put("b.md", "# Bravo\n\nBravo refunds take two weeks.\n")
     generation = Catalog(workspace.catalog_path).generation()
     ingest(writer=writer, batch_size=1)
-    assert events == ["open", ("published", 3), ("save", ["a.md", "b.md"])]
+    assert events == ["open", ("published", 3), ("save", ["acme/a.md", "acme/b.md"])]
     assert Catalog(workspace.catalog_path).generation() == generation + 1
 
     events.clear()

@@ -75,7 +75,7 @@ def test_a_directory_is_ingested_with_governance_provenance_and_pii(
     report = ingest(tenant="acme", labels=["handbook"])
     assert report.counts["added"] == 3
     assert report.is_root
-    point = next(p for p in index.points("handbook") if p.payload["doc_id"] == "refunds.md")
+    point = next(p for p in index.points("handbook") if p.payload["doc_id"] == "acme/refunds.md")
     payload = point.payload
     assert payload["tenant"] == "acme"
     assert payload["classification"] == "confidential"  # stricter than the default: wins
@@ -90,11 +90,13 @@ def test_a_directory_is_ingested_with_governance_provenance_and_pii(
     assert "<EMAIL_ADDRESS>" in str(payload["text_masked"])
     for span in spans:  # spans are relative to the chunk's own text
         assert point.text[span.start : span.end] in REFUNDS
-    shipping = next(p for p in index.points("handbook") if p.payload["doc_id"] == "eu/shipping.md")
+    shipping = next(
+        p for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"
+    )
     assert shipping.payload["classification"] == "internal"
     records = {r.doc_id: r for r in _catalog(workspace).documents("handbook")}
-    assert records["refunds.md"].status is DocStatus.INDEXED
-    assert records["refunds.md"].chunk_count == 2
+    assert records["acme/refunds.md"].status is DocStatus.INDEXED
+    assert records["acme/refunds.md"].chunk_count == 2
 
 
 def test_string_metadata_values_are_scanned_for_pii(
@@ -117,7 +119,7 @@ def test_chunk_offsets_point_into_the_parsed_document_text(
     ingest()
     body = REFUNDS.split("---\n", 2)[2]
     for point in index.points("handbook"):
-        if point.payload["doc_id"] == "refunds.md":
+        if point.payload["doc_id"] == "acme/refunds.md":
             start, end = point.payload["start"], point.payload["end"]
             assert isinstance(start, int)
             assert isinstance(end, int)
@@ -164,15 +166,17 @@ def test_a_changed_document_replaces_its_chunks_and_bumps_its_version(
     tree: None, put: Put, ingest: Ingest, index: MemoryIndex, workspace: Workspace
 ) -> None:
     ingest()
-    before = {p.id for p in index.points("handbook") if p.payload["doc_id"] == "eu/shipping.md"}
+    before = {
+        p.id for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"
+    }
     put("eu/shipping.md", SHIPPING + "\nExpress takes one day.\n")
     report = ingest()
     assert report.counts == {**report.counts, "updated": 1, "unchanged": 2}
-    after = [p for p in index.points("handbook") if p.payload["doc_id"] == "eu/shipping.md"]
+    after = [p for p in index.points("handbook") if p.payload["doc_id"] == "acme/eu/shipping.md"]
     assert before.isdisjoint({p.id for p in after})
     assert all(p.payload["doc_version"] == 2 for p in after)
     assert any("Express" in p.text for p in after)
-    assert _catalog(workspace).document("handbook", "eu/shipping.md").version == 2  # type: ignore[union-attr]
+    assert _catalog(workspace).document("handbook", "acme/eu/shipping.md").version == 2  # type: ignore[union-attr]
 
 
 def test_a_removed_file_is_deleted_from_index_and_catalog_on_a_root_ingest(
@@ -182,8 +186,8 @@ def test_a_removed_file_is_deleted_from_index_and_catalog_on_a_root_ingest(
     (docs / "notes.txt").unlink()
     report = ingest()
     assert report.counts["deleted"] == 1
-    assert "notes.txt" not in {p.payload["doc_id"] for p in index.points("handbook")}
-    record = _catalog(workspace).document("handbook", "notes.txt")
+    assert "acme/notes.txt" not in {p.payload["doc_id"] for p in index.points("handbook")}
+    record = _catalog(workspace).document("handbook", "acme/notes.txt")
     assert record is not None
     assert record.status is DocStatus.DELETED
     assert ingest().counts["deleted"] == 0  # recorded once
@@ -200,7 +204,7 @@ def test_ingesting_a_subdirectory_or_a_file_never_deletes(
     single = ingest(put("extra.md", "# Extra\n\nMore.\n"))
     assert single.counts["added"] == 1
     assert sub.counts["deleted"] == single.counts["deleted"] == 0
-    assert "notes.txt" in {p.payload["doc_id"] for p in index.points("handbook")}
+    assert "acme/notes.txt" in {p.payload["doc_id"] for p in index.points("handbook")}
 
 
 def test_a_document_with_an_injection_is_quarantined_not_indexed(
@@ -211,8 +215,8 @@ def test_a_document_with_an_injection_is_quarantined_not_indexed(
     outcome = next(o for o in report.outcomes if o.source == "faq.md")
     assert outcome.action is Action.QUARANTINED
     assert "instruction_override" in outcome.reasons
-    assert "faq.md" not in {p.payload["doc_id"] for p in index.points("handbook")}
-    record = _catalog(workspace).document("handbook", "faq.md")
+    assert "acme/faq.md" not in {p.payload["doc_id"] for p in index.points("handbook")}
+    record = _catalog(workspace).document("handbook", "acme/faq.md")
     assert record is not None
     assert record.status is DocStatus.QUARANTINED
     assert record.injection_score == pytest.approx(0.9)
@@ -234,7 +238,7 @@ def test_without_quarantine_the_score_is_indexed_for_policy_to_filter(
         if isinstance(p.payload["injection_score"], float) and p.payload["injection_score"] < 0.5
     }
     assert index.count("handbook", predicate=safe) == 2
-    assert kept == {"faq.md", "eu/shipping.md"}  # the FAQ's clean chunk stays findable
+    assert kept == {"acme/faq.md", "acme/eu/shipping.md"}  # the FAQ's clean chunk stays findable
 
 
 def test_a_broken_document_is_recorded_as_failed_and_the_others_continue(
@@ -253,7 +257,7 @@ def test_a_broken_document_is_recorded_as_failed_and_the_others_continue(
     assert by_source["good.pdf"].action is Action.ADDED
     assert report.counts["added"] == 4
     catalog = _catalog(workspace)
-    assert catalog.document("handbook", "typo.md").status is DocStatus.FAILED  # type: ignore[union-attr]
+    assert catalog.document("handbook", "_failed/typo.md").status is DocStatus.FAILED  # type: ignore[union-attr]
     runs = catalog.runs("handbook")
     assert runs[-1].count(Action.FAILED) == 2
     generation = Catalog(workspace.catalog_path).generation()
@@ -270,7 +274,7 @@ def test_a_document_that_starts_failing_is_withdrawn_from_the_index(
     put("eu/shipping.md", "---\ntenant: [not, a, string]\n---\nbody\n")
     report = ingest()
     assert report.counts["failed"] == 1
-    assert "eu/shipping.md" not in {p.payload["doc_id"] for p in index.points("handbook")}
+    assert "acme/eu/shipping.md" not in {p.payload["doc_id"] for p in index.points("handbook")}
 
 
 def test_front_matter_may_not_move_a_document_to_another_tenant(
@@ -296,7 +300,7 @@ def test_a_front_matter_id_names_the_document(put: Put, ingest: Ingest, index: M
     put("x/y.md", "---\nid: policy-42\n---\nbody text\n")
     put("z.md", "---\nid: policy-42\n---\nother text\n")
     report = ingest()
-    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"policy-42"}
+    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"acme/policy-42"}
     assert [o.action for o in report.outcomes] == [Action.ADDED, Action.FAILED]
 
 
@@ -336,9 +340,9 @@ def test_a_file_that_changes_its_id_retires_the_old_one(
     ingest()
     put("a.md", "---\nid: new-id\n---\nbody\n")
     report = ingest(put("a.md", "---\nid: new-id\n---\nbody\n"))  # a file ingest
-    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"new-id"}
+    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"acme/new-id"}
     assert report.count(Action.DELETED) == 1
-    assert _catalog(workspace).document("handbook", "old-id").status is DocStatus.DELETED  # type: ignore[union-attr]
+    assert _catalog(workspace).document("handbook", "acme/old-id").status is DocStatus.DELETED  # type: ignore[union-attr]
 
 
 def test_ingesting_a_parent_of_the_root_moves_the_root_up_and_rekeys_documents(
@@ -346,9 +350,9 @@ def test_ingesting_a_parent_of_the_root_moves_the_root_up_and_rekeys_documents(
 ) -> None:
     put("sub/a.md", "# A\n\nbody\n")
     ingest(docs / "sub")
-    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"a.md"}
+    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"acme/a.md"}
     report = ingest()
     assert report.is_root
     assert _catalog(workspace).collection("handbook").root == str(docs.resolve())  # type: ignore[union-attr]
-    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"sub/a.md"}
+    assert {p.payload["doc_id"] for p in index.points("handbook")} == {"acme/sub/a.md"}
     assert (report.count(Action.ADDED), report.count(Action.DELETED)) == (1, 1)

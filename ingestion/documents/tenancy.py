@@ -1,0 +1,90 @@
+"""How a collection's documents get their tenant, and what one run may do about it.
+
+No document is ever tenantless: its tenant comes from the operator (``--tenant``), from its
+front matter, or from a path rule the collection declares; documents for every tenant are an
+explicit operator choice (``--all-tenants``), recorded per document. Front matter is written by
+untrusted people, so it can only repeat the operator's tenant, never choose another.
+
+A collection records its ``Tenancy`` on its first published run. A later run that contradicts
+it (no ``--tenant`` for a collection whose tenant comes from the operator, ``--all-tenants``
+for a per-tenant collection, …) is refused before anything is read, with a message saying what
+to pass: the alternative, failing every document one by one, would withdraw them all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from hqg.errors import IngestError
+from ingestion.documents.identity import check_tenant
+
+
+class Tenancy(StrEnum):
+    """Where a collection's documents get their tenant."""
+
+    OPERATOR = "operator"  # every run names it (--tenant)
+    FRONT_MATTER = "front_matter"  # each document names it; a run may pin one (--tenant)
+    PATH = "path"  # the first directory under the collection root; a run may pin one
+    ALL_TENANTS = "all_tenants"  # every document is for every tenant (--all-tenants)
+
+
+class RunTenancy(BaseModel):
+    """One run's tenancy: the collection's rule and the tenant the operator pinned, if any.
+
+    A run with a ``tenant`` acts for that tenant only: it publishes, replaces, fails and
+    deletes only documents of that tenant, whatever else lies in the directory it reads.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Tenancy
+    tenant: str | None = None
+
+    def owns(self, tenant: str | None, *, all_tenants: bool) -> bool:
+        """Whether this run may replace or delete a document recorded with this tenancy."""
+        if self.mode is Tenancy.ALL_TENANTS:
+            return all_tenants
+        if all_tenants:
+            return False
+        return self.tenant is None or tenant == self.tenant
+
+
+def run_tenancy(
+    recorded: Tenancy | None,
+    *,
+    collection: str,
+    tenant: str | None,
+    all_tenants: bool,
+    declared: Tenancy | None,
+) -> RunTenancy:
+    """This run's tenancy, or an ``IngestError`` saying how the run contradicts the collection.
+
+    ``declared`` is the rule the operator names for the collection (needed only to choose
+    ``path``); without it a first run's rule follows its flags: ``--all-tenants`` → all
+    tenants, ``--tenant`` → operator, neither → front matter.
+    """
+    if tenant is not None:
+        check_tenant(tenant, where="--tenant")
+    if all_tenants and tenant is not None:
+        raise IngestError("--tenant and --all-tenants contradict each other; pass one")
+    if declared is None and all_tenants:
+        declared = Tenancy.ALL_TENANTS
+    first = Tenancy.OPERATOR if tenant is not None else Tenancy.FRONT_MATTER
+    mode = recorded or declared or first
+    if declared is not None and declared is not mode:
+        raise IngestError(
+            f"collection {collection!r} takes its tenants by {mode.value!r}, "
+            f"not {declared.value!r}; a collection's tenancy never changes"
+        )
+    if mode is Tenancy.ALL_TENANTS and not all_tenants:
+        raise IngestError(
+            f"collection {collection!r} holds documents for every tenant: pass --all-tenants "
+            "(and no --tenant) to ingest into it"
+        )
+    if mode is Tenancy.OPERATOR and tenant is None:
+        raise IngestError(
+            f"collection {collection!r} takes each run's tenant from the operator: pass --tenant"
+        )
+    return RunTenancy(mode=mode, tenant=tenant)
