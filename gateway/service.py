@@ -51,6 +51,7 @@ class Gateway:
     demo: bool
     ops: Operations
     components: Components
+    documents: DocumentCatalog  # built once: its schema set-up writes, request paths only read
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,10 +92,6 @@ class Gateway:
         document = policy_input(ctx, action=action, tables=tables, collections=collections)
         with self.ops.metrics.stage_timer("policy"):
             return self.policy.decide(document)
-
-    @property
-    def documents(self) -> DocumentCatalog:
-        return DocumentCatalog(self.workspace.catalog_path)
 
     @property
     def vectors(self) -> VectorIndex:
@@ -145,4 +142,5 @@ def build_gateway(settings: Settings) -> Gateway:
         demo=demo,
         ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
         components=build_components(settings),
+        documents=DocumentCatalog(workspace.catalog_path),
     )
