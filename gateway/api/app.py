@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from gateway.api.edge import EdgeGuard
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import ask, catalog, chat, health, metrics, policy, search, sql
 from gateway.context import new_request_id
@@ -31,6 +32,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     install_error_handlers(app)
+    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
 
     @app.middleware("http")
     async def request_id(

@@ -9,12 +9,14 @@ The injection verdict is per text; the request's score is the highest, and its r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guards.verdict import InjectionDetector, InjectionVerdict
+from hqg.errors import QueryLimitExceeded
 from privacy.detector import PiiDetector
 from privacy.masker import MaskPolicy, mask_text
 from privacy.operators import MaskKind
@@ -82,14 +84,33 @@ class PromptScan(BaseModel):
 
 
 def scan_prompt(
-    messages: Sequence[Message], *, pii: PiiDetector, injection: InjectionDetector
+    messages: Sequence[Message],
+    *,
+    pii: PiiDetector,
+    injection: InjectionDetector,
+    timeout_s: float | None = None,
 ) -> PromptScan:
-    """Scan every text of every message; a detector failure raises (callers fail closed)."""
+    """Scan every text of every message; a detector failure raises (callers fail closed).
+
+    With ``timeout_s``, scanning stops with ``QueryLimitExceeded`` once the deadline has passed
+    (checked before each text, so a scan ends within the deadline plus one text's scan, which
+    the per-message size limit bounds): a huge prompt costs its limit, not its size.
+    """
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+
+    def scan(text: str) -> ScannedText:
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryLimitExceeded(
+                f"scanning the prompt took longer than {timeout_s:g} s"
+                " (HQG_LIMITS__PROMPT_SCAN_TIMEOUT_MS)"
+            )
+        return _scan(text, pii, injection)
+
     scanned = tuple(
         ScannedMessage(
             role=m.role,
-            content=_scan(m.content, pii, injection),
-            tool_arguments=tuple(_scan(a, pii, injection) for a in m.tool_arguments),
+            content=scan(m.content),
+            tool_arguments=tuple(scan(a) for a in m.tool_arguments),
         )
         for m in messages
     )
