@@ -37,8 +37,9 @@ class LimitSettings(BaseModel):
 class LoggingSettings(BaseModel):
     """Log level and format of ``hqg serve``, and whether ``/metrics`` is served (and to whom).
 
-    ``metrics_token``, when set, makes ``/metrics`` require ``Authorization: Bearer <token>``;
-    ``metrics = false`` removes the endpoint (404).
+    ``/metrics`` is protected by default: it answers a bearer that is ``metrics_token`` when one
+    is set, else any valid API key. ``metrics_public = true`` opens it to anyone who can reach
+    the port (for a scraper on a private network); ``metrics = false`` removes it (404).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +48,7 @@ class LoggingSettings(BaseModel):
     format: Literal["json", "text"] = "json"
     metrics: bool = True
     metrics_token: SecretStr | None = None
+    metrics_public: bool = False
 
     @field_validator("level", mode="before")
     @classmethod
