@@ -70,19 +70,32 @@ def _open_for_append(gateway: Gateway) -> None:
 
 
 def warm_up(gateway: Gateway) -> None:
-    """Load the models and touch every engine once, so the first request is not the slow one:
-    the PII and injection detectors, the embedder, each collection's index (a real search), the
-    SQL engine over the current versions, and the policy engine."""
+    """Load the models and touch every engine once, so the first request is not the slow one.
+
+    The models (PII and injection detectors, embedder) must load: a failure raises, and the
+    process never turns ready. The stores (each collection's index, by a real search; the SQL
+    engine over the current versions; the policy engine) are warmed as far as they open now:
+    one that cannot open is left to ``store_checks``, which ``/readyz`` runs on every call, so
+    readiness follows the store when it recovers.
+    """
     components = gateway.components
     components.pii.get().detect(_SAMPLE)
     components.injection.get().score(_SAMPLE)
     vector = components.embedder.get().embed([_SAMPLE])[0]
+    warmed: dict[str, str] = {}
     for record in gateway.documents.collections():
-        gateway.vectors.search(
-            record.name, mode=SearchMode.HYBRID, dense=vector, text=_SAMPLE, predicate=None, k=1
+        search = partial(
+            gateway.vectors.search,
+            record.name,
+            mode=SearchMode.HYBRID,
+            dense=vector,
+            text=_SAMPLE,
+            predicate=None,
+            k=1,
         )
-    _open_warehouse(gateway)
-    gateway.policy.check()
+        _probe(warmed, f"vectors:{record.name}", search)
+    _probe(warmed, "warehouse", lambda: _open_warehouse(gateway))
+    _probe(warmed, "policy", gateway.policy.check)
 
 
 @dataclass

@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from urllib.parse import quote_from_bytes
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.types import Message
 
 from gateway.api.wellformed import check_json_body, is_valid_text
+from gateway.audit import tail
 from gateway.service import Gateway
 from hqg.errors import InvalidText
 from tests.security.traffic_support import (  # noqa: F401 - fixtures
@@ -55,7 +58,7 @@ TEXT_FIELD = {
     "/v1/ask": ("question",),
     "/v1/chat/completions": ("messages", 0, "content"),
     "/v1/policy/evaluate": ("sql",),
-    "/v1/policy/simulate": ("candidate", "modules", "a.rego"),
+    "/v1/policy/simulate": ("candidate", "data", "note"),
 }
 POST_PATHS = [path for method, path in ROUTES if method == "POST"]
 
@@ -135,13 +138,58 @@ def test_invalid_text_in_the_path_is_400(traffic_client: TestClient, raw: bytes)
     assert response.json()["error"]["code"] == "invalid_text"
 
 
-@pytest.mark.parametrize("raw", list(INVALID_BYTES.values()))
+def _asgi_post(
+    app: object, path: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """One request straight into the ASGI app with raw header bytes (the test client would
+    re-encode them, as a real HTTP server does not)."""
+    sent: list[Message] = []
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if delivered:
+            return {"type": "http.disconnect"}
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    anyio.run(app, scope, receive, send)  # type: ignore[arg-type]
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    response_headers = {k.decode(): v.decode("latin-1") for k, v in start["headers"]}
+    payload = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], response_headers, payload
+
+
+@pytest.mark.parametrize("raw", [*INVALID_BYTES.values(), b"a\x00b"])
 def test_invalid_text_in_a_header_is_400_and_audited(
     traffic_gateway: Gateway, traffic_client: TestClient, raw: bytes
 ) -> None:
-    headers = {**bearer(), "x-purpose": raw}
-    response = traffic_client.post("/v1/sql", json={"sql": "SELECT 1"}, headers=headers)
-    assert_refused_and_audited(traffic_gateway, response, status=400, code="invalid_text")
+    headers = [(b"authorization", b"Bearer demo-alice"), (b"x-purpose", raw)]
+    status, response_headers, payload = _asgi_post(
+        traffic_client.app, "/v1/sql", headers, b'{"sql": "SELECT 1"}'
+    )
+    assert status == 400
+    assert json.loads(payload)["error"]["code"] == "invalid_text"
+    request_id = response_headers["x-request-id"]
+    records = tail(traffic_gateway.workspace.audit_path, 200)
+    assert [r.status for r in records if r.request_id == request_id] == [400]
 
 
 def test_errors_never_echo_the_offending_text(traffic_client: TestClient) -> None:

@@ -34,7 +34,9 @@ VALID_BODIES: dict[str, dict[str, object]] = {
     "/v1/ask": {"question": "How long is the refund window?"},
     "/v1/chat/completions": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
     "/v1/policy/evaluate": {"principal": "demo-alice", "sql": "SELECT 1"},
-    "/v1/policy/simulate": {"candidate": {"modules": {"a.rego": "package a"}}},
+    "/v1/policy/simulate": {
+        "candidate": {"modules": {"a.rego": "package a\n"}, "data": {"note": ""}}
+    },
 }
 
 
