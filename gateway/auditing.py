@@ -75,6 +75,7 @@ class AuditTrail:
         """Record a refusal or failure; the reasons are the error's, never user text."""
         reasons = exc.reasons if isinstance(exc, AccessDenied) else (exc.code,)
         self.write(status=exc.status, reasons=reasons)
+        mark_audited(exc)
 
     @contextmanager
     def recording(self) -> Iterator[None]:
@@ -103,3 +104,17 @@ class AuditTrail:
         name = type(exc).__name__
         self.extra["error_class"] = name[:64] if name.isascii() else None
         self.write(status=HqgError.status, reasons=(HqgError.code,))
+        mark_audited(exc)
+
+
+_AUDITED = "_hqg_audited"
+
+
+def mark_audited(exc: BaseException) -> None:
+    """Note on the exception that its request's record is written, so the HTTP layer, which
+    audits refusals no pipeline saw (bad bodies, size limits), never writes a second one."""
+    setattr(exc, _AUDITED, True)
+
+
+def was_audited(exc: BaseException) -> bool:
+    return bool(getattr(exc, _AUDITED, False))

@@ -52,6 +52,7 @@ class Gateway:
     demo: bool
     ops: Operations
     components: Components
+    documents: DocumentCatalog  # built once: its schema set-up writes, request paths only read
     #: Extra PII finders of the egress guard (``gateway.egress``), e.g. the known-entity matcher.
     egress_finders: tuple[SpanFinder, ...] = ()
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
@@ -94,10 +95,6 @@ class Gateway:
         document = policy_input(ctx, action=action, tables=tables, collections=collections)
         with self.ops.metrics.stage_timer("policy"):
             return self.policy.decide(document)
-
-    @property
-    def documents(self) -> DocumentCatalog:
-        return DocumentCatalog(self.workspace.catalog_path)
 
     @property
     def vectors(self) -> VectorIndex:
@@ -152,4 +149,5 @@ def build_gateway(settings: Settings) -> Gateway:
         demo=demo,
         ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
         components=build_components(settings),
+        documents=DocumentCatalog(workspace.catalog_path),
     )

@@ -16,6 +16,8 @@ and never echo raw user text that may hold PII.
     ├── AuthError                  401  missing or unknown credentials
     ├── AccessDenied               403  policy denied; carries the reasons and decision id
     ├── UnsafeQuery                400  the SQL guard rejected a query; carries the rule name
+    ├── InvalidText                400  a request holds text that is not valid Unicode text
+    ├── RequestTooLarge            413  a request exceeds a size limit; carries the setting
     ├── QueryLimitExceeded         400  a query ran past its time or resource cap
     ├── RateLimited                429  too many requests; carries retry-after seconds
     └── Unavailable                503  a backend (policy engine, store, detector) failed:
@@ -105,6 +107,25 @@ class UnsafeQuery(HqgError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(f"{rule}: {message}")
         self.rule = rule
+
+
+class InvalidText(HqgError):
+    """A request holds invalid text (a lone surrogate, malformed UTF-8, a control character)
+    in its path, query, headers or body; the message names where, never the text."""
+
+    code = "invalid_text"
+    status = 400
+
+
+class RequestTooLarge(HqgError):
+    """A request exceeds a size limit; ``limit`` names the setting that bounds it."""
+
+    code = "request_too_large"
+    status = 413
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class QueryLimitExceeded(HqgError):

@@ -7,19 +7,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from gateway.api.edge import EdgeGuard
 from gateway.api.errors import install_error_handlers
 from gateway.api.routes import ask, catalog, chat, health, metrics, policy, search, sql
 from gateway.context import new_request_id
 from gateway.ops.http import install_access_log
+from gateway.ops.readiness import WarmUp
 from gateway.service import Gateway
 from hqg import __version__
 
 
-def create_app(gateway: Gateway) -> FastAPI:
-    """An app serving ``gateway``; the gateway's engines are closed when the app stops."""
+def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
+    """An app serving ``gateway``; the gateway's engines are closed when the app stops.
+
+    ``warm_up`` (what ``hqg serve`` asks for) loads the models and touches every engine in the
+    background as the app starts; ``/readyz`` answers 503 until that has finished.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            app.state.warm_up = WarmUp(gateway)
+            app.state.warm_up.start()
         yield
         gateway.close()
 
@@ -31,6 +40,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     install_error_handlers(app)
+    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
 
     @app.middleware("http")
     async def request_id(

@@ -30,6 +30,7 @@ def get_context(
     principal = gateway.principals.authenticate(key.strip())
     ctx = RequestContext.create(principal, purpose=x_purpose, request_id=request.state.request_id)
     request.state.principal_id = principal.id
+    request.state.context = ctx
     enforce_limits(gateway, ctx, route=request.scope.get("route"))
     return ctx
 

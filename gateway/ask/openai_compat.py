@@ -36,7 +36,7 @@ class ToolFunction(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(max_length=128)
-    arguments: str = Field(default="", max_length=100_000)
+    arguments: str = ""  # sizes: HQG_LIMITS__MAX_MESSAGE_CHARS, checked by the pipeline
 
 
 class ToolCall(BaseModel):
@@ -51,7 +51,7 @@ class TextPart(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["text"]
-    text: str = Field(max_length=100_000)
+    text: str
 
 
 class ChatMessageIn(BaseModel):
@@ -82,7 +82,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1, max_length=128)
-    messages: list[ChatMessageIn] = Field(min_length=1, max_length=256)
+    messages: list[ChatMessageIn] = Field(min_length=1)  # count: HQG_LIMITS__MAX_MESSAGES
     stream: bool = False
     stream_options: StreamOptions | None = None
     n: int | None = None

@@ -32,6 +32,7 @@ from gateway.ask.retrieve import Retrieved, decide_ask, prompt_mask_policy, retr
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
+from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
 from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
@@ -96,13 +97,16 @@ def _run(
     collections: Sequence[str] | None,
     model: ChatModel,
 ) -> AskOutcome:
-    settings = gateway.settings.answer
+    settings, limits = gateway.settings.answer, gateway.settings.limits
+    check_prompt([(m.content, *m.tool_arguments) for m in messages], limits)
     question_index = _question_index(messages)
+    check_question(messages[question_index].content, limits)
     with clock.stage("prompt_guard"):
         scan = scan_prompt(
             messages,
             pii=gateway.components.pii.get(),
             injection=gateway.components.injection.get(),
+            timeout_s=limits.prompt_scan_timeout_ms / 1000,
         )
     trail.extra.update(_prompt_extra(scan))
     _refuse_injection(scan, settings.block_injection_threshold)

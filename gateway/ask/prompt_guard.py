@@ -12,12 +12,14 @@ The injection verdict is per text; the request's score is the highest, and its r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guards.verdict import InjectionDetector, InjectionVerdict
+from hqg.errors import QueryLimitExceeded
 from privacy.detector import BatchPiiDetector, PiiDetector
 from privacy.masker import MaskPolicy, mask_text
 from privacy.operators import MaskKind
@@ -85,16 +87,39 @@ class PromptScan(BaseModel):
 
 
 def scan_prompt(
-    messages: Sequence[Message], *, pii: PiiDetector, injection: InjectionDetector
+    messages: Sequence[Message],
+    *,
+    pii: PiiDetector,
+    injection: InjectionDetector,
+    timeout_s: float | None = None,
 ) -> PromptScan:
-    """Scan every text of every message; a detector failure raises (callers fail closed)."""
+    """Scan every text of every message; a detector failure raises (callers fail closed).
+
+    With ``timeout_s``, scanning stops with ``QueryLimitExceeded`` once the deadline has passed
+    (checked before each batch of texts for PII and before each text for injection, so a scan
+    ends within the deadline plus one batch's scan, which the per-message size limit bounds): a
+    huge prompt costs its limit, not its size.
+    """
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+
+    def in_time() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryLimitExceeded(
+                f"scanning the prompt took longer than {timeout_s:g} s"
+                " (HQG_LIMITS__PROMPT_SCAN_TIMEOUT_MS)"
+            )
+
+    def scan(text: str, spans: list[Span]) -> ScannedText:
+        in_time()
+        return _scan(text, spans, injection)
+
     raw = [text for m in messages for text in (m.content, *m.tool_arguments)]
-    found = iter(_detect_all(raw, pii))
+    found = iter(_detect_all(raw, pii, in_time))
     scanned = tuple(
         ScannedMessage(
             role=m.role,
-            content=_scan(m.content, next(found), injection),
-            tool_arguments=tuple(_scan(a, next(found), injection) for a in m.tool_arguments),
+            content=scan(m.content, next(found)),
+            tool_arguments=tuple(scan(a, next(found)) for a in m.tool_arguments),
         )
         for m in messages
     )
@@ -111,16 +136,25 @@ def scan_prompt(
     )
 
 
-def _detect_all(texts: Sequence[str], pii: PiiDetector) -> list[list[Span]]:
+_BATCH = 16
+"""Texts per detector batch: batching pays for itself, and the deadline is checked between."""
+
+
+def _detect_all(
+    texts: Sequence[str], pii: PiiDetector, in_time: Callable[[], None]
+) -> list[list[Span]]:
     """Spans per text; blank texts are not sent to the models."""
     spans: list[list[Span]] = [[] for _ in texts]
     todo = [i for i, text in enumerate(texts) if text.strip()]
-    if isinstance(pii, BatchPiiDetector):
-        batch = pii.detect_many([texts[i] for i in todo])
-    else:
-        batch = [pii.detect(texts[i]) for i in todo]
-    for i, found in zip(todo, batch, strict=True):
-        spans[i] = found
+    for first in range(0, len(todo), _BATCH):
+        in_time()
+        part = todo[first : first + _BATCH]
+        if isinstance(pii, BatchPiiDetector):
+            batch = pii.detect_many([texts[i] for i in part])
+        else:
+            batch = [pii.detect(texts[i]) for i in part]
+        for i, found in zip(part, batch, strict=True):
+            spans[i] = found
     return spans
 
 

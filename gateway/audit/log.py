@@ -1,8 +1,10 @@
 """Appending to the audit log: group commit in a process, one writer at a time across processes.
 
 Every caller returns only after its own line is on disk (``fsync``), but concurrent callers in
-one process share that fsync: the first to arrive becomes the leader, takes every record queued
-so far (at most ``MAX_BATCH``), and commits them as one batch; the others wait for its result.
+one process share that fsync: the first to arrive becomes the leader and commits the queue in
+batches of at most ``MAX_BATCH``, oldest first, until the batch holding its own record has
+committed; the others wait for the batch that holds theirs. Each caller is told the outcome of
+its own record's batch, never another's.
 A commit takes an exclusive ``flock`` on the log file (the server and a CLI may append at once),
 reads the chain's tip under it, writes the batch's lines in one write, fsyncs the log, then
 updates the head sidecar (``gateway.audit.head``: one in-place write and ``fdatasync``) and only
@@ -65,14 +67,26 @@ class AuditLog:
             if ticket.done:
                 return _outcome(ticket)
             self._leading = True
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         try:
-            self._commit(batch)
+            self._lead_until_done(ticket)
         finally:
             with self._cond:
                 self._leading = False
                 self._cond.notify_all()
         return _outcome(ticket)
+
+    def _lead_until_done(self, ticket: _Ticket) -> None:
+        """Commit queued batches, oldest first, until ``ticket``'s own batch has committed.
+
+        A leader's ticket may sit behind more than ``MAX_BATCH`` others, so one batch is not
+        enough: it answers its caller only with the outcome of the batch that held its record.
+        """
+        while True:
+            with self._cond:
+                if ticket.done:
+                    return
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            self._commit(batch)
 
     def _commit(self, batch: list[_Ticket]) -> None:
         """Write ``batch`` as one durable commit and settle every ticket in it."""
@@ -91,6 +105,7 @@ class AuditLog:
                 ticket.link = links[index] if links else None
                 ticket.error = error
                 ticket.done = True
+            self._cond.notify_all()  # followers in this batch return without waiting for more
 
     def _write(self, batch: list[_Ticket]) -> list[ChainLink]:
         with open(self.path, "a+b", buffering=0, opener=_private) as handle:

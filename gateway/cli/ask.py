@@ -1,4 +1,5 @@
-"""``hqg ask``: a governed, cited answer from the terminal, as a principal, in-process."""
+"""``hqg ask``: a governed, cited answer from the terminal, as a principal (in-process or
+remote)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.remote import UrlOption, call_model
 from gateway.cli.text import shown
 
 
@@ -31,20 +33,27 @@ def ask_command(
     purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
+    url: UrlOption = None,
 ) -> None:
-    """Answer from the documents you may see, exactly as /v1/ask would, and audit it."""
+    """Answer from the documents you may see, exactly as /v1/ask would, and audit it
+    (in-process, or by the gateway at --url)."""
+    from gateway.ask.models import AskResponse
     from gateway.ask.pipeline import ask
     from gateway.ask.prompt_guard import Message
     from gateway.ask.wiring import build_chat_model
 
-    with acting_as(home, key, purpose) as (gateway, ctx):
-        response = ask(
-            gateway,
-            ctx,
-            messages=[Message(role="user", content=question)],
-            collections=collection,
-            model=build_chat_model(gateway),
-        ).response
+    if url:
+        body = {"question": question, "collections": collection}
+        response = call_model(AskResponse, url, key, "/v1/ask", purpose=purpose, body=body)
+    else:
+        with acting_as(home, key, purpose) as (gateway, ctx):
+            response = ask(
+                gateway,
+                ctx,
+                messages=[Message(role="user", content=question)],
+                collections=collection,
+                model=build_chat_model(gateway),
+            ).response
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

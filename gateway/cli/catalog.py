@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway.cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from gateway.cli.remote import UrlOption, call
 from gateway.cli.text import shown
+from hqg.errors import AuthError
 from ingestion.catalog import Catalog
 from ingestion.workspace import Workspace
 from retrieval.provenance import freshness_of
@@ -23,8 +25,23 @@ def register(app: typer.Typer) -> None:
     app.command("catalog")(catalog)
 
 
-def catalog(home: HomeOption = DEFAULT_HOME, as_json: JsonOption = False) -> None:
-    """List datasets with version, row counts and freshness (age vs SLA, stale flag)."""
+def catalog(
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    key: Annotated[
+        str | None, typer.Option("--key", envvar="HQG_API_KEY", help="API key (with --url).")
+    ] = None,
+) -> None:
+    """List datasets with version, row counts and freshness (age vs SLA, stale flag).
+
+    With --url, print instead what the key's principal may see on that gateway (its
+    ``/v1/catalog``, as JSON)."""
+    if url:
+        if not key:
+            raise AuthError("--url needs --key (or HQG_API_KEY): the gateway answers principals")
+        typer.echo(json.dumps(call(url, key, "GET", "/v1/catalog"), indent=2))
+        return
     workspace = Workspace.open(home)
     now = datetime.now(UTC)
     rows = []

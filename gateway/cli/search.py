@@ -1,4 +1,4 @@
-"""``hqg search``: governed search from the terminal, as a principal, in-process."""
+"""``hqg search``: governed search from the terminal, as a principal (in-process or remote)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.remote import UrlOption, call_model
 from gateway.cli.text import shown
 from ingestion.vectors.base import SearchMode
 
@@ -34,14 +35,20 @@ def search(
     purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
+    url: UrlOption = None,
 ) -> None:
-    """Search document collections under policy exactly as /v1/search would, and audit it."""
-    from gateway.search_pipeline import governed_search_request
+    """Search document collections under policy exactly as /v1/search would, and audit it
+    (in-process, or by the gateway at --url)."""
+    from gateway.search_pipeline import SearchResponse, governed_search_request
 
-    with acting_as(home, key, purpose) as (gateway, ctx):
-        response = governed_search_request(
-            gateway, ctx, query=query, collections=collection, mode=mode, k=k
-        )
+    if url:
+        body = {"query": query, "collections": collection, "mode": mode.value, "k": k}
+        response = call_model(SearchResponse, url, key, "/v1/search", purpose=purpose, body=body)
+    else:
+        with acting_as(home, key, purpose) as (gateway, ctx):
+            response = governed_search_request(
+                gateway, ctx, query=query, collections=collection, mode=mode, k=k
+            )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -32,7 +32,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default from settings).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
-    """Serve the gateway's HTTP API on HOME; ingests may run beside it."""
+    """Serve the gateway's HTTP API on HOME; ingests may run beside it.
+
+    Models load and engines warm up as it starts; /readyz says ready once they have."""
     import uvicorn
 
     from gateway.api import create_app
@@ -44,7 +46,7 @@ def serve(
     configure_logging(settings.logging)
     gateway = build_gateway(settings)
     config = uvicorn.Config(
-        create_app(gateway),
+        create_app(gateway, warm_up=True),
         host=host or settings.server.host,
         port=port or settings.server.port,
         log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler

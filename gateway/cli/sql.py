@@ -1,4 +1,4 @@
-"""``hqg sql``: run governed SQL from the terminal, as a principal, in-process."""
+"""``hqg sql``: run governed SQL from the terminal, as a principal (in-process or remote)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from gateway.cli.options import (
     PurposeOption,
     acting_as,
 )
+from gateway.cli.remote import UrlOption, call_model
 from gateway.cli.text import shown
 from gateway.responses import SqlResponse
 
@@ -32,12 +33,18 @@ def sql(
     limit: Annotated[int | None, typer.Option(help="Row cap (policy may lower it).")] = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
+    url: UrlOption = None,
 ) -> None:
-    """Run QUERY under policy exactly as /v1/sql would, and audit it."""
+    """Run QUERY under policy exactly as /v1/sql would, and audit it (in-process, or by the
+    gateway at --url)."""
     from gateway.sql_pipeline import governed_sql
 
-    with acting_as(home, key, purpose) as (gateway, ctx):
-        response = governed_sql(gateway, ctx, sql=query, limit=limit)
+    if url:
+        body = {"sql": query, "limit": limit}
+        response = call_model(SqlResponse, url, key, "/v1/sql", purpose=purpose, body=body)
+    else:
+        with acting_as(home, key, purpose) as (gateway, ctx):
+            response = governed_sql(gateway, ctx, sql=query, limit=limit)
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -49,6 +49,15 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None
 @contextmanager
 def serve(home: Path, *, log: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Run ``hqg serve --home HOME`` on a free loopback port; yields its base URL."""
+    with serve_process(home, log=log, env=env) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(
+    home: Path, *, log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``serve``, also yielding the server process (to sample its memory)."""
     port = free_port()
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     command = [sys.executable, "-c", "from gateway.cli import main; main()"]
@@ -62,7 +71,7 @@ def serve(home: Path, *, log: Path, env: Mapping[str, str] | None = None) -> Ite
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_until_up(url, server, log)
-            yield url
+            yield url, server
         finally:
             server.terminate()
             try:
@@ -70,3 +79,28 @@ def serve(home: Path, *, log: Path, env: Mapping[str, str] | None = None) -> Ite
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=30)
+
+
+def wait_until_ready(url: str, *, seconds: float = 300.0) -> None:
+    """Poll ``/readyz`` until it answers 200 (the server has warmed up)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=10).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("hqg serve did not become ready in time")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux ``/proc``), 0 once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0

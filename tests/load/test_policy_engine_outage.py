@@ -21,7 +21,7 @@ from gateway.demo.ground_truth import DemoGroundTruth
 from tests.load.calls import mixed_calls
 from tests.load.harness import Load, Outcome, forbidden_canaries, latency_table, run_load
 from tests.load.opa_standin import OpaStandIn
-from tests.load.served import serve
+from tests.load.served import serve, wait_until_ready
 
 UP_SECONDS = 4.0  # serving through OPA before the outage
 DOWN_SECONDS = 4.0
@@ -74,7 +74,7 @@ def test_policy_engine_outage_mid_load_fails_closed_and_recovers(
             opa.start()
             marks["up"] = time.monotonic()
 
-        assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
+        wait_until_ready(url)  # ready once the start-up warm-up has finished
         first = list({c.endpoint: c for c in calls}.values())  # loads the embedding model
         warm = run_load(url, first, clients=1, seconds=120, max_requests=len(first))
         assert {o.status for o in warm} == {200}

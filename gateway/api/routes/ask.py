@@ -32,7 +32,7 @@ ChatModelDep = Annotated[ChatModel, Depends(get_chat_model)]
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4_000, pattern=r"\S")
+    question: str = Field(min_length=1, pattern=r"\S")  # HQG_LIMITS__MAX_QUESTION_CHARS
     collections: list[str] | None = Field(default=None, max_length=32)
     purpose: str | None = Field(default=None, max_length=32)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.deps import GatewayDep
-from hqg.errors import HqgError
+from gateway.ops.readiness import OK, WarmUp, store_checks
 
 router = APIRouter(tags=["health"])
 
@@ -18,18 +18,12 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(gateway: GatewayDep) -> JSONResponse:
-    """Ready when the policy engine answers and the catalog is readable."""
-    checks: dict[str, str] = {}
-    try:
-        gateway.policy.check()
-        checks["policy"] = "ok"
-    except HqgError as exc:
-        checks["policy"] = exc.code
-    try:
-        gateway.datasets()
-        checks["catalog"] = "ok"
-    except HqgError as exc:
-        checks["catalog"] = exc.code
-    ready = all(value == "ok" for value in checks.values())
+def readyz(request: Request, gateway: GatewayDep) -> JSONResponse:
+    """Ready when every store opens from this process (each failing one is named) and, if the
+    server warms up at start, once that is done; each check is ``ok`` or an error code."""
+    checks = store_checks(gateway)
+    warm: WarmUp | None = getattr(request.app.state, "warm_up", None)
+    if warm is not None:
+        checks["warm_up"] = warm.state
+    ready = all(value == OK for value in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

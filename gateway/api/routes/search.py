@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import ContextDep, GatewayDep
+from gateway.ops.sizes import check_question
 from gateway.search_pipeline import SearchResponse, governed_search_request
 from hqg.errors import UnsafeQuery
 from ingestion.vectors.base import SearchMode
@@ -16,7 +17,7 @@ router = APIRouter(tags=["search"])
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=4_000, pattern=r"\S")
+    query: str = Field(min_length=1, pattern=r"\S")  # HQG_LIMITS__MAX_QUESTION_CHARS
     collections: list[str] | None = Field(default=None, max_length=32)
     k: int | None = Field(default=None, ge=1)
     mode: SearchMode = SearchMode.HYBRID
@@ -26,6 +27,7 @@ class SearchRequest(BaseModel):
 @router.post("/v1/search")
 def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
     """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
+    check_question(body.query, gateway.settings.limits, what="search query")
     caps = gateway.settings.search
     k = body.k or caps.default_k
     if k > caps.max_k:

@@ -201,3 +201,40 @@ def test_an_empty_log_file_reads_as_no_records(tmp_path: Path) -> None:
     assert tail(path, 3) == []
     assert list(iter_records(path)) == []
     assert verify(path).ok
+
+
+def test_each_of_200_threads_is_told_the_truth_about_its_own_records(tmp_path: Path) -> None:
+    """More callers than one batch holds: a leader whose record is not in the first batch must
+    keep committing until its own is written, and every link returned is the caller's line."""
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    threads_n, per_thread = 200, 5
+    start = threading.Barrier(threads_n)
+    errors: list[BaseException] = []
+    links: dict[str, int] = {}
+    guard = threading.Lock()
+
+    def work(worker: int) -> None:
+        start.wait()
+        for i in range(per_thread):
+            request_id = f"t{worker}-{i}"
+            try:
+                link = log.append(make_record(i, request_id=request_id))
+            except Unavailable as exc:
+                with guard:
+                    errors.append(exc)
+                continue
+            with guard:
+                links[request_id] = link.count
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    report = verify(path)
+    assert report.ok, report.problem
+    assert report.records == threads_n * per_thread
+    written = {r.request_id: n for n, r in enumerate(iter_records(path), start=1)}
+    assert links == written

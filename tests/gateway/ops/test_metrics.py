@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,6 +29,11 @@ def value(text: str, name: str, **labels: str) -> float:
     return samples(text).get((name, frozenset(labels.items())), 0.0)
 
 
+def scrape(client: TestClient) -> httpx.Response:
+    """A scrape with an API key: ``/metrics`` is protected by default."""
+    return client.get("/metrics", headers=auth("demo-sec"))
+
+
 def sql(client: TestClient, key: str, query: str) -> dict[str, object]:
     response = client.post("/v1/sql", json={"sql": query}, headers=auth(key))
     body: dict[str, object] = response.json()
@@ -37,13 +43,13 @@ def sql(client: TestClient, key: str, query: str) -> dict[str, object]:
 
 def test_counters_move_with_requests(client: TestClient, truth: DemoGroundTruth) -> None:
     email = sorted(truth.tenants["acme"].customer_emails)[0]
-    before = client.get("/metrics").text
+    before = scrape(client).text
     query = f"SELECT email, city FROM customers WHERE email <> '{email}'"
     served = sql(client, "demo-alice", query)
     denied = sql(client, "demo-sec", "SELECT 1 FROM products")  # visible, reads no rows
     unsafe = sql(client, "demo-alice", f"SELECT * FROM read_csv('{email}')")
     assert (served["_status"], denied["_status"], unsafe["_status"]) == (200, 403, 400)
-    after = client.get("/metrics").text
+    after = scrape(client).text
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -69,7 +75,7 @@ def test_metrics_hold_no_pii_sql_or_principal_ids(
     email = sorted(truth.tenants["acme"].customer_emails)[0]
     sql(client, "demo-bob", f"SELECT full_name, email FROM customers WHERE email = '{email}'")
     client.get(f"/v1/no/such/{email}")
-    text = client.get("/metrics").text
+    text = scrape(client).text
     assert not [canary for canary in all_pii(truth) if canary in text]
     assert "select" not in text.lower()
     assert "bob" not in text
@@ -77,9 +83,9 @@ def test_metrics_hold_no_pii_sql_or_principal_ids(
 
 
 def test_unauthenticated_requests_are_counted_but_not_audited(client: TestClient) -> None:
-    before = client.get("/metrics").text
+    before = scrape(client).text
     assert client.get("/v1/catalog").status_code == 401
-    after = client.get("/metrics").text
+    after = scrape(client).text
     labels = {"route": "/v1/catalog", "method": "GET", "status": "401"}
     assert (
         value(after, "hqg_http_responses_total", **labels)
@@ -90,7 +96,7 @@ def test_unauthenticated_requests_are_counted_but_not_audited(client: TestClient
 
 
 def test_the_exposition_is_prometheus_text(client: TestClient) -> None:
-    response = client.get("/metrics")
+    response = scrape(client)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert "# TYPE hqg_requests_total counter" in response.text
@@ -167,5 +173,28 @@ def test_metrics_can_be_switched_off(demo_home: Path) -> None:
             response = client.get("/metrics")
             assert response.status_code == 404
             assert response.json()["error"]["code"] == "not_found"
+    finally:
+        gw.close()
+
+
+def test_metrics_need_a_key_by_default(gateway: Gateway) -> None:
+    with TestClient(create_app(gateway), raise_server_exceptions=False) as client:
+        refused = client.get("/metrics")
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "unauthenticated"
+        assert client.get("/metrics", headers=auth("not-a-key")).status_code == 401
+        assert client.get("/metrics", headers=auth("demo-sec")).status_code == 200
+
+
+def test_a_configured_token_replaces_api_keys_for_scraping(guarded: Gateway) -> None:
+    with TestClient(create_app(guarded), raise_server_exceptions=False) as client:
+        assert client.get("/metrics", headers=auth("demo-alice")).status_code == 401
+
+
+def test_metrics_can_be_opened_by_setting(demo_home: Path) -> None:
+    gw = open_gateway(demo_home, logging={"metrics_public": True})
+    try:
+        with TestClient(create_app(gw), raise_server_exceptions=False) as client:
+            assert client.get("/metrics").status_code == 200
     finally:
         gw.close()

@@ -1,0 +1,79 @@
+"""The CLI's client mode: data commands sent to a running gateway instead of run in-process.
+
+With ``--url`` (or ``HQG_URL``) ``hqg sql``, ``search``, ``ask`` and ``catalog`` call that
+gateway's HTTP API with the given key. Nothing is opened locally, so a terminal never competes
+with a serving process for the embedded vector index (qdrant-edge locks a shard for the
+process that opens it), and the request is governed, audited and limited by the server exactly
+as any client's. The server's error is shown with its code; the exit status is 2 as for any
+``HqgError``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+from hqg.errors import HqgError, Unavailable
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        envvar="HQG_URL",
+        help="A running gateway (e.g. http://127.0.0.1:8080): send the request there instead "
+        "of opening the workspace in this process.",
+    ),
+]
+Model = TypeVar("Model", bound=BaseModel)
+TIMEOUT_S = 120.0
+
+
+class RemoteError(HqgError):
+    """The gateway refused or failed the request; ``code`` and ``status`` are the server's."""
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+def call(
+    url: str,
+    key: str,
+    method: str,
+    path: str,
+    *,
+    purpose: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> Any:
+    """The JSON body of a successful call; ``RemoteError`` for an error answer."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"}
+    if purpose:
+        headers["X-Purpose"] = purpose
+    try:
+        response = httpx.request(
+            method, url.rstrip("/") + path, json=body, headers=headers, timeout=TIMEOUT_S
+        )
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"cannot reach the gateway at {url} ({type(exc).__name__})") from exc
+    try:
+        payload = response.json()
+    except ValueError as exc:
+        raise Unavailable(f"the gateway answered {response.status_code} without JSON") from exc
+    if response.status_code >= 400:
+        error = payload.get("error", {}) if isinstance(payload, dict) else {}
+        raise RemoteError(
+            str(error.get("message", "request failed")),
+            code=str(error.get("code", "http_error")),
+            status=response.status_code,
+        )
+    return payload
+
+
+def call_model(model: type[Model], url: str, key: str, path: str, **kwargs: Any) -> Model:
+    """A POST whose answer is parsed as ``model`` (the same type the in-process call returns)."""
+    return model.model_validate(call(url, key, "POST", path, **kwargs))

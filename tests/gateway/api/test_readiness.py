@@ -1,0 +1,53 @@
+"""``/readyz`` opens every store the way a request would and names each one it cannot open;
+with the start-up warm-up (``hqg serve``) it turns ready only once the engines are warm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from gateway.api import create_app
+from gateway.service import build_gateway
+from gateway.settings import load_settings
+from ingestion.vectors.edge import EdgeVectorIndex
+from ingestion.vectors.versions import current_version
+from tests.load.served import copy_workspace
+
+
+def test_readyz_names_a_collection_another_process_holds(demo_home: Path, tmp_path: Path) -> None:
+    """qdrant-edge locks a shard for its opener: a sibling holding it makes searches fail,
+    so readiness must say so rather than report ready."""
+    home = copy_workspace(demo_home, tmp_path / "home")
+    version = current_version(home / "vectors", "handbook")
+    assert version is not None
+    holder = EdgeVectorIndex(home / "vectors" / "handbook" / version)
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        response = TestClient(create_app(gateway)).get("/readyz")
+    finally:
+        gateway.close()
+        holder.close()
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["vectors:handbook"] == "unavailable"
+    assert checks["policy"] == checks["catalog"] == checks["warehouse"] == "ok"
+    assert checks["vectors:tickets"] == "ok"
+
+
+def test_readyz_waits_for_the_warm_up_then_the_engines_are_loaded(demo_home: Path) -> None:
+    gateway = build_gateway(load_settings(home=demo_home))
+    components = gateway.components
+    with TestClient(create_app(gateway, warm_up=True)) as client:
+        warm = client.app.state.warm_up  # type: ignore[attr-defined]
+        early = client.get("/readyz")
+        state = warm.wait(timeout=300)
+        late = client.get("/readyz")
+        loaded = [components.pii.peek(), components.embedder.peek(), components.vectors.peek()]
+    if early.json()["checks"]["warm_up"] != "ok":  # the usual case: models take seconds
+        assert early.status_code == 503
+        assert early.json()["checks"]["warm_up"] == "warming"
+    assert state == "ok"
+    assert late.status_code == 200, late.text
+    assert late.json()["checks"]["warm_up"] == "ok"
+    assert all(engine is not None for engine in loaded)
