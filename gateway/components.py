@@ -23,6 +23,7 @@ from ingestion.vectors.settings import build_embedder, build_vector_index
 from ingestion.vectors.versions import VersionedEdgeIndex
 from privacy.composite import VocabularySource
 from privacy.detector import PiiDetector, build_detector
+from privacy.spans import Span
 
 T = TypeVar("T")
 
@@ -96,3 +97,14 @@ def build_components(settings: Settings) -> Components:
         embedder=Lazy(lambda: build_embedder(settings.embedding)),
         vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),
     )
+
+
+def known_entity_finder(vocabulary: Lazy[VocabularySource]) -> Callable[[str], list[Span]]:
+    """The egress guard's finder for the catalog's known entities: every ``pii:*`` value, in
+    the vocabulary of the catalog's current generation (rebuilt when a version is published),
+    so a value the ingest-time detector missed is still masked on the way out."""
+
+    def find(text: str) -> list[Span]:
+        return vocabulary.get().current().known.find(text)
+
+    return find

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.audit import AuditLog
-from gateway.components import Components, build_components
+from gateway.components import Components, build_components, known_entity_finder
 from gateway.context import RequestContext
 from gateway.egress import SpanFinder
 from gateway.ops.operations import Operations, build_operations
@@ -132,6 +132,7 @@ def build_gateway(settings: Settings) -> Gateway:
     """Open the workspace and build every engine the settings name."""
     workspace = Workspace.open(settings.home)
     demo = workspace.demo_marker.exists()
+    components = build_components(settings)
     return Gateway(
         settings=settings,
         workspace=workspace,
@@ -148,6 +149,7 @@ def build_gateway(settings: Settings) -> Gateway:
         ),
         demo=demo,
         ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
-        components=build_components(settings),
+        components=components,
         documents=DocumentCatalog(workspace.catalog_path),
+        egress_finders=(known_entity_finder(components.vocabulary),),
     )
