@@ -133,6 +133,9 @@ def build_gateway(settings: Settings) -> Gateway:
     workspace = Workspace.open(settings.home)
     demo = workspace.demo_marker.exists()
     components = build_components(settings)
+    # The vocabulary opens the catalogs, whose schema set-up writes: do it now, never on the
+    # first request (which would wait behind an ingest's write transaction).
+    components.vocabulary.get()
     return Gateway(
         settings=settings,
         workspace=workspace,

@@ -13,6 +13,11 @@ the process RSS every ``POLL_SECONDS`` and interrupts every running query when i
 ``/proc/self/statm``). ``interrupt_all`` does the same at shutdown. An interrupt takes effect
 between vectors: one function call over one vector cannot be stopped, which is why the guard
 bounds the calls that allocate in proportion to an argument (``rules.sizes``).
+
+An interrupt that lands before DuckDB has started the statement (the cursor is registered just
+before ``execute``) is lost: DuckDB clears the flag when a query begins. So a fired query is
+interrupted again every ``POLL_SECONDS`` until it is released; firing once and forgetting let a
+query the backstop had stopped run to completion, with no deadline left to stop it.
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ class Watchdog:
 
     max_rss_bytes: int | None = None
     _heap: list[tuple[float, int, Watch]] = field(default_factory=list)
+    #: interrupted but not yet released: interrupted again at every poll
+    _fired: list[Watch] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _counter: itertools.count[int] = field(default_factory=itertools.count)
     _thread: threading.Thread | None = None
@@ -90,7 +97,9 @@ class Watchdog:
     def interrupt_all(self, reason: Reason = "shutdown") -> int:
         """Interrupt every running query now; returns how many were."""
         with self._cond:
-            return self._interrupt_running(reason)
+            fired = self._interrupt_running(reason)
+            self._cond.notify()  # the thread repeats the interrupts until they are released
+            return fired
 
     def stop(self) -> None:
         with self._cond:
@@ -102,9 +111,13 @@ class Watchdog:
     def _interrupt_running(self, reason: Reason) -> int:
         running = [entry for _, _, entry in self._heap if not entry.done and not entry.fired]
         for entry in running:
-            entry.reason = reason
-            entry.target.interrupt()
+            self._fire(entry, reason)
         return len(running)
+
+    def _fire(self, entry: Watch, reason: Reason) -> None:
+        entry.reason = reason
+        entry.target.interrupt()
+        self._fired.append(entry)
 
     def _over_memory(self) -> bool:
         if self.max_rss_bytes is None:
@@ -115,19 +128,21 @@ class Watchdog:
     def _run(self) -> None:
         with self._cond:
             while not self._stopped:
-                while self._heap and self._heap[0][2].done:
+                while self._heap and (self._heap[0][2].done or self._heap[0][2].fired):
                     heapq.heappop(self._heap)
-                if not self._heap:
+                self._fired = [entry for entry in self._fired if not entry.done]
+                if not self._heap and not self._fired:
                     self._cond.wait()
                     continue
+                for entry in self._fired:  # a lost interrupt is repeated until released
+                    entry.target.interrupt()
                 if self._over_memory():
                     self._interrupt_running("memory")
-                wait = self._heap[0][0] - time.monotonic()
-                if wait > 0:
-                    poll = POLL_SECONDS if self.max_rss_bytes is not None else wait
-                    self._cond.wait(timeout=min(wait, poll))
-                    continue
-                _, _, entry = heapq.heappop(self._heap)
-                if not entry.fired:
-                    entry.reason = "timeout"
-                    entry.target.interrupt()
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    _, _, entry = heapq.heappop(self._heap)
+                    if not entry.done and not entry.fired:
+                        self._fire(entry, "timeout")
+                polling = self.max_rss_bytes is not None or bool(self._fired)
+                wait = self._heap[0][0] - now if self._heap else POLL_SECONDS
+                self._cond.wait(timeout=min(wait, POLL_SECONDS) if polling else wait)

@@ -178,3 +178,33 @@ def test_a_closed_engine_serves_again_with_its_watchdog(sources) -> None:
             assert time.monotonic() - started < 5
     finally:
         engine.close()
+
+
+class _CountingCursor:
+    """Stands for a DuckDB cursor whose first interrupt was lost (it landed before execute)."""
+
+    def __init__(self) -> None:
+        self.interrupts = 0
+
+    def interrupt(self) -> None:
+        self.interrupts += 1
+
+
+def test_a_fired_query_is_interrupted_again_until_it_is_released() -> None:
+    from retrieval.sql.watchdog import Watchdog
+
+    watchdog = Watchdog()
+    cursor = _CountingCursor()
+    try:
+        watch = watchdog.watch(cursor, timeout_seconds=0.01)
+        deadline = time.monotonic() + 10
+        while cursor.interrupts < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (watch.reason, cursor.interrupts >= 3) == ("timeout", True)
+        watchdog.release(watch)
+        time.sleep(0.2)
+        settled = cursor.interrupts
+        time.sleep(0.2)
+        assert cursor.interrupts == settled  # released: left alone
+    finally:
+        watchdog.stop()

@@ -79,14 +79,6 @@ def test_principal_who_may_see_pii_still_finds_the_authors_tickets(
     assert hits >= 0.8 * len(BY_AUTHOR), f"{probe}: {hits} hits, chance {expected:.1f}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "needs the known-entity matcher at ingest (issue 11 item 1): ~3 % of ticket author "
-        "names are missed by NER, stay in the masked view, and a lone first or last name, "
-        "which the query detector does not mask, still matches them lexically"
-    ),
-)
 def test_names_from_a_public_name_list_do_not_re_identify_masked_authors(
     gateway: Gateway,  # noqa: F811
 ) -> None:

@@ -37,6 +37,7 @@ def ingest(
             workspace,
             docs,
             collection="handbook",
+            tenant="acme",
             injection=injection,
             embedder=embedder,
             writer=index.writer,
