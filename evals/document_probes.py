@@ -35,7 +35,7 @@ from guards.corpora import (
     load_llm_guard,
     load_tensor_trust,
 )
-from hqg.errors import AccessDenied, HqgError
+from hqg.errors import AccessDenied, HqgError, RequestTooLarge
 from ingestion.vectors.base import SearchMode
 
 CHAT_SYSTEM = "You are the support assistant of this workspace. Answer from the documents."
@@ -130,7 +130,7 @@ class DocumentProber:
         try:
             ctx = RequestContext.create(principal, purpose=purpose)
             body, abstained = self._run(ctx, probe)
-        except AccessDenied:
+        except (AccessDenied, RequestTooLarge):  # a policy or a size limit refused it
             self.tally.outcomes[f"{family} {probe.kind} refused"] += 1
             return
         except HqgError as exc:
