@@ -113,14 +113,19 @@ def oracle_values(truth: DemoGroundTruth, tenant: str) -> dict[str, str]:
 
 @contextmanager
 def demo_client(ctx: EvalContext) -> Iterator[TestClient]:
-    """An in-process app over the run's demo workspace, with its own gateway."""
-    from gateway.api import create_app
-    from gateway.service import build_gateway
-    from gateway.settings import load_settings
+    """An in-process app over the run's shared gateway.
 
-    gateway = build_gateway(load_settings(home=ctx.demo_home))
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as client:
+    One process can hold an embedded collection open only once, so a second gateway here would
+    find every collection the shared one has opened unavailable. The app's lifespan is not run:
+    it would close the shared gateway, which outlives this client and closes with the run.
+    """
+    from gateway.api import create_app
+
+    client = TestClient(create_app(ctx.gateway), raise_server_exceptions=False)
+    try:
         yield client
+    finally:
+        client.close()
 
 
 class Prober:
