@@ -4,7 +4,7 @@ passes (DESIGN §4 (d)).
 Masking on read splices the spans found at ingest; a detector misses values, so every outbound
 string is passed once more through this guard, which applies:
 
-- the spans the caller already holds for the string (stored spans), if any;
+- (stored spans are spliced before, by evidence masking on read, with the same vault);
 - the extra span finders plugged into the gateway (``Gateway.egress_finders``: the catalog's
   known-entity matcher, cheap and exact) and, for text a model wrote, the live PII detector;
 - placeholder protection and edge fitting (``privacy.fitting``): a placeholder is never masked
@@ -80,37 +80,31 @@ class EgressGuard:
         return bool(self._policy)
 
     @property
-    def policy(self) -> EgressPolicy:
-        return self._policy
-
-    @property
     def vault(self) -> PseudonymVault:
         """The response's vault: evidence masking of the same request must use it too."""
         return self._vault
 
-    def mask(
-        self, value: str, *, spans: Sequence[Span] = (), extra: Sequence[SpanFinder] = ()
-    ) -> MaskedText:
+    def mask(self, value: str, *, extra: Sequence[SpanFinder] = ()) -> MaskedText:
         """``value`` with every span the policy masks replaced; fails closed (PrivacyError)."""
-        chosen = self._chosen(value, spans, extra)
+        chosen = self._chosen(value, extra)
         return self._splice(value, chosen) if chosen else MaskedText(text=value, entity_counts={})
 
-    def text(self, value: str, *, spans: Sequence[Span] = ()) -> str:
+    def text(self, value: str) -> str:
         """``mask(value).text``, without building a result when nothing is found (the
         common case: this runs on every string of a response)."""
-        chosen = self._chosen(value, spans, ())
+        chosen = self._chosen(value, ())
         return self._splice(value, chosen).text if chosen else value
 
     def _splice(self, value: str, chosen: Sequence[Span]) -> MaskedText:
         kinds = {s.entity_type: self._kind(s.entity_type) for s in chosen}
         return mask_text(value, chosen, policy=kinds, vault=self._vault)
 
-    def _chosen(self, value: str, spans: Sequence[Span], extra: Sequence[SpanFinder]) -> list[Span]:
+    def _chosen(self, value: str, extra: Sequence[SpanFinder]) -> list[Span]:
         finders = (*self._finders, *extra)
-        if not self.active or not value or not (spans or finders):
+        if not self.active or not value or not finders:
             return []
         try:
-            found = [*spans, *(s for finder in finders for s in finder(value))]
+            found = [s for finder in finders for s in finder(value)]
         except HqgError:
             raise
         except Exception as exc:

@@ -29,7 +29,7 @@ from gateway.policy.trace import FiredRule, fired_rules
 from gateway.responses import DecisionSummary
 from gateway.row_counts import RowCounter, RowCounts, caller_scope
 from gateway.service import Gateway, policy_input
-from gateway.sql_pipeline import referenced_sources, require_allowed
+from gateway.sql_pipeline import guard_limits, referenced_sources, require_allowed
 from gateway.staleness import require_fresh, stale_datasets
 from hqg.errors import ConfigError, HqgError, NotFound, PolicyEngineError
 from ingestion.catalog import Dataset
@@ -82,7 +82,9 @@ def _dry_run(
         raise NotFound("no principal with that id")
     as_target = RequestContext.create(target, purpose=purpose, request_id=ctx.request_id)
     snapshot = gateway.datasets()
-    sources = referenced_sources(sql, gateway.sources(snapshot))
+    sources = referenced_sources(
+        sql, gateway.sources(snapshot), limits=guard_limits(gateway.settings.sql)
+    )
     tables = [s.contract for s in sources.values()]
     decision = gateway.decide(as_target, action="sql", tables=tables)
     read, now = [snapshot[name] for name in sources], datetime.now(UTC)
@@ -126,7 +128,8 @@ def _explain_sql(
     try:
         require_allowed(decision)
         require_fresh(decision, read, now=now)
-        guarded = guard_sql(sql, context=guard_context(sources, decision.tables))
+        limits = guard_limits(gateway.settings.sql)  # the same bounds as /v1/sql, not defaults
+        guarded = guard_sql(sql, context=guard_context(sources, decision.tables, limits=limits))
         with gateway.queries.session(sources) as session:
             return secure_rewrite(
                 guarded,

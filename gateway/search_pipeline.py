@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_collections
+from gateway.ops.sizes import check_question
 from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
@@ -73,6 +74,8 @@ def governed_search_request(
     """Run a search for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
     trail = AuditTrail(gateway, ctx, action=action)
     with trail.recording():
+        # here, not in a transport: every caller of a search (REST, CLI, LangChain) is bounded
+        check_question(query, gateway.settings.limits, what="search query")
         grant = decide_collections(gateway, ctx, collections, action=action)
         trail.decision = grant.decision
         trail.datasets = [(f"{COLLECTION_PREFIX}{scope.name}", None) for scope in grant.scopes]

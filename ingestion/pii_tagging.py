@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from privacy.detector import BatchPiiDetector, PiiDetector
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import spans_to_json
+from privacy.spans import Span, spans_to_json
 from privacy.vault import PseudonymVault
 
 PII_SUFFIX = "__pii"
@@ -39,11 +39,7 @@ def tag_free_text(
     spans_json, masked = [], []
     for begin in range(0, len(values), _BATCH):
         batch = values[begin : begin + _BATCH]
-        if isinstance(detector, BatchPiiDetector):
-            found = detector.detect_many(batch)
-        else:
-            found = [detector.detect(value) for value in batch]
-        for value, spans in zip(batch, found, strict=True):
+        for value, spans in zip(batch, _detect_batch(batch, detector), strict=True):
             spans_json.append(spans_to_json(spans))
             masked.append(
                 mask_text(value, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
@@ -92,9 +88,14 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
     sample = [value for value in values if value and value.strip()]
     hits: Counter[str] = Counter()
     inside: set[str] = set()
-    for value in sample:
+    found = [
+        spans
+        for begin in range(0, len(sample), _BATCH)
+        for spans in _detect_batch(sample[begin : begin + _BATCH], detector)
+    ]
+    for value, spans in zip(sample, found, strict=True):
         covered: Counter[str] = Counter()
-        for span in detector.detect(value):
+        for span in spans:
             covered[span.entity_type] += span.end - span.start
         inside.update(kind for kind in covered if kind not in _NOT_FREE_TEXT_PII)
         hits.update(kind for kind, chars in covered.items() if chars >= _VALUE_SHARE * len(value))
@@ -103,3 +104,10 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
         top, count = hits.most_common(1)[0]
         dominant = top if count >= _ROW_SHARE * len(sample) else None
     return ColumnPii(entity=dominant, free_text=tuple(sorted(inside)))
+
+
+def _detect_batch(batch: Sequence[str], detector: PiiDetector) -> list[list[Span]]:
+    """Spans per value: one model call for a batch where the detector batches."""
+    if isinstance(detector, BatchPiiDetector):
+        return detector.detect_many(batch)
+    return [detector.detect(value) for value in batch]

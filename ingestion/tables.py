@@ -147,6 +147,8 @@ class _Run:
         file_hash: str,
         limits: IngestLimits,
     ) -> IngestReport:
+        # before detection: after publishing, the vocabulary already holds this version's values
+        pii_detector = detector_version(self.detector)
         with Staging.open(
             path, self.source, contract=contract, limits=limits, progress=self.progress
         ) as stage:
@@ -181,7 +183,7 @@ class _Run:
                 "warnings": warnings,
                 "reasons": counts.reasons,
                 # what found the spans of this version's free-text columns (``<col>__pii``)
-                "pii_detector": detector_version(self.detector),
+                "pii_detector": pii_detector,
             },
         )
         self.catalog.record_run(run, version=version, contract=(contract, origin))

@@ -143,10 +143,7 @@ class KnownEntities:
             digits = "".join(normalized.text[p] for p in positions)
             for end, (length, entity_types) in self._digits.iter(digits):
                 start = end - length + 1
-                if not (
-                    _group_edge(positions, start - 1, start)
-                    and _group_edge(positions, end, end + 1)
-                ):
+                if not _whole_number(positions, start, end):
                     continue
                 first = _extend_prefix(normalized.text, positions[start])
                 orig_start, orig_end = normalized.to_original(first, positions[end] + 1)

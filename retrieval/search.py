@@ -24,7 +24,7 @@ from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
 from privacy.detector import PiiDetector
-from privacy.masker import mask_text
+from privacy.masker import mask_live
 from privacy.operators import MaskKind
 from privacy.vault import TOKEN, PseudonymVault
 from retrieval.evidence import Evidence, evidence_from_hit
@@ -97,8 +97,7 @@ def masked_query(query: str, detector: PiiDetector) -> str:
     """``query`` as the masked view is searched: pseudonyms lose their numbers and every
     detected value becomes its placeholder, as in the stored masked text."""
     plain = TOKEN.sub(lambda match: f"<{match.group(1)}>", query)
-    spans = detector.detect(plain)
-    return mask_text(plain, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
+    return mask_live(plain, detector, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
 
 
 class _ViewQueries:

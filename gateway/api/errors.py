@@ -10,6 +10,7 @@ status it answers (``gateway.api.refusals``); if that record cannot be written t
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -83,13 +84,22 @@ async def _hqg_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     fields = []
     if isinstance(exc, RequestValidationError):
-        fields = sorted({".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()})
+        fields = sorted({_field(err) for err in exc.errors()})
     message = "invalid request body" + (f": check {', '.join(fields)}" if fields else "")
     try:
         audit_refusal(request, exc, status=422, code="invalid_request")
     except Unavailable as audit_error:
         return hqg_error_response(request, audit_error)
     return JSONResponse(error_body(request, code="invalid_request", message=message), 422)
+
+
+def _field(err: Mapping[str, Any]) -> str:
+    """Where a validation error is, by the model's own field names: an unknown key is text the
+    caller chose (it may be anything, PII included), so it is never echoed."""
+    loc = [str(part) for part in err.get("loc", ())]
+    if err.get("type") == "extra_forbidden" and loc:
+        loc[-1] = "<unknown field>"
+    return ".".join(loc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

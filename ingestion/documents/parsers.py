@@ -148,10 +148,26 @@ def parse_document(
     name = source or str(path)
     parser = parser_for(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from exc
+        data = read_limited(path, limits)
+    except IngestError as exc:
+        raise IngestError(f"{name}: {exc.message}") from exc
     return parser(data, name, limits=limits)
+
+
+def read_limited(path: Path, limits: IngestLimits) -> bytes:
+    """The file's bytes, refused before reading when it is over the byte limit."""
+    try:
+        size = path.stat().st_size
+        problem = over_limit("max_file_bytes", size, limits.max_file_bytes, unit="bytes")
+        if problem is not None:
+            raise IngestError(problem)
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise IngestError(f"cannot read ({exc.strerror or type(exc).__name__})") from exc
+    if len(data) > limits.max_file_bytes:  # it grew since stat
+        raise IngestError(f"more than {limits.max_file_bytes:,} bytes (HQG_INGEST__MAX_FILE_BYTES)")
+    return data
 
 
 def _decode(data: bytes, source: str) -> str:

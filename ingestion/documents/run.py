@@ -26,10 +26,15 @@ from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
 from ingestion.documents.model import DocumentChunk, DocumentMeta
-from ingestion.documents.parsers import ParsedDocument, check_extracted, parser_for
+from ingestion.documents.parsers import (
+    ParsedDocument,
+    check_extracted,
+    parser_for,
+    read_limited,
+)
 from ingestion.documents.prepare import PreparedDocument, prepare_document
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
-from ingestion.documents.sources import SourceEntry, fingerprint, read_limited, walk
+from ingestion.documents.sources import SourceEntry, fingerprint, walk
 from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
 from ingestion.limits import IngestLimits

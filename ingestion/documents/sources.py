@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hqg.errors import IngestError
 from ingestion.documents.identity import is_safe_id
 from ingestion.documents.parsers import PARSERS
-from ingestion.limits import IngestLimits, over_limit
 
 #: Bump when a change to parsing, chunking or annotation should re-ingest unchanged files.
 PIPELINE_VERSION = 2  # 2: ids namespaced by tenant, tenancy in the hash
@@ -83,19 +81,3 @@ def fingerprint(data: bytes, *, relative: str, settings: dict[str, object]) -> s
 
 def _relative(path: Path, base: Path) -> str:
     return path.relative_to(base).as_posix()
-
-
-def read_limited(path: Path, limits: IngestLimits) -> bytes:
-    """The file's bytes, refused before reading when it is over the byte limit."""
-    try:
-        size = path.stat().st_size
-        problem = over_limit("max_file_bytes", size, limits.max_file_bytes, unit="bytes")
-        if problem is not None:
-            raise IngestError(problem)
-        with path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
-    except OSError as exc:
-        raise IngestError(f"cannot read ({exc.strerror or type(exc).__name__})") from exc
-    if len(data) > limits.max_file_bytes:  # it grew since stat
-        raise IngestError(f"more than {limits.max_file_bytes:,} bytes (HQG_INGEST__MAX_FILE_BYTES)")
-    return data

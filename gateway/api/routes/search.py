@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import ContextDep, GatewayDep
-from gateway.ops.sizes import check_question
 from gateway.search_pipeline import SearchResponse, governed_search_request
 from hqg.errors import UnsafeQuery
 from ingestion.vectors.base import SearchMode
@@ -27,7 +26,6 @@ class SearchRequest(BaseModel):
 @router.post("/v1/search")
 def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
     """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
-    check_question(body.query, gateway.settings.limits, what="search query")
     caps = gateway.settings.search
     k = body.k or caps.default_k
     if k > caps.max_k:

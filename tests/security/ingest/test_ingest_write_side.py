@@ -21,7 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from gateway.api import create_app
-from gateway.cli.app import app
+from gateway.cli.app import _register, app
 from gateway.cli.ingest import print_doc_report
 from gateway.service import build_gateway
 from gateway.settings import load_settings
@@ -39,6 +39,8 @@ COLLECTION = "intake"
 #: A small byte limit so the "huge file" case stays cheap to generate.
 LIMITS = IngestLimits(max_file_bytes=1_000_000)
 RUN_BOUND_SECONDS = 300  # generous: the machine is shared; a cubic regex alone took 39 s
+
+_register()  # the CLI's command groups, as `hqg` attaches them in main()
 
 
 @dataclass(frozen=True)
