@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from privacy.detector import BatchPiiDetector, PiiDetector
+from privacy.detection import PiiDetector, detect_many
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import Span, spans_to_json
+from privacy.spans import spans_to_json
 from privacy.vault import PseudonymVault
 
 PII_SUFFIX = "__pii"
@@ -39,7 +39,7 @@ def tag_free_text(
     spans_json, masked = [], []
     for begin in range(0, len(values), _BATCH):
         batch = values[begin : begin + _BATCH]
-        for value, spans in zip(batch, _detect_batch(batch, detector), strict=True):
+        for value, spans in zip(batch, detect_many(detector, batch), strict=True):
             spans_json.append(spans_to_json(spans))
             masked.append(
                 mask_text(value, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
@@ -91,7 +91,7 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
     found = [
         spans
         for begin in range(0, len(sample), _BATCH)
-        for spans in _detect_batch(sample[begin : begin + _BATCH], detector)
+        for spans in detect_many(detector, sample[begin : begin + _BATCH])
     ]
     for value, spans in zip(sample, found, strict=True):
         covered: Counter[str] = Counter()
@@ -104,10 +104,3 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
         top, count = hits.most_common(1)[0]
         dominant = top if count >= _ROW_SHARE * len(sample) else None
     return ColumnPii(entity=dominant, free_text=tuple(sorted(inside)))
-
-
-def _detect_batch(batch: Sequence[str], detector: PiiDetector) -> list[list[Span]]:
-    """Spans per value: one model call for a batch where the detector batches."""
-    if isinstance(detector, BatchPiiDetector):
-        return detector.detect_many(batch)
-    return [detector.detect(value) for value in batch]

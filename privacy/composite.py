@@ -7,21 +7,31 @@ Privacy must not hang on one model's recall, so detection is layered:
 3. every known entity (a catalog ``pii:*`` value, ``privacy.known_entities``) is added: after
    the allow-list, so a known value is masked even when it looks like a product name.
 
+Each text is normalised once (``privacy.normalize``) and every layer reads that one result.
+The models run at the same time: the first in the caller's thread, the others in a small pool
+(ONNX Runtime and numpy's matrix products release the GIL), so a prompt costs about the slower
+model rather than the sum of both (the prompt guard's 12 ms p95 budget, ``docs/benchmarks.md``).
+
 The catalog side (``ingestion.known_entities``) supplies the vocabulary and rebuilds it when a
-tagged dataset version is published; this module only asks for the current one per call, so a
-long-lived detector never serves a stale matcher. ``version`` names the models and the
-vocabulary's generation: it is stored per chunk and per free-text column version, so stale
-spans can be found and re-scanned.
+tagged dataset version is published; this module takes ONE snapshot of it per batch, so a
+long-lived detector never serves a stale matcher, and ``scan`` returns the version (models +
+that snapshot's generation) that found exactly these spans. It is stored per chunk and per
+free-text column version, so stale spans can be found and re-scanned.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Lock
 from typing import Protocol, runtime_checkable
 
 from privacy.allow_list import AllowList
+from privacy.detection import Detection, PiiDetector, detect_many, detector_version
 from privacy.known_entities import KnownEntities
+from privacy.normalize import NormalizedText, normalize_many
 from privacy.spans import Span, drop_contained
 
 
@@ -51,23 +61,23 @@ class FixedVocabulary:
 
 
 @runtime_checkable
-class _Model(Protocol):
-    def detect(self, text: str) -> list[Span]: ...
+class NormalizedModel(Protocol):
+    """A model that reads detection-normalised texts and answers in ORIGINAL offsets."""
 
-
-@runtime_checkable
-class _BatchModel(Protocol):
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
+    def detect_normalized(self, texts: Sequence[NormalizedText]) -> list[list[Span]]: ...
 
 
 class CompositeDetector:
     """A ``PiiDetector`` layering models, the allow-list and known entities (see module doc)."""
 
-    def __init__(self, models: Sequence[_Model], vocabulary: VocabularySource) -> None:
+    def __init__(self, models: Sequence[PiiDetector], vocabulary: VocabularySource) -> None:
         if not models:
             raise ValueError("at least one PII model is needed")
         self._models = tuple(models)
         self._vocabulary = vocabulary
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._pool_lock = Lock()
 
     @property
     def known_entities(self) -> KnownEntities:
@@ -76,27 +86,67 @@ class CompositeDetector:
 
     @property
     def models_version(self) -> str:
-        return "+".join(str(getattr(m, "version", type(m).__name__)) for m in self._models)
+        return "+".join(detector_version(m) for m in self._models)
 
     @property
     def version(self) -> str:
-        """Models plus known-entity generation: spans found under another version are stale."""
-        return f"{self.models_version}/{self.known_entities.generation}"
+        """Models plus the current known-entity generation (``scan`` pairs it with spans)."""
+        return self._version(self._vocabulary.current())
 
     def detect(self, text: str) -> list[Span]:
-        return self.detect_many([text])[0]
+        return self.scan([text]).spans[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Spans per text in its own offsets; any layer's failure raises (callers fail closed)."""
+        return self.scan(texts).spans
+
+    def scan(self, texts: Sequence[str]) -> Detection:
+        """Spans per text in its own offsets, and the version that found them.
+
+        Any layer's failure raises (callers fail closed).
+        """
         vocabulary = self._vocabulary.current()
-        found: list[list[Span]] = [[] for _ in texts]
-        for model in self._models:
-            for spans, more in zip(found, _run(model, texts), strict=True):
-                spans.extend(more)
-        return [
-            union([*vocabulary.allowed.filter(text, spans), *vocabulary.known.find(text)])
-            for text, spans in zip(texts, found, strict=True)
+        normalized = normalize_many(texts)
+        found = self._run_models(texts, normalized)
+        spans = [
+            union(
+                [
+                    *vocabulary.allowed.filter(text, model_spans, normalized=norm),
+                    *vocabulary.known.find(text, normalized=norm),
+                ]
+            )
+            for text, norm, model_spans in zip(texts, normalized, found, strict=True)
         ]
+        return Detection(spans=spans, version=self._version(vocabulary))
+
+    def _version(self, vocabulary: Vocabulary) -> str:
+        return f"{self.models_version}/{vocabulary.known.generation}"
+
+    def _run_models(
+        self, texts: Sequence[str], normalized: Sequence[NormalizedText]
+    ) -> list[list[Span]]:
+        first, *others = self._models
+        pending: list[Future[list[list[Span]]]] = []
+        if others and any(text.strip() for text in texts):
+            pool = self._executor()
+            pending = [pool.submit(_run, model, texts, normalized) for model in others]
+        try:
+            found = _run(first, texts, normalized)
+        finally:
+            results = [future.result() for future in pending]  # waits, re-raises a failure
+        for more in results:
+            for spans, extra in zip(found, more, strict=True):
+                spans.extend(extra)
+        return found
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The pool for the second and later models, made per process (threads don't fork)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(
+                    max_workers=2 * len(self._models), thread_name_prefix="hqg-pii"
+                )
+                self._pool_pid = os.getpid()
+            return self._pool
 
 
 def union(spans: Sequence[Span]) -> list[Span]:
@@ -112,7 +162,9 @@ def union(spans: Sequence[Span]) -> list[Span]:
     return sorted(kept, key=lambda s: (s.start, s.end, s.entity_type))
 
 
-def _run(model: _Model, texts: Sequence[str]) -> list[list[Span]]:
-    if isinstance(model, _BatchModel):
-        return model.detect_many(texts)
-    return [model.detect(text) for text in texts]
+def _run(
+    model: PiiDetector, texts: Sequence[str], normalized: Sequence[NormalizedText]
+) -> list[list[Span]]:
+    if isinstance(model, NormalizedModel):
+        return model.detect_normalized(normalized)
+    return [list(spans) for spans in detect_many(model, texts)]

@@ -17,13 +17,14 @@ closed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from hqg.errors import HqgError, PrivacyError
 from privacy.allow_list import AllowList
 from privacy.composite import CompositeDetector, FixedVocabulary, Vocabulary, VocabularySource
+from privacy.detection import BatchPiiDetector, PiiDetector, detector_version
 from privacy.ner_pipeline import ner_only_engine, resolve_model
-from privacy.normalize import NormalizedText, normalize_for_detection
+from privacy.normalize import NormalizedText, normalize_many
 from privacy.person_cues import build_person_cue_recognizer
 from privacy.recognizers import (
     build_card_recognizer,
@@ -38,6 +39,14 @@ from privacy.spans import Span, drop_contained
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer
 
+__all__ = [
+    "BatchPiiDetector",
+    "PiiDetector",
+    "PresidioDetector",
+    "build_detector",
+    "detector_version",
+]
+
 LANGUAGE = "en"
 _NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME")
 _PIPE_BATCH = 32
@@ -46,20 +55,6 @@ _IGNORED_SPACY_LABELS = (
     "ORG", "NORP", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL", "PERCENT",
     "PRODUCT", "QUANTITY", "WORK_OF_ART",
 )  # fmt: skip
-
-
-@runtime_checkable
-class PiiDetector(Protocol):
-    """Finds PII in text; spans are offsets into the text as given."""
-
-    def detect(self, text: str) -> list[Span]: ...
-
-
-@runtime_checkable
-class BatchPiiDetector(Protocol):
-    """A detector that scans several texts in one pass (cheaper than one call per text)."""
-
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
 
 
 class PresidioDetector:
@@ -91,8 +86,11 @@ class PresidioDetector:
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
         """Batch form of ``detect``: the spaCy pipeline runs over all texts with ``nlp.pipe``."""
+        return self.detect_normalized(normalize_many(texts))
+
+    def detect_normalized(self, normalized: Sequence[NormalizedText]) -> list[list[Span]]:
+        """``detect_many`` over texts already normalised (the composite normalises once)."""
         try:
-            normalized = [normalize_for_detection(text) for text in texts]
             nlp = self._engine.nlp_engine
             artifacts = nlp.process_batch(
                 [n.text for n in normalized], language=LANGUAGE, batch_size=_PIPE_BATCH
@@ -117,11 +115,6 @@ class PresidioDetector:
             nlp_artifacts=nlp_artifacts,
         )
         return drop_contained(list(_to_spans(results, normalized)))
-
-
-def detector_version(detector: PiiDetector) -> str:
-    """What found a text's spans: stored beside them, so stale spans can be re-scanned."""
-    return str(getattr(detector, "version", type(detector).__name__))
 
 
 def build_detector(
@@ -152,6 +145,7 @@ def _second_ner(settings: PrivacySettings) -> list[PiiDetector]:
             entities=settings.entities,
             threshold=settings.rampart_threshold,
             max_tokens=settings.rampart_max_tokens,
+            threads=settings.rampart_threads,
         )
     ]
 

@@ -83,7 +83,7 @@ class KnownEntities:
             else:
                 for key in _text_keys(entity_type, value):
                     text_keys.setdefault(key, set()).add(entity_type)
-        self._text = _automaton(text_keys)
+        self._text = TokenMatcher(text_keys)
         self._digits = _automaton(digit_keys)
         self._entity_types = frozenset(t for t, _ in unique)
 
@@ -106,33 +106,22 @@ class KnownEntities:
     def __repr__(self) -> str:
         return f"KnownEntities({self._count} values, generation={self._generation})"
 
-    def find(self, text: str) -> list[Span]:
-        """Every known value in ``text``, as spans in ``text``'s own offsets (Presidio types)."""
+    def find(self, text: str, *, normalized: NormalizedText | None = None) -> list[Span]:
+        """Every known value in ``text``, as spans in ``text``'s own offsets (Presidio types).
+
+        ``normalized``: ``normalize_for_detection(text)`` when the caller already has it (the
+        composite detector normalises each text once for every layer).
+        """
         if not self._count or not text:
             return []
         try:
-            normalized = normalize_for_detection(text)
-            found = [*self._find_text(normalized), *self._find_digits(text, normalized)]
+            normalized = normalized or normalize_for_detection(text)
+            found = [*self._text.find(normalized), *self._find_digits(text, normalized)]
         except PrivacyError:
             raise
         except Exception as exc:
             raise PrivacyError("known-entity matching failed") from exc
         return drop_contained(found)
-
-    def _find_text(self, normalized: NormalizedText) -> list[Span]:
-        if self._text is None:
-            return []
-        folded, index = _fold(normalized.text)
-        spans = []
-        for end, (length, entity_types) in self._text.iter(folded):
-            start = end - length + 1
-            for entity_type in entity_types:
-                if not _bounded(folded, start, end + 1, entity_type):
-                    continue
-                first, last = index(start), index(end)
-                orig_start, orig_end = normalized.to_original(first, last + 1)
-                spans.append(_span(entity_type, orig_start, orig_end))
-        return spans
 
     def _find_digits(self, text: str, normalized: NormalizedText) -> list[Span]:
         if self._digits is None:
@@ -149,6 +138,36 @@ class KnownEntities:
                 orig_start, orig_end = normalized.to_original(first, positions[end] + 1)
                 orig_end = _close_paren(text, orig_start, orig_end)
                 spans.extend(_span(t, orig_start, orig_end) for t in entity_types)
+        return spans
+
+
+class TokenMatcher:
+    """Aho-Corasick over folded keys, matched as whole tokens in detection-normalised text.
+
+    The one place hqg matches a vocabulary in text: known entities (keyed to their entity
+    types) and the allow-list (``privacy.allow_list``) both use it, so case, whitespace,
+    apostrophe and boundary rules are the same for both.
+    """
+
+    def __init__(self, keys: dict[str, set[str]]) -> None:
+        self._automaton = _automaton(keys)
+
+    def __bool__(self) -> bool:
+        return self._automaton is not None
+
+    def find(self, normalized: NormalizedText) -> list[Span]:
+        """Each whole-token occurrence of a key, once per entity type, in ORIGINAL offsets."""
+        if self._automaton is None:
+            return []
+        folded, index = _fold(normalized.text)
+        spans = []
+        for end, (length, entity_types) in self._automaton.iter(folded):
+            start = end - length + 1
+            for entity_type in entity_types:
+                if not _bounded(folded, start, end + 1, entity_type):
+                    continue
+                orig_start, orig_end = normalized.to_original(index(start), index(end) + 1)
+                spans.append(_span(entity_type, orig_start, orig_end))
         return spans
 
 

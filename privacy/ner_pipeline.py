@@ -15,6 +15,12 @@ guard ~12 ms p50 / ~16 ms p95 for a 200-character prompt, over the 10 ms budget.
 - the model runs on thinc's numpy ops without BLIS: BLIS's generic kernels took ~0.3 ms for
   each 47×288 · 288×288 product the NER makes, numpy's BLAS ~0.06 ms; NER alone went from
   ~5.7 to ~4.3 ms p50 on a 200-character prompt.
+- and on ONE BLAS thread: numpy's OpenBLAS splits each of those small products over both
+  cores and spins waiting for them, which doubled the CPU time of a detection (≈15 → ≈6.5 ms
+  for a 200-character prompt, measured with ``time.process_time`` on this 2-core machine) and
+  starved Rampart, which runs at the same time (``privacy.composite``). The limit is
+  process-wide (OpenBLAS has no per-thread setting); it only affects numpy's BLAS, whose other
+  users in hqg multiply small matrices too (torch, which embeds, has its own thread pool).
 """
 
 from __future__ import annotations
@@ -75,6 +81,9 @@ def load_ner_pipeline(model: str) -> Language:
 
     if not Language.has_factory(LOWERCASE_LEMMA):
         Language.component(LOWERCASE_LEMMA, func=_lowercase_lemmas)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # see the module docstring
     with use_ops("numpy", use_blis=False):
         nlp = spacy.load(model)
     if NER not in nlp.pipe_names:

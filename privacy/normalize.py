@@ -24,8 +24,9 @@ Spelled-out numbers and dotted card numbers are recognizers (``privacy.recognize
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from hqg.errors import PrivacyError
 from hqg.markup_text import strip_markup
 from hqg.offset_text import OffsetBuilder, OffsetText
 from hqg.text_normalize import fold
@@ -62,6 +63,14 @@ def normalize_for_detection(text: str) -> OffsetText:
     for pattern, apply in _REWRITES:
         mapped = mapped.then(_rewrite(mapped.text, pattern, apply))
     return mapped.then(_same_length(mapped.text))
+
+
+def normalize_many(texts: Sequence[str]) -> list[OffsetText]:
+    """``normalize_for_detection`` of each text; a failure is a ``PrivacyError`` (fail closed)."""
+    try:
+        return [normalize_for_detection(text) for text in texts]
+    except Exception as exc:
+        raise PrivacyError("normalising text for PII detection failed") from exc
 
 
 def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hqg.errors import HqgError, PrivacyError
+from privacy.normalize import NormalizedText, normalize_many
 from privacy.spans import Span, drop_contained
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class RampartDetector:
         threshold: float = 0.5,
         max_tokens: int = 128,
         overlap: int = 16,
+        threads: int = 1,
         model_dir: Path | None = None,
     ) -> None:
         if not 0 < overlap < max_tokens:
@@ -78,6 +80,7 @@ class RampartDetector:
         self._threshold = threshold
         self._budget = max_tokens
         self._overlap = overlap
+        self._threads = threads
         try:
             self._load(model_dir or model_directory())
         except HqgError:
@@ -97,8 +100,11 @@ class RampartDetector:
         self._cls = _token_id(self._tokenizer, "[CLS]")
         self._sep = _token_id(self._tokenizer, "[SEP]")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
+        # idle pool threads sleep instead of spinning: a spinning thread takes the core that
+        # spaCy (running at the same time) or another request needs
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(directory / "onnx" / "model_q4.onnx"),
             sess_options=options,
@@ -111,6 +117,20 @@ class RampartDetector:
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
         """Spans per text, in each text's own offsets; failures raise ``PrivacyError``."""
+        return self.detect_normalized(normalize_many(texts))
+
+    def detect_normalized(self, normalized: Sequence[NormalizedText]) -> list[list[Span]]:
+        """Spans found in the detection texts, in ORIGINAL offsets (``privacy.normalize``):
+        the model reads what spaCy and the known-entity matcher read, so ``Ja**ne Do**e`` or
+        ``J a n e  D o e`` are names to it too."""
+        texts = [n.text for n in normalized]
+        found = self._detect_texts(texts)
+        return [
+            [_to_original(span, n) for span in spans]
+            for spans, n in zip(found, normalized, strict=True)
+        ]
+
+    def _detect_texts(self, texts: Sequence[str]) -> list[list[Span]]:
         try:
             found: list[list[Span]] = [[] for _ in texts]
             windows = [w for i, t in enumerate(texts) for w in self._windows(i, t)]
@@ -218,6 +238,13 @@ def _token_id(tokenizer: Tokenizer, token: str) -> int:
     if found is None:
         raise PrivacyError(f"the Rampart tokenizer has no {token}")
     return int(found)
+
+
+def _to_original(span: Span, normalized: NormalizedText) -> Span:
+    start, end = normalized.to_original(span.start, span.end)
+    if (start, end) == (span.start, span.end):
+        return span
+    return span.model_copy(update={"start": start, "end": end})
 
 
 def _span(current: tuple[str, int, int, float]) -> Span:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guards.verdict import InjectionDetector, InjectionVerdict
 from hqg.errors import QueryLimitExceeded
-from privacy.detector import BatchPiiDetector, PiiDetector
+from privacy.detection import PiiDetector, detect_many
 from privacy.masker import MaskPolicy, mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span
@@ -149,11 +149,7 @@ def _detect_all(
     for first in range(0, len(todo), _BATCH):
         in_time()
         part = todo[first : first + _BATCH]
-        if isinstance(pii, BatchPiiDetector):
-            batch = pii.detect_many([texts[i] for i in part])
-        else:
-            batch = [pii.detect(texts[i]) for i in part]
-        for i, found in zip(part, batch, strict=True):
+        for i, found in zip(part, detect_many(pii, [texts[i] for i in part]), strict=True):
             spans[i] = found
     return spans
 

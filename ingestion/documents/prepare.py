@@ -11,9 +11,6 @@ because one poisoned paragraph is enough.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
 from pydantic import BaseModel, ConfigDict
 
 from guards.verdict import InjectionDetector, InjectionVerdict
@@ -21,16 +18,11 @@ from hqg.errors import HqgError, Unavailable
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
 from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
-from privacy.detector import PiiDetector
+from privacy.detection import PiiDetector, detect_many
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span, keyed_spans_to_json, spans_to_json
 from privacy.vault import PseudonymVault
-
-
-@runtime_checkable
-class _BatchDetector(Protocol):
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
 
 
 class PreparedDocument(BaseModel):
@@ -56,7 +48,8 @@ def prepare_document(
     """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
     pieces = chunk_text(text, settings=chunking, headings=headings)
     fields = FieldTexts.of(meta)
-    spans = _detect([meta.title or "", *fields.texts, *(piece.text for piece in pieces)], detector)
+    texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
+    spans = detect_many(detector, texts)
     title_spans, field_spans, chunk_spans = (
         spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
@@ -109,12 +102,6 @@ def _chunk(
         injection_score=verdict.score,
         injection_reasons=verdict.reasons,
     )
-
-
-def _detect(texts: list[str], detector: PiiDetector) -> list[list[Span]]:
-    if isinstance(detector, _BatchDetector):
-        return detector.detect_many(texts)
-    return [detector.detect(text) for text in texts]
 
 
 def _score(injection: InjectionDetector, text: str) -> InjectionVerdict:
