@@ -1,10 +1,11 @@
 """``ask``: per-stage latency of ``/v1/ask`` (prompt guard, decision, retrieval, answer, output
 guard) on the demo workspace, as demo-alice with the extractive answerer, in-process.
 
-Baselines in the same run: the prompt guard against bare Presidio detection of the same
-200-character prompt (the guard's floor: it detects once per message, then scores injection),
-and the whole ask against a governed search of the same question (what answering adds). Stage
-rows use the whole ask as baseline, so their ratio is the stage's share of the request.
+Baselines in the same run: the prompt guard against the bare detector (the product's: spaCy +
+Rampart + allow-list + known entities) on the same 200-character prompt (the guard's floor: it
+detects once per message, then scores injection), and the whole ask against a governed search
+of the same question (what answering adds). Stage rows use the whole ask as baseline, so their
+ratio is the stage's share of the request.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from benchmarks.common import Latency, Row, RunContext, latency, latency_rows, r
 
 NAME = "ask"
 REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
-#: The issue's budget: the prompt guard on a 200-character prompt, p95.
-GUARD_CHARS, GUARD_BUDGET_P95_MS = 200, 10.0
+#: The budget of issue 11: the prompt guard on a 200-character prompt, p95 (both models).
+GUARD_CHARS, GUARD_BUDGET_P95_MS = 200, 12.0
 PROMPT = (
     "Hi, I'm Jane Miller (jane.miller@example.com, +1 415 555 0199). I bought a blender three "
     "weeks ago and it is still unopened. What is the refund window, and do I get store credit "
@@ -110,7 +111,7 @@ def run(ctx: RunContext) -> list[Row]:
         verdict = "within" if guard.p95_ms <= GUARD_BUDGET_P95_MS else "OVER"
         rows = latency_rows(
             NAME, f"prompt guard, {len(prompt)}-char prompt", baseline=bare, hqg=guard,
-            note=f"baseline: Presidio detect alone; p95 {verdict} the "
+            note=f"baseline: the detector alone; p95 {verdict} the "
             f"{GUARD_BUDGET_P95_MS:g} ms budget",
         )  # fmt: skip
         principal = gateway.principals.authenticate("demo-alice")

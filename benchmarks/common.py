@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from privacy.composite import CompositeDetector
     from privacy.detector import PresidioDetector
+    from privacy.rampart import RampartDetector
 
 
 class Row(BaseModel):
@@ -89,14 +91,12 @@ def timed(call: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def build_detector() -> PresidioDetector:
-    """The real detector with a fixed benchmark salt (~6 s to build: build it once per run)."""
+def _privacy_settings() -> Any:
     from pydantic import SecretStr
 
-    from privacy.detector import PresidioDetector
     from privacy.settings import PrivacySettings
 
-    return PresidioDetector(PrivacySettings(hash_salt=SecretStr("bench-salt-" + "x" * 16)))
+    return PrivacySettings(hash_salt=SecretStr("bench-salt-" + "x" * 16))
 
 
 class RunContext:
@@ -105,14 +105,39 @@ class RunContext:
     def __init__(self, *, quick: bool, scratch: Path) -> None:
         self.quick = quick
         self.scratch = scratch
-        self._detector: PresidioDetector | None = None
+        self._spacy: PresidioDetector | None = None
+        self._rampart: RampartDetector | None = None
 
     @property
     def rows(self) -> int:
         """The size of the big generated tables: 1M, or 100k with ``--quick``."""
         return 100_000 if self.quick else 1_000_000
 
-    def detector(self) -> PresidioDetector:
-        if self._detector is None:
-            self._detector = build_detector()
-        return self._detector
+    def spacy(self) -> PresidioDetector:
+        """spaCy + Presidio's recognizers alone (~6 s to build: once per run)."""
+        if self._spacy is None:
+            from privacy.detector import PresidioDetector
+
+            self._spacy = PresidioDetector(_privacy_settings())
+        return self._spacy
+
+    def rampart(self) -> RampartDetector:
+        """The second NER, configured as the product's settings configure it."""
+        if self._rampart is None:
+            from privacy.rampart import RampartDetector
+
+            settings = _privacy_settings()
+            self._rampart = RampartDetector(
+                entities=settings.entities,
+                threshold=settings.rampart_threshold,
+                max_tokens=settings.rampart_max_tokens,
+                threads=settings.rampart_threads,
+            )
+        return self._rampart
+
+    def detector(self) -> CompositeDetector:
+        """The detector the product uses (both models, the settings' allow-list; a caller
+        with a catalog passes its vocabulary to ``privacy.detector.build_detector``)."""
+        from privacy.detector import build_detector
+
+        return build_detector(_privacy_settings(), models=[self.spacy(), self.rampart()])

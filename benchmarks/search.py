@@ -1,4 +1,4 @@
-"""``search``: governed search vs bare index search, masking on read vs live Presidio, and
+"""``search``: governed search vs bare index search, masking on read vs live detection, and
 document ingest vs bare embedding.
 
 - **Governed vs bare search** at 10k and 100k chunks (``--quick``: 2k and 10k) in a synthetic
@@ -11,8 +11,9 @@ document ingest vs bare embedding.
   provenance, durable audit append. Bare = the same ``VectorIndex.search`` with no filter.
   Both use the same query vectors (embedded once, memoised): the query embedding, which both
   paths pay, is measured on its own row, so the ratio is the price of governance alone.
-- **Masking on read vs live Presidio**, per chunk, over the ingested acme ticket chunks:
-  ``mask_for_principal`` (splice the stored spans) vs ``PresidioDetector.detect`` + ``mask_text``.
+- **Masking on read vs live detection**, per chunk, over the ingested acme ticket chunks:
+  ``mask_for_principal`` (splice the stored spans) vs the product's detector (spaCy + Rampart
+  + allow-list + known entities, ``privacy.composite``) + ``mask_text``.
 - **Document ingest vs bare embedding** over the demo's acme tickets (200 documents;
   ``--quick``: 50): ``ingest_documents`` (parse, chunk, PII, injection score, embed, upsert,
   catalog) vs ``Embedder.embed`` on the same chunk texts.
@@ -74,7 +75,7 @@ _WORDS = [
 ]
 
 
-def _prepare(ctx: RunContext) -> Path:
+def prepare(ctx: RunContext, name: str = NAME) -> Path:
     """A workspace with the demo's principals and demo document sources (not ingested: the
     ingest benchmark ingests the acme tickets itself); returns its home."""
     import json
@@ -84,7 +85,7 @@ def _prepare(ctx: RunContext) -> Path:
     from gateway.principals import write_principals
     from ingestion.workspace import Workspace
 
-    home = ctx.scratch / NAME / "home"
+    home = ctx.scratch / name / "home"
     workspace = Workspace.create(home)
     write_demo_documents(home / "demo-docs", seed=7, reference_time=REFERENCE)
     write_principals(workspace.principals_path, demo_principals())
@@ -311,7 +312,7 @@ def _search_rows(size: int, m: Mapping[str, Latency], load_s: float) -> list[Row
     return rows
 
 
-def _stored_chunks(gateway: Any, collection: str, n: int) -> list[tuple[str, str]]:
+def stored_chunks(gateway: Any, collection: str, n: int) -> list[tuple[str, str]]:
     """(text, stored spans JSON) of up to ``n`` chunks of a demo collection."""
     from ingestion.vectors.base import SearchMode
 
@@ -329,7 +330,7 @@ def _masking_rows(gateway: Any, ctx: RunContext) -> list[Row]:
     from privacy.vault import PseudonymVault
     from retrieval.evidence import mask_for_principal
 
-    chunks = _stored_chunks(gateway, "bench_ingest", 1000)
+    chunks = stored_chunks(gateway, "bench_ingest", 1000)
     detector = ctx.detector()
     policy = {"*": MaskKind.PSEUDONYM}
     cycle_read, cycle_live = itertools.cycle(chunks), itertools.cycle(chunks)
@@ -346,14 +347,25 @@ def _masking_rows(gateway: Any, ctx: RunContext) -> list[Row]:
     read, presidio = latency(on_read, n=n * 3), latency(live, n=n)
     return latency_rows(
         NAME,
-        "mask one chunk: live Presidio vs stored spans",
+        "mask one chunk: live detection vs stored spans",
         baseline=read,
         hqg=presidio,
         note=f"{n} demo ticket chunks, spans stored at ingest; ratio = what reads save",
     )
 
 
-def _ingest_rows(gateway: Any, home: Path, ctx: RunContext) -> list[Row]:
+def ingest_rows(
+    gateway: Any,
+    home: Path,
+    ctx: RunContext,
+    *,
+    detector: Any = None,
+    collection: str = "bench_ingest",
+    label: str = "document ingest vs bare embedding",
+    benchmark: str = NAME,
+) -> list[Row]:
+    """Ingest the demo's acme tickets with ``detector`` (the run's composite by default) into
+    ``collection``, against embedding the same chunk texts alone."""
     from guards.heuristics import HeuristicInjectionDetector
     from ingestion.documents.pipeline import ingest_documents
     from ingestion.workspace import Workspace
@@ -366,26 +378,25 @@ def _ingest_rows(gateway: Any, home: Path, ctx: RunContext) -> list[Row]:
         for path in documents[:50]:
             (source / path.name).write_bytes(path.read_bytes())
         documents = documents[:50]
-    collection = "bench_ingest"
     start = time.perf_counter()
     report = ingest_documents(
         Workspace.open(home),
         source,
         collection=collection,
-        detector=ctx.detector(),
+        detector=detector or ctx.detector(),
         injection=HeuristicInjectionDetector(),
         embedder=gateway.embedder,
         writer=gateway.components.writer,
         tenant="acme",
     )
     ingest_s = time.perf_counter() - start
-    texts = [text for text, _ in _stored_chunks(gateway, collection, 1000)]
+    texts = [text for text, _ in stored_chunks(gateway, collection, 1000)]
     embed_s = _timed_embed(gateway.embedder.embed, texts)
     docs = len(documents)
     return [
         row(
-            NAME,
-            f"document ingest vs bare embedding ({docs} docs, {len(texts)} chunks)",
+            benchmark,
+            f"{label} ({docs} docs, {len(texts)} chunks)",
             "docs/s",
             baseline=docs / embed_s,
             hqg=docs / ingest_s,
@@ -411,7 +422,7 @@ def run(ctx: RunContext) -> list[Row]:
     from gateway.settings import load_settings
 
     started = time.perf_counter()
-    home = _prepare(ctx)
+    home = prepare(ctx)
     _progress(f"workspace prepared in {time.perf_counter() - started:.0f} s")
     gateway = build_gateway(load_settings(home=home))
     sizes = (2_000, 10_000) if ctx.quick else (10_000, 100_000)
@@ -419,7 +430,7 @@ def run(ctx: RunContext) -> list[Row]:
     rows: list[Row] = []
     try:
         gateway.components.embedder.get().embed(["warm up"])
-        rows += _ingest_rows(gateway, home, ctx)
+        rows += ingest_rows(gateway, home, ctx)
         _progress("measured document ingest")
         rows += _masking_rows(gateway, ctx)
         rows += _embedding_rows(gateway, n_calls)
