@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from gateway.demo.ground_truth import DemoGroundTruth
     from gateway.service import Gateway
-    from privacy.detector import PresidioDetector
+    from privacy.composite import CompositeDetector
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
@@ -77,28 +77,40 @@ class EvalContext:
         return path
 
     @cached_property
-    def detector(self) -> PresidioDetector:
+    def detector(self) -> CompositeDetector:
+        """The detector the product runs (spaCy + Rampart, the settings' allow-list), so the
+        suites measure what callers get, not one model of it."""
         from pydantic import SecretStr
 
-        from privacy.detector import PresidioDetector
+        from privacy.detector import build_detector
         from privacy.settings import PrivacySettings
 
-        return PresidioDetector(PrivacySettings(hash_salt=SecretStr("eval-salt-not-a-secret")))
+        return build_detector(PrivacySettings(hash_salt=SecretStr("eval-salt-not-a-secret")))
 
     @cached_property
     def demo_home(self) -> Path:
-        """The demo (tables and document collections), built with the run's PII detector."""
+        """The demo (tables and document collections), built as ``hqg demo`` builds it: the
+        run's models with the workspace catalog's vocabulary (known entities, allowed names)."""
         from dataclasses import replace
 
         from gateway.components import Lazy, build_components
         from gateway.demo.build import build_demo
         from gateway.settings import load_settings
         from ingestion.workspace import Workspace
+        from privacy.detector import build_detector
 
         home = self._work / "demo"
         Workspace.create(home)
-        detector = self.detector
-        components = replace(build_components(load_settings(home=home)), pii=Lazy(lambda: detector))
+        settings = load_settings(home=home)
+        models = self.detector.models
+        components = build_components(settings)
+        vocabulary = components.vocabulary
+        components = replace(
+            components,
+            pii=Lazy(
+                lambda: build_detector(settings.privacy, vocabulary=vocabulary.get(), models=models)
+            ),
+        )
         try:
             build_demo(
                 home, components=components, seed=DEMO_SEED, reference_time=DEMO_REFERENCE_TIME

@@ -80,6 +80,11 @@ class CompositeDetector:
         self._pool_lock = Lock()
 
     @property
+    def models(self) -> tuple[PiiDetector, ...]:
+        """The NER models (a caller may layer another vocabulary over the same loaded ones)."""
+        return self._models
+
+    @property
     def known_entities(self) -> KnownEntities:
         """The current known-entity matcher (the egress guard applies it to every string)."""
         return self._vocabulary.current().known

@@ -1,4 +1,5 @@
-"""PII: recall per entity of the offline Presidio detector on presidio-synth.
+"""PII: recall per entity of the product's detector (spaCy + Rampart, ``privacy.composite``)
+on presidio-synth.
 
 A gold span is found when a detected span of the same entity overlaps it (STREET_ADDRESS and
 GPE count as LOCATION); ``tests/privacy/test_recall.py`` asserts floors with the same counter
@@ -16,7 +17,7 @@ from typing import Any
 from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
-from privacy.detector import PresidioDetector
+from privacy.detection import PiiDetector, detect_many
 
 DATASET = "presidio-synth/data/synth_dataset_v2.json"
 GOLD_TO_PRESIDIO = {"STREET_ADDRESS": "LOCATION", "GPE": "LOCATION"}
@@ -29,10 +30,10 @@ def load_records(path: Path) -> list[dict[str, Any]]:
 
 
 def count_hits(
-    records: list[dict[str, Any]], detector: PresidioDetector
+    records: list[dict[str, Any]], detector: PiiDetector
 ) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
     """Gold spans, gold spans found, detected spans, detected spans matching no gold span."""
-    predictions = detector.detect_many([r["full_text"] for r in records])
+    predictions = detect_many(detector, [r["full_text"] for r in records])
     gold, hits, predicted, unmatched = (
         Counter[str](),
         Counter[str](),

@@ -55,7 +55,7 @@ def test_spacy_and_rampart_together_meet_the_recall_goals(
         entities=privacy_settings.entities, threshold=privacy_settings.rampart_threshold
     )
     both = build_detector(privacy_settings, models=[detector, rampart])
-    gold, hits, predicted, unmatched = count_hits(load_records(DATASET), both)  # type: ignore[arg-type]
+    gold, hits, predicted, unmatched = count_hits(load_records(DATASET), both)
     for entity, floor in COMPOSITE_FLOORS.items():
         recall = hits[entity] / gold[entity]
         precision = 1 - unmatched[entity] / predicted[entity]
