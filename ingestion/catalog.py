@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS versions (
     ingested_at TEXT NOT NULL,
     as_of TEXT NOT NULL,
     file TEXT NOT NULL,
+    pii_detector TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (dataset, version)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -80,6 +81,15 @@ class DatasetVersion(BaseModel):
     ingested_at: datetime
     as_of: datetime
     file: Path  # relative to the workspace home, so a workspace can be moved
+    #: The PII detector version (models + known-entity generation) that found the spans of
+    #: this version's free-text columns; "" when it has none (or was recorded before this
+    #: field). ``hqg ingest`` re-scans a version whose detector version is not the current one.
+    pii_detector: str = ""
+
+    def pii_stale(self, contract: DatasetContract, detector_version: str) -> bool:
+        """Free-text spans found by another detector version than ``detector_version``."""
+        has_free_text = any(column.is_free_text for column in contract.columns)
+        return has_free_text and self.pii_detector != detector_version
 
     def age(self, now: datetime | None = None) -> float:
         """Seconds since ``as_of``."""
@@ -130,6 +140,11 @@ class Catalog(CatalogFile):
     """Read and write the catalog of one workspace."""
 
     schema = _SCHEMA
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        with self._connect() as con:
+            _add_missing_columns(con)
 
     def datasets(self) -> list[Dataset]:
         with self._connect() as con:
@@ -182,7 +197,7 @@ class Catalog(CatalogFile):
                 _upsert_contract(con, *contract)
             if version is not None:
                 con.execute(
-                    "INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    _INSERT_VERSION,
                     (
                         version.dataset,
                         version.version,
@@ -195,6 +210,7 @@ class Catalog(CatalogFile):
                         version.ingested_at.isoformat(),
                         version.as_of.isoformat(),
                         str(version.file),
+                        version.pii_detector,
                     ),
                 )
                 con.execute(
@@ -242,6 +258,23 @@ class Catalog(CatalogFile):
         return Dataset(contract=contract, contract_origin=row["contract_origin"], current=current)
 
 
+_INSERT_VERSION = (
+    "INSERT INTO versions (dataset, version, seq, row_count, quarantined_count, content_hash,"
+    " source_path, source_mtime, ingested_at, as_of, file, pii_detector)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+#: Columns added after a catalog may have been created: (table, column, definition).
+_ADDED_COLUMNS = (("versions", "pii_detector", "TEXT NOT NULL DEFAULT ''"),)
+
+
+def _add_missing_columns(con: sqlite3.Connection) -> None:
+    """Bring a catalog created by an earlier hqg up to this schema (idempotent)."""
+    for table, column, definition in _ADDED_COLUMNS:
+        present = {row["name"] for row in con.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
 def _upsert_contract(con: sqlite3.Connection, contract: DatasetContract, origin: str) -> None:
     con.execute(
         "INSERT INTO datasets (name, contract, contract_origin, current_version, updated_at)"
@@ -266,6 +299,7 @@ def _version(row: sqlite3.Row) -> DatasetVersion:
         ingested_at=datetime.fromisoformat(row["ingested_at"]),
         as_of=datetime.fromisoformat(row["as_of"]),
         file=Path(row["file"]),
+        pii_detector=row["pii_detector"],
     )
 
 

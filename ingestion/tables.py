@@ -57,8 +57,14 @@ def ingest_table(
     contract: DatasetContract | None = None,
     limits: IngestLimits | None = None,
     progress: Progress | None = None,
+    rescan_pii: bool = False,
 ) -> IngestReport:
     """Ingest one file into ``dataset``; see the module docstring for the steps.
+
+    An unchanged file is not ingested again, unless the spans of its free-text columns were
+    found by another PII detector version than ``detector``'s (new models, or known entities
+    published since: ``DatasetVersion.pii_detector``) or ``rescan_pii`` forces it: then it is
+    re-scanned into a new version, so reads never splice stale spans.
 
     ``limits`` bound what one file may cost (bytes before reading; columns and rows once
     loaded into staging, before any per-column work such as inference or PII tagging): a file
@@ -76,7 +82,18 @@ def ingest_table(
     with _dataset_lock(workspace, name):
         _remove_stale_staging(workspace, name)
         run = _Run(workspace, catalog, source, name, detector, progress)
-        return run.execute(contract, limits)
+        return run.execute(contract, limits, rescan_pii=rescan_pii)
+
+
+def _rescan_reason(
+    contract: DatasetContract, current: DatasetVersion, detector: str, force: bool
+) -> str | None:
+    """Why an unchanged file must be scanned again for PII, or None."""
+    if current.pii_stale(contract, detector):
+        return "stale PII detector version"
+    if force and any(column.is_free_text for column in contract.columns):
+        return "re-scan forced"
+    return None
 
 
 def _remove_stale_staging(workspace: Workspace, dataset: str) -> None:
@@ -113,21 +130,29 @@ class _Run:
         self.workspace, self.catalog, self.source = workspace, catalog, source
         self.dataset, self.detector = dataset, detector
         self.progress: Progress = progress or (lambda stage, done, total: None)
+        self.rescan: str | None = None
+        self.pii_detector = ""
         self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
         self.started = utcnow()
 
-    def execute(self, given: DatasetContract | None, limits: IngestLimits) -> IngestReport:
+    def execute(
+        self, given: DatasetContract | None, limits: IngestLimits, *, rescan_pii: bool
+    ) -> IngestReport:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
         self.progress("hash", 0, self.source.size)
         file_hash = self.source.content_hash()
         self.progress("hash", self.source.size, self.source.size)
+        # before detection: after publishing, the vocabulary already holds this version's values
+        self.pii_detector = detector_version(self.detector)
         if contract is not None:
             content_hash = _fingerprint(file_hash, contract)
             current = existing.current if existing else None
             if current is not None and current.content_hash == content_hash:
-                return self._unchanged(contract, origin, content_hash, current)
+                self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
+                if self.rescan is None:
+                    return self._unchanged(contract, origin, content_hash, current)
         staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
         try:
             return self._stage(staging_path, contract, origin, file_hash, limits)
@@ -147,8 +172,6 @@ class _Run:
         file_hash: str,
         limits: IngestLimits,
     ) -> IngestReport:
-        # before detection: after publishing, the vocabulary already holds this version's values
-        pii_detector = detector_version(self.detector)
         with Staging.open(
             path, self.source, contract=contract, limits=limits, progress=self.progress
         ) as stage:
@@ -171,7 +194,9 @@ class _Run:
                 stage.write_quarantine(quarantine)
             as_of = stage.as_of(contract) or self.source.mtime
         content_hash = _fingerprint(file_hash, contract)
-        version = self._publish(path, counts.good, counts.bad, content_hash, as_of)
+        free_text = any(column.is_free_text for column in contract.columns)
+        pii_detector = self.pii_detector if free_text else ""
+        version = self._publish(path, counts.good, counts.bad, content_hash, as_of, pii_detector)
         run = self._record(
             "committed",
             content_hash,
@@ -184,6 +209,8 @@ class _Run:
                 "reasons": counts.reasons,
                 # what found the spans of this version's free-text columns (``<col>__pii``)
                 "pii_detector": pii_detector,
+                # why an unchanged file was ingested again (None: it had changed)
+                "pii_rescan": self.rescan,
             },
         )
         self.catalog.record_run(run, version=version, contract=(contract, origin))
@@ -197,7 +224,13 @@ class _Run:
         )
 
     def _publish(
-        self, staging: Path, good: int, bad: int, content_hash: str, as_of: datetime
+        self,
+        staging: Path,
+        good: int,
+        bad: int,
+        content_hash: str,
+        as_of: datetime,
+        pii_detector: str,
     ) -> DatasetVersion:
         """Rename the staging file into place; the caller then flips the catalog pointer.
 
@@ -220,6 +253,7 @@ class _Run:
             ingested_at=utcnow(),
             as_of=as_of,
             file=target.relative_to(self.workspace.home),
+            pii_detector=pii_detector,
         )
 
     def _unchanged(

@@ -33,7 +33,9 @@ def catalog(
         str | None, typer.Option("--key", envvar="HQG_API_KEY", help="API key (with --url).")
     ] = None,
 ) -> None:
-    """List datasets with version, row counts and freshness (age vs SLA, stale flag).
+    """List datasets with version, row counts, freshness (age vs SLA, stale flag) and the PII
+    detector version that scanned the version's free-text columns (``hqg ingest table``
+    re-scans them when it is not the current one).
 
     With --url, print instead what the key's principal may see on that gateway (its
     ``/v1/catalog``, as JSON)."""
@@ -56,6 +58,7 @@ def catalog(
                 "rows": current.row_count if current else 0,
                 "quarantined": current.quarantined_count if current else 0,
                 "as_of": current.as_of.isoformat() if current else None,
+                "pii_detector": current.pii_detector if current else "",
                 **fresh.model_dump(mode="json", exclude={"dataset", "as_of"}),
             }
         )
@@ -63,7 +66,8 @@ def catalog(
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title=shown(f"catalog {workspace.home}"))
-    for column in ("dataset", "class", "version", "rows", "quarantined", "age", "sla", "stale"):
+    columns = ("dataset", "class", "version", "rows", "quarantined", "age", "sla", "stale", "pii")
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -75,6 +79,7 @@ def catalog(
             row["age"] or "-",
             row["sla"],
             "[red]stale[/]" if row["stale"] else "fresh",
+            shown(row["pii_detector"] or "-"),
         )
     Console().print(table)
 

@@ -46,6 +46,13 @@ def table(
             "or one is inferred on first ingest.",
         ),
     ] = None,
+    rescan_pii: Annotated[
+        bool,
+        typer.Option(
+            help="Re-scan the free-text columns for PII even when the file is unchanged and "
+            "was scanned by the current detector (stale ones are always re-scanned)."
+        ),
+    ] = False,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Ingest one file as a new version of DATASET: checked, quarantined, swapped atomically."""
@@ -64,6 +71,7 @@ def table(
             contract=given,
             limits=settings.ingest,
             progress=report,
+            rescan_pii=rescan_pii,
         )
     print_report(Console(), result)
     if result.run.outcome == "rejected":
@@ -99,6 +107,10 @@ def print_report(console: Console, report: IngestReport) -> None:
     table.add_row("rows loaded", str(run.rows_loaded))
     table.add_row("rows quarantined", str(run.rows_quarantined))
     table.add_row("contract", shown(report.contract_origin))
+    if run.report.get("pii_detector"):
+        table.add_row("pii detector", shown(str(run.report["pii_detector"])))
+    if run.report.get("pii_rescan"):
+        table.add_row("pii re-scan", shown(str(run.report["pii_rescan"])))
     if run.quarantine_file:
         table.add_row("quarantine file", shown(run.quarantine_file))
     for reason, count in report.quarantine_reasons.items():
