@@ -30,7 +30,7 @@ from ingestion.limits import IngestLimits, over_limit
 from ingestion.sources import SourceFile
 from ingestion.staging import Staging
 from ingestion.workspace import Workspace
-from privacy.detector import PiiDetector, detector_version
+from privacy.detection import PiiDetector, detector_version, pinned
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -128,7 +128,8 @@ class _Run:
         progress: Progress | None,
     ) -> None:
         self.workspace, self.catalog, self.source = workspace, catalog, source
-        self.dataset, self.detector = dataset, detector
+        # one vocabulary snapshot for the run: its version found every span this run stores
+        self.dataset, self.detector = dataset, pinned(detector)
         self.progress: Progress = progress or (lambda stage, done, total: None)
         self.rescan: str | None = None
         self.pii_detector = ""
@@ -144,7 +145,6 @@ class _Run:
         self.progress("hash", 0, self.source.size)
         file_hash = self.source.content_hash()
         self.progress("hash", self.source.size, self.source.size)
-        # before detection: after publishing, the vocabulary already holds this version's values
         self.pii_detector = detector_version(self.detector)
         if contract is not None:
             content_hash = _fingerprint(file_hash, contract)

@@ -14,9 +14,10 @@ model rather than the sum of both (the prompt guard's 12 ms p95 budget, ``docs/b
 
 The catalog side (``ingestion.known_entities``) supplies the vocabulary and rebuilds it when a
 tagged dataset version is published; this module takes ONE snapshot of it per batch, so a
-long-lived detector never serves a stale matcher, and ``scan`` returns the version (models +
-that snapshot's generation) that found exactly these spans. It is stored per chunk and per
-free-text column version, so stale spans can be found and re-scanned.
+long-lived detector never serves a stale matcher. ``version`` names the models and the
+vocabulary's generation; it is stored per chunk and per free-text column version, so stale
+spans can be found and re-scanned. A run that stores spans scans with ``pinned()`` (one
+snapshot for the whole run), so the version it stores is the one that found every span.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from threading import Lock
 from typing import Protocol, runtime_checkable
 
 from privacy.allow_list import AllowList
-from privacy.detection import Detection, PiiDetector, detect_many, detector_version
+from privacy.detection import PiiDetector, detect_many, detector_version
 from privacy.known_entities import KnownEntities
 from privacy.normalize import NormalizedText, normalize_many
 from privacy.spans import Span, drop_contained
@@ -75,9 +76,7 @@ class CompositeDetector:
             raise ValueError("at least one PII model is needed")
         self._models = tuple(models)
         self._vocabulary = vocabulary
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_pid = 0
-        self._pool_lock = Lock()
+        self._pool = _ModelPool(workers=2 * len(self._models))
 
     @property
     def models(self) -> tuple[PiiDetector, ...]:
@@ -95,24 +94,24 @@ class CompositeDetector:
 
     @property
     def version(self) -> str:
-        """Models plus the current known-entity generation (``scan`` pairs it with spans)."""
-        return self._version(self._vocabulary.current())
+        """Models plus the known-entity generation: spans found under another are stale."""
+        return f"{self.models_version}/{self.known_entities.generation}"
+
+    def pinned(self) -> CompositeDetector:
+        """This detector over a snapshot of the current vocabulary (same models and pool)."""
+        clone = CompositeDetector(self._models, FixedVocabulary(self._vocabulary.current()))
+        clone._pool = self._pool
+        return clone
 
     def detect(self, text: str) -> list[Span]:
-        return self.scan([text]).spans[0]
+        return self.detect_many([text])[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        return self.scan(texts).spans
-
-    def scan(self, texts: Sequence[str]) -> Detection:
-        """Spans per text in its own offsets, and the version that found them.
-
-        Any layer's failure raises (callers fail closed).
-        """
+        """Spans per text in its own offsets; any layer's failure raises (callers fail closed)."""
         vocabulary = self._vocabulary.current()
         normalized = normalize_many(texts)
         found = self._run_models(texts, normalized)
-        spans = [
+        return [
             union(
                 [
                     *vocabulary.allowed.filter(text, model_spans, normalized=norm),
@@ -121,10 +120,6 @@ class CompositeDetector:
             )
             for text, norm, model_spans in zip(texts, normalized, found, strict=True)
         ]
-        return Detection(spans=spans, version=self._version(vocabulary))
-
-    def _version(self, vocabulary: Vocabulary) -> str:
-        return f"{self.models_version}/{vocabulary.known.generation}"
 
     def _run_models(
         self, texts: Sequence[str], normalized: Sequence[NormalizedText]
@@ -132,7 +127,7 @@ class CompositeDetector:
         first, *others = self._models
         pending: list[Future[list[list[Span]]]] = []
         if others and any(text.strip() for text in texts):
-            pool = self._executor()
+            pool = self._pool.executor()
             pending = [pool.submit(_run, model, texts, normalized) for model in others]
         try:
             found = _run(first, texts, normalized)
@@ -143,15 +138,25 @@ class CompositeDetector:
                 spans.extend(extra)
         return found
 
-    def _executor(self) -> ThreadPoolExecutor:
-        """The pool for the second and later models, made per process (threads don't fork)."""
-        with self._pool_lock:
-            if self._pool is None or self._pool_pid != os.getpid():
-                self._pool = ThreadPoolExecutor(
-                    max_workers=2 * len(self._models), thread_name_prefix="hqg-pii"
+
+class _ModelPool:
+    """Threads for the second and later models, made per process (threads don't survive a
+    fork: a server that forks after building the detector gets its own)."""
+
+    def __init__(self, *, workers: int) -> None:
+        self._workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = Lock()
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="hqg-pii"
                 )
-                self._pool_pid = os.getpid()
-            return self._pool
+                self._pid = os.getpid()
+            return self._executor
 
 
 def union(spans: Sequence[Span]) -> list[Span]:

@@ -1,19 +1,18 @@
-"""What a PII detector is, and the three ways callers use one.
+"""What a PII detector is, and the ways callers use one.
 
 A detector finds spans in text (``PiiDetector``); most also scan a batch in one pass
-(``BatchPiiDetector``), which costs far less than one model call per text; the gateway's
-composite detector also says which version found a batch's spans (``VersionedDetector``),
-read from the SAME vocabulary snapshot the batch was scanned with. Spans are stored with
-that version so stale ones can be re-scanned: reading the version in a separate call could
-name a vocabulary rebuilt in between, and the stored spans would then look fresh when they are
-not. Every caller goes through ``detect_many`` / ``detect_versioned`` instead of repeating the
-"batch if it can" test.
+(``BatchPiiDetector``), which costs far less than one model call per text: every caller goes
+through ``detect_many`` instead of repeating the "batch if it can" test. The gateway's
+composite detector changes version while it lives (its vocabulary of known entities is rebuilt
+when the catalog publishes), so a caller that stores spans with the version that found them
+scans with ``pinned(detector)``: one vocabulary snapshot for the whole run, whose version is
+exactly the one behind every span (reading the version in a separate call could name a
+vocabulary rebuilt in between, and the stored spans would then look fresh when they are not).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from privacy.spans import Span
@@ -33,19 +32,11 @@ class BatchPiiDetector(Protocol):
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """Spans per text and the version of the detector (models + vocabulary) that found them."""
-
-    spans: list[list[Span]]
-    version: str
-
-
 @runtime_checkable
-class VersionedDetector(Protocol):
-    """A detector whose version can change while it lives (the vocabulary is rebuilt)."""
+class PinnableDetector(Protocol):
+    """A detector whose version can change while it lives (its vocabulary is rebuilt)."""
 
-    def scan(self, texts: Sequence[str]) -> Detection: ...
+    def pinned(self) -> PiiDetector: ...
 
 
 def detector_version(detector: PiiDetector) -> str:
@@ -60,8 +51,8 @@ def detect_many(detector: PiiDetector, texts: Sequence[str]) -> list[list[Span]]
     return [detector.detect(text) for text in texts]
 
 
-def detect_versioned(detector: PiiDetector, texts: Sequence[str]) -> Detection:
-    """Spans per text with the version that found exactly these spans (see module doc)."""
-    if isinstance(detector, VersionedDetector):
-        return detector.scan(texts)
-    return Detection(spans=detect_many(detector, texts), version=detector_version(detector))
+def pinned(detector: PiiDetector) -> PiiDetector:
+    """``detector`` frozen at its current version (see the module doc); others as they are."""
+    if isinstance(detector, PinnableDetector):
+        return detector.pinned()
+    return detector

@@ -39,7 +39,7 @@ from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
 from ingestion.limits import IngestLimits
 from ingestion.vectors.base import IndexedPoint, VectorIndex
-from privacy.detector import PiiDetector, detector_version
+from privacy.detection import PiiDetector, detector_version, pinned
 
 _LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
 
@@ -105,9 +105,10 @@ class DocumentRun:
         embedder: Embedder,
         progress: Callable[[str, int, int | None], None],
     ) -> None:
-        self.o, self.detector, self.injection = options, detector, injection
+        # one vocabulary snapshot for the run: its version found every span this run stores
+        self.o, self.detector, self.injection = options, pinned(detector), injection
         self.embedder, self.progress = embedder, progress
-        self.pii_detector = detector_version(detector)
+        self.pii_detector = detector_version(self.detector)
         self.settings = options.settings(embedder, self.pii_detector)
         self.started = datetime.now(UTC)
         known = catalog.documents(options.collection)

@@ -58,3 +58,19 @@ def test_a_missing_model_directory_is_a_privacy_error(tmp_path: Path) -> None:
     assert (model_directory() / "tokenizer.json").is_file()
     with pytest.raises(PrivacyError):
         RampartDetector(entities=("PERSON",), model_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Please ask J a n e   M i l l e r about it.", "J a n e   M i l l e r"),  # spaced
+        ("Please ask Ja**ne Mil**ler about it.", "Ja**ne Mil**ler"),  # markup unseen by a reader
+        ("Contact ＪａｎｅＭｉｌｌｅｒ today", "ＪａｎｅＭｉｌｌｅｒ"),  # full-width letters
+    ],
+)
+def test_an_obfuscated_name_is_read_as_spacy_reads_it_and_masked_whole(
+    rampart: RampartDetector, text: str, name: str
+) -> None:
+    """Rampart scans the detection-normalised text (``privacy.normalize``), as spaCy and the
+    known-entity matcher do, and answers in the original offsets."""
+    assert ("PERSON", name) in _typed(text, rampart)
