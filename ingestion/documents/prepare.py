@@ -17,8 +17,8 @@ from typing import Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from guards.verdict import InjectionDetector, InjectionVerdict
-from hqg.errors import HqgError, Unavailable
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
+from ingestion.documents.faults import Stage, stage
 from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
 from privacy.detector import PiiDetector
@@ -53,17 +53,19 @@ def prepare_document(
     detector: PiiDetector,
     injection: InjectionDetector,
 ) -> PreparedDocument:
-    """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
-    pieces = chunk_text(text, settings=chunking, headings=headings)
+    """Chunk ``text`` and annotate every chunk. A stage that raises raises ``StageFailed``
+    naming it (``faults.py``): the run then decides whether the document or the backend is at
+    fault."""
+    pieces = stage(Stage.CHUNKING, lambda: chunk_text(text, settings=chunking, headings=headings))
     fields = FieldTexts.of(meta)
-    spans = _detect([meta.title or "", *fields.texts, *(piece.text for piece in pieces)], detector)
+    texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
+    spans = stage(Stage.PII, lambda: _detect(texts, detector))
     title_spans, field_spans, chunk_spans = (
         spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
     metadata, metadata_spans = scanned_metadata(meta, fields, field_spans)
-    verdicts = [_score(injection, piece.text) for piece in pieces]
     front = scoring_text(meta)
-    front_verdict = _score(injection, front) if front else InjectionVerdict(score=0.0)
+    verdicts, front_verdict = stage(Stage.INJECTION, lambda: _scores(injection, pieces, front))
     meta = meta.model_copy(
         update={
             "title_pii": spans_to_json(title_spans),
@@ -117,10 +119,9 @@ def _detect(texts: list[str], detector: PiiDetector) -> list[list[Span]]:
     return [detector.detect(text) for text in texts]
 
 
-def _score(injection: InjectionDetector, text: str) -> InjectionVerdict:
-    try:
-        return injection.score(text)
-    except HqgError:
-        raise
-    except Exception as exc:
-        raise Unavailable("the injection detector failed") from exc
+def _scores(
+    injection: InjectionDetector, pieces: Sequence[TextChunk], front: str
+) -> tuple[list[InjectionVerdict], InjectionVerdict]:
+    """Each chunk's verdict, and the front matter's (title and metadata)."""
+    verdicts = [injection.score(piece.text) for piece in pieces]
+    return verdicts, injection.score(front) if front else InjectionVerdict(score=0.0)
