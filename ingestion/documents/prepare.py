@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from guards.hiding import score_hidden
 from guards.verdict import InjectionDetector, InjectionVerdict
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
 from ingestion.documents.faults import Stage, stage
@@ -52,10 +53,12 @@ def prepare_document(
     chunking: ChunkingSettings,
     detector: PiiDetector,
     injection: InjectionDetector,
+    hidden: str = "",
 ) -> PreparedDocument:
-    """Chunk ``text`` and annotate every chunk. A stage that raises raises ``StageFailed``
-    naming it (``faults.py``): the run then decides whether the document or the backend is at
-    fault."""
+    """Chunk ``text`` and annotate every chunk; ``hidden`` (text a reader cannot see, never
+    indexed) counts towards the document's injection score only. A stage that raises raises
+    ``StageFailed`` naming it (``faults.py``): the run then decides whether the document or
+    the backend is at fault."""
     pieces = stage(Stage.CHUNKING, lambda: chunk_text(text, settings=chunking, headings=headings))
     fields = FieldTexts.of(meta)
     texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
@@ -66,6 +69,7 @@ def prepare_document(
     metadata, metadata_spans = scanned_metadata(meta, fields, field_spans)
     front = scoring_text(meta)
     verdicts, front_verdict = stage(Stage.INJECTION, lambda: _scores(injection, pieces, front))
+    hidden_verdict = stage(Stage.INJECTION, lambda: score_hidden(injection, hidden))
     meta = meta.model_copy(
         update={
             "title_pii": spans_to_json(title_spans),
@@ -77,7 +81,7 @@ def prepare_document(
         _chunk(meta, piece, piece_spans, verdict)
         for piece, piece_spans, verdict in zip(pieces, chunk_spans, verdicts, strict=True)
     )
-    every = [front_verdict, *verdicts]
+    every = [front_verdict, hidden_verdict, *verdicts]
     worst = max(every, key=lambda verdict: verdict.score)
     reasons = sorted(
         {reason for verdict in every if verdict.score > 0 for reason in verdict.reasons}

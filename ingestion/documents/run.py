@@ -276,6 +276,7 @@ class DocumentRun:
             chunking=self.options.chunking,
             detector=self.stages.detector,
             injection=self.stages.injection,
+            hidden=parsed.hidden_text,
         )
 
     def _claim(self, entry: SourceEntry, meta: DocumentMeta) -> None:
