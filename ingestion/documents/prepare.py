@@ -62,7 +62,7 @@ def prepare_document(
     pieces = stage(Stage.CHUNKING, lambda: chunk_text(text, settings=chunking, headings=headings))
     fields = FieldTexts.of(meta)
     texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
-    spans = stage(Stage.PII, lambda: _detect(texts, detector))
+    spans = stage(Stage.PII, lambda: detect_texts(texts, detector))
     title_spans, field_spans, chunk_spans = (
         spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
@@ -117,7 +117,8 @@ def _chunk(
     )
 
 
-def _detect(texts: list[str], detector: PiiDetector) -> list[list[Span]]:
+def detect_texts(texts: list[str], detector: PiiDetector) -> list[list[Span]]:
+    """Spans of each text, in one batch when the detector can (``nlp.pipe``)."""
     if isinstance(detector, _BatchDetector):
         return detector.detect_many(texts)
     return [detector.detect(text) for text in texts]

@@ -20,7 +20,7 @@ healthy; a backend that fails the probe, or the index failing, aborts the run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -29,9 +29,10 @@ from guards.verdict import InjectionDetector
 from hqg.errors import HqgError, IngestError, Unavailable
 from ingestion.documents.catalog import DocStatus, DocumentRecord
 from ingestion.documents.chunking import ChunkingSettings
-from ingestion.documents.faults import Probe, Stage, StageFailed
+from ingestion.documents.faults import Probe, Stage, StageFailed, stage
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
+from ingestion.documents.identity_names import withhold_names
 from ingestion.documents.ledger import RunLedger
 from ingestion.documents.model import DocumentChunk, DocumentMeta
 from ingestion.documents.parsers import (
@@ -52,6 +53,8 @@ from privacy.detector import PiiDetector, detector_version
 T = TypeVar("T")
 
 _LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
+_WITHHELD_NAME = "the file name holds a person's name (PERSON): id and source withheld"
+_WITHHELD_ID = "the front-matter id holds a person's name (PERSON): id withheld"
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ class DocumentRun:
         self.position = 0  # the walk position of the file being decided
 
     def execute(self) -> DocRunReport:
-        entries = list(walk(self.options.source, base=self.options.base))
+        entries = self._withhold_names(list(walk(self.options.source, base=self.options.base)))
         for self.position, entry in enumerate(entries):
             outcome = self._one(entry)
             if outcome is not None:
@@ -146,11 +149,44 @@ class DocumentRun:
         self._on_index(self.index.flush)
         return self.ledger.report()
 
+    def _withhold_names(self, entries: list[SourceEntry]) -> list[SourceEntry]:
+        """Entries whose path holds a person's name get a safe one (``identity_names``),
+        all scanned in one batch; a file the detector fails on alone is skipped."""
+        live = [entry for entry in entries if entry.skip is None]
+        try:
+            safe = withhold_names([entry.relative for entry in live], self.stages.detector)
+        except Exception as exc:
+            self.probe.blame_document(StageFailed(Stage.PII, exc))
+            return [self._withhold_name(entry) for entry in entries]
+        renamed = {
+            entry.path: replace(entry, relative=name, shown=entry.relative)
+            for entry, name in zip(live, safe, strict=True)
+            if name != entry.relative
+        }
+        return [renamed.get(entry.path, entry) for entry in entries]
+
+    def _withhold_name(self, entry: SourceEntry) -> SourceEntry:
+        if entry.skip is not None:
+            return entry
+        try:
+            (name,) = withhold_names([entry.relative], self.stages.detector)
+        except Exception as exc:
+            reason = StageFailed(Stage.PII, exc).reason.replace("document", "file name")
+            return replace(entry, skip=reason)
+        return (
+            entry if name == entry.relative else replace(entry, relative=name, shown=entry.relative)
+        )
+
     def _one(self, entry: SourceEntry) -> DocOutcome | None:
         """Decide one file; ``None`` when it is queued for embedding (``_index_pending``
         records its outcome)."""
         if entry.skip is not None:
-            return DocOutcome(source=entry.relative, action=Action.SKIPPED, reasons=(entry.skip,))
+            return DocOutcome(
+                source=entry.relative,
+                shown=entry.shown,
+                action=Action.SKIPPED,
+                reasons=(entry.skip,),
+            )
         foreign = self._foreign(entry)
         if foreign is not None:
             return foreign
@@ -164,21 +200,32 @@ class DocumentRun:
             self.ledger.seen.add(previous.doc_id)
             return DocOutcome(
                 source=entry.relative,
+                shown=entry.shown,
                 action=Action.UNCHANGED,
                 doc_id=previous.doc_id,
                 version=previous.version,
                 chunk_count=previous.chunk_count,
                 injection_score=previous.injection_score,
             )
+        parsed_meta: tuple[ParsedDocument, DocumentMeta] | None = None
         try:
-            parsed, meta = self._parse(entry, data, doc_hash)
+            parsed_meta = self._parse(entry, data, doc_hash)
+            parsed, meta = parsed_meta
             if meta.doc_id in self.ledger.seen:  # another file's id: leave its record be
                 reason = "document id is used by another file in this run"
-                return DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
+                return DocOutcome(
+                    source=entry.relative,
+                    shown=entry.shown,
+                    action=Action.FAILED,
+                    reasons=(reason,),
+                )
             self._check_owner(entry, meta.doc_id)
             prepared = self._prepare(parsed, meta)
         except StageFailed as failed:
             self.probe.blame_document(failed)  # raises when the backend, not the file, fails
+            if parsed_meta is None:  # before the document had an id
+                return self._fail(entry, doc_hash, failed.reason)
+            parsed, meta = parsed_meta
             self._claim(entry, meta)
             return self._quarantine(entry, meta, reasons=(failed.reason,), warnings=parsed.warnings)
         except Unavailable:
@@ -213,7 +260,16 @@ class DocumentRun:
             tenancy=self.options.tenancy,
             path_tenant=self._path_tenant(entry),
         )
-        doc_id = namespaced(front.id or entry.relative, tenant=governance.tenant)
+        local_id = entry.relative
+        if front.id is not None:
+            (local_id,) = stage(
+                Stage.PII, lambda: withhold_names([str(front.id)], self.stages.detector)
+            )
+            if local_id != front.id:
+                parsed = parsed.model_copy(update={"warnings": (*parsed.warnings, _WITHHELD_ID)})
+        if entry.shown is not None:
+            parsed = parsed.model_copy(update={"warnings": (*parsed.warnings, _WITHHELD_NAME)})
+        doc_id = namespaced(local_id, tenant=governance.tenant)
         if not parsed.text.strip():
             raise IngestError(f"{entry.relative}: no text to index")
         previous = self.ledger.by_id.get(doc_id)
@@ -223,7 +279,7 @@ class DocumentRun:
             source=entry.relative,
             doc_hash=doc_hash,
             version=(previous.version if previous else 0) + 1,
-            title=parsed.title or entry.path.stem,
+            title=parsed.title or Path(entry.relative).stem,  # the safe name, if withheld
             as_of=front.as_of or _mtime(entry.path),
             ingested_at=datetime.now(UTC),
             freshness_sla_seconds=governance.freshness_sla_seconds,
@@ -247,7 +303,11 @@ class DocumentRun:
         self.ledger.seen.add(previous.doc_id)
         reason = "the file's document belongs to another tenant than this run's; left unchanged"
         return DocOutcome(
-            source=entry.relative, action=Action.FAILED, doc_id=previous.doc_id, reasons=(reason,)
+            source=entry.relative,
+            shown=entry.shown,
+            action=Action.FAILED,
+            doc_id=previous.doc_id,
+            reasons=(reason,),
         )
 
     def _check_owner(self, entry: SourceEntry, doc_id: str) -> None:
@@ -326,6 +386,7 @@ class DocumentRun:
         self._save(entry, meta, DocStatus.QUARANTINED, chunk_count, score, reasons)
         return DocOutcome(
             source=entry.relative,
+            shown=entry.shown,
             action=Action.QUARANTINED,
             doc_id=meta.doc_id,
             version=meta.version,
@@ -361,6 +422,7 @@ class DocumentRun:
                 item.position,
                 DocOutcome(
                     source=item.entry.relative,
+                    shown=item.entry.shown,
                     action=Action.UPDATED if updated else Action.ADDED,
                     doc_id=meta.doc_id,
                     version=meta.version,
@@ -464,7 +526,11 @@ class DocumentRun:
         doc_id = previous.doc_id if previous else failed_id(entry.relative)
         self.ledger.seen.add(doc_id)
         outcome = DocOutcome(
-            source=entry.relative, action=Action.FAILED, doc_id=doc_id, reasons=(reason,)
+            source=entry.relative,
+            shown=entry.shown,
+            action=Action.FAILED,
+            doc_id=doc_id,
+            reasons=(reason,),
         )
         unchanged_failure = (
             previous is not None
