@@ -104,6 +104,7 @@ def ingest_documents(
             tenant=tenant,
             all_tenants=all_tenants,
             declared=tenancy,
+            legacy=existing is not None,
         )
         record = _collection_record(
             existing,
