@@ -28,13 +28,14 @@ from typing import TypeVar
 from guards.verdict import InjectionDetector
 from hqg.errors import HqgError, IngestError, Unavailable
 from ingestion.documents.catalog import DocStatus, DocumentRecord
+from ingestion.documents.chunk_embedding import ChunkEmbedder
 from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.faults import Probe, Stage, StageFailed, stage
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
 from ingestion.documents.identity_names import withhold_names
 from ingestion.documents.ledger import RunLedger
-from ingestion.documents.model import DocumentChunk, DocumentMeta
+from ingestion.documents.model import DocumentMeta
 from ingestion.documents.parsers import (
     ParsedDocument,
     check_extracted,
@@ -129,8 +130,13 @@ class DocumentRun:
         self.probe = Probe(
             detector=stages.detector, injection=stages.injection, embedder=stages.embedder
         )
+        self.chunk_embedder = ChunkEmbedder(
+            stages.embedder,
+            batch_size=options.batch_size,
+            probe=self.probe,
+            progress=stages.progress,
+        )
         self.pending: list[_Pending] = []
-        self.embedded = 0
         self.position = 0  # the walk position of the file being decided
 
     def execute(self) -> DocRunReport:
@@ -350,7 +356,7 @@ class DocumentRun:
         self, entry: SourceEntry, parsed: ParsedDocument, prepared: PreparedDocument
     ) -> DocOutcome | None:
         """Quarantine now, or queue for indexing (None): embedding is batched across
-        documents, since each embedding call has a fixed cost (~0.1 s on this CPU)."""
+        documents (``chunk_embedding``)."""
         meta = prepared.meta
         previous = self.ledger.by_id.get(meta.doc_id)
         self._claim(entry, meta)
@@ -397,14 +403,12 @@ class DocumentRun:
         )
 
     def _index_pending(self) -> None:
-        """Embed every queued document's chunks in shared batches, then index each document.
-
-        When a shared batch fails, each document is embedded alone, so one document the
-        embedder rejects is quarantined and the others are indexed."""
+        """Embed every queued document's chunks in shared batches (``chunk_embedding``), then
+        index each document; one the embedder rejects alone is quarantined."""
         if not self.pending:
             return
         queued, self.pending = self.pending, []
-        embedded = self._embed_queued(queued)
+        embedded = self.chunk_embedder.documents([item.prepared.chunks for item in queued])
         self._withdraw(*(item.prepared.meta.doc_id for item in queued))
         for item, points in zip(queued, embedded, strict=True):
             meta = item.prepared.meta
@@ -431,48 +435,6 @@ class DocumentRun:
                     warnings=item.parsed.warnings,
                 ),
             )
-
-    def _embed_queued(self, queued: list[_Pending]) -> list[list[IndexedPoint] | StageFailed]:
-        """Each queued document's points, or the failure that quarantines it."""
-        try:
-            points = self._embed([chunk for item in queued for chunk in item.prepared.chunks])
-        except Exception:
-            return [self._embed_alone(item) for item in queued]
-        groups: list[list[IndexedPoint] | StageFailed] = []
-        offset = 0
-        for item in queued:
-            count = len(item.prepared.chunks)
-            groups.append(points[offset : offset + count])
-            offset += count
-        return groups
-
-    def _embed_alone(self, item: _Pending) -> list[IndexedPoint] | StageFailed:
-        try:
-            return self._embed(item.prepared.chunks)
-        except Exception as exc:
-            failed = StageFailed(Stage.EMBEDDING, exc)
-            self.probe.blame_document(failed)  # raises when the embedder fails for everyone
-            return failed
-
-    def _embed(self, chunks: Sequence[DocumentChunk]) -> list[IndexedPoint]:
-        points: list[IndexedPoint] = []
-        size, embedder = self.options.batch_size, self.stages.embedder
-        for start in range(0, len(chunks), size):
-            batch = chunks[start : start + size]
-            # the masked view's vectors too; a chunk with nothing masked reuses its raw vector
-            masked = [chunk for chunk in batch if chunk.text_masked != chunk.text]
-            texts = [chunk.text for chunk in batch] + [chunk.text_masked for chunk in masked]
-            vectors = embedder.embed(texts)
-            if len(vectors) != len(texts) or any(len(v) != embedder.dim for v in vectors):
-                raise ValueError(f"embedder {embedder.name} returned malformed vectors")
-            masked_vectors = dict(zip((c.id for c in masked), vectors[len(batch) :], strict=True))
-            points.extend(
-                chunk.to_point(v, masked_dense=masked_vectors.get(chunk.id, v))
-                for chunk, v in zip(batch, vectors[: len(batch)], strict=True)
-            )
-            self.embedded += len(batch)
-            self.stages.progress("embed", self.embedded, None)
-        return points
 
     def _on_index(self, call: Callable[[], T]) -> T:
         """An index failure is backend-wide: the run aborts, naming the index."""
