@@ -36,9 +36,12 @@ def spoken(segment: str) -> str:
     return " ".join(word.capitalize() for word in _WORD_BREAK.split(segment) if word)
 
 
-def withhold_names(paths: Sequence[str], detector: PiiDetector) -> list[str]:
+def withhold_names(
+    paths: Sequence[str], detector: PiiDetector, *, keep_first: bool = False
+) -> list[str]:
     """Each ``/``-separated path with the segments holding a person's name withheld (the
-    last segment's extension is kept). One detector call for all of them."""
+    last segment's extension is kept). One detector call for all of them. ``keep_first``:
+    the first directory names a tenant (a ``path`` collection), never a person."""
     split = [path.split("/") for path in paths]
     bare = [[_EXTENSION.sub("", part) if i == len(parts) - 1 else part
              for i, part in enumerate(parts)] for parts in split]  # fmt: skip
@@ -48,8 +51,9 @@ def withhold_names(paths: Sequence[str], detector: PiiDetector) -> list[str]:
     at = 0
     for parts, stems in zip(split, bare, strict=True):
         kept = []
-        for part, stem in zip(parts, stems, strict=True):
-            named = _holds_a_name(texts[at], found[at])
+        for index, (part, stem) in enumerate(zip(parts, stems, strict=True)):
+            tenant = keep_first and index == 0 and len(parts) > 1
+            named = not tenant and _holds_a_name(texts[at], found[at])
             at += 1
             kept.append(_withheld(part, stem) if named else part)
         out.append("/".join(kept))

@@ -160,7 +160,11 @@ class DocumentRun:
         all scanned in one batch; a file the detector fails on alone is skipped."""
         live = [entry for entry in entries if entry.skip is None]
         try:
-            safe = withhold_names([entry.relative for entry in live], self.stages.detector)
+            safe = withhold_names(
+                [entry.relative for entry in live],
+                self.stages.detector,
+                keep_first=self._tenant_dirs,
+            )
         except Exception as exc:
             self.probe.blame_document(StageFailed(Stage.PII, exc))
             return [self._withhold_name(entry) for entry in entries]
@@ -171,11 +175,18 @@ class DocumentRun:
         }
         return [renamed.get(entry.path, entry) for entry in entries]
 
+    @property
+    def _tenant_dirs(self) -> bool:
+        """Whether the first directory of a path names its tenant (not a person's name)."""
+        return self.options.tenancy.mode is Tenancy.PATH and self.options.base == self.options.root
+
     def _withhold_name(self, entry: SourceEntry) -> SourceEntry:
         if entry.skip is not None:
             return entry
         try:
-            (name,) = withhold_names([entry.relative], self.stages.detector)
+            (name,) = withhold_names(
+                [entry.relative], self.stages.detector, keep_first=self._tenant_dirs
+            )
         except Exception as exc:
             reason = StageFailed(Stage.PII, exc).reason.replace("document", "file name")
             return replace(entry, skip=reason)

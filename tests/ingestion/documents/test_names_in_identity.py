@@ -15,6 +15,7 @@ from gateway.cli.ingest import print_doc_report
 from ingestion.documents.catalog import DocumentCatalog
 from ingestion.documents.identity_names import WITHHELD_PREFIX, spoken
 from ingestion.documents.report import Action
+from ingestion.documents.tenancy import Tenancy
 from ingestion.workspace import Workspace
 from tests.ingestion.documents.conftest import Ingest, MemoryIndex
 
@@ -102,3 +103,15 @@ def test_file_names_are_spoken_before_detection() -> None:
     assert spoken("jane-doe_complaint") == "Jane Doe Complaint"
     assert spoken("PaulSmithRefund") == "Paul Smith Refund"
     assert spoken("ticket0201") == "Ticket 0201"
+
+
+def test_in_a_path_collection_the_tenant_directory_is_never_withheld(
+    put: Put, ingest: Ingest
+) -> None:
+    """A tenant named like a person (``kim-lee``) is a tenant: its documents keep their
+    tenant; the name inside a file name under it is still withheld."""
+    put("kim-lee/maria-garcia.md", BODY)
+    (outcome,) = ingest(tenancy=Tenancy.PATH).outcomes
+    assert outcome.action is Action.ADDED
+    assert outcome.doc_id is not None
+    assert outcome.doc_id.startswith(f"kim-lee/{WITHHELD_PREFIX}")
