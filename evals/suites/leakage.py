@@ -4,7 +4,9 @@ Probes (direct selects, aggregates, joins, string functions, windows), value ora
 deterministic sample of the payloadbox SQL-injection corpus are sent through ``/v1/sql`` of an
 in-process app as each caller of ``evals/data/leakage.yaml``; every response body, error or not,
 is scanned. Document probes (search, ask, chat) and corpus jailbreaks wrapped as exfiltration
-attempts go through the in-process document pipelines (``evals.document_probes``). Positive
+attempts go through the in-process document pipelines (``evals.document_probes``). The
+write-side channel (``evals.write_side``) ingests an adversarial corpus into a copy of the demo
+and reads it back as the masked callers. Positive
 controls prove the probes can see: an entitled caller must find the groups it is entitled to,
 else a broken probe (all 400s, say) would pass vacuously.
 """
@@ -35,6 +37,7 @@ from evals.document_probes import (
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.pii_sweep import PiiSweeper, PiiSweepSpec, sweep_requests, sweep_values
 from evals.stats import deterministic_sample, wilson_interval
+from evals.write_side import WriteSideTally, measure_write_side
 from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.demo.principals import demo_principals
 
@@ -192,11 +195,38 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
                     prober.send(caller, "sqli", template.replace("{payload}", payload))
         swept = sweep_pii(ctx, spec, prober)
     documents, attacks = probe_documents(ctx, spec, prober)
+    write = measure_write_side(ctx)
     result = outcome(
         spec, prober.tally, payloads=len(payloads), documents=documents, attacks=attacks
     )
     return result.model_copy(
-        update={"metrics": (*result.metrics, Metric(name="pii_sweep_requests", value=swept))}
+        update={
+            "metrics": (
+                *result.metrics,
+                Metric(name="pii_sweep_requests", value=swept),
+                *write_side_metrics(write),
+            ),
+            "tables": (*result.tables, write_side_table(write)),
+        }
+    )
+
+
+def write_side_metrics(write: WriteSideTally) -> tuple[Metric, ...]:
+    """The write-side channel's counts (``evals.write_side``): each must be zero."""
+    return (
+        Metric(name="write_side_pii", value=write.pii, n=write.requests),
+        Metric(name="write_side_cross_tenant", value=write.cross_tenant, n=write.requests),
+        Metric(name="write_side_injections", value=write.injections, n=write.requests),
+        Metric(name="write_side_controls_failed", value=write.controls_failed),
+        Metric(name="write_side_requests", value=write.requests),
+    )
+
+
+def write_side_table(write: WriteSideTally) -> Table:
+    return Table(
+        title="Write-side channel findings (values shown as digests)",
+        header=("caller", "finding"),
+        rows=tuple(write.findings[:200]),
     )
 
 

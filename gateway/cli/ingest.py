@@ -210,10 +210,10 @@ def print_doc_report(console: Console, report: DocRunReport) -> None:
         if outcome.reasons:
             table.add_row(
                 f"[yellow]{outcome.action.value}[/]",
-                shown(f"{outcome.source}: {'; '.join(outcome.reasons)}"),
+                shown(f"{outcome.display_source}: {'; '.join(outcome.reasons)}"),
             )
         for warning in outcome.warnings:
-            table.add_row("[yellow]warning[/]", shown(f"{outcome.source}: {warning}"))
+            table.add_row("[yellow]warning[/]", shown(f"{outcome.display_source}: {warning}"))
     if report.aborted:
         table.add_row("[red]aborted[/]", shown(report.aborted))
     console.print(table)

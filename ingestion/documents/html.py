@@ -1,13 +1,20 @@
 """HTML to indexable text with the standard library's tolerant ``html.parser``.
 
-What a reader of the rendered page sees is what gets indexed: script, style, template and
-comments are dropped, and so is content the page hides, because hidden text is a classic carrier
-of instructions aimed at a model rather than at the human reader. Hidden means any way a browser
-would not show it: the ``hidden`` attribute, ``aria-hidden="true"``, a closed ``<details>``,
-and CSS that hides (``guards.hiding``: ``display:none``, ``opacity:0``, ``font-size:0``,
-off-screen positioning, CSS escapes…) whether inline or in a ``<style>`` rule for the element's
-tag, class or id. Headings become markdown ``#`` lines so the chunker keeps a heading path;
-links keep their text, not their address.
+What a reader of the rendered page sees is what gets indexed: anything not visible to a human
+reader is hidden, because hidden text is a classic carrier of instructions aimed at a model
+rather than at the human reader. Hidden means any way a browser would not show it: script,
+style, template, noscript, object and iframe content (``srcdoc`` included), comments, the
+``hidden`` attribute, ``aria-hidden="true"``, a closed ``<details>``, CSS that hides
+(``guards.hiding``: ``display:none``, ``opacity:0``, ``font-size:0``, clipping, off-screen
+positioning or indent, CSS escapes…) whether inline or in a ``<style>`` rule
+(``stylesheet.py``: tag, class, id, attribute selectors, pseudo-classes and descendants), and
+text coloured like its background (inherited colours; the page is white unless it says
+otherwise). Hidden text is not indexed, but it is kept (``hidden_text``) so the ingest scores
+it for injection: hidden *and* instructive is a strong signal. A page that links an external
+stylesheet cannot be evaluated offline: its content with a class or id stays indexed (a reader
+may well see it) and is also scored as possibly hidden, and the page carries a warning.
+Headings become markdown ``#`` lines so the chunker keeps a heading path; links keep their
+text, not their address.
 
 Linear in the page: every start and end tag costs amortised O(1) (a counter of suppressing
 ancestors, open-tag counts, implicit closing of ``<li>``/``<p>``/table cells so unclosed lists
@@ -21,7 +28,9 @@ from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from guards.hiding import css_unescape, hides
+from guards.hiding import Rgb, colours, hides, unreadable
+from hqg.markup_text import strip_markup
+from ingestion.documents.stylesheet import Effect, Stylesheet, element_keys, read_stylesheet
 
 MAX_DEPTH = 256
 _DROPPED = frozenset({"script", "style", "template", "noscript", "head", "svg", "iframe", "object"})
@@ -48,32 +57,35 @@ _CLOSES = {
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SPACES = re.compile(r"[ \t\r\f\v\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_SIMPLE_SELECTOR = re.compile(r"^([a-z][a-z0-9-]*)?((?:[.#][\w-]+)*)$", re.IGNORECASE)
-_SELECTOR_PART = re.compile(r"([.#])([\w-]+)")
+_LINK = re.compile(r"<link\b[^<>]{0,2000}>", re.IGNORECASE)
+_STYLESHEET_REL = re.compile(r"""\brel\s*=\s*["']?[^"'>]*stylesheet""", re.IGNORECASE)
+#: Hidden text kept for scoring; beyond it a page is still rendered, its hidden rest unscored.
+MAX_HIDDEN_CHARS = 200_000
+_WHITE: Rgb = (255, 255, 255)
+_BLACK: Rgb = (0, 0, 0)
 
 
 @dataclass(frozen=True)
 class HtmlText:
-    """The visible text of a page, its ``<title>`` and how many hidden elements were dropped."""
+    """The visible text of a page, its ``<title>``, how many hidden elements were dropped,
+    the hidden text (for injection scoring, never indexed) and whether an external
+    stylesheet left visibility undecided."""
 
     text: str
     title: str | None
     hidden_dropped: int
-
-
-@dataclass(frozen=True)
-class _HiddenSelectors:
-    """Tags, classes and ids that the page's own ``<style>`` rules hide."""
-
-    tags: frozenset[str]
-    classes: frozenset[str]
-    ids: frozenset[str]
+    hidden_text: str = ""
+    external_styles: bool = False
 
 
 def html_to_text(markup: str) -> HtmlText:
     """Render ``markup`` as plain text with ``#`` headings and blank lines between blocks."""
     markup = _close_the_unclosable(markup)
-    parser = _Renderer(_hidden_selectors(markup))
+    blocks = _style_blocks(markup)
+    external = any("@import" in css.lower() for css in blocks) or any(
+        _STYLESHEET_REL.search(link) for link in _LINK.findall(markup)
+    )
+    parser = _Renderer(read_stylesheet(blocks), external=external)
     parser.feed(markup)
     parser.close()
     return parser.result()
@@ -96,29 +108,6 @@ def _close_the_unclosable(markup: str) -> str:
     return markup
 
 
-def _hidden_selectors(markup: str) -> _HiddenSelectors:
-    """Selectors of the page's style rules whose declarations hide; the element a selector
-    targets is its last compound (``.faq .answer`` → class ``answer``)."""
-    tags: set[str] = set()
-    classes: set[str] = set()
-    ids: set[str] = set()
-    for css in _style_blocks(markup):
-        for rule in css_unescape(css).split("}"):
-            selectors, _, declarations = rule.rpartition("{")
-            if not hides(declarations):
-                continue
-            for selector in selectors.rpartition(";")[2].split(","):
-                last = re.split(r"[\s>+~]+", selector.strip())[-1].split(":")[0]
-                simple = _SIMPLE_SELECTOR.match(last)
-                if simple is None:
-                    continue
-                if simple.group(1) and not simple.group(2):
-                    tags.add(simple.group(1).lower())
-                for kind, name in _SELECTOR_PART.findall(simple.group(2)):
-                    (classes if kind == "." else ids).add(name)
-    return _HiddenSelectors(frozenset(tags), frozenset(classes), frozenset(ids))
-
-
 def _style_blocks(markup: str) -> list[str]:
     """The contents of ``<style>`` elements, found with ``str.find`` (linear, even when a
     ``<style`` is never closed)."""
@@ -137,10 +126,17 @@ def _style_blocks(markup: str) -> list[str]:
 
 
 class _Renderer(HTMLParser):
-    def __init__(self, hidden: _HiddenSelectors) -> None:
+    def __init__(self, sheet: Stylesheet, *, external: bool) -> None:
         super().__init__(convert_charrefs=True)
-        self._hidden = hidden
-        self._stack: list[tuple[str, bool]] = []  # (tag, suppresses its content)
+        self._sheet = sheet
+        self._external = external
+        self._styled = 0  # open elements with a class or id (an external sheet may hide them)
+        # (tag, suppresses its content, has a class or id, text colour, background colour)
+        self._stack: list[tuple[str, bool, bool, Rgb | str, Rgb]] = []
+        self._keys: list[list[str]] = []  # each open element's keys (``stylesheet.py``)
+        self._ancestors: Counter[str] = Counter()  # the keys of every open element
+        self._hidden_text: list[str] = []
+        self._hidden_chars = 0
         self._open: Counter[str] = Counter()
         self._suppressing = 0  # entries of the stack that suppress their content
         self._overflow = 0  # start tags beyond MAX_DEPTH not yet closed: content dropped
@@ -171,10 +167,14 @@ class _Renderer(HTMLParser):
         if self._overflow or len(self._stack) >= MAX_DEPTH:
             self._overflow += 1
             return
-        hidden = self._is_hidden(tag, attrs)
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if "srcdoc" in values:
+            self._keep_hidden(strip_markup(values["srcdoc"]).text)
+        effect = self._sheet.effect(tag, values, self._ancestors)
+        hidden = _is_hidden(tag, values, effect)
         if hidden and not self._suppressed:
             self._hidden_dropped += 1
-        self._push(tag, tag in _DROPPED or hidden)
+        self._push(tag, tag in _DROPPED or hidden, values, effect)
         if self._suppressed:
             return
         if tag in _BLOCK:
@@ -204,36 +204,60 @@ class _Renderer(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self._title.append(data)
-        if not self._suppressed:
-            self._current.append(data if self._pre else _SPACES.sub(" ", data))
+            return
+        if self._suppressed or self._unreadable():
+            if data.strip() and not self._suppressed:
+                self._hidden_dropped += 1
+            self._keep_hidden(data)
+            return
+        self._current.append(data if self._pre else _SPACES.sub(" ", data))
+        if self._external and self._styled:
+            self._keep_hidden(data)  # visible or not: the external sheet decides; score it
 
-    def _push(self, tag: str, suppresses: bool) -> None:
-        self._stack.append((tag, suppresses))
+    def handle_comment(self, data: str) -> None:
+        self._keep_hidden(data)
+
+    def _keep_hidden(self, data: str) -> None:
+        room = MAX_HIDDEN_CHARS - self._hidden_chars
+        if room > 0 and data.strip():
+            self._hidden_text.append(data[:room])
+            self._hidden_chars += min(len(data), room)
+
+    def _unreadable(self) -> bool:
+        if not self._stack:
+            return False
+        _, _, _, colour, background = self._stack[-1]
+        return unreadable(colour, background)
+
+    def _push(self, tag: str, suppresses: bool, values: dict[str, str], effect: Effect) -> None:
+        parent_colour, parent_background = (
+            (self._stack[-1][3], self._stack[-1][4]) if self._stack else (_BLACK, _WHITE)
+        )
+        colour, background = colours(values.get("style", ""))
+        colour = colour or effect.colour or parent_colour
+        painted = background or effect.background
+        if painted is None or isinstance(painted, str):  # unset or transparent: the parent's
+            painted = parent_background
+        styled = "class" in values or "id" in values
+        self._stack.append((tag, suppresses, styled, colour, painted))
+        keys = element_keys(tag, values)
+        self._keys.append(keys)
+        self._ancestors.update(keys)
         self._open[tag] += 1
         self._suppressing += suppresses
+        self._styled += styled
 
     def _pop(self) -> str:
-        tag, suppresses = self._stack.pop()
+        tag, suppresses, styled, _, _ = self._stack.pop()
+        self._ancestors.subtract(self._keys.pop())
         self._open[tag] -= 1
         self._suppressing -= suppresses
+        self._styled -= styled
         if not self._suppressed and tag in _BLOCK:
             self._break()
         if tag == "pre":
             self._pre = max(0, self._pre - 1)
         return tag
-
-    def _is_hidden(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
-        values = {name.lower(): (value or "") for name, value in attrs}
-        hidden = self._hidden
-        return (
-            "hidden" in values
-            or values.get("aria-hidden", "").strip().lower() == "true"
-            or (tag == "details" and "open" not in values)
-            or tag in hidden.tags
-            or values.get("id", "") in hidden.ids
-            or not hidden.classes.isdisjoint(values.get("class", "").split())
-            or hides(values.get("style", ""))
-        )
 
     def _break(self) -> None:
         """End the current block: headings become ``#`` lines, blocks are separated by a blank."""
@@ -249,4 +273,21 @@ class _Renderer(HTMLParser):
         self._break()
         text = _BLANK_LINES.sub("\n\n", "\n\n".join(self._blocks)).strip()
         title = _SPACES.sub(" ", "".join(self._title)).strip() or None
-        return HtmlText(text + "\n" if text else "", title, self._hidden_dropped)
+        return HtmlText(
+            text + "\n" if text else "",
+            title,
+            self._hidden_dropped,
+            hidden_text="\n".join(self._hidden_text),
+            external_styles=self._external,
+        )
+
+
+def _is_hidden(tag: str, values: dict[str, str], effect: Effect) -> bool:
+    """Whether the element hides itself and its content (colours are decided per text)."""
+    return (
+        "hidden" in values
+        or values.get("aria-hidden", "").strip().lower() == "true"
+        or (tag == "details" and "open" not in values)
+        or effect.hides
+        or hides(values.get("style", ""))
+    )

@@ -32,6 +32,8 @@ class ParsedDocument(BaseModel):
     title: str | None = None
     front_matter: FrontMatter = FrontMatter()
     warnings: tuple[str, ...] = ()
+    #: text a reader cannot see (hidden HTML): never indexed, scored for injection
+    hidden_text: str = ""
 
     @property
     def has_headings(self) -> bool:
@@ -66,16 +68,20 @@ def parse_markdown(
 
 def parse_html(data: bytes, source: str, /, *, limits: IngestLimits = _LIMITS) -> ParsedDocument:
     rendered = html_to_text(_decode(data, source))
-    warnings = (
-        (f"{rendered.hidden_dropped} hidden element(s) not indexed",)
-        if rendered.hidden_dropped
-        else ()
-    )
+    warnings: list[str] = []
+    if rendered.hidden_dropped:
+        warnings.append(f"{rendered.hidden_dropped} hidden element(s) not indexed")
+    if rendered.external_styles:
+        warnings.append(
+            "links an external stylesheet, not evaluated offline: content with a class or id "
+            "is indexed and also scored as possibly hidden"
+        )
     return ParsedDocument(
         text=rendered.text,
         format="html",
         title=rendered.title or _first_heading(rendered.text),
-        warnings=warnings,
+        warnings=tuple(warnings),
+        hidden_text=rendered.hidden_text,
     )
 
 

@@ -21,7 +21,7 @@ import fcntl
 import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,8 +31,9 @@ from ingestion.contracts import Classification
 from ingestion.documents.catalog import CollectionRecord, DocumentCatalog
 from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.governance import Defaults
+from ingestion.documents.ledger import RunHeader, RunLedger
 from ingestion.documents.report import DocOutcome, DocRunReport
-from ingestion.documents.run import DocumentRun, RunOptions
+from ingestion.documents.run import DocumentRun, RunOptions, Stages
 from ingestion.documents.sources import id_base
 from ingestion.documents.tenancy import Tenancy, run_tenancy
 from ingestion.embedding import Embedder
@@ -40,7 +41,7 @@ from ingestion.limits import IngestLimits
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.versions import Unchanged
 from ingestion.workspace import Workspace
-from privacy.detector import PiiDetector
+from privacy.detection import PiiDetector, pinned
 
 Progress = Callable[[str, int, int | None], None]
 Writer = Callable[[str], AbstractContextManager[VectorIndex]]
@@ -103,6 +104,7 @@ def ingest_documents(
             tenant=tenant,
             all_tenants=all_tenants,
             declared=tenancy,
+            legacy=existing is not None,
         )
         record = _collection_record(
             existing,
@@ -140,19 +142,29 @@ def ingest_documents(
             rescan_pii=rescan_pii,
             limits=limits or IngestLimits(),
         )
-        run = DocumentRun(
-            options,
-            catalog=catalog,
-            detector=detector,
+        ledger = RunLedger(
+            RunHeader(
+                run_id=options.run_id,
+                collection=collection,
+                source=str(source),
+                is_root=options.is_root,
+            ),
+            catalog.documents(collection),
+        )
+        stages = Stages(
+            # one vocabulary snapshot for the run: its version found every span this run stores
+            detector=pinned(detector),
             injection=injection,
             embedder=embedder,
             progress=progress or (lambda stage, done, total: None),
         )
-        return _execute(run, catalog, writer, collection=(record, existing))
+        return _execute(options, ledger, stages, catalog, writer, collection=(record, existing))
 
 
 def _execute(
-    run: DocumentRun,
+    options: RunOptions,
+    ledger: RunLedger,
+    stages: Stages,
     catalog: DocumentCatalog,
     writer: Writer,
     *,
@@ -164,27 +176,36 @@ def _execute(
     list (and search would try) although no index of it was ever published."""
     record, existing = collection
     try:
-        report = _write(run, writer)
-        if record != existing and (existing is not None or report.changed):
-            catalog.save_collection(record)
-        catalog.save_documents(list(run.staged.values()))
+        report = _write(options, ledger, stages, writer)
     except HqgError as exc:
-        catalog.record_run(run.report(aborted=exc.message))
+        catalog.record_run(ledger.report(aborted=exc.message))
         raise
     except Exception as exc:
-        catalog.record_run(run.report(aborted=f"backend failure ({type(exc).__name__})"))
+        catalog.record_run(ledger.report(aborted=f"backend failure ({type(exc).__name__})"))
         raise Unavailable("document ingest aborted: a backend failed") from exc
+    try:
+        if record != existing and (existing is not None or report.changed):
+            catalog.save_collection(record)
+        catalog.save_documents(list(ledger.staged.values()))
+    except Exception as exc:
+        message = (
+            "document ingest aborted after publishing: the catalog could not be written "
+            f"({type(exc).__name__}); the next run re-ingests the documents it does not know"
+        )
+        with suppress(Exception):  # the catalog is what failed: recording may fail too
+            catalog.record_run(ledger.report(aborted=message))
+        raise Unavailable(message) from exc
     catalog.record_run(report)
     return report
 
 
-def _write(run: DocumentRun, writer: Writer) -> DocRunReport:
+def _write(options: RunOptions, ledger: RunLedger, stages: Stages, writer: Writer) -> DocRunReport:
     """Run inside the collection's writer; a run that changed nothing discards its copy."""
-    collection = run.o.collection
+    collection = options.collection
     try:
         with writer(collection) as index:
-            index.ensure_collection(collection, dim=run.embedder.dim)
-            report = run.execute(index)
+            index.ensure_collection(collection, dim=stages.embedder.dim)
+            report = DocumentRun(options, ledger=ledger, index=index, stages=stages).execute()
             if not report.changed:
                 raise Unchanged
     except Unchanged:

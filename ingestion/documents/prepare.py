@@ -11,11 +11,14 @@ because one poisoned paragraph is enough.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
+from guards.hiding import score_hidden
 from guards.verdict import InjectionDetector, InjectionVerdict
-from hqg.errors import HqgError, Unavailable
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
+from ingestion.documents.faults import Stage, stage
 from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
 from privacy.detection import PiiDetector, detect_many
@@ -44,19 +47,23 @@ def prepare_document(
     chunking: ChunkingSettings,
     detector: PiiDetector,
     injection: InjectionDetector,
+    hidden: str = "",
 ) -> PreparedDocument:
-    """Chunk ``text`` and annotate every chunk; detector failures raise (the run aborts)."""
-    pieces = chunk_text(text, settings=chunking, headings=headings)
+    """Chunk ``text`` and annotate every chunk; ``hidden`` (text a reader cannot see, never
+    indexed) counts towards the document's injection score only. A stage that raises raises
+    ``StageFailed`` naming it (``faults.py``): the run then decides whether the document or
+    the backend is at fault."""
+    pieces = stage(Stage.CHUNKING, lambda: chunk_text(text, settings=chunking, headings=headings))
     fields = FieldTexts.of(meta)
     texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
-    spans = detect_many(detector, texts)
+    spans = stage(Stage.PII, lambda: detect_many(detector, texts))
     title_spans, field_spans, chunk_spans = (
         spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
     metadata, metadata_spans = scanned_metadata(meta, fields, field_spans)
-    verdicts = [_score(injection, piece.text) for piece in pieces]
     front = scoring_text(meta)
-    front_verdict = _score(injection, front) if front else InjectionVerdict(score=0.0)
+    verdicts, front_verdict = stage(Stage.INJECTION, lambda: _scores(injection, pieces, front))
+    hidden_verdict = stage(Stage.INJECTION, lambda: score_hidden(injection, hidden))
     meta = meta.model_copy(
         update={
             "title_pii": spans_to_json(title_spans),
@@ -68,7 +75,7 @@ def prepare_document(
         _chunk(meta, piece, piece_spans, verdict)
         for piece, piece_spans, verdict in zip(pieces, chunk_spans, verdicts, strict=True)
     )
-    every = [front_verdict, *verdicts]
+    every = [front_verdict, hidden_verdict, *verdicts]
     worst = max(every, key=lambda verdict: verdict.score)
     reasons = sorted(
         {reason for verdict in every if verdict.score > 0 for reason in verdict.reasons}
@@ -104,10 +111,9 @@ def _chunk(
     )
 
 
-def _score(injection: InjectionDetector, text: str) -> InjectionVerdict:
-    try:
-        return injection.score(text)
-    except HqgError:
-        raise
-    except Exception as exc:
-        raise Unavailable("the injection detector failed") from exc
+def _scores(
+    injection: InjectionDetector, pieces: Sequence[TextChunk], front: str
+) -> tuple[list[InjectionVerdict], InjectionVerdict]:
+    """Each chunk's verdict, and the front matter's (title and metadata)."""
+    verdicts = [injection.score(piece.text) for piece in pieces]
+    return verdicts, injection.score(front) if front else InjectionVerdict(score=0.0)

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Action(StrEnum):
@@ -34,6 +34,14 @@ class DocOutcome(BaseModel):
     injection_score: float | None = None
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: the file's own name when ``source`` withholds a person's name: shown on the operator's
+    #: terminal, excluded from every dump (catalog, JSON)
+    shown: str | None = Field(default=None, exclude=True)
+
+    @property
+    def display_source(self) -> str:
+        """What the operator's terminal shows for this outcome."""
+        return self.shown or self.source
 
 
 class DocRunReport(BaseModel):

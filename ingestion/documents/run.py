@@ -1,7 +1,8 @@
 """One document ingest run over a walked source; ``pipeline.ingest_documents`` sets it up.
 
-A class only to keep the run's shared state (catalog view, seen ids, outcomes) out of long
-argument lists; each method handles one step of one document.
+The run reads files and writes the index; its bookkeeping (catalog view, seen ids, outcomes,
+staged records) is the ``RunLedger`` (``ledger.py``). Each method handles one step of one
+document.
 
 Files are written by untrusted people, so identity is owned (``identity.py``): a file may
 replace, fail or delete only a document whose recorded source is that file, and a run pinned
@@ -10,22 +11,31 @@ named in the report, and the other document is left as it was. Every per-file li
 (``ingestion.limits``) fails that file alone. The run writes the index it is
 given but only stages its catalog records (``staged``): the pipeline saves them once that index
 is published, so the catalog is never ahead of what is served.
+
+A stage that fails on one document (chunking, PII detection, injection scoring, embedding)
+quarantines that document alone, once a probe (``faults.py``) shows the backend itself is
+healthy; a backend that fails the probe, or the index failing, aborts the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from guards.verdict import InjectionDetector
 from hqg.errors import HqgError, IngestError, Unavailable
-from ingestion.documents.catalog import DocStatus, DocumentCatalog, DocumentRecord
+from ingestion.documents.catalog import DocStatus, DocumentRecord
+from ingestion.documents.chunk_embedding import ChunkEmbedder
 from ingestion.documents.chunking import ChunkingSettings
+from ingestion.documents.faults import Probe, Stage, StageFailed, stage
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
-from ingestion.documents.model import DocumentChunk, DocumentMeta
+from ingestion.documents.identity_names import withhold_names
+from ingestion.documents.ledger import RunLedger
+from ingestion.documents.model import DocumentMeta
 from ingestion.documents.parsers import (
     ParsedDocument,
     check_extracted,
@@ -39,9 +49,13 @@ from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
 from ingestion.limits import IngestLimits
 from ingestion.vectors.base import IndexedPoint, VectorIndex
-from privacy.detection import PiiDetector, detector_version, pinned
+from privacy.detection import PiiDetector, detector_version
+
+T = TypeVar("T")
 
 _LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
+_WITHHELD_NAME = "the file name holds a person's name (PERSON): id and source withheld"
+_WITHHELD_ID = "the front-matter id holds a person's name (PERSON): id withheld"
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,16 @@ class RunOptions:
 
 
 @dataclass(frozen=True)
+class Stages:
+    """The backends a run calls for each document, and where it reports progress."""
+
+    detector: PiiDetector
+    injection: InjectionDetector
+    embedder: Embedder
+    progress: Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
 class _Pending:
     """A document waiting for its chunks to be embedded with others."""
 
@@ -95,131 +119,186 @@ class _Pending:
 
 
 class DocumentRun:
+    """Reads the walked files and writes one collection's index (the writer's, unpublished)."""
+
     def __init__(
-        self,
-        options: RunOptions,
-        *,
-        catalog: DocumentCatalog,
-        detector: PiiDetector,
-        injection: InjectionDetector,
-        embedder: Embedder,
-        progress: Callable[[str, int, int | None], None],
+        self, options: RunOptions, *, ledger: RunLedger, index: VectorIndex, stages: Stages
     ) -> None:
-        # one vocabulary snapshot for the run: its version found every span this run stores
-        self.o, self.detector, self.injection = options, pinned(detector), injection
-        self.embedder, self.progress = embedder, progress
-        self.pii_detector = detector_version(self.detector)
-        self.settings = options.settings(embedder, self.pii_detector)
-        self.started = datetime.now(UTC)
-        known = catalog.documents(options.collection)
-        self.by_id = {record.doc_id: record for record in known}
-        self.by_path = {r.source_path: r for r in known if r.status != DocStatus.DELETED}
-        # the records to save after publishing, by doc id (the lookups above already see them)
-        self.staged: dict[str, DocumentRecord] = {}
-        self.seen: set[str] = set()
-        self.outcomes: list[DocOutcome | None] = []
+        self.options, self.ledger, self.index, self.stages = options, ledger, index, stages
+        self.pii_detector = detector_version(stages.detector)
+        self.settings = options.settings(stages.embedder, self.pii_detector)
+        self.probe = Probe(
+            detector=stages.detector, injection=stages.injection, embedder=stages.embedder
+        )
+        self.chunk_embedder = ChunkEmbedder(
+            stages.embedder,
+            batch_size=options.batch_size,
+            probe=self.probe,
+            progress=stages.progress,
+        )
         self.pending: list[_Pending] = []
-        self.embedded = 0
+        self.position = 0  # the walk position of the file being decided
 
-    def execute(self, index: VectorIndex) -> DocRunReport:
-        """Write the run's changes to ``index`` (the writer's, not yet published)."""
-        self.index = index
-        entries = list(walk(self.o.source, base=self.o.base))
-        for done, entry in enumerate(entries, start=1):
-            self.outcomes.append(self._one(entry))
-            if sum(len(p.prepared.chunks) for p in self.pending) >= self.o.batch_size:
+    def execute(self) -> DocRunReport:
+        entries = self._withhold_names(list(walk(self.options.source, base=self.options.base)))
+        for self.position, entry in enumerate(entries):
+            outcome = self._one(entry)
+            if outcome is not None:
+                self.ledger.decided(self.position, outcome)
+            if sum(len(p.prepared.chunks) for p in self.pending) >= self.options.batch_size:
                 self._index_pending()
-            self.progress("documents", done, len(entries))
+            self.stages.progress("documents", self.position + 1, len(entries))
         self._index_pending()
-        if self.o.is_root:
+        self.position = len(entries)
+        if self.options.is_root:
             self._delete_vanished()
-        self.index.flush()
-        return self.report()
+        self._on_index(self.index.flush)
+        return self.ledger.report()
 
-    def report(self, *, aborted: str | None = None) -> DocRunReport:
-        return DocRunReport(
-            run_id=self.o.run_id,
-            collection=self.o.collection,
-            source_path=str(self.o.source),
-            is_root=self.o.is_root,
-            started_at=self.started,
-            finished_at=datetime.now(UTC),
-            outcomes=tuple(o for o in self.outcomes if o is not None),
-            aborted=aborted,
+    def _withhold_names(self, entries: list[SourceEntry]) -> list[SourceEntry]:
+        """Entries whose path holds a person's name get a safe one (``identity_names``),
+        all scanned in one batch; a file the detector fails on alone is skipped."""
+        live = [entry for entry in entries if entry.skip is None]
+        try:
+            safe = withhold_names(
+                [entry.relative for entry in live],
+                self.stages.detector,
+                keep_first=self._tenant_dirs,
+            )
+        except Exception as exc:
+            self.probe.blame_document(StageFailed(Stage.PII, exc))
+            return [self._withhold_name(entry) for entry in entries]
+        renamed = {
+            entry.path: replace(entry, relative=name, shown=entry.relative)
+            for entry, name in zip(live, safe, strict=True)
+            if name != entry.relative
+        }
+        return [renamed.get(entry.path, entry) for entry in entries]
+
+    @property
+    def _tenant_dirs(self) -> bool:
+        """Whether the first directory of a path names its tenant (not a person's name)."""
+        return self.options.tenancy.mode is Tenancy.PATH and self.options.base == self.options.root
+
+    def _withhold_name(self, entry: SourceEntry) -> SourceEntry:
+        if entry.skip is not None:
+            return entry
+        try:
+            (name,) = withhold_names(
+                [entry.relative], self.stages.detector, keep_first=self._tenant_dirs
+            )
+        except Exception as exc:
+            reason = StageFailed(Stage.PII, exc).reason.replace("document", "file name")
+            return replace(entry, skip=reason)
+        return (
+            entry if name == entry.relative else replace(entry, relative=name, shown=entry.relative)
         )
 
     def _one(self, entry: SourceEntry) -> DocOutcome | None:
+        """Decide one file; ``None`` when it is queued for embedding (``_index_pending``
+        records its outcome)."""
         if entry.skip is not None:
-            return DocOutcome(source=entry.relative, action=Action.SKIPPED, reasons=(entry.skip,))
+            return DocOutcome(
+                source=entry.relative,
+                shown=entry.shown,
+                action=Action.SKIPPED,
+                reasons=(entry.skip,),
+            )
         foreign = self._foreign(entry)
         if foreign is not None:
             return foreign
         try:
-            data = read_limited(entry.path, self.o.limits)
+            data = read_limited(entry.path, self.options.limits)
         except IngestError as exc:
             return self._fail(entry, None, exc.message)
         doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
-        previous = self.by_path.get(str(entry.path))
-        unchanged = previous is not None and previous.doc_hash == doc_hash
-        if (
-            unchanged
-            and previous is not None
-            and previous.status in _LIVE
-            and not self.o.rescan_pii
-        ):
-            self.seen.add(previous.doc_id)
+        previous = self.ledger.by_path.get(str(entry.path))
+        if self._unchanged(previous, doc_hash) and previous is not None:
+            self.ledger.seen.add(previous.doc_id)
             return DocOutcome(
                 source=entry.relative,
+                shown=entry.shown,
                 action=Action.UNCHANGED,
                 doc_id=previous.doc_id,
                 version=previous.version,
                 chunk_count=previous.chunk_count,
                 injection_score=previous.injection_score,
             )
+        parsed_meta: tuple[ParsedDocument, DocumentMeta] | None = None
         try:
-            parsed, meta = self._parse(entry, data, doc_hash)
-            if meta.doc_id in self.seen:  # the id belongs to another file: leave its record be
+            parsed_meta = self._parse(entry, data, doc_hash)
+            parsed, meta = parsed_meta
+            if meta.doc_id in self.ledger.seen:  # another file's id: leave its record be
                 reason = "document id is used by another file in this run"
-                return DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
+                return DocOutcome(
+                    source=entry.relative,
+                    shown=entry.shown,
+                    action=Action.FAILED,
+                    reasons=(reason,),
+                )
             self._check_owner(entry, meta.doc_id)
             prepared = self._prepare(parsed, meta)
+        except StageFailed as failed:
+            self.probe.blame_document(failed)  # raises when the backend, not the file, fails
+            if parsed_meta is None:  # before the document had an id
+                return self._fail(entry, doc_hash, failed.reason)
+            parsed, meta = parsed_meta
+            self._claim(entry, meta)
+            return self._quarantine(entry, meta, reasons=(failed.reason,), warnings=parsed.warnings)
         except Unavailable:
             raise
         except IngestError as exc:
-            return self._fail(entry, doc_hash, exc.message.removeprefix(f"{entry.relative}: "))
+            return self._fail(entry, doc_hash, exc.message)
         except HqgError:
             raise
         except Exception as exc:  # a parser choking on hostile input fails that document only
             return self._fail(entry, doc_hash, f"could not be parsed ({type(exc).__name__})")
         return self._publish(entry, parsed, prepared)
 
+    def _unchanged(self, previous: DocumentRecord | None, doc_hash: str) -> bool:
+        return (
+            previous is not None
+            and previous.doc_hash == doc_hash
+            and previous.status in _LIVE
+            and not self.options.rescan_pii
+        )
+
     def _parse(
         self, entry: SourceEntry, data: bytes, doc_hash: str
     ) -> tuple[ParsedDocument, DocumentMeta]:
-        parsed = parser_for(entry.path)(data, entry.relative, limits=self.o.limits)
-        check_extracted(parsed, self.o.limits, source=entry.relative)
+        limits = self.options.limits
+        parsed = parser_for(entry.path)(data, entry.relative, limits=limits)
+        check_extracted(parsed, limits, source=entry.relative)
         front = parsed.front_matter
         governance = resolve_governance(
             front,
-            self.o.defaults,
+            self.options.defaults,
             source=entry.relative,
-            tenancy=self.o.tenancy,
+            tenancy=self.options.tenancy,
             path_tenant=self._path_tenant(entry),
         )
-        doc_id = namespaced(front.id or entry.relative, tenant=governance.tenant)
+        local_id = entry.relative
+        if front.id is not None:
+            (local_id,) = stage(
+                Stage.PII, lambda: withhold_names([str(front.id)], self.stages.detector)
+            )
+            if local_id != front.id:
+                parsed = parsed.model_copy(update={"warnings": (*parsed.warnings, _WITHHELD_ID)})
+        if entry.shown is not None:
+            parsed = parsed.model_copy(update={"warnings": (*parsed.warnings, _WITHHELD_NAME)})
+        doc_id = namespaced(local_id, tenant=governance.tenant)
         if not parsed.text.strip():
             raise IngestError(f"{entry.relative}: no text to index")
-        previous = self.by_id.get(doc_id)
-        now = datetime.now(UTC)
+        previous = self.ledger.by_id.get(doc_id)
         meta = DocumentMeta(
-            collection=self.o.collection,
+            collection=self.options.collection,
             doc_id=doc_id,
             source=entry.relative,
             doc_hash=doc_hash,
             version=(previous.version if previous else 0) + 1,
-            title=parsed.title or entry.path.stem,
+            title=parsed.title or Path(entry.relative).stem,  # the safe name, if withheld
             as_of=front.as_of or _mtime(entry.path),
-            ingested_at=now,
+            ingested_at=datetime.now(UTC),
             freshness_sla_seconds=governance.freshness_sla_seconds,
             tenant=governance.tenant,
             all_tenants=governance.all_tenants,
@@ -233,20 +312,24 @@ class DocumentRun:
     def _foreign(self, entry: SourceEntry) -> DocOutcome | None:
         """A file whose live document belongs to a tenant this run does not act for: left
         exactly as it is (not read, not withdrawn, not deleted), and reported."""
-        previous = self.by_path.get(str(entry.path))
+        previous = self.ledger.by_path.get(str(entry.path))
         if previous is None or previous.status in (DocStatus.DELETED, DocStatus.FAILED):
             return None
-        if self.o.tenancy.owns(previous.tenant, all_tenants=previous.all_tenants):
+        if self.options.tenancy.owns(previous.tenant, all_tenants=previous.all_tenants):
             return None
-        self.seen.add(previous.doc_id)
+        self.ledger.seen.add(previous.doc_id)
         reason = "the file's document belongs to another tenant than this run's; left unchanged"
         return DocOutcome(
-            source=entry.relative, action=Action.FAILED, doc_id=previous.doc_id, reasons=(reason,)
+            source=entry.relative,
+            shown=entry.shown,
+            action=Action.FAILED,
+            doc_id=previous.doc_id,
+            reasons=(reason,),
         )
 
     def _check_owner(self, entry: SourceEntry, doc_id: str) -> None:
         """A file may only replace a document whose recorded source is that file."""
-        owner = self.by_id.get(doc_id)
+        owner = self.ledger.by_id.get(doc_id)
         if owner is None or owner.status == DocStatus.DELETED:
             return
         if owner.source_path != str(entry.path):
@@ -257,7 +340,7 @@ class DocumentRun:
 
     def _path_tenant(self, entry: SourceEntry) -> str | None:
         """The first directory of the file's path under the collection root, if a tenant name."""
-        if self.o.root is None or self.o.base != self.o.root:
+        if self.options.root is None or self.options.base != self.options.root:
             return None
         first, _, rest = entry.relative.partition("/")
         return first if rest and is_tenant(first) else None
@@ -267,104 +350,124 @@ class DocumentRun:
             parsed.text,
             meta,
             headings=parsed.has_headings,
-            chunking=self.o.chunking,
-            detector=self.detector,
-            injection=self.injection,
+            chunking=self.options.chunking,
+            detector=self.stages.detector,
+            injection=self.stages.injection,
+            hidden=parsed.hidden_text,
         )
+
+    def _claim(self, entry: SourceEntry, meta: DocumentMeta) -> None:
+        """This file now holds ``meta.doc_id``; an id it declared before is retired."""
+        self.ledger.seen.add(meta.doc_id)
+        renamed = self.ledger.by_path.get(str(entry.path))
+        if renamed is not None and renamed.doc_id != meta.doc_id:
+            self._retire([renamed], "the file now declares another document id")
 
     def _publish(
         self, entry: SourceEntry, parsed: ParsedDocument, prepared: PreparedDocument
     ) -> DocOutcome | None:
         """Quarantine now, or queue for indexing (None): embedding is batched across
-        documents, since each embedding call has a fixed cost (~0.1 s on this CPU)."""
+        documents (``chunk_embedding``)."""
         meta = prepared.meta
-        previous = self.by_id.get(meta.doc_id)
-        self.seen.add(meta.doc_id)
-        renamed = self.by_path.get(str(entry.path))
-        if renamed is not None and renamed.doc_id != meta.doc_id:
-            self._retire([renamed], "the file now declares another document id")
-        quarantine = (
-            self.o.quarantine_injections and prepared.injection_score >= self.o.injection_threshold
-        )
-        if not quarantine:
-            self.pending.append(_Pending(len(self.outcomes), entry, parsed, prepared, previous))
+        previous = self.ledger.by_id.get(meta.doc_id)
+        self._claim(entry, meta)
+        score = prepared.injection_score
+        if not (self.options.quarantine_injections and score >= self.options.injection_threshold):
+            self.pending.append(_Pending(self.position, entry, parsed, prepared, previous))
             return None
-        self._withdraw(meta.doc_id)
         reasons = (
-            f"injection score {prepared.injection_score:.2f} >= threshold "
-            f"{self.o.injection_threshold:.2f}",
+            f"injection score {score:.2f} >= threshold {self.options.injection_threshold:.2f}",
             *prepared.injection_reasons,
         )
-        meta = prepared.meta
-        count = len(prepared.chunks)
-        self._save(entry, meta, DocStatus.QUARANTINED, count, prepared.injection_score, reasons)
-        return self._outcome(entry, parsed, prepared, Action.QUARANTINED, reasons)
+        return self._quarantine(
+            entry,
+            meta,
+            reasons=reasons,
+            warnings=parsed.warnings,
+            chunk_count=len(prepared.chunks),
+            score=score,
+        )
+
+    def _quarantine(
+        self,
+        entry: SourceEntry,
+        meta: DocumentMeta,
+        *,
+        reasons: tuple[str, ...],
+        warnings: tuple[str, ...],
+        chunk_count: int = 0,
+        score: float | None = None,
+    ) -> DocOutcome:
+        """Hold the document back (its previous version withdrawn), with its reasons."""
+        self._withdraw(meta.doc_id)
+        self._save(entry, meta, DocStatus.QUARANTINED, chunk_count, score, reasons)
+        return DocOutcome(
+            source=entry.relative,
+            shown=entry.shown,
+            action=Action.QUARANTINED,
+            doc_id=meta.doc_id,
+            version=meta.version,
+            chunk_count=chunk_count,
+            injection_score=score,
+            reasons=reasons,
+            warnings=warnings,
+        )
 
     def _index_pending(self) -> None:
-        """Embed every queued document's chunks in shared batches, then index each document."""
+        """Embed every queued document's chunks in shared batches (``chunk_embedding``), then
+        index each document; one the embedder rejects alone is quarantined."""
         if not self.pending:
             return
         queued, self.pending = self.pending, []
-        points = self._embed([chunk for item in queued for chunk in item.prepared.chunks])
+        embedded = self.chunk_embedder.documents([item.prepared.chunks for item in queued])
         self._withdraw(*(item.prepared.meta.doc_id for item in queued))
-        offset = 0
-        for item in queued:
-            count = len(item.prepared.chunks)
-            self.index.upsert(self.o.collection, points[offset : offset + count])
-            offset += count
-            updated = item.previous is not None and item.previous.status in _LIVE
+        for item, points in zip(queued, embedded, strict=True):
             meta = item.prepared.meta
-            score = item.prepared.injection_score
+            if isinstance(points, StageFailed):
+                outcome = self._quarantine(
+                    item.entry, meta, reasons=(points.reason,), warnings=item.parsed.warnings
+                )
+                self.ledger.decided(item.position, outcome)
+                continue
+            self._upsert(points)
+            count, score = len(points), item.prepared.injection_score
             self._save(item.entry, meta, DocStatus.INDEXED, count, score, ())
-            action = Action.UPDATED if updated else Action.ADDED
-            self.outcomes[item.position] = self._outcome(
-                item.entry, item.parsed, item.prepared, action, ()
+            updated = item.previous is not None and item.previous.status in _LIVE
+            self.ledger.decided(
+                item.position,
+                DocOutcome(
+                    source=item.entry.relative,
+                    shown=item.entry.shown,
+                    action=Action.UPDATED if updated else Action.ADDED,
+                    doc_id=meta.doc_id,
+                    version=meta.version,
+                    chunk_count=count,
+                    injection_score=score,
+                    warnings=item.parsed.warnings,
+                ),
             )
 
-    def _outcome(
-        self,
-        entry: SourceEntry,
-        parsed: ParsedDocument,
-        prepared: PreparedDocument,
-        action: Action,
-        reasons: tuple[str, ...],
-    ) -> DocOutcome:
-        return DocOutcome(
-            source=entry.relative,
-            action=action,
-            doc_id=prepared.meta.doc_id,
-            version=prepared.meta.version,
-            chunk_count=len(prepared.chunks),
-            injection_score=prepared.injection_score,
-            reasons=reasons,
-            warnings=parsed.warnings,
-        )
+    def _on_index(self, call: Callable[[], T]) -> T:
+        """An index failure is backend-wide: the run aborts, naming the index."""
+        try:
+            return call()
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise Unavailable(
+                f"document ingest aborted: the vector index failed ({type(exc).__name__})"
+            ) from exc
 
-    def _embed(self, chunks: Sequence[DocumentChunk]) -> list[IndexedPoint]:
-        points: list[IndexedPoint] = []
-        size = self.o.batch_size
-        for start in range(0, len(chunks), size):
-            batch = chunks[start : start + size]
-            # the masked view's vectors too; a chunk with nothing masked reuses its raw vector
-            masked = [chunk for chunk in batch if chunk.text_masked != chunk.text]
-            texts = [chunk.text for chunk in batch] + [chunk.text_masked for chunk in masked]
-            vectors = self.embedder.embed(texts)
-            if len(vectors) != len(texts) or any(len(v) != self.embedder.dim for v in vectors):
-                raise Unavailable(f"embedder {self.embedder.name} returned malformed vectors")
-            masked_vectors = dict(zip((c.id for c in masked), vectors[len(batch) :], strict=True))
-            points.extend(
-                chunk.to_point(v, masked_dense=masked_vectors.get(chunk.id, v))
-                for chunk, v in zip(batch, vectors[: len(batch)], strict=True)
-            )
-            self.embedded += len(batch)
-            self.progress("embed", self.embedded, None)
-        return points
+    def _upsert(self, points: Sequence[IndexedPoint]) -> None:
+        collection = self.options.collection
+        self._on_index(lambda: self.index.upsert(collection, points))
 
     def _withdraw(self, *doc_ids: str) -> None:
         """Delete these documents' points, whatever the catalog says: an aborted run on a
         server, or a crash between publishing and saving the catalog, leaves points the catalog
         does not know about, which this run replaces."""
-        self.index.delete_documents(self.o.collection, list(doc_ids))
+        collection = self.options.collection
+        self._on_index(lambda: self.index.delete_documents(collection, list(doc_ids)))
 
     def _save(
         self,
@@ -375,38 +478,33 @@ class DocumentRun:
         injection_score: float | None,
         reasons: tuple[str, ...],
     ) -> None:
-        record = DocumentRecord(
-            collection=self.o.collection,
-            doc_id=meta.doc_id,
-            source_path=str(entry.path),
-            source=entry.relative,
-            title=meta.title,
-            doc_hash=meta.doc_hash,
-            version=meta.version,
-            chunk_count=chunk_count,
-            status=status,
-            reason="; ".join(reasons) or None,
-            injection_score=injection_score,
-            as_of=meta.as_of,
-            ingested_at=meta.ingested_at,
-            tenant=meta.tenant,
-            classification=meta.classification,
-            labels=meta.labels,
-            freshness_sla=meta.freshness_sla_seconds,
-            all_tenants=meta.all_tenants,
+        self.ledger.stage(
+            self.ledger.record(
+                entry,
+                doc_id=meta.doc_id,
+                status=status,
+                doc_hash=meta.doc_hash,
+                version=meta.version,
+                reasons=reasons,
+                meta=meta,
+                chunk_count=chunk_count,
+                injection_score=injection_score,
+            )
         )
-        self.staged[record.doc_id] = record
-        self.by_id[record.doc_id] = record
-        self.by_path[record.source_path] = record
 
     def _fail(self, entry: SourceEntry, doc_hash: str | None, reason: str) -> DocOutcome:
         """Record the failure and withdraw what this file had indexed before."""
         reason = reason.removeprefix(f"{entry.relative}: ")
-        outcome = DocOutcome(source=entry.relative, action=Action.FAILED, reasons=(reason,))
-        previous = self.by_path.get(str(entry.path))
+        previous = self.ledger.by_path.get(str(entry.path))
         doc_id = previous.doc_id if previous else failed_id(entry.relative)
-        self.seen.add(doc_id)
-        outcome = outcome.model_copy(update={"doc_id": doc_id})
+        self.ledger.seen.add(doc_id)
+        outcome = DocOutcome(
+            source=entry.relative,
+            shown=entry.shown,
+            action=Action.FAILED,
+            doc_id=doc_id,
+            reasons=(reason,),
+        )
         unchanged_failure = (
             previous is not None
             and previous.status == DocStatus.FAILED
@@ -415,25 +513,15 @@ class DocumentRun:
         if unchanged_failure:
             return outcome
         self._withdraw(doc_id)
-        now = datetime.now(UTC)
-        self.staged[doc_id] = DocumentRecord(
-            collection=self.o.collection,
-            doc_id=doc_id,
-            source_path=str(entry.path),
-            source=entry.relative,
-            title=None,
-            doc_hash=doc_hash or "",
-            version=previous.version if previous else 0,
-            chunk_count=0,
-            status=DocStatus.FAILED,
-            reason=reason,
-            injection_score=None,
-            as_of=None,
-            ingested_at=now,
-            tenant=None,
-            classification=None,
-            labels=(),
-            freshness_sla=None,
+        self.ledger.stage(
+            self.ledger.record(
+                entry,
+                doc_id=doc_id,
+                status=DocStatus.FAILED,
+                doc_hash=doc_hash or "",
+                version=previous.version if previous else 0,
+                reasons=(reason,),
+            )
         )
         return outcome
 
@@ -441,13 +529,13 @@ class DocumentRun:
         """Documents under the root whose files are gone: points deleted, status recorded."""
         gone = [
             record
-            for record in self.by_id.values()
+            for record in self.ledger.by_id.values()
             if record.status != DocStatus.DELETED
-            and record.doc_id not in self.seen
-            and Path(record.source_path).is_relative_to(self.o.source)
+            and record.doc_id not in self.ledger.seen
+            and Path(record.source_path).is_relative_to(self.options.source)
             and (
                 record.status == DocStatus.FAILED
-                or self.o.tenancy.owns(record.tenant, all_tenants=record.all_tenants)
+                or self.options.tenancy.owns(record.tenant, all_tenants=record.all_tenants)
             )
         ]
         if gone:
@@ -458,25 +546,25 @@ class DocumentRun:
         self._withdraw(*(record.doc_id for record in records))
         now = datetime.now(UTC)
         for record in records:
-            deleted = record.model_copy(
-                update={
-                    "status": DocStatus.DELETED,
-                    "chunk_count": 0,
-                    "reason": reason,
-                    "ingested_at": now,
-                }
+            self.ledger.stage(
+                record.model_copy(
+                    update={
+                        "status": DocStatus.DELETED,
+                        "chunk_count": 0,
+                        "reason": reason,
+                        "ingested_at": now,
+                    }
+                )
             )
-            self.staged[record.doc_id] = deleted
-            self.by_id[record.doc_id] = deleted
-            self.by_path.pop(record.source_path, None)
-            self.outcomes.append(
+            self.ledger.decided(
+                self.position,
                 DocOutcome(
                     source=record.source,
                     action=Action.DELETED,
                     doc_id=record.doc_id,
                     version=record.version,
                     reasons=(reason,),
-                )
+                ),
             )
 
 

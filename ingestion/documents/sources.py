@@ -30,6 +30,9 @@ class SourceEntry:
     path: Path
     relative: str  # posix path relative to the id base: the default doc id and the shown source
     skip: str | None = None
+    #: the file's own name when ``relative`` withholds a person's name (``identity_names``):
+    #: for the operator's terminal only, never stored
+    shown: str | None = None
 
 
 def walk(source: Path, *, base: Path) -> Iterator[SourceEntry]:

@@ -9,6 +9,11 @@ A collection records its ``Tenancy`` on its first published run. A later run tha
 it (no ``--tenant`` for a collection whose tenant comes from the operator, ``--all-tenants``
 for a per-tenant collection, …) is refused before anything is read, with a message saying what
 to pass: the alternative, failing every document one by one, would withdraw them all.
+
+A collection published by an older hqg has no recorded tenancy (``legacy``). Guessing the
+``front_matter`` rule for it fails (and withdraws) every document without a ``tenant:``, so a
+run over it must say the rule once, with a flag; until then the run is refused with one message
+naming every flag that would do.
 """
 
 from __future__ import annotations
@@ -58,12 +63,14 @@ def run_tenancy(
     tenant: str | None,
     all_tenants: bool,
     declared: Tenancy | None,
+    legacy: bool = False,
 ) -> RunTenancy:
     """This run's tenancy, or an ``IngestError`` saying how the run contradicts the collection.
 
     ``declared`` is the rule the operator names for the collection (needed only to choose
     ``path``); without it a first run's rule follows its flags: ``--all-tenants`` → all
-    tenants, ``--tenant`` → operator, neither → front matter.
+    tenants, ``--tenant`` → operator, neither → front matter. ``legacy``: the collection exists
+    but recorded no rule (an older hqg): neither flag is then refused (see the module).
     """
     if tenant is not None:
         check_tenant(tenant, where="--tenant")
@@ -71,6 +78,8 @@ def run_tenancy(
         raise IngestError("--tenant and --all-tenants contradict each other; pass one")
     if declared is None and all_tenants:
         declared = Tenancy.ALL_TENANTS
+    if legacy and recorded is None and declared is None and tenant is None:
+        raise IngestError(upgrade_message(collection))
     first = Tenancy.OPERATOR if tenant is not None else Tenancy.FRONT_MATTER
     mode = recorded or declared or first
     if declared is not None and declared is not mode:
@@ -88,3 +97,15 @@ def run_tenancy(
             f"collection {collection!r} takes each run's tenant from the operator: pass --tenant"
         )
     return RunTenancy(mode=mode, tenant=tenant)
+
+
+def upgrade_message(collection: str) -> str:
+    """What the operator must pass, once, to re-ingest a collection of an older hqg."""
+    return (
+        f"collection {collection!r} was published by an older hqg, which did not record how "
+        "its documents get their tenant; say it once with a flag on this run (it is then "
+        "recorded): --tenant T (every document is tenant T's), --tenancy path (the first "
+        "directory under the root names the tenant), --tenancy front_matter (each document's "
+        "'tenant:'; documents without one fail), or --all-tenants (for every tenant). Nothing "
+        "was read or withdrawn."
+    )

@@ -33,14 +33,16 @@ IDS = {f"acme/{name}" for name in FILES}  # ids are namespaced by the ingest's t
 
 
 class FailingEmbedder(HashingEmbedder):
-    """The test embedder (same name and dimension) whose ``fail_on``-th call fails."""
+    """The test embedder (same name and dimension) that goes away at its ``fail_on``-th call
+    and stays away (a one-off failure is retried, and then quarantines the one document)."""
 
     def __init__(self, fail_on: int) -> None:
         super().__init__()
         self.fail_on = fail_on
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        if len(self.calls) + 1 == self.fail_on:
+        if len(self.calls) + 1 >= self.fail_on:
+            self.calls.append(0)
             raise RuntimeError("embedding backend went away")
         return super().embed(texts)
 
