@@ -10,24 +10,23 @@ from fastapi.testclient import TestClient
 from gateway.api import create_app
 from gateway.service import build_gateway
 from gateway.settings import load_settings
-from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.versions import current_version
 from tests.load.served import copy_workspace
 
 
-def test_readyz_names_a_collection_another_process_holds(demo_home: Path, tmp_path: Path) -> None:
-    """qdrant-edge locks a shard for its opener: a sibling holding it makes searches fail,
-    so readiness must say so rather than report ready."""
+def test_readyz_names_a_collection_it_cannot_open(demo_home: Path, tmp_path: Path) -> None:
+    """A collection whose published version cannot be opened makes searches fail, so
+    readiness must say so rather than report ready (another process holding it no longer
+    does: each process opens its own copy, see tests/ingestion/vectors/test_shared_workspace)."""
     home = copy_workspace(demo_home, tmp_path / "home")
     version = current_version(home / "vectors", "handbook")
     assert version is not None
-    holder = EdgeVectorIndex(home / "vectors" / "handbook" / version)
+    (home / "vectors" / "handbook" / version / "handbook" / "edge_config.json").write_text("{")
     gateway = build_gateway(load_settings(home=home))
     try:
         response = TestClient(create_app(gateway)).get("/readyz")
     finally:
         gateway.close()
-        holder.close()
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["vectors:handbook"] == "unavailable"
