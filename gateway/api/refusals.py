@@ -37,12 +37,12 @@ def audit_refusal(
     Returns the ``RateLimited`` to answer instead when this refusal found the caller's budget
     spent (that refusal is what the record says).
     """
-    if was_audited(exc):
+    gateway: Gateway | None = getattr(request.app.state, "gateway", None)
+    if was_audited(exc) or gateway is None:
         return None
     action = _action(request)
     if action is None:
         return None
-    gateway: Gateway = request.app.state.gateway
     ctx = getattr(request.state, "context", None)  # set only after authentication and limits
     if ctx is None:
         ctx = _from_bearer(request, gateway)
@@ -70,7 +70,7 @@ def _template(request: Request) -> str | None:
     in their scope); a route matching the path with another method counts (a 405)."""
     scope = {**request.scope, "type": "http"}
     partial: str | None = None
-    for route in request.app.state.api_routes:
+    for route in getattr(request.app.state, "api_routes", ()):
         match, _ = route.matches(scope)
         if match is Match.FULL:
             return route_path(route)
