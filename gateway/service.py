@@ -151,7 +151,12 @@ def build_gateway(settings: Settings) -> Gateway:
             )
         ),
         demo=demo,
-        ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
+        ops=build_operations(
+            limits=settings.limits,
+            logs=settings.logging,
+            home=workspace.home,
+            candidate_workers=settings.policy.candidate_max_workers,
+        ),
         components=components,
         documents=DocumentCatalog(workspace.catalog_path),
         egress_finders=(known_entity_finder(components.vocabulary),),

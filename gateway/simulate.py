@@ -141,7 +141,7 @@ def simulate(
         trail.decision = gateway.decide(ctx, action="policy.simulate")
         require_allowed(trail.decision)
         limits = gateway.settings.policy.candidate_limits()
-        engine = SandboxedPolicy(candidate(), limits)
+        engine = SandboxedPolicy(candidate(), limits, gateway.ops.candidate_workers)
         return replay(gateway, ctx, gateway.audit.path, candidate=engine, since=since)
 
 

@@ -12,7 +12,7 @@ from gateway.api.errors import install_error_handlers
 from gateway.api.routes import ask, catalog, chat, health, metrics, policy, search, sql
 from gateway.context import new_request_id
 from gateway.ops.http import install_access_log
-from gateway.ops.readiness import WarmUp
+from gateway.ops.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from hqg import __version__
 
@@ -39,6 +39,7 @@ def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
+    app.state.readiness = CachedChecks(gateway.settings.limits.readyz_cache_ms / 1000)
     install_error_handlers(app)
     app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
 
@@ -52,6 +53,10 @@ def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
         return response
 
     install_access_log(app, gateway.ops.metrics)
-    for module in (health, sql, search, ask, chat, catalog, policy, metrics):
+    modules = (health, sql, search, ask, chat, catalog, policy, metrics)
+    for module in modules:
         app.include_router(module.router)
+    # the routes themselves, for matching a request refused before routing (FastAPI wraps
+    # included routers in objects that do not expose the matched route)
+    app.state.api_routes = tuple(route for module in modules for route in module.router.routes)
     return app

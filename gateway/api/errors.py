@@ -53,9 +53,11 @@ def _printable(message: str) -> str:
 def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
     """The response of an ``HqgError``, audited first if no pipeline audited it."""
     try:
-        audit_refusal(request, exc, status=exc.status, code=exc.code)
+        limited = audit_refusal(request, exc, status=exc.status, code=exc.code)
     except Unavailable as audit_error:  # no record, no refusal either: the log is down
         exc = audit_error
+    else:
+        exc = limited or exc
     extra: dict[str, Any] = {}
     headers = {}
     if isinstance(exc, AccessDenied):
@@ -87,9 +89,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         fields = sorted({_field(err) for err in exc.errors()})
     message = "invalid request body" + (f": check {', '.join(fields)}" if fields else "")
     try:
-        audit_refusal(request, exc, status=422, code="invalid_request")
+        limited = audit_refusal(request, exc, status=422, code="invalid_request")
     except Unavailable as audit_error:
         return hqg_error_response(request, audit_error)
+    if limited is not None:
+        return hqg_error_response(request, limited)
     return JSONResponse(error_body(request, code="invalid_request", message=message), 422)
 
 
@@ -109,9 +113,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 400:  # the framework could not read the body (e.g. not JSON at all)
         code, message = "invalid_request", "the request body could not be read"
     try:
-        audit_refusal(request, exc, status=status, code=code)
+        limited = audit_refusal(request, exc, status=status, code=code)
     except Unavailable as audit_error:
         return hqg_error_response(request, audit_error)
+    if limited is not None:
+        return hqg_error_response(request, limited)
     return JSONResponse(error_body(request, code=code, message=message), status)
 
 

@@ -26,7 +26,7 @@ from pydantic import (
 from gateway.audit.redact import redact_sql_literals
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
-_ACTION = r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32})$"
+_ACTION = r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|http\.unrouted)$"
 
 Name = Annotated[str, StringConstraints(pattern=_NAME)]
 ExtraValue = (

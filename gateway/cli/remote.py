@@ -1,10 +1,11 @@
 """The CLI's client mode: data commands sent to a running gateway instead of run in-process.
 
 With ``--url`` (or ``HQG_URL``) ``hqg sql``, ``search``, ``ask`` and ``catalog`` call that
-gateway's HTTP API with the given key. Nothing is opened locally, so a terminal never competes
-with a serving process for the embedded vector index (qdrant-edge locks a shard for the
-process that opens it), and the request is governed, audited and limited by the server exactly
-as any client's. The server's error is shown with its code; the exit status is 2 as for any
+gateway's HTTP API with the given key. Nothing is opened locally (no model is loaded in the
+terminal), and the request is governed, audited and limited by the server exactly as any
+client's: its rate limits and quotas apply. Without ``--url`` the command opens the workspace
+itself, beside any running server (each process reads its own copy of the vector index).
+The server's error is shown with its code; the exit status is 2 as for any
 ``HqgError``.
 """
 

@@ -22,6 +22,7 @@ from gateway.ops.metrics import GatewayMetrics
 from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.ops.usage import UsageEntry, UsageLedger, ledger_path, withheld_kind
 from gateway.policy.decision import Decision
+from gateway.policy.sandbox import WorkerSlots
 
 log = logging.getLogger("hqg.request")
 
@@ -34,6 +35,8 @@ class Operations:
     limiter: RateLimiter
     usage: UsageLedger | None
     logging_settings: LoggingSettings
+    #: the candidate-policy workers this gateway may run at once (``gateway.policy.sandbox``)
+    candidate_workers: WorkerSlots
 
     def observe(
         self,
@@ -110,6 +113,7 @@ def build_operations(
     limits: LimitSettings,
     logs: LoggingSettings,
     home: Path | None,
+    candidate_workers: int,
     clock: Clock = time.time,
 ) -> Operations:
     """The ops objects for one gateway; ``home`` None keeps no usage ledger (tests, tools)."""
@@ -119,4 +123,5 @@ def build_operations(
         limiter=RateLimiter(limits, clock=clock, metrics=metrics),
         usage=UsageLedger(ledger_path(home)) if home is not None else None,
         logging_settings=logs,
+        candidate_workers=WorkerSlots(candidate_workers),
     )

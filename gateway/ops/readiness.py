@@ -3,13 +3,17 @@
 ``/readyz`` used to say ready while every search answered 503 (a second process could not
 open the vector index its sibling held) and while the first calls still loaded models for
 seconds. So readiness now opens each store the way a request would, naming each one it cannot
-open, and, when the server warmed up at start, waits for that warm-up to finish.
+open, and, when the server warmed up at start, waits for that warm-up to finish. Opening every
+store costs real work, and ``/readyz`` needs no key, so its store checks are kept for
+``HQG_LIMITS__READYZ_CACHE_MS`` and run by one caller at a time (``CachedChecks``): a flood of
+probes costs at most one round of checks per period.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -124,3 +128,23 @@ class WarmUp:
             self.state = _code(exc)
             return
         self.state = OK
+
+
+@dataclass
+class CachedChecks:
+    """The store checks of the last ``seconds`` (0: every call checks); one check at a time,
+    so concurrent callers wait for the running round and share its result."""
+
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _checked: tuple[float, dict[str, str]] | None = field(default=None, repr=False)
+
+    def get(self, check: Callable[[], dict[str, str]]) -> dict[str, str]:
+        with self._lock:
+            held = self._checked
+            if held is not None and self.clock() - held[0] < self.seconds:
+                return dict(held[1])
+            checks = check()
+            self._checked = (self.clock(), checks)
+            return dict(checks)

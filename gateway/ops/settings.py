@@ -32,6 +32,8 @@ class LimitSettings(BaseModel):
     max_prompt_chars: int = Field(default=32_000, ge=100, le=10_000_000)
     max_question_chars: int = Field(default=4_000, ge=10, le=1_000_000)
     prompt_scan_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
+    #: how long ``/readyz`` reuses its store checks (it needs no key; 0 checks on every call)
+    readyz_cache_ms: int = Field(default=1_000, ge=0, le=60_000)
 
 
 class LoggingSettings(BaseModel):

@@ -210,6 +210,16 @@ def parse_decision(
     return _confine_to_request(decision, policy_input)
 
 
+def decision_problem(raw: Any) -> str | None:
+    """Why ``raw`` is not a well-formed decision, or None: for callers that must refuse a
+    malformed decision outright (a candidate policy) instead of reading it as a deny."""
+    try:
+        _parse(raw, policy_hash="", engine="")
+    except (InvalidPredicate, ValueError, TypeError) as exc:
+        return _describe(exc)
+    return None
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(

@@ -6,9 +6,15 @@ in-process. So it is never evaluated in the gateway's process. ``SandboxedPolicy
 bundle and every input to one ``python -m gateway.policy.rego_worker`` child, which caps its own
 address space (``RLIMIT_AS``) and CPU time before reading anything; the parent waits at most
 the wall-clock deadline and kills the child on overrun. Either limit ends the request with a
-422 (``InvalidRequest``) naming the limit and its setting; a candidate that does not compile is
-a 422 naming the module; an input the candidate cannot evaluate is decided as a deny (fail
-closed). The child writes at most ``MAX_OUTPUT_BYTES`` of decisions.
+422 (``InvalidRequest``) naming the limit and its setting. A candidate that does not compile,
+defines no ``data.hqg.decision`` or returns a decision of the wrong shape is a 422 naming the
+problem and where (module, line, column), never quoting the candidate's source back; an input
+the candidate cannot evaluate is decided as a deny (fail closed). The child writes at most
+``MAX_OUTPUT_BYTES`` of decisions.
+
+Each worker may use up to its memory cap, so a gateway runs at most
+``HQG_POLICY__CANDIDATE_MAX_WORKERS`` of them at once (``WorkerSlots``); a request finding them
+all busy is refused with 429 naming that setting, never queued behind them.
 
 The enforced policy is not sandboxed: it is the operator's, loaded at start-up.
 """
@@ -17,10 +23,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +38,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.policy import rego_worker
 from gateway.policy.bundle import PolicyBundle
 from gateway.policy.cache import canonical_json
-from gateway.policy.decision import Decision, deny, parse_decision
+from gateway.policy.decision import Decision, decision_problem, deny, parse_decision
+from gateway.policy.engine import DECISION_PATH, PROBE_INPUT
 from gateway.policy.regorus_engine import ENGINE_NAME
-from hqg.errors import InvalidRequest
+from hqg.errors import InvalidRequest, RateLimited
 
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 _MB = 1024 * 1024
 _SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding ``gateway/``
+WORKERS_SETTING = "HQG_POLICY__CANDIDATE_MAX_WORKERS"
+_MAX_PROBLEM_CHARS = 160
+# regorus: "--> module.rego:LINE:COL | LINE | <source line> | ^ error: <problem>"
+_LOCATION = re.compile(r"-->\s*(\S+?:\d+:\d+)")
+_PROBLEM = re.compile(r"\berror:\s*(.+)$")
 
 
 class CandidateLimits(BaseModel):
@@ -120,12 +135,46 @@ def _answer(code: int, out: bytes, limits: CandidateLimits) -> Any:
     raise InvalidRequest("candidate policy: evaluation failed in its worker process")
 
 
+def load_problem(message: str) -> str:
+    """The worker's load error as a 422 message: where and what, without the source excerpt
+    regorus quotes (the candidate's text is never sent back)."""
+    if "not a valid rule path" in message:
+        return f"candidate: it defines no rule {DECISION_PATH} (package hqg, rule decision)"
+    location, problem = _LOCATION.search(message), _PROBLEM.search(message)
+    if location is None or problem is None:
+        return "candidate: it could not be loaded by the policy engine"
+    return f"candidate: {location.group(1)}: {problem.group(1)[:_MAX_PROBLEM_CHARS]}"
+
+
+class WorkerSlots:
+    """At most ``size`` candidate workers of one gateway at once (each may use its memory cap)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold a slot while a worker runs; ``RateLimited`` (429) when all are busy."""
+        if not self._free.acquire(blocking=False):
+            raise RateLimited(
+                f"candidate policy: all {self.size} candidate workers are busy "
+                f"({WORKERS_SETTING}); retry shortly",
+                retry_after=1,
+            )
+        try:
+            yield
+        finally:
+            self._free.release()
+
+
 class SandboxedPolicy:
     """A caller's bundle, decided in a bounded child process, many inputs per child."""
 
-    def __init__(self, bundle: PolicyBundle, limits: CandidateLimits) -> None:
+    def __init__(self, bundle: PolicyBundle, limits: CandidateLimits, slots: WorkerSlots) -> None:
         self._bundle = bundle
         self._limits = limits
+        self._slots = slots
 
     @property
     def name(self) -> str:
@@ -136,15 +185,17 @@ class SandboxedPolicy:
         return self._bundle.policy_hash
 
     def decide_all(self, inputs: Sequence[Mapping[str, Any]]) -> list[Decision]:
-        """One decision per input, from one child (also run with no inputs: a candidate that
-        does not load is refused either way)."""
-        answer = run_worker(self._bundle, [canonical_json(i) for i in inputs], self._limits)
+        """One decision per input, from one child. The child also decides the readiness
+        probe first, so a candidate that does not load or answers with a malformed decision is
+        refused even when there is nothing to replay."""
+        documents = [canonical_json(PROBE_INPUT), *(canonical_json(i) for i in inputs)]
+        with self._slots.slot():
+            answer = run_worker(self._bundle, documents, self._limits)
         if "load_error" in answer:
-            raise InvalidRequest(f"candidate: {answer['load_error']}")
-        return [
-            self._decision(raw, document)
-            for raw, document in zip(answer["decisions"], inputs, strict=True)
-        ]
+            raise InvalidRequest(load_problem(str(answer["load_error"])))
+        probe, *decisions = answer["decisions"]
+        self._decision(probe, PROBE_INPUT)
+        return [self._decision(raw, doc) for raw, doc in zip(decisions, inputs, strict=True)]
 
     def _decision(self, raw: Any, document: Mapping[str, Any]) -> Decision:
         if raw is None:
@@ -153,6 +204,9 @@ class SandboxedPolicy:
                 policy_hash=self.policy_hash,
                 engine=self.name,
             )
+        problem = decision_problem(raw)
+        if problem is not None:
+            raise InvalidRequest(f"candidate: its decision is malformed: {problem}")
         return parse_decision(
             raw, policy_hash=self.policy_hash, engine=self.name, policy_input=document
         )

@@ -42,6 +42,8 @@ class PolicySettings(BaseModel):
     # caller-supplied Rego (simulate) runs in a child process under these limits
     candidate_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     candidate_max_memory_mb: int = Field(default=512, ge=128, le=65_536)
+    # workers at once per gateway (each may use candidate_max_memory_mb); more are refused (429)
+    candidate_max_workers: int = Field(default=2, ge=1, le=64)
 
     def candidate_limits(self) -> CandidateLimits:
         return CandidateLimits(

@@ -1,11 +1,13 @@
 """Versioned embedded collections: document ingest beside a serving gateway.
 
-A qdrant-edge shard is locked by the process that opens it, so a gateway searching a
-collection would block ``hqg ingest docs`` from another process. As with tables, writers never
-touch what readers have open: each collection lives in ``ROOT/<collection>/v<N>/``, a writer
-copies the current version to ``v<N+1>``, applies its changes there, flushes, closes, and
-flips ``ROOT/<collection>/CURRENT`` with an atomic rename. Readers check ``CURRENT`` on every
-call (a small file read) and open the new version when it changes. A failed or no-op run
+A qdrant-edge shard is locked by the process that opens it, and opening it writes to it, so
+a published version is never opened in place. As with tables, writers never touch what
+readers have open: each collection lives in ``ROOT/<collection>/v<N>/``, a writer copies the
+current version to ``v<N+1>``, applies its changes there, flushes, closes, and flips
+``ROOT/<collection>/CURRENT`` with an atomic rename. Readers check ``CURRENT`` on every call (a
+small file read) and, when it changes, open a private copy of the new version
+(``ingestion.vectors.private_copy``), so any number of processes (``hqg serve`` twice, the
+CLI beside a server) read one workspace. A failed or no-op run
 leaves ``CURRENT`` untouched and removes its copy. Versions older than the previous one are
 removed by the next writer.
 
@@ -28,16 +30,21 @@ import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from hqg.errors import IngestError, NotFound
+from hqg.errors import IngestError, NotFound, Unavailable
 from hqg.lru import LruCache
 from hqg.predicates import Predicate, cache_key
 from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.layout import check_collection_name
+from ingestion.vectors.private_copy import copy_sparse_tree, private_copy, remove_private_copy
 
 CURRENT = "CURRENT"
+OPEN_ATTEMPTS = 3
+"""Tries to open ``CURRENT``'s version: a writer may publish twice and remove the version a
+reader was copying; the reader then reads ``CURRENT`` again."""
 
 MAX_CACHED_COUNTS = 4096
 """Counts kept by ``VersionedEdgeIndex.count``.
@@ -52,6 +59,21 @@ never read again and age out; a miss costs one exact count (tens of ms at 100k c
 _CountKey = tuple[str, str, str | None]  # collection, version, predicate key
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """A version this process has open, on its private copy."""
+
+    version: str
+    index: EdgeVectorIndex
+    copy: Path
+
+    def close(self) -> None:
+        try:
+            self.index.close()
+        finally:
+            remove_private_copy(self.copy)
+
+
 class VersionedEdgeIndex:
     """Reads the current version of each collection; ``writer`` makes the next one."""
 
@@ -59,8 +81,8 @@ class VersionedEdgeIndex:
         self._root = root
         self._hnsw_ef, self._exact_below = hnsw_ef, exact_below
         self._lock = threading.Lock()  # guards the two maps below
-        self._open: dict[str, tuple[str, EdgeVectorIndex]] = {}
-        self._retired: dict[str, EdgeVectorIndex] = {}
+        self._open: dict[str, _Opened] = {}
+        self._retired: dict[str, _Opened] = {}
         self._counts: LruCache[_CountKey, int] = LruCache(MAX_CACHED_COUNTS)
         root.mkdir(parents=True, exist_ok=True)
 
@@ -68,24 +90,46 @@ class VersionedEdgeIndex:
         return EdgeVectorIndex(directory, hnsw_ef=self._hnsw_ef, exact_below=self._exact_below)
 
     # -- reading -------------------------------------------------------------------------
-    def _current(self, collection: str) -> tuple[str, EdgeVectorIndex]:
-        """The version ``CURRENT`` names now, and the index open on it."""
-        version = current_version(self._root, check_collection_name(collection))
+    def _current(
+        self, collection: str, *, attempts: int = OPEN_ATTEMPTS
+    ) -> tuple[str, EdgeVectorIndex]:
+        """The version ``CURRENT`` names now, and the index open on this process's copy."""
+        name = check_collection_name(collection)
+        version = current_version(self._root, name)
         if version is None:
             raise NotFound(f"collection {collection!r} does not exist")
+        try:
+            return self._held(name, version)
+        except Unavailable:
+            if attempts <= 1 or current_version(self._root, name) == version:
+                raise
+            return self._current(collection, attempts=attempts - 1)  # replaced meanwhile
+
+    def _held(self, collection: str, version: str) -> tuple[str, EdgeVectorIndex]:
         with self._lock:
             held = self._open.get(collection)
-            if held is not None and held[0] == version:
-                return held
-            index = self._edge(self._root / collection / version)
+            if held is not None and held.version == version:
+                return held.version, held.index
+            opened = self._open_copy(collection, version)
             if held is not None:
                 # keep the replaced version open for in-flight searches; close the one before
                 previous = self._retired.pop(collection, None)
                 if previous is not None:
                     previous.close()
-                self._retired[collection] = held[1]
-            self._open[collection] = (version, index)
-            return version, index
+                self._retired[collection] = held
+            self._open[collection] = opened
+            return opened.version, opened.index
+
+    def _open_copy(self, collection: str, version: str) -> _Opened:
+        try:
+            copy = private_copy(self._root / collection, version)
+        except OSError as exc:
+            raise Unavailable(f"collection {collection!r} could not be copied for reading") from exc
+        try:
+            return _Opened(version, self._edge(copy), copy)
+        except BaseException:
+            remove_private_copy(copy)
+            raise
 
     def search(
         self,
@@ -145,10 +189,10 @@ class VersionedEdgeIndex:
 
     def close(self) -> None:
         with self._lock:
-            indexes = [index for _, index in self._open.values()] + list(self._retired.values())
+            opened = list(self._open.values()) + list(self._retired.values())
             self._open, self._retired = {}, {}
-        for index in indexes:
-            index.close()
+        for each in opened:
+            each.close()
 
     @contextmanager
     def writer(self, collection: str) -> Iterator[EdgeVectorIndex]:
@@ -165,7 +209,7 @@ class VersionedEdgeIndex:
             number = 1 + max((_number(v.name) for v in directory.glob("v*")), default=0)
             target = directory / f"v{number}"
             if current is not None:
-                shutil.copytree(directory / current, target, ignore=_ignore_locks)
+                copy_sparse_tree(directory / current, target)
             index = self._edge(target)
             try:
                 yield index
@@ -211,10 +255,6 @@ def _remove_old(directory: Path, *, keep: set[str | None]) -> None:
 def _number(name: str) -> int:
     digits = name[1:]
     return int(digits) if digits.isdigit() else 0
-
-
-def _ignore_locks(directory: str, names: list[str]) -> list[str]:
-    return [name for name in names if name.endswith(".lock")]
 
 
 @contextmanager

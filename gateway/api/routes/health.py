@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway.api.deps import GatewayDep
-from gateway.ops.readiness import OK, WarmUp, store_checks
+from gateway.ops.readiness import OK, CachedChecks, WarmUp, store_checks
 
 router = APIRouter(tags=["health"])
 
@@ -20,8 +20,10 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 def readyz(request: Request, gateway: GatewayDep) -> JSONResponse:
     """Ready when every store opens from this process (each failing one is named) and, if the
-    server warms up at start, once that is done; each check is ``ok`` or an error code."""
-    checks = store_checks(gateway)
+    server warms up at start, once that is done; each check is ``ok`` or an error code. Store
+    checks are reused for ``HQG_LIMITS__READYZ_CACHE_MS`` (this route needs no key)."""
+    cached: CachedChecks = request.app.state.readiness
+    checks = cached.get(lambda: store_checks(gateway))
     warm: WarmUp | None = getattr(request.app.state, "warm_up", None)
     if warm is not None:
         checks["warm_up"] = warm.state

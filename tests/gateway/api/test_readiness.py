@@ -5,29 +5,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from gateway.api import create_app
+from gateway.ops.readiness import CachedChecks
 from gateway.service import build_gateway
 from gateway.settings import load_settings
-from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.versions import current_version
 from tests.load.served import copy_workspace
 
 
-def test_readyz_names_a_collection_another_process_holds(demo_home: Path, tmp_path: Path) -> None:
-    """qdrant-edge locks a shard for its opener: a sibling holding it makes searches fail,
-    so readiness must say so rather than report ready."""
+def test_readyz_names_a_collection_it_cannot_open(demo_home: Path, tmp_path: Path) -> None:
+    """A collection whose published version cannot be opened makes searches fail, so
+    readiness must say so rather than report ready (another process holding it no longer
+    does: each process opens its own copy, see tests/ingestion/vectors/test_shared_workspace)."""
     home = copy_workspace(demo_home, tmp_path / "home")
     version = current_version(home / "vectors", "handbook")
     assert version is not None
-    holder = EdgeVectorIndex(home / "vectors" / "handbook" / version)
+    (home / "vectors" / "handbook" / version / "handbook" / "edge_config.json").write_text("{")
     gateway = build_gateway(load_settings(home=home))
     try:
         response = TestClient(create_app(gateway)).get("/readyz")
     finally:
         gateway.close()
-        holder.close()
     assert response.status_code == 503
     checks = response.json()["checks"]
     assert checks["vectors:handbook"] == "unavailable"
@@ -51,3 +52,45 @@ def test_readyz_waits_for_the_warm_up_then_the_engines_are_loaded(demo_home: Pat
     assert late.status_code == 200, late.text
     assert late.json()["checks"]["warm_up"] == "ok"
     assert all(engine is not None for engine in loaded)
+
+
+def test_a_flood_of_readyz_opens_the_stores_once_per_cache_period(
+    demo_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/readyz`` needs no key: its store checks must not be a way to load the server."""
+    gateway = build_gateway(load_settings(home=demo_home, limits={"readyz_cache_ms": 60_000}))
+    checked: list[int] = []
+    check = gateway.policy.check
+
+    def counted() -> None:
+        checked.append(1)
+        check()
+
+    monkeypatch.setattr(gateway.policy, "check", counted)
+    try:
+        with TestClient(create_app(gateway)) as client:
+            answers = [client.get("/readyz") for _ in range(20)]
+    finally:
+        gateway.close()
+    assert {a.status_code for a in answers} == {200}
+    assert len(checked) == 1
+
+
+def test_cached_checks_expire_and_run_again() -> None:
+    now = [0.0]
+    runs: list[int] = []
+    cached = CachedChecks(2.0, clock=lambda: now[0])
+
+    def check() -> dict[str, str]:
+        runs.append(1)
+        return {"policy": "ok"}
+
+    assert cached.get(check) == {"policy": "ok"}
+    now[0] = 1.9
+    cached.get(check)
+    assert len(runs) == 1
+    now[0] = 2.0
+    cached.get(check)
+    assert len(runs) == 2
+    assert CachedChecks(0.0).get(check) == {"policy": "ok"}
+    assert len(runs) == 3

@@ -8,9 +8,9 @@ import pytest
 
 from gateway.policy.bundle import bundle_from_sources, load_bundle
 from gateway.policy.regorus_engine import RegorusEngine
-from gateway.policy.sandbox import CandidateLimits, SandboxedPolicy, child_env
+from gateway.policy.sandbox import CandidateLimits, SandboxedPolicy, WorkerSlots, child_env
 from gateway.policy.settings import PolicySettings
-from hqg.errors import InvalidRequest
+from hqg.errors import InvalidRequest, RateLimited
 from policies import bundle_dir
 from tests.gateway.policy.conftest import CONTRACTS, PRINCIPALS, build_input
 
@@ -25,7 +25,7 @@ _DECISION = (
 
 def candidate(body: str, limits: CandidateLimits = LIMITS) -> SandboxedPolicy:
     source = f"package hqg\n\nimport rego.v1\n\n{body}\n"
-    return SandboxedPolicy(bundle_from_sources({"hqg/c.rego": source}, {}), limits)
+    return SandboxedPolicy(bundle_from_sources({"hqg/c.rego": source}, {}), limits, WorkerSlots(2))
 
 
 def test_sandboxed_candidate_decides_exactly_like_the_embedded_engine():
@@ -36,7 +36,7 @@ def test_sandboxed_candidate_decides_exactly_like_the_embedded_engine():
         for action in ("sql", "catalog")
         for table in CONTRACTS
     ]
-    sandboxed = SandboxedPolicy(bundle, LIMITS).decide_all(inputs)
+    sandboxed = SandboxedPolicy(bundle, LIMITS, WorkerSlots(1)).decide_all(inputs)
     embedded = RegorusEngine(bundle, cache_size=0)
     for document, decision in zip(inputs, sandboxed, strict=True):
         expected = embedded.decide(document).as_document()
@@ -97,3 +97,27 @@ def test_candidate_process_gets_none_of_the_gateways_settings_or_secrets(
 ):
     monkeypatch.setenv("HQG_PRIVACY__HASH_SALT", "s3cret-salt-value")
     assert set(child_env()) == {"PYTHONPATH", "PATH"}
+
+
+def test_a_request_finding_every_candidate_worker_busy_is_a_429_naming_the_setting():
+    slots = WorkerSlots(1)
+    policy = SandboxedPolicy(
+        bundle_from_sources({"hqg/c.rego": f"package hqg\n\ndecision := {_DECISION}\n"}, {}),
+        LIMITS,
+        slots,
+    )
+    with slots.slot(), pytest.raises(RateLimited) as raised:
+        policy.decide_all([build_input("alice", "sql", ("orders",))])
+    assert raised.value.status == 429
+    assert "HQG_POLICY__CANDIDATE_MAX_WORKERS" in raised.value.message
+    assert len(policy.decide_all([build_input("alice", "sql", ("orders",))])) == 1  # freed
+
+
+def test_worker_slots_are_released_when_the_worker_fails():
+    slots = WorkerSlots(1)
+    broken = SandboxedPolicy(
+        bundle_from_sources({"hqg/c.rego": "package hqg\n\nx := {"}, {}), LIMITS, slots
+    )
+    for _ in range(2):
+        with pytest.raises(InvalidRequest):
+            broken.decide_all([])
