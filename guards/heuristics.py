@@ -44,6 +44,7 @@ class HeuristicInjectionDetector:
         self._rules: tuple[Rule, ...] = tuple(
             r for r in RULES if r.name not in chosen.disabled_rules
         )
+        self._allowed_hosts = chosen.allowed_link_hosts
 
     @property
     def rule_names(self) -> tuple[str, ...]:
@@ -58,6 +59,7 @@ class HeuristicInjectionDetector:
             raw=text,
             norm=normalize(text),
             decoded=tuple(DecodedScan(text=t, score=v.score, binary=b) for t, v, b in inner),
+            allowed_hosts=self._allowed_hosts,
         )
         fired = tuple(r for r in self._rules if r.check(scan))
         miss = 1.0

@@ -17,12 +17,27 @@ DEFAULT_INJECTION_THRESHOLD = 0.5
 
 class GuardSettings(BaseModel):
     """``injection_threshold``: a verdict scoring at or above it is treated as an injection.
-    ``disabled_rules``: rule names to skip (e.g. ``html_script`` for an HTML-heavy corpus)."""
+    ``disabled_rules``: rule names to skip (e.g. ``html_script`` for an HTML-heavy corpus).
+    ``allowed_link_hosts``: hosts (and their sub-domains) that markdown / HTML links and images
+    may point at without counting as an exfiltration channel, in prompts, documents and a
+    model's answers; everything else is foreign."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     injection_threshold: float = Field(default=DEFAULT_INJECTION_THRESHOLD, gt=0.0, le=1.0)
     disabled_rules: frozenset[str] = frozenset()
+    allowed_link_hosts: frozenset[str] = frozenset()
+
+    @field_validator("allowed_link_hosts")
+    @classmethod
+    def _host_names(cls, value: frozenset[str]) -> frozenset[str]:
+        """Host names compare lower-case without a trailing dot; a URL or a wildcard is refused
+        (it would never match, and an operator would believe it does)."""
+        hosts = frozenset(h.strip().lower().rstrip(".") for h in value)
+        bad = sorted(h for h in hosts if not h or any(c in h for c in "/:*?@ "))
+        if bad:
+            raise ValueError(f"allowed_link_hosts takes bare host names, not {bad}")
+        return hosts
 
     @field_validator("disabled_rules")
     @classmethod

@@ -30,11 +30,13 @@ class DecodedScan:
 class Scan:
     """What a rule may look at: the raw text (for case-sensitive or byte-level signals), the
     normalised one (invisibles removed, NFKC, look-alikes folded, lower-cased; ``any_pattern``
-    also matches the markup-free view) and its decodings, already scored."""
+    also matches the markup-free view), its decodings, already scored, and the link hosts the
+    operator allow-listed (``GuardSettings.allowed_link_hosts``)."""
 
     raw: str
     norm: NormalizedText
     decoded: tuple[DecodedScan, ...] = ()
+    allowed_hosts: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
