@@ -66,7 +66,7 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             Chart(title="Injection detector: TPR / FPR per set", unit="rate", bars=tuple(bars)),
         ),
         notes=(
-            "Sets without a threshold (GCG/DSN adversarial suffixes, PAIR paraphrases) are "
-            "documented limits of a heuristic detector (docs/guards.md), reported here only.",
+            "Sets without a threshold (PAIR paraphrases) are documented limits of a heuristic "
+            "detector (docs/guards.md), reported here only.",
         ),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from guards.gibberish import looks_like_adversarial_suffix
 from guards.rules._base import Rule, Scan, any_pattern, compile_all
 from guards.rules.extraction import EXTRACTION_PATTERNS
 from guards.rules.markup import ROLE_TOKEN_PATTERNS
@@ -119,4 +120,5 @@ RULES = (
     Rule("mixed_script_words", 0.35, _mixed_script),
     Rule("spaced_out_trigger", 0.5, _spaced_trigger),
     Rule("token_flooding", 0.5, _token_flooding),
+    Rule("adversarial_suffix", 0.6, lambda scan: looks_like_adversarial_suffix(scan.raw)),
 )
