@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 
 from gateway.settings import Settings
 from guards.heuristics import HeuristicInjectionDetector
+from guards.learned import document_detector, prompt_detector
+from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector
 from ingestion.embedding import Embedder
 from ingestion.known_entities import CatalogVocabulary
@@ -57,6 +59,14 @@ class Components:
     injection: Lazy[InjectionDetector]
     embedder: Lazy[Embedder]
     vectors: Lazy[VectorIndex]
+    guards: GuardSettings = field(default_factory=GuardSettings)
+
+    def document_injection(self) -> InjectionDetector:
+        """The detector document chunks are scored with at ingest: the rules plus, unless
+        ``HQG_GUARDS__LEARNED_DOCUMENTS`` is off, the learned classifier on the chunk's
+        embedding (``guards.learned``)."""
+        rules = HeuristicInjectionDetector(self.guards)
+        return document_detector(rules, self.embedder.get().embed, self.guards)
 
     @contextmanager
     def writer(self, collection: str) -> Iterator[VectorIndex]:
@@ -90,12 +100,20 @@ def catalog_vocabulary(settings: Settings) -> CatalogVocabulary:
 def build_components(settings: Settings) -> Components:
     """Components for ``settings``; nothing heavy is loaded until it is used."""
     vocabulary: Lazy[VocabularySource] = Lazy(lambda: catalog_vocabulary(settings))
+    embedder: Lazy[Embedder] = Lazy(lambda: build_embedder(settings.embedding))
     return Components(
         pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=vocabulary.get())),
         vocabulary=vocabulary,
-        injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
-        embedder=Lazy(lambda: build_embedder(settings.embedding)),
+        injection=Lazy(
+            lambda: prompt_detector(
+                HeuristicInjectionDetector(settings.guards),
+                lambda texts: embedder.get().embed(texts),
+                settings.guards,
+            )
+        ),
+        embedder=embedder,
         vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),
+        guards=settings.guards,
     )
 
 

@@ -15,8 +15,9 @@ string is passed once more through this guard, which applies:
 Pipelines build the guard from the decision (``for_search``, ``for_sql``) and pass their whole
 response model through ``release``, which walks every string field, so a field added to a
 response model later is covered without anyone remembering to. Text a model wrote is also
-untrusted as markup: ``model_text`` strips markdown images and links to hosts that no evidence
-names (a rendered image is a request to its host: an exfiltration channel).
+untrusted as markup: ``model_text`` strips markdown images and links unless their host is
+allow-listed or the URL is copied verbatim from the evidence (a rendered image is a request to
+its host: an exfiltration channel).
 
 A principal whose decision masks nothing gets an inactive guard: strings pass unchanged.
 """
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from gateway.policy.decision import Decision
+from guards.links import host_allowed
 from hqg.errors import HqgError, PrivacyError
 from ingestion.contracts import DatasetContract
 from privacy.masker import MaskedText, MaskPolicy, mask_text
@@ -55,7 +57,6 @@ Model = TypeVar("Model", bound=BaseModel)
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _REFERENCE = re.compile(r"^\s*\[[^\]\n]+\]:\s*(\S+).*$", re.MULTILINE)
 _BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]\"']+", re.IGNORECASE)
-_HOST_IN_TEXT = re.compile(r"\b(?:https?|ftp)://([^\s/<>()\[\]\"'?#:]+)", re.IGNORECASE)
 LINK_REMOVED = "[link removed]"
 #: SQL masks cannot pseudonymise (no vault in DuckDB), so SQL egress uses the same fallbacks.
 _SQL_KIND = {MaskKind.PSEUDONYM: MaskKind.PLACEHOLDER, MaskKind.ENCRYPT: MaskKind.NULL}
@@ -112,11 +113,18 @@ class EgressGuard:
         return [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
 
     def model_text(
-        self, value: str, *, detector: SpanFinder, allowed_hosts: Iterable[str]
+        self,
+        value: str,
+        *,
+        detector: SpanFinder,
+        allowed_hosts: Iterable[str],
+        allowed_urls: Iterable[str] = (),
     ) -> MaskedText:
         """Text a model wrote: foreign links and images stripped, then masked with the live
         ``detector`` as an extra finder (a model may repeat a value from anywhere)."""
-        stripped = strip_foreign_links(value, allowed_hosts=allowed_hosts)
+        stripped = strip_foreign_links(
+            value, allowed_hosts=allowed_hosts, allowed_urls=allowed_urls
+        )
         return self.mask(stripped, extra=(detector,))
 
     def release(self, model: Model) -> Model:
@@ -235,26 +243,29 @@ def error_guard(gateway: Gateway | None) -> EgressGuard:
     )
 
 
-def hosts_in(texts: Iterable[str]) -> frozenset[str]:
-    """The host names of every URL in ``texts`` (lower-case)."""
-    return frozenset(
-        match.group(1).lower().rstrip(".")
-        for text in texts
-        for match in _HOST_IN_TEXT.finditer(text)
-    )
+def urls_in(texts: Iterable[str]) -> frozenset[str]:
+    """Every absolute URL written out in ``texts``, as written."""
+    return frozenset(match.group(0) for text in texts for match in _BARE_URL.finditer(text))
 
 
-def strip_foreign_links(text: str, *, allowed_hosts: Iterable[str]) -> str:
-    """Markdown images and links, reference definitions and bare URLs whose host is not in
-    ``allowed_hosts`` are removed (a link keeps its text); relative URLs count as foreign."""
-    allowed = frozenset(host.lower() for host in allowed_hosts)
+def strip_foreign_links(
+    text: str, *, allowed_hosts: Iterable[str], allowed_urls: Iterable[str] = ()
+) -> str:
+    """Markdown images and links, reference definitions and bare URLs are removed (a link keeps
+    its text) unless their host is in ``allowed_hosts`` (or a sub-domain of one) or the URL is
+    one of ``allowed_urls`` exactly (copied, so it carries nothing the model added); relative
+    URLs count as foreign."""
+    allowed = frozenset(host.lower().rstrip(".") for host in allowed_hosts)
+    verbatim = frozenset(allowed_urls)
 
     def ok(url: str) -> bool:
+        if url in verbatim:
+            return True
         try:
             host = urlsplit(url).hostname
         except ValueError:
             return False
-        return host is not None and host.lower().rstrip(".") in allowed
+        return host is not None and host_allowed(host.lower().rstrip("."), allowed)
 
     def link(match: re.Match[str]) -> str:
         image, label, url = match.group(1), match.group(2), match.group(3)

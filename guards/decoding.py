@@ -1,5 +1,10 @@
 """Look inside encoded blobs: an instruction in base64 or hex is still an instruction.
 
+``decodings`` is the one entry point: the base64 / hex payloads below plus every text cipher of
+``guards.ciphers`` (ROT13/Caesar, Morse, braille, leetspeak, reversed, URL-encoding, spelled-out
+letters). The detector re-scans each decoding with all its rules, to a bounded depth and a
+bounded total of decoded characters (``guards.heuristics``).
+
 Models decode base64 and rot13 unprompted, so "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM="
 works as an attack while slipping past every keyword rule. We decode only blobs long enough to
 carry a sentence, keep only decodings that are mostly printable text, and hand them back so the
@@ -12,6 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
+
+from guards.ciphers import CIPHERS
 
 _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
@@ -23,6 +31,30 @@ _MIN_BLOB_CHARS = 24
 _MAX_BLOBS = 16
 _MAX_BLOB_CHARS = 8_192
 _MIN_PRINTABLE = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One decoding of a span of a text. ``binary``: it came out of base64 or hex, whose mere
+    presence as readable instruction words is already suspicious (honest blobs are data)."""
+
+    text: str
+    binary: bool
+
+
+def decodings(text: str) -> list[Decoded]:
+    """Every distinct decoding of ``text`` (at most ``_MAX_BLOBS``, each at most
+    ``_MAX_BLOB_CHARS``), binary payloads first; the text itself is never one."""
+    found: dict[str, Decoded] = {}
+    for plain in decoded_payloads(text):
+        found.setdefault(plain, Decoded(text=plain, binary=True))
+    for cipher in CIPHERS:
+        for plain in cipher(text):
+            if len(found) >= _MAX_BLOBS:
+                return list(found.values())
+            if plain.strip() and plain != text:
+                found.setdefault(plain, Decoded(text=plain[:_MAX_BLOB_CHARS], binary=False))
+    return list(found.values())
 
 
 def decoded_payloads(text: str) -> list[str]:

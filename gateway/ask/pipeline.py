@@ -148,6 +148,7 @@ def _run(
                 max_hallucination_risk=settings.max_hallucination_risk,
                 detector=gateway.components.pii.get(),
                 egress=egress,
+                allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
             )
     trail.tokens = tokens
     response = _response(

@@ -181,7 +181,7 @@ def docs(
                 path,
                 collection=collection,
                 detector=detector,
-                injection=components.injection.get(),
+                injection=components.document_injection(),
                 embedder=embedder,
                 writer=components.writer,
                 tenant=tenant,

@@ -102,7 +102,7 @@ def _ingest_collection(
         directory,
         collection=name,
         detector=components.pii.get(),
-        injection=components.injection.get(),
+        injection=components.document_injection(),
         embedder=components.embedder.get(),
         writer=components.writer,
         tenancy=COLLECTION_TENANCY[name],

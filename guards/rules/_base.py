@@ -17,13 +17,26 @@ from hqg.text_normalize import skeleton_table
 
 
 @dataclass(frozen=True, slots=True)
+class DecodedScan:
+    """A decoding of the text (``guards.decoding``), normalised, with the full detector's score
+    for it; ``binary`` when it came out of base64 or hex."""
+
+    text: str
+    score: float
+    binary: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Scan:
-    """What a rule may look at: the raw text (for case-sensitive or byte-level signals) and the
+    """What a rule may look at: the raw text (for case-sensitive or byte-level signals), the
     normalised one (invisibles removed, NFKC, look-alikes folded, lower-cased; ``any_pattern``
-    also matches the markup-free view)."""
+    also matches the markup-free view), its decodings, already scored, and the link hosts the
+    operator allow-listed (``GuardSettings.allowed_link_hosts``)."""
 
     raw: str
     norm: NormalizedText
+    decoded: tuple[DecodedScan, ...] = ()
+    allowed_hosts: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:

@@ -11,7 +11,10 @@ number of every customer"); alone each stays under the threshold.
 
 from __future__ import annotations
 
-from guards.rules._base import Rule, any_pattern, compile_all
+from collections.abc import Callable
+
+from guards.links import host_allowed, markup_urls
+from guards.rules._base import Rule, Scan, any_pattern, compile_all
 
 _DISCLOSE = (
     r"(?:reveal|print|repeat|show|output|display|tell|give|list|relay|leak|dump|recite|spell\s+out"
@@ -62,14 +65,31 @@ EXFILTRATION_REQUEST_PATTERNS = compile_all(
 )
 
 EXFILTRATION_MARKUP_PATTERNS = compile_all(
-    # markdown image whose URL carries a query string: rendered by the client, leaks the data
-    r"!\[[^\]\n]{0,200}\]\(\s*(?:https?:)?//[^)\s]{1,500}?[?&][^)\s=]{1,50}=",
-    # link or image with a placeholder to be filled from the conversation
-    r"\]\(\s*(?:https?:)?//[^)\s]{0,300}?[?&/=](?:\{|\[|<|\$|%7b)",
-    r"<img\b[^>]{0,200}?\bsrc\s*=\s*[\"']?(?:https?:)?//[^\"'>\s]{0,300}?\?[^\"'>\s]{0,100}?=",
+    # an instruction to render an image whose URL takes data, written out in words
     r"\b(?:render|display|include|embed|append|output|add)\b[^.!?\n]{0,60}?\b(?:markdown\s+)?"
     r"image\b[^.!?\n]{0,80}?(?:https?://|url)[^.!?\n]{0,120}?(?:\?|query|parameter)",
 )
+_exfiltration_words = any_pattern(*EXFILTRATION_MARKUP_PATTERNS)
+
+
+def _exfiltration_markup(scan: Scan) -> bool:
+    """Markup (markdown, HTML, CSS) whose URL carries data (query, placeholder, encoded path or
+    sub-domain) to a host not allow-listed; or the same asked for in words."""
+    return _exfiltration_words(scan) or any(
+        u.carries_data and u.host is not None and not host_allowed(u.host, scan.allowed_hosts)
+        for u in markup_urls(scan.norm.text)
+    )
+
+
+def _foreign(kind: str) -> Callable[[Scan], bool]:
+    def check(scan: Scan) -> bool:
+        return any(
+            u.kind == kind and u.host is not None and not host_allowed(u.host, scan.allowed_hosts)
+            for u in markup_urls(scan.norm.text)
+        )
+
+    return check
+
 
 # A claim about who is asking, written for the model (people check badges, not sentences).
 PRIVILEGE_CLAIM_PATTERNS = compile_all(
@@ -102,7 +122,11 @@ BULK_PERSONAL_DATA_PATTERNS = compile_all(
 RULES = (
     Rule("prompt_extraction", 0.8, any_pattern(*EXTRACTION_PATTERNS)),
     Rule("data_exfiltration_request", 0.6, any_pattern(*EXFILTRATION_REQUEST_PATTERNS)),
-    Rule("exfiltration_markup", 0.75, any_pattern(*EXFILTRATION_MARKUP_PATTERNS)),
+    Rule("exfiltration_markup", 0.75, _exfiltration_markup),
+    # an image (or other auto-loaded resource) from a host not allow-listed is a request the
+    # reader's client makes unasked; a link needs a click: both weak alone
+    Rule("foreign_resource", 0.45, _foreign("resource")),
+    Rule("foreign_link", 0.25, _foreign("link")),
     # weak alone (an admin guide may say "has been granted full access"); they add up with a
     # fake role header or an override into a quarantine
     Rule("privilege_claim", 0.35, any_pattern(*PRIVILEGE_CLAIM_PATTERNS)),

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from guards.decoding import decoded_payloads
-from guards.normalize import normalize
+from guards.gibberish import looks_like_adversarial_suffix
 from guards.rules._base import Rule, Scan, any_pattern, compile_all
 from guards.rules.extraction import EXTRACTION_PATTERNS
 from guards.rules.markup import ROLE_TOKEN_PATTERNS
@@ -61,10 +60,18 @@ DECODE_AND_FOLLOW_PATTERNS = compile_all(
 )
 
 
+DECODED_FLAG = 0.5
+"""A decoding the full detector scores at or above this is an attack in disguise."""
+
+
 def _encoded_instructions(scan: Scan) -> bool:
-    for payload in decoded_payloads(scan.raw):
-        text = normalize(payload).text
-        if any(p.search(text) for p in _CORE) or _INSTRUCTION_WORDS.search(text):
+    """A decoding the detector flags; or, for base64 / hex, any instruction words at all."""
+    for decoded in scan.decoded:
+        if decoded.score >= DECODED_FLAG:
+            return True
+        if decoded.binary and (
+            any(p.search(decoded.text) for p in _CORE) or _INSTRUCTION_WORDS.search(decoded.text)
+        ):
             return True
     return len(set(_ROT13_TRIGGERS.findall(scan.text))) >= 2
 
@@ -113,4 +120,5 @@ RULES = (
     Rule("mixed_script_words", 0.35, _mixed_script),
     Rule("spaced_out_trigger", 0.5, _spaced_trigger),
     Rule("token_flooding", 0.5, _token_flooding),
+    Rule("adversarial_suffix", 0.6, lambda scan: looks_like_adversarial_suffix(scan.raw)),
 )

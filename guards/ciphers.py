@@ -1,0 +1,246 @@
+"""Text ciphers a model reads without being asked: ROT13/Caesar, Morse, braille, leetspeak,
+reversed text, URL-encoding, and letters spelled out one by one (acrostics, NATO words, string
+pieces glued together).
+
+Each decoder is cheap, returns candidate plain texts (never a verdict) and proposes a candidate
+only when the text carries the cipher's mark, so honest prose costs a few regex passes. The
+detector re-scans every candidate with all its rules (``guards.heuristics``): a decoding that
+reads as ordinary text, like a reversed sentence of prose, flags nothing by itself.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from urllib.parse import unquote
+
+# Words an instruction aimed at a model almost always contains; a shifted or reversed text is
+# only a candidate when at least two of them appear in it (``_enough_triggers``).
+_TRIGGERS = (
+    "ignore",
+    "disregard",
+    "forget",
+    "instruction",
+    "instructions",
+    "previous",
+    "prompt",
+    "system",
+    "password",
+    "reveal",
+    "secret",
+    "pretend",
+    "override",
+    "bypass",
+    "rules",
+    "above",
+    "print",
+    "say",
+    "now",
+    "you",
+    "all",
+    "your",
+)
+_TRIGGER_WORDS = frozenset(_TRIGGERS)
+_STRONG_TRIGGERS = frozenset(_TRIGGERS[:15])
+_WORD = re.compile(r"[a-z]+")
+
+_LOWER = string.ascii_lowercase
+_UPPER = string.ascii_uppercase
+
+
+def _shift_table(shift: int) -> dict[int, int]:
+    lower = _LOWER[shift:] + _LOWER[:shift]
+    upper = _UPPER[shift:] + _UPPER[:shift]
+    return str.maketrans(_LOWER + _UPPER, lower + upper)
+
+
+_SHIFTS = tuple(_shift_table(s) for s in range(1, 26))
+
+
+def _enough_triggers(text: str) -> bool:
+    """Two distinct trigger words, one of them strong: "you … all" alone is everyday prose."""
+    words = set(_WORD.findall(text.lower())) & _TRIGGER_WORDS
+    return len(words) >= 2 and bool(words & _STRONG_TRIGGERS)
+
+
+_STRONG = re.compile(r"\b(?:" + "|".join(_TRIGGERS[:15]) + r")\b")
+
+
+def caesar(text: str) -> list[str]:
+    """Every shift (ROT13 is shift 13) that turns the text's letters into trigger words.
+
+    One C-level translate and regex search per shift; the word check runs only on a hit."""
+    lower = text.lower()
+    found: list[str] = []
+    for table in _SHIFTS:
+        plain = lower.translate(table)
+        if _STRONG.search(plain) and _enough_triggers(plain):
+            found.append(plain)
+    return found
+
+
+def reversed_text(text: str) -> list[str]:
+    """The text read backwards, and each word read backwards in place."""
+    found: list[str] = []
+    for plain in (text[::-1], " ".join(word[::-1] for word in text.split(" "))):
+        if _enough_triggers(plain) and not _enough_triggers(text):
+            found.append(plain)
+    return found
+
+
+_MORSE = {
+    ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g",
+    "....": "h", "..": "i", ".---": "j", "-.-": "k", ".-..": "l", "--": "m", "-.": "n",
+    "---": "o", ".--.": "p", "--.-": "q", ".-.": "r", "...": "s", "-": "t", "..-": "u",
+    "...-": "v", ".--": "w", "-..-": "x", "-.--": "y", "--..": "z", "-----": "0",
+    ".----": "1", "..---": "2", "...--": "3", "....-": "4", ".....": "5", "-....": "6",
+    "--...": "7", "---..": "8", "----.": "9",
+}  # fmt: skip
+# A run of at least eight Morse letters separated by spaces; words by "/" or "|" or 3 spaces.
+_MORSE_RUN = re.compile(r"(?:[.\-·•–—_]{1,6}(?:\s*[/|]\s*|\s+)){7,}[.\-·•–—_]{1,6}")
+_MORSE_SYMBOLS = str.maketrans({"·": ".", "•": ".", "–": "-", "—": "-", "_": "-"})
+_MORSE_WORD_BREAK = re.compile(r"\s*[/|]\s*|\s{3,}")
+
+
+def morse(text: str) -> list[str]:
+    """Morse runs whose letters are (nearly) all valid codes; rulers like ``--- ---`` are not."""
+    found: list[str] = []
+    for match in _MORSE_RUN.finditer(text):
+        words = _MORSE_WORD_BREAK.split(match.group(0).translate(_MORSE_SYMBOLS).strip())
+        codes = [code for word in words for code in word.split()]
+        letters = [_MORSE.get(code) for code in codes]
+        valid = [letter for letter in letters if letter is not None]
+        if len(valid) < 8 or len(valid) < 0.9 * len(codes) or len(set(codes)) < 4:
+            continue
+        found.append(
+            " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
+        )
+    return found
+
+
+# Grade-1 braille: dots 1-6 as the low six bits of the pattern U+2800 + bits.
+_BRAILLE_LETTERS = {
+    0x01: "a", 0x03: "b", 0x09: "c", 0x19: "d", 0x11: "e", 0x0B: "f", 0x1B: "g", 0x13: "h",
+    0x0A: "i", 0x1A: "j", 0x05: "k", 0x07: "l", 0x0D: "m", 0x1D: "n", 0x15: "o", 0x0F: "p",
+    0x1F: "q", 0x17: "r", 0x0E: "s", 0x1E: "t", 0x25: "u", 0x27: "v", 0x3A: "w", 0x2D: "x",
+    0x3D: "y", 0x35: "z", 0x00: " ", 0x32: ".", 0x02: ",", 0x16: "!", 0x26: "?",
+}  # fmt: skip
+_BRAILLE_RUN = re.compile(r"[\u2800-\u28ff][\u2800-\u28ff \n]{7,}")
+
+
+def braille(text: str) -> list[str]:
+    """Braille cells spelled as letters (capital and number signs dropped)."""
+    found: list[str] = []
+    for match in _BRAILLE_RUN.finditer(text):
+        cells = [ord(c) - 0x2800 if c not in " \n" else 0 for c in match.group(0)]
+        letters = [_BRAILLE_LETTERS.get(cell & 0x3F, "") for cell in cells if cell not in (32, 60)]
+        plain = "".join(letters)
+        if sum(ch.isalpha() for ch in plain) >= 6:
+            found.append(plain if " " in plain.strip() else segment(plain))
+    return found
+
+
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
+_LEET_WORD = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[013457@$!][a-zA-Z])\S+")
+
+
+def leetspeak(text: str) -> list[str]:
+    """Words mixing letters with look-alike digits or symbols (``1gn0r3``, ``pr3v!0us``)."""
+    if len(_LEET_WORD.findall(text)) < 2:
+        return []
+    plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+    return [plain] if plain != text else []
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){4,}")
+
+
+def url_encoding(text: str) -> list[str]:
+    """Percent-encoded runs (``%69%67%6E%6F%72%65``), fully decoded (also double encoding)."""
+    if not _PERCENT_RUN.search(text):
+        return []
+    plain = text
+    for _ in range(3):
+        decoded = unquote(plain.replace("+", " "))
+        if decoded == plain:
+            break
+        plain = decoded
+    return [plain] if plain != text else []
+
+
+_NATO = {
+    "alfa": "a", "alpha": "a", "bravo": "b", "charlie": "c", "delta": "d", "echo": "e",
+    "foxtrot": "f", "golf": "g", "hotel": "h", "india": "i", "juliet": "j", "juliett": "j",
+    "kilo": "k", "lima": "l", "mike": "m", "november": "n", "oscar": "o", "papa": "p",
+    "quebec": "q", "romeo": "r", "sierra": "s", "tango": "t", "uniform": "u", "victor": "v",
+    "whiskey": "w", "xray": "x", "x-ray": "x", "yankee": "y", "zulu": "z",
+}  # fmt: skip
+_NATO_RUN = re.compile(
+    r"\b(?:(?:" + "|".join(_NATO) + r")\b[\s,.;-]*){6,}", re.IGNORECASE
+)  # six or more code words in a row
+_LINE_LETTER = re.compile(r"^\s*[\"'(\[]?([A-Za-z])[\"')\].,:;-]?\s*$", re.MULTILINE)
+_ACROSTIC_HINT = re.compile(
+    r"\b(?:first|initial|last)\s+letters?\s+of\s+(?:each|every|the)\b"
+    r"|\bacrostic\b|\bletter\s+by\s+letter\b|\bone\s+letter\s+at\s+a\s+time\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"\"([^\"\n]{1,40})\"|'([^'\n]{1,40})'")
+_GLUE_HINT = re.compile(
+    r"\+|\b(?:concatenat\w*|combine|join|put\s+together|glue|merge|assemble)\b", re.IGNORECASE
+)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+# Letters spelled one by one arrive glued ("ignoreallprevious…"): split them at known words,
+# longest first, so the phrase rules can read them.
+_SEGMENT_WORDS = (
+    *_TRIGGERS,
+    "instructions", "tell", "me", "the", "to", "and", "of", "is", "are", "my", "how", "what",
+    "make", "give", "show", "output", "write", "act", "as", "no", "do", "anything", "mode",
+    "developer", "admin", "access", "code", "key", "from", "on", "in", "this", "that", "reply",
+    "only", "with", "jailbreak", "unrestricted", "filter", "filters", "safety", "guidelines",
+)  # fmt: skip
+_SEGMENT = re.compile("|".join(sorted(set(_SEGMENT_WORDS), key=len, reverse=True)))
+
+
+def segment(glued: str) -> str:
+    """``"ignoreallpreviousinstructions"`` → ``"ignore all previous instructions"``."""
+    spaced = _SEGMENT.sub(lambda m: f" {m.group(0)} ", glued.lower())
+    return " ".join(spaced.split())
+
+
+def spelled_out(text: str) -> list[str]:
+    """Texts assembled from pieces: NATO words, one letter per line, the first letters of each
+    line / word when the text asks for an acrostic, and quoted fragments glued by ``+``."""
+    found: list[str] = []
+    for match in _NATO_RUN.finditer(text):
+        words = re.findall(r"[a-z-]+", match.group(0).lower())
+        found.append(segment("".join(_NATO.get(w, "") for w in words)))
+    letters = _LINE_LETTER.findall(text)
+    if len(letters) >= 6:
+        found.append(segment("".join(letters)))
+    if _ACROSTIC_HINT.search(text):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        found.append(segment("".join(line[0] for line in lines)))
+        for sentence in _SENTENCE.findall(text):
+            words = sentence.split()
+            if len(words) >= 6:
+                found.append(segment("".join(word[0] for word in words)))
+    pieces = [a or b for a, b in _QUOTED.findall(text)]
+    if len(pieces) >= 2 and _GLUE_HINT.search(text):
+        found.append("".join(pieces))
+        found.append(" ".join(pieces))
+    return found
+
+
+CIPHERS: tuple[Callable[[str], list[str]], ...] = (
+    url_encoding,
+    caesar,
+    reversed_text,
+    morse,
+    braille,
+    leetspeak,
+    spelled_out,
+)
+"""Every text cipher, cheapest and most common first."""
