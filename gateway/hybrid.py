@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from gateway.policy.decision import Decision
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
-from hqg.errors import QueryLimitExceeded, UnsafeQuery
+from hqg.errors import QueryLimitExceeded, UnknownCollection
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
 from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
-from retrieval.provenance import ChunkRef, Freshness
+from retrieval.provenance import ChunkRef, Freshness, age_text
 from retrieval.search import governed_search
 from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine
@@ -73,10 +73,10 @@ def collection_records(
     return {name: records[name] for name in names}
 
 
-def unknown_collection() -> UnsafeQuery:
+def unknown_collection() -> UnknownCollection:
     """The refusal of a ``vector_search`` collection that does not exist, and (the same, by
-    ``gateway.visibility``) of one the caller may not see."""
-    return UnsafeQuery("vector_search() names an unknown collection", rule="unknown_collection")
+    ``gateway.visibility``) of one the caller may not see; the name is user text, not echoed."""
+    return UnknownCollection("vector_search() names an unknown collection")
 
 
 def run_searches(
@@ -150,17 +150,9 @@ def collection_freshness(chunks: Sequence[ChunkRef], *, now: datetime) -> tuple[
                 as_of=oldest.as_of,
                 age_seconds=age,
                 sla_seconds=oldest.sla_seconds,
-                age=_whole_units(age),
+                age=age_text(age),
                 sla=format_duration(timedelta(seconds=oldest.sla_seconds)),
                 stale=any(chunk.stale for chunk in mine),
             )
         )
     return tuple(lines)
-
-
-def _whole_units(seconds: float) -> str:
-    whole = max(int(seconds), 0)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if whole >= size:
-            return f"{whole // size}{unit}"
-    return f"{whole}s"

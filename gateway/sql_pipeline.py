@@ -54,6 +54,8 @@ from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 from retrieval.sql.vector_search import SearchCall
 
+#: The policy and audit action of a governed query (also its rate-limit refusals').
+SQL_ACTION = "sql"
 #: The guard rules whose answer depends on which datasets exist (``retrieval.sql.rules.tables``).
 CATALOG_RULES = frozenset({"unknown_table", "cte_shadowing"})
 
@@ -66,7 +68,7 @@ def governed_sql(
     A text over the length limit is refused by the guard before it is parsed; its record
     keeps no query, since redacting it would parse it (the cost the limit exists to avoid)."""
     over = len(sql) > gateway.settings.sql.max_sql_chars
-    trail = AuditTrail(gateway, ctx, action="sql", query=None if over else sql)
+    trail = AuditTrail(gateway, ctx, action=SQL_ACTION, query=None if over else sql)
     with trail.recording():
         return _run(gateway, ctx, trail, sql=sql, limit=limit)
 
@@ -148,7 +150,7 @@ def _run(
     ]
     decision = gateway.decide(
         ctx,
-        action="sql",
+        action=SQL_ACTION,
         tables=[s.contract for s in sources.values()],
         collections=[collection_resource(record) for record in records.values()],
     )

@@ -23,6 +23,7 @@ from gateway.egress import error_guard
 from hqg.errors import (
     AccessDenied,
     HqgError,
+    InvalidParameter,
     RateLimited,
     RequestTooLarge,
     Unavailable,
@@ -62,6 +63,8 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
         extra = {"decision_id": exc.decision_id, "reasons": list(exc.reasons)}
     elif isinstance(exc, UnsafeQuery):
         extra = {"rule": exc.rule}
+    elif isinstance(exc, InvalidParameter):
+        extra = {"parameter": exc.parameter}
     elif isinstance(exc, RequestTooLarge):
         extra = {"limit": exc.limit}
     elif isinstance(exc, RateLimited):
@@ -71,6 +74,8 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
     egress = error_guard(getattr(request.app.state, "gateway", None))
     if "reasons" in extra:
         extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
+    if "parameter" in extra:  # an unsupported key is the caller's text
+        extra["parameter"] = egress.text(extra["parameter"])
     body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

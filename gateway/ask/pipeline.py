@@ -28,7 +28,13 @@ from gateway.ask.models import (
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
 from gateway.ask.relevance import confidence, rank_sentences
-from gateway.ask.retrieve import Retrieved, decide_ask, prompt_mask_policy, retrieve
+from gateway.ask.retrieve import (
+    ASK_ACTION,
+    Retrieved,
+    decide_ask,
+    prompt_mask_policy,
+    retrieve,
+)
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
@@ -36,7 +42,7 @@ from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
 from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, UnsafeQuery
+from hqg.errors import AccessDenied, NoQuestion
 from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
@@ -44,6 +50,9 @@ from retrieval.evidence import Evidence
 #: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
 PROMPT_NAMESPACE = "Q"
 STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
+
+#: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
+CHAT_ACTION = "chat"
 
 
 @dataclass
@@ -79,7 +88,7 @@ def ask(
     messages: Sequence[Message],
     collections: Sequence[str] | None,
     model: ChatModel,
-    action: str = "ask",
+    action: str = ASK_ACTION,
 ) -> AskOutcome:
     """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
     trail = AuditTrail(gateway, ctx, action=action)
@@ -196,7 +205,7 @@ def _question_index(messages: Sequence[Message]) -> int:
     for index in range(len(messages) - 1, -1, -1):
         if messages[index].role == "user" and messages[index].content.strip():
             return index
-    raise UnsafeQuery("the request has no user message to answer", rule="no_question")
+    raise NoQuestion("the request has no user message to answer")
 
 
 def _refuse_injection(scan: PromptScan, threshold: float) -> None:
