@@ -139,7 +139,7 @@ def _run(
 ) -> SqlResponse:
     snapshot = gateway.datasets()
     every = gateway.sources(snapshot)
-    sources, calls = _named_resources(gateway, ctx, sql, every)
+    sources, calls = _visible_resources(gateway, ctx, sql, every)
     if calls:  # loading the model and opening the index is the process's cost, once
         gateway.components.embedder.get()
         gateway.components.vectors.get()
@@ -219,9 +219,11 @@ def _response(
     )
 
 
-def _named(
+def named_resources(
     gateway: Gateway, sql: str, available: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
+    """The datasets among ``available`` and the ``vector_search`` calls ``sql`` names, by the
+    guard's syntax rules under the SQL settings (no grants yet)."""
     return referenced_resources(
         sql,
         available,
@@ -231,7 +233,7 @@ def _named(
     )
 
 
-def _named_resources(
+def _visible_resources(
     gateway: Gateway, ctx: RequestContext, sql: str, every: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
     """The datasets and searches a query names, checked against the catalog as the caller
@@ -241,12 +243,12 @@ def _named_resources(
     it cannot see is no refusal). Other refusals do not depend on the catalog and are not
     parsed twice (a hostile query's parse time is not doubled)."""
     try:
-        return _named(gateway, sql, every)
+        return named_resources(gateway, sql, every)
     except UnsafeQuery as exc:
         if exc.rule not in CATALOG_RULES:
             raise
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
-        return _named(gateway, sql, {n: s for n, s in every.items() if n in seen})
+        return named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
 
 
 def _refuse_invisible(
@@ -261,7 +263,7 @@ def _refuse_invisible(
     a missing one gets (``gateway.visibility``); visible ones fall through to the 403."""
     hidden = set(sources) - visible_tables(gateway, ctx, [s.contract for s in sources.values()])
     if hidden:  # the guard, without them, refuses the query as naming an unknown table
-        _named(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
+        named_resources(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
     resources = [collection_resource(record) for record in records.values()]
     if set(records) - visible_collections(gateway, ctx, resources):
         raise unknown_collection()

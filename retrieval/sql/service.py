@@ -95,11 +95,8 @@ def run_governed_sql(
     searches: SearchInputs | None = None,
 ) -> SqlResult:
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
-    sources = {name.lower(): source for name, source in sources.items()}
     grants = {name.lower(): grant for name, grant in grants.items()}
-    context = guard_context(sources, grants, searches, limits=limits.guard)
-    guarded = engine.guard(sql, context=context)
-    needed = {name: sources[name] for name in guarded.datasets}
+    guarded, needed = _guarded(sql, sources, grants, limits.guard, engine, searches)
     relations = searches.relations if searches is not None else {}
     with engine.session(needed) as session:
         rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches)
@@ -127,6 +124,38 @@ def run_governed_sql(
         datasets=_reads(needed, grants, withheld, rewritten),
         chunks=tuple(dict.fromkeys(chunk for relation in used for chunk in relation.chunks)),
     )
+
+
+def plan_governed_sql(
+    sql: str,
+    *,
+    sources: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+    limits: GuardLimits,
+    engine: QueryEngine,
+    searches: SearchInputs | None = None,
+) -> str:
+    """The SQL ``run_governed_sql`` would execute for the same arguments, through the same
+    guard and rewrite, without executing it (explain and dry run): a plan no query path has
+    diverges from what ``/v1/sql`` runs. Raises as ``run_governed_sql`` refuses."""
+    grants = {name.lower(): grant for name, grant in grants.items()}
+    guarded, needed = _guarded(sql, sources, grants, limits, engine, searches)
+    with engine.session(needed) as session:
+        return _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches).sql
+
+
+def _guarded(
+    sql: str,
+    sources: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+    limits: GuardLimits,
+    engine: QueryEngine,
+    searches: SearchInputs | None,
+) -> tuple[GuardedQuery, dict[str, TableSource]]:
+    """The guarded query and the sources it reads (names lower-cased, as the guard sees them)."""
+    lowered = {name.lower(): source for name, source in sources.items()}
+    guarded = engine.guard(sql, context=guard_context(lowered, grants, searches, limits=limits))
+    return guarded, {name: lowered[name] for name in guarded.datasets}
 
 
 def _rewrite(
