@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gateway.api.refusals import audit_refusal
+from gateway.auditing import decision_id_of
 from gateway.egress import error_guard
 from hqg.errors import (
     AccessDenied,
@@ -124,7 +125,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """Starlette answers these outside the middleware stack, so the request-id middleware never
     sees this response: the header is set here. A bug outside any pipeline is audited here."""
     request_id = getattr(request.state, "request_id", None)
-    log.exception("unexpected error in request %s", request_id or "-")
+    log.error(
+        "unexpected error; nothing served",
+        exc_info=exc,
+        extra={
+            "event": "internal_error",
+            "request_id": request_id,
+            "decision_id": decision_id_of(exc),
+        },
+    )
     try:
         audit_refusal(request, exc, status=500, code="internal_error")
     except Exception:  # the bug's answer stands; the audit failure is logged, not raised
