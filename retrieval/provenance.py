@@ -10,19 +10,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from hqg.refs import DatasetRef
 from ingestion.catalog import Dataset
 from ingestion.contracts import format_duration
-
-
-class DatasetRef(BaseModel):
-    """A dataset as read: the exact version and its as-of time."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    version: str
-    as_of: datetime
-    content_hash: str
 
 
 class ChunkRef(BaseModel):
