@@ -95,8 +95,7 @@ def run_governed_sql(
     searches: SearchInputs | None = None,
 ) -> SqlResult:
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
-    grants = {name.lower(): grant for name, grant in grants.items()}
-    guarded, needed = _guarded(sql, sources, grants, limits.guard, engine, searches)
+    guarded, needed, grants = _guarded(sql, sources, grants, limits.guard, engine, searches)
     relations = searches.relations if searches is not None else {}
     with engine.session(needed) as session:
         rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches)
@@ -136,10 +135,9 @@ def plan_governed_sql(
     searches: SearchInputs | None = None,
 ) -> str:
     """The SQL ``run_governed_sql`` would execute for the same arguments, through the same
-    guard and rewrite, without executing it (explain and dry run): a plan no query path has
-    diverges from what ``/v1/sql`` runs. Raises as ``run_governed_sql`` refuses."""
-    grants = {name.lower(): grant for name, grant in grants.items()}
-    guarded, needed = _guarded(sql, sources, grants, limits, engine, searches)
+    guard and rewrite, without executing it (explain and dry run), so an explained plan cannot
+    diverge from what ``/v1/sql`` runs. Raises as ``run_governed_sql`` refuses."""
+    guarded, needed, grants = _guarded(sql, sources, grants, limits, engine, searches)
     with engine.session(needed) as session:
         return _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches).sql
 
@@ -151,11 +149,13 @@ def _guarded(
     limits: GuardLimits,
     engine: QueryEngine,
     searches: SearchInputs | None,
-) -> tuple[GuardedQuery, dict[str, TableSource]]:
-    """The guarded query and the sources it reads (names lower-cased, as the guard sees them)."""
+) -> tuple[GuardedQuery, dict[str, TableSource], dict[str, TableGrant]]:
+    """The guarded query, the sources it reads and the grants, names lower-cased as the guard
+    sees them."""
     lowered = {name.lower(): source for name, source in sources.items()}
-    guarded = engine.guard(sql, context=guard_context(lowered, grants, searches, limits=limits))
-    return guarded, {name: lowered[name] for name in guarded.datasets}
+    granted = {name.lower(): grant for name, grant in grants.items()}
+    guarded = engine.guard(sql, context=guard_context(lowered, granted, searches, limits=limits))
+    return guarded, {name: lowered[name] for name in guarded.datasets}, granted
 
 
 def _rewrite(
