@@ -185,6 +185,7 @@ def server(
         process.wait(timeout=30)
 
 
+@pytest.mark.slow  # a real `hqg serve` process: models load in it (CI runs it)
 def test_a_real_server_stays_up_and_bounded_under_the_corpus(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
@@ -221,6 +222,7 @@ def test_a_real_server_stays_up_and_bounded_under_the_corpus(
     assert peak < 3 * GB + GB, f"server peak RSS {peak / GB:.2f} GB"
 
 
+@pytest.mark.slow  # a real `hqg serve` process: models load in it (CI runs it)
 def test_sigterm_stops_an_in_flight_query_and_the_server(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
