@@ -103,11 +103,21 @@ class AuditTrail:
     def _fail_unexpected(self, exc: Exception) -> None:
         name = type(exc).__name__
         self.extra["error_class"] = name[:64] if name.isascii() else None
+        if self.decision is not None:
+            setattr(exc, _DECISION, self.decision.decision_id)
         self.write(status=HqgError.status, reasons=(HqgError.code,))
         mark_audited(exc)
 
 
 _AUDITED = "_hqg_audited"
+_DECISION = "_hqg_decision_id"
+
+
+def decision_id_of(exc: BaseException) -> str | None:
+    """The id of the decision the failed request was running under, for the log line that
+    lets an operator find the request's audit record (None before any decision)."""
+    found = getattr(exc, _DECISION, None)
+    return found if isinstance(found, str) else None
 
 
 def mark_audited(exc: BaseException) -> None:

@@ -12,17 +12,18 @@ from gateway.context import RequestContext
 from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
+from gateway.visibility import CATALOG_ACTION
 from ingestion.catalog import Dataset
 from retrieval.grants import TableGrant
 from retrieval.provenance import freshness_of
 
 
 def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
-    trail = AuditTrail(gateway, ctx, action="catalog")
+    trail = AuditTrail(gateway, ctx, action=CATALOG_ACTION)
     with trail.recording():
         datasets = gateway.datasets()
         decision = gateway.decide(
-            ctx, action="catalog", tables=[d.contract for d in datasets.values()]
+            ctx, action=CATALOG_ACTION, tables=[d.contract for d in datasets.values()]
         )
         trail.decision = decision
         require_allowed(decision)

@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from gateway.policy.decision import Decision
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
-from hqg.errors import QueryLimitExceeded, UnsafeQuery
+from hqg.errors import QueryLimitExceeded, UnknownCollection
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
 from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
-from retrieval.provenance import ChunkRef, Freshness
-from retrieval.search import governed_search
+from retrieval.provenance import ChunkRef, Freshness, age_text
+from retrieval.search import CollectionScope, governed_search
 from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
@@ -73,10 +73,10 @@ def collection_records(
     return {name: records[name] for name in names}
 
 
-def unknown_collection() -> UnsafeQuery:
+def unknown_collection() -> UnknownCollection:
     """The refusal of a ``vector_search`` collection that does not exist, and (the same, by
-    ``gateway.visibility``) of one the caller may not see."""
-    return UnsafeQuery("vector_search() names an unknown collection", rule="unknown_collection")
+    ``gateway.visibility``) of one the caller may not see; the name is user text, not echoed."""
+    return UnknownCollection("vector_search() names an unknown collection")
 
 
 def run_searches(
@@ -112,12 +112,7 @@ def run_searches(
             detector=gateway.components.pii.get(),
         )
         if call.collection not in samples:
-            samples[call.collection] = sample_payloads(
-                gateway.vectors,
-                call.collection,
-                dim=records[call.collection].dim,
-                predicate=scope.predicate,
-            )
+            samples[call.collection] = _sample(gateway, scope, records[call.collection])
         relations[call] = search_relation(
             call.collection,
             found.evidence,
@@ -125,6 +120,37 @@ def run_searches(
             withheld=found.withheld.get(call.collection, 0),
         )
     return SearchInputs(relations=relations, max_k=gateway.settings.search.max_k)
+
+
+def planned_searches(
+    gateway: Gateway,
+    decision: Decision,
+    calls: Sequence[SearchCall],
+    *,
+    records: Mapping[str, CollectionRecord],
+    now: datetime,
+) -> SearchInputs:
+    """The calls' relations as a plan needs them (explain, dry run): each collection's schema
+    from the same sample ``run_searches`` takes under the grant, and no hits: nothing is
+    searched, no chunk text is read. The rewrite depends on the schema only (hits are bound
+    as parameters), so the plan's SQL is the SQL ``/v1/sql`` executes."""
+    relations: dict[SearchCall, SearchRelation] = {}
+    samples: dict[str, list[Mapping[str, object]]] = {}
+    for call in calls:
+        if call.collection not in samples:
+            scope = collection_scope(decision, call.collection, now=now)
+            samples[call.collection] = _sample(gateway, scope, records[call.collection])
+        relations[call] = search_relation(
+            call.collection, (), sample=samples[call.collection], withheld=0
+        )
+    return SearchInputs(relations=relations, max_k=gateway.settings.search.max_k)
+
+
+def _sample(
+    gateway: Gateway, scope: CollectionScope, record: CollectionRecord
+) -> list[Mapping[str, object]]:
+    """Payloads of chunks the grant lets the caller see: the schema of its relation."""
+    return sample_payloads(gateway.vectors, record.name, dim=record.dim, predicate=scope.predicate)
 
 
 def collection_masking(decision: Decision, names: Sequence[str]) -> dict[str, dict[str, MaskKind]]:
@@ -150,17 +176,9 @@ def collection_freshness(chunks: Sequence[ChunkRef], *, now: datetime) -> tuple[
                 as_of=oldest.as_of,
                 age_seconds=age,
                 sla_seconds=oldest.sla_seconds,
-                age=_whole_units(age),
+                age=age_text(age),
                 sla=format_duration(timedelta(seconds=oldest.sla_seconds)),
                 stale=any(chunk.stale for chunk in mine),
             )
         )
     return tuple(lines)
-
-
-def _whole_units(seconds: float) -> str:
-    whole = max(int(seconds), 0)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if whole >= size:
-            return f"{whole // size}{unit}"
-    return f"{whole}s"

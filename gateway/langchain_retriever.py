@@ -37,12 +37,16 @@ from hqg.errors import (
     AccessDenied,
     AuthError,
     HqgError,
+    InvalidParameter,
     InvalidRequest,
     NotFound,
+    ParameterOutOfRange,
     QueryLimitExceeded,
     RateLimited,
     Unavailable,
+    UnknownCollection,
     UnsafeQuery,
+    UnsupportedParameter,
 )
 from ingestion.vectors.base import SearchMode
 from retrieval.evidence import Evidence
@@ -80,7 +84,7 @@ class InProcessSearch:
         caps = self._gateway.settings.search
         chosen = k or caps.default_k
         if chosen > caps.max_k:
-            raise UnsafeQuery(f"k may be at most {caps.max_k}", rule="search_k")
+            raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
         return governed_search_request(
             self._gateway, ctx, query=query, collections=collections, mode=mode, k=chosen
         )
@@ -146,6 +150,13 @@ _ERRORS: dict[int, type[HqgError]] = {
     404: NotFound,
     503: Unavailable,
 }
+_BY_CODE: dict[str, type[HqgError]] = {
+    UnknownCollection.code: UnknownCollection,
+    QueryLimitExceeded.code: QueryLimitExceeded,
+}
+_PARAMETER_ERRORS: dict[str, type[InvalidParameter]] = {
+    cls.code: cls for cls in (InvalidParameter, UnsupportedParameter, ParameterOutOfRange)
+}
 
 
 def parse_response(response: HttpResponse) -> SearchResponse:
@@ -160,10 +171,13 @@ def parse_response(response: HttpResponse) -> SearchResponse:
     status = response.status_code
     if status == 422:
         raise InvalidRequest(message)
+    code = str(error.get("code") or "")
+    if code in _PARAMETER_ERRORS:
+        raise _PARAMETER_ERRORS[code](message, parameter=str(error.get("parameter") or ""))
+    if code in _BY_CODE:
+        raise _BY_CODE[code](message)
     if status == 400:
         rule, _, _ = message.partition(":")
-        if error.get("code") == "query_limit_exceeded":
-            raise QueryLimitExceeded(message)
         raise UnsafeQuery(message.partition(": ")[2] or message, rule=rule or "request")
     if status == 403:
         raise AccessDenied(message, decision_id=error.get("decision_id"))

@@ -9,13 +9,18 @@ counts). Nothing of the query is executed and no row is read. A
 request ``/v1/sql`` would refuse (policy deny, a dataset older than the policy's max
 staleness) is explained with ``denied_reason`` and no rows visible.
 
-The explained request is SQL today; search will be explained beside it by its own
-``_explain_*`` step, sharing the decision and the trace.
+The plan is the real one: the datasets and ``vector_search`` calls are found, decided and
+guarded and the query rewritten by the very functions ``/v1/sql`` runs (``named_resources``,
+one ``sql`` decision over tables and collections, ``plan_governed_sql``), so what
+``/v1/sql`` serves explains, and what it refuses explains with the same reason. A
+``vector_search`` call is planned from its collection's schema (``planned_searches``): nothing
+is searched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,20 +28,28 @@ from pydantic import BaseModel, ConfigDict
 
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.hybrid import collection_records, planned_searches
 from gateway.policy.bundle import load_bundle
 from gateway.policy.decision import Decision
 from gateway.policy.trace import FiredRule, fired_rules
 from gateway.responses import DecisionSummary
 from gateway.row_counts import RowCounter, RowCounts, caller_scope
+from gateway.search_pipeline import collection_resource
 from gateway.service import Gateway, policy_input
-from gateway.sql_pipeline import guard_limits, referenced_sources, require_allowed
+from gateway.sql_pipeline import (
+    SQL_ACTION,
+    guard_limits,
+    limits_for,
+    named_resources,
+    require_allowed,
+)
 from gateway.staleness import require_fresh, stale_datasets
 from hqg.errors import ConfigError, HqgError, NotFound, PolicyEngineError
 from ingestion.catalog import Dataset
-from retrieval.sql.guard import guard_sql
-from retrieval.sql.rewrite import secure_rewrite
-from retrieval.sql.service import guard_context
+from ingestion.documents.catalog import CollectionRecord
+from retrieval.sql.service import plan_governed_sql
 from retrieval.sql.sources import TableSource
+from retrieval.sql.vector_search import SearchCall
 
 
 class Trace(BaseModel):
@@ -82,15 +95,17 @@ def _dry_run(
         raise NotFound("no principal with that id")
     as_target = RequestContext.create(target, purpose=purpose, request_id=ctx.request_id)
     snapshot = gateway.datasets()
-    sources = referenced_sources(
-        sql, gateway.sources(snapshot), limits=guard_limits(gateway.settings.sql)
-    )
+    sources, calls = named_resources(gateway, sql, gateway.sources(snapshot))
+    records = collection_records(gateway, calls)
     tables = [s.contract for s in sources.values()]
-    decision = gateway.decide(as_target, action="sql", tables=tables)
+    collections = [collection_resource(record) for record in records.values()]
+    decision = gateway.decide(as_target, action=SQL_ACTION, tables=tables, collections=collections)
     read, now = [snapshot[name] for name in sources], datetime.now(UTC)
-    executed, denied = _explain_sql(gateway, sql, sources, decision, read=read, now=now)
+    plan = _Plan(sources=sources, calls=calls, records=records, read=read)
+    executed, denied = _explain_sql(gateway, sql, plan, decision, now=now)
     readable = decision.allow and not stale_datasets(decision, read, now=now)
-    trace, note = explain_trace(gateway, policy_input(as_target, action="sql", tables=tables))
+    document = policy_input(as_target, action=SQL_ACTION, tables=tables, collections=collections)
+    trace, note = explain_trace(gateway, document)
     if trace is not None and trace.policy_hash != decision.policy_hash:
         trace, note = None, _STALE
     counter = RowCounter(gateway.queries)
@@ -115,28 +130,37 @@ def _dry_run(
 _STALE = "no trace: the policy bundle on disk is not the one that decided (reloaded or remote)"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the query names, as ``/v1/sql`` finds it: datasets, searches and their records."""
+
+    sources: dict[str, TableSource]
+    calls: tuple[SearchCall, ...]
+    records: dict[str, CollectionRecord]
+    read: Sequence[Dataset]
+
+
 def _explain_sql(
-    gateway: Gateway,
-    sql: str,
-    sources: dict[str, TableSource],
-    decision: Decision,
-    *,
-    read: Sequence[Dataset],
-    now: datetime,
+    gateway: Gateway, sql: str, plan: _Plan, decision: Decision, *, now: datetime
 ) -> tuple[str | None, str | None]:
     """(the SQL as it would execute, or None and why not: the same refusals as ``/v1/sql``)."""
     try:
         require_allowed(decision)
-        require_fresh(decision, read, now=now)
-        limits = guard_limits(gateway.settings.sql)  # the same bounds as /v1/sql, not defaults
-        guarded = guard_sql(sql, context=guard_context(sources, decision.tables, limits=limits))
-        with gateway.queries.session(sources) as session:
-            return secure_rewrite(
-                guarded,
-                contracts={n: s.contract for n, s in sources.items()},
-                grants=decision.tables,
-                aliases=session.aliases,
-            ).sql, None
+        require_fresh(decision, plan.read, now=now)
+        limits_for(gateway, decision, None)  # a policy granting no rows or no time refuses
+        searches = (
+            planned_searches(gateway, decision, plan.calls, records=plan.records, now=now)
+            if plan.calls
+            else None
+        )
+        return plan_governed_sql(
+            sql,
+            sources=plan.sources,
+            grants=decision.tables,
+            limits=guard_limits(gateway.settings.sql),  # the same bounds as /v1/sql
+            engine=gateway.queries,
+            searches=searches,
+        ), None
     except HqgError as exc:
         return None, exc.message
 

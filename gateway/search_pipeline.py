@@ -28,7 +28,7 @@ from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed
 from gateway.staleness import collection_scope
 from gateway.visibility import visible_collections
-from hqg.errors import NotFound
+from hqg.errors import UnknownCollection
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
 from privacy.vault import PseudonymVault
@@ -36,6 +36,9 @@ from retrieval.evidence import Evidence
 from retrieval.search import CollectionScope, governed_search
 
 COLLECTION_PREFIX = "collection:"
+
+#: The policy and audit action of a governed search.
+SEARCH_ACTION = "search"
 
 
 class SearchResponse(BaseModel):
@@ -69,7 +72,7 @@ def governed_search_request(
     collections: Sequence[str] | None,
     mode: SearchMode,
     k: int,
-    action: str = "search",
+    action: str = SEARCH_ACTION,
 ) -> SearchResponse:
     """Run a search for ``ctx``; raises an ``HqgError`` (already audited) on any refusal."""
     trail = AuditTrail(gateway, ctx, action=action)
@@ -117,7 +120,7 @@ class CollectionsGrant:
 def decide_collections(
     gateway: Gateway, ctx: RequestContext, named: Sequence[str] | None, *, action: str
 ) -> CollectionsGrant:
-    """The decision for reading collections (search, ask); raises AccessDenied/NotFound.
+    """The decision for reading collections (search, ask); raises AccessDenied/UnknownCollection.
 
     Named collections must all be granted; with none named, the granted ones are kept and
     the refused ones counted (one more decision over the granted subset). Each scope carries
@@ -156,7 +159,7 @@ def _refuse_unseen(
     seen = visible_collections(gateway, ctx, [collection_resource(r) for r in existing])
     unseen = sorted(set(named) - seen)
     if unseen:
-        raise NotFound(f"no such collection: {', '.join(unseen)}")
+        raise UnknownCollection(f"no such collection: {', '.join(unseen)}")
 
 
 def _ask(

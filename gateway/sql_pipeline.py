@@ -54,6 +54,8 @@ from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 from retrieval.sql.vector_search import SearchCall
 
+#: The policy and audit action of a governed query (also its rate-limit refusals').
+SQL_ACTION = "sql"
 #: The guard rules whose answer depends on which datasets exist (``retrieval.sql.rules.tables``).
 CATALOG_RULES = frozenset({"unknown_table", "cte_shadowing"})
 
@@ -66,7 +68,7 @@ def governed_sql(
     A text over the length limit is refused by the guard before it is parsed; its record
     keeps no query, since redacting it would parse it (the cost the limit exists to avoid)."""
     over = len(sql) > gateway.settings.sql.max_sql_chars
-    trail = AuditTrail(gateway, ctx, action="sql", query=None if over else sql)
+    trail = AuditTrail(gateway, ctx, action=SQL_ACTION, query=None if over else sql)
     with trail.recording():
         return _run(gateway, ctx, trail, sql=sql, limit=limit)
 
@@ -137,7 +139,7 @@ def _run(
 ) -> SqlResponse:
     snapshot = gateway.datasets()
     every = gateway.sources(snapshot)
-    sources, calls = _named_resources(gateway, ctx, sql, every)
+    sources, calls = _visible_resources(gateway, ctx, sql, every)
     if calls:  # loading the model and opening the index is the process's cost, once
         gateway.components.embedder.get()
         gateway.components.vectors.get()
@@ -148,7 +150,7 @@ def _run(
     ]
     decision = gateway.decide(
         ctx,
-        action="sql",
+        action=SQL_ACTION,
         tables=[s.contract for s in sources.values()],
         collections=[collection_resource(record) for record in records.values()],
     )
@@ -217,9 +219,11 @@ def _response(
     )
 
 
-def _named(
+def named_resources(
     gateway: Gateway, sql: str, available: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
+    """The datasets among ``available`` and the ``vector_search`` calls ``sql`` names, by the
+    guard's syntax rules under the SQL settings (no grants yet)."""
     return referenced_resources(
         sql,
         available,
@@ -229,7 +233,7 @@ def _named(
     )
 
 
-def _named_resources(
+def _visible_resources(
     gateway: Gateway, ctx: RequestContext, sql: str, every: dict[str, TableSource]
 ) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
     """The datasets and searches a query names, checked against the catalog as the caller
@@ -239,12 +243,12 @@ def _named_resources(
     it cannot see is no refusal). Other refusals do not depend on the catalog and are not
     parsed twice (a hostile query's parse time is not doubled)."""
     try:
-        return _named(gateway, sql, every)
+        return named_resources(gateway, sql, every)
     except UnsafeQuery as exc:
         if exc.rule not in CATALOG_RULES:
             raise
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
-        return _named(gateway, sql, {n: s for n, s in every.items() if n in seen})
+        return named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
 
 
 def _refuse_invisible(
@@ -259,7 +263,7 @@ def _refuse_invisible(
     a missing one gets (``gateway.visibility``); visible ones fall through to the 403."""
     hidden = set(sources) - visible_tables(gateway, ctx, [s.contract for s in sources.values()])
     if hidden:  # the guard, without them, refuses the query as naming an unknown table
-        _named(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
+        named_resources(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
     resources = [collection_resource(record) for record in records.values()]
     if set(records) - visible_collections(gateway, ctx, resources):
         raise unknown_collection()

@@ -31,8 +31,9 @@ from hqg.errors import AccessDenied, HqgError, NotFound, UnsafeQuery
 from ingestion.contracts import DatasetContract
 
 CATALOG_ACTION = "catalog"
-#: The guard rules that refuse a name that does not exist (or that the caller may not see).
-MISSING_RULES = frozenset({"unknown_table", "unknown_collection"})
+#: The guard rules that refuse a name that does not exist (or that the caller may not see);
+#: a collection is refused as ``UnknownCollection``, a ``NotFound``.
+MISSING_RULES = frozenset({"unknown_table"})
 
 
 def refused_as_missing(exc: HqgError) -> bool:

@@ -13,9 +13,14 @@ and never echo raw user text that may hold PII.
     ├── ContractError              400  a dataset contract is invalid (file, field, problem)
     ├── IngestError                400  an ingest could not run (unreadable source, bad format)
     ├── NotFound                   404  a dataset, version or principal does not exist
+    │   └── UnknownCollection           a collection does not exist or the caller may not see it
     ├── AuthError                  401  missing or unknown credentials
     ├── AccessDenied               403  policy denied; carries the reasons and decision id
     ├── UnsafeQuery                400  the SQL guard rejected a query; carries the rule name
+    ├── InvalidParameter           400  a request parameter cannot be honoured; names it
+    │   ├── UnsupportedParameter        an option hqg does not offer (e.g. OpenAI ``n=2``)
+    │   └── ParameterOutOfRange         beyond its setting's bound (e.g. ``k`` > max_k)
+    ├── NoQuestion                 400  a chat request holds no user message to answer
     ├── InvalidText                400  a request holds text that is not valid Unicode text
     ├── RequestTooLarge            413  a request exceeds a size limit; carries the setting
     ├── QueryLimitExceeded         400  a query ran past its time or resource cap
@@ -77,6 +82,13 @@ class NotFound(HqgError):
     status = 404
 
 
+class UnknownCollection(NotFound):
+    """A named collection does not exist, or the caller may not see it: the two must answer
+    alike (``gateway.visibility``), so neither the class nor the message tells them apart."""
+
+    code = "unknown_collection"
+
+
 class AuthError(HqgError):
     """The caller is not authenticated."""
 
@@ -107,6 +119,39 @@ class UnsafeQuery(HqgError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(f"{rule}: {message}")
         self.rule = rule
+
+
+class InvalidParameter(HqgError):
+    """A request parameter (not a query) cannot be honoured; ``parameter`` names it, never its
+    value. The SQL ``vector_search`` k stays a guard rule (``UnsafeQuery(rule="search_k")``):
+    there it is part of a query."""
+
+    code = "invalid_parameter"
+    status = 400
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class UnsupportedParameter(InvalidParameter):
+    """An option hqg would otherwise silently ignore (an OpenAI parameter it does not
+    implement, ``n`` other than 1)."""
+
+    code = "unsupported_parameter"
+
+
+class ParameterOutOfRange(InvalidParameter):
+    """A parameter beyond the bound a setting puts on it (``k`` above ``HQG_SEARCH__MAX_K``)."""
+
+    code = "parameter_out_of_range"
+
+
+class NoQuestion(HqgError):
+    """A chat or ask request holds no non-blank user message, so there is nothing to answer."""
+
+    code = "no_question"
+    status = 400
 
 
 class InvalidText(HqgError):

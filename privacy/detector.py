@@ -129,13 +129,14 @@ def build_detector(
     ``models`` replaces the built models (a process that already holds a loaded detector).
     """
     if models is None:
-        models = [PresidioDetector(settings), *_second_ner(settings)]
+        models = [PresidioDetector(settings), *second_ner(settings)]
     if vocabulary is None:
         vocabulary = FixedVocabulary(Vocabulary(allowed=AllowList(settings.allow_list)))
     return CompositeDetector(models, vocabulary)
 
 
-def _second_ner(settings: PrivacySettings) -> list[PiiDetector]:
+def second_ner(settings: PrivacySettings) -> list[PiiDetector]:
+    """The second NER model (Rampart) unless the settings turn it off."""
     if not settings.second_ner:
         return []
     from privacy.rampart import RampartDetector

@@ -10,19 +10,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from hqg.refs import DatasetRef
 from ingestion.catalog import Dataset
 from ingestion.contracts import format_duration
-
-
-class DatasetRef(BaseModel):
-    """A dataset as read: the exact version and its as-of time."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str
-    version: str
-    as_of: datetime
-    content_hash: str
 
 
 class ChunkRef(BaseModel):
@@ -94,13 +84,15 @@ def freshness_of(dataset: Dataset, *, now: datetime) -> Freshness:
         as_of=current.as_of if current else None,
         age_seconds=age,
         sla_seconds=sla.total_seconds(),
-        age=_human(age) if age is not None else None,
+        age=age_text(age) if age is not None else None,
         sla=format_duration(sla),
         stale=dataset.is_stale(now),
     )
 
 
-def _human(seconds: float) -> str:
+def age_text(seconds: float) -> str:
+    """An age in its largest whole unit ("3d", "5h", "12m", "40s"): the one spelling of
+    ``Freshness.age`` for tables and for the chunks a hybrid query read."""
     whole = max(int(seconds), 0)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if whole >= size:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from gateway.settings import Settings
+from hqg.errors import HqgError
 from tests.conftest import REPO
 
 
@@ -22,6 +23,16 @@ def _variables(model: type[BaseModel], prefix: str) -> list[str]:
 def test_every_setting_is_documented() -> None:
     documented = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = [v for v in _variables(Settings, "HQG_") if f"`{v}`" not in documented]
+    assert missing == []
+
+
+def _error_classes(base: type[HqgError]) -> list[type[HqgError]]:
+    return [base] + [c for sub in base.__subclasses__() for c in _error_classes(sub)]
+
+
+def test_every_error_code_is_documented() -> None:
+    documented = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    missing = [c.code for c in _error_classes(HqgError) if f"`{c.code}`" not in documented]
     assert missing == []
 
 

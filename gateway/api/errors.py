@@ -19,10 +19,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gateway.api.refusals import audit_refusal
+from gateway.auditing import decision_id_of
 from gateway.egress import error_guard
 from hqg.errors import (
     AccessDenied,
     HqgError,
+    InvalidParameter,
     RateLimited,
     RequestTooLarge,
     Unavailable,
@@ -64,6 +66,8 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
         extra = {"decision_id": exc.decision_id, "reasons": list(exc.reasons)}
     elif isinstance(exc, UnsafeQuery):
         extra = {"rule": exc.rule}
+    elif isinstance(exc, InvalidParameter):
+        extra = {"parameter": exc.parameter}
     elif isinstance(exc, RequestTooLarge):
         extra = {"limit": exc.limit}
     elif isinstance(exc, RateLimited):
@@ -73,6 +77,8 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
     egress = error_guard(getattr(request.app.state, "gateway", None))
     if "reasons" in extra:
         extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
+    if "parameter" in extra:  # an unsupported key is the caller's text
+        extra["parameter"] = egress.text(extra["parameter"])
     body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
@@ -125,7 +131,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     """Starlette answers these outside the middleware stack, so the request-id middleware never
     sees this response: the header is set here. A bug outside any pipeline is audited here."""
     request_id = getattr(request.state, "request_id", None)
-    log.exception("unexpected error in request %s", request_id or "-")
+    log.error(
+        "unexpected error; nothing served",
+        exc_info=exc,
+        extra={
+            "event": "internal_error",
+            "request_id": request_id,
+            "decision_id": decision_id_of(exc),
+        },
+    )
     try:
         audit_refusal(request, exc, status=500, code="internal_error")
     except Exception:  # the bug's answer stands; the audit failure is logged, not raised

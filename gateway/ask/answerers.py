@@ -26,6 +26,10 @@ from gateway.ask.relevance import Candidate, rank_sentences
 from guards.verdict import InjectionDetector
 from retrieval.evidence import Evidence
 
+#: What every ``ChatModel`` answers when the evidence does not answer the question, and what the
+#: pipeline answers when it abstains itself; the output guard reads it as an abstention.
+ABSTAIN_PHRASE = "I can't find that in the data you may see."
+
 #: A second sentence is added only if it scores at least this share of the best one.
 SECOND_SENTENCE_RATIO = 0.85
 

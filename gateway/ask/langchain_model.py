@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from gateway.ask.answerers import Draft
+from gateway.ask.answerers import ABSTAIN_PHRASE, Draft
 from gateway.ask.prompt_guard import Message
 from gateway.ask.settings import AnswerSettings
 from hqg.errors import ConfigError, Unavailable
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-ABSTAIN_PHRASE = "I can't find that in the data you may see."
 SYSTEM_PROMPT = f"""\
 You answer questions using ONLY the numbered evidence below.
 Rules:

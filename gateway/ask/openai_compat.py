@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.ask.pipeline import AskOutcome
 from gateway.ask.prompt_guard import Message
 from gateway.ask.text import split_answer
-from hqg.errors import UnsafeQuery
+from hqg.errors import UnsupportedParameter
 
 SUPPORTED = frozenset(
     {"model", "messages", "stream", "stream_options", "n", "user", "collections", "purpose"}
@@ -94,13 +94,13 @@ class ChatCompletionRequest(BaseModel):
         """Refuse what hqg would otherwise silently ignore (names only, never values)."""
         unknown = sorted(set(self.model_extra or {}) - SUPPORTED)
         if unknown:
-            raise UnsafeQuery(
+            raise UnsupportedParameter(
                 f"unsupported parameter(s): {', '.join(unknown[:10])}; hqg supports "
                 f"{', '.join(sorted(SUPPORTED))}",
-                rule="unsupported_parameter",
+                parameter=unknown[0],
             )
         if self.n not in (None, 1):
-            raise UnsafeQuery("only n=1 is supported", rule="unsupported_parameter")
+            raise UnsupportedParameter("only n=1 is supported", parameter="n")
 
     def to_messages(self) -> list[Message]:
         return [m.to_message() for m in self.messages]

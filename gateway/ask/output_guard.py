@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gateway.ask.answerers import ABSTAIN_PHRASE
 from gateway.ask.grounding import support
-from gateway.ask.langchain_model import ABSTAIN_PHRASE
 from gateway.ask.models import Citation, SentenceCheck
 from gateway.ask.text import sentences, split_answer, terms
 from gateway.egress import EgressGuard, strip_foreign_links, urls_in

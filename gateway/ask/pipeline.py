@@ -14,9 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from gateway.ask.answerers import ChatModel
+from gateway.ask.answerers import ABSTAIN_PHRASE, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
-from gateway.ask.langchain_model import ABSTAIN_PHRASE
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -28,7 +27,13 @@ from gateway.ask.models import (
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
 from gateway.ask.relevance import confidence, rank_sentences
-from gateway.ask.retrieve import Retrieved, decide_ask, prompt_mask_policy, retrieve
+from gateway.ask.retrieve import (
+    ASK_ACTION,
+    Retrieved,
+    decide_ask,
+    prompt_mask_policy,
+    retrieve,
+)
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
@@ -36,7 +41,7 @@ from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
 from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, UnsafeQuery
+from hqg.errors import AccessDenied, NoQuestion
 from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
@@ -44,6 +49,9 @@ from retrieval.evidence import Evidence
 #: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
 PROMPT_NAMESPACE = "Q"
 STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
+
+#: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
+CHAT_ACTION = "chat"
 
 
 @dataclass
@@ -79,13 +87,27 @@ def ask(
     messages: Sequence[Message],
     collections: Sequence[str] | None,
     model: ChatModel,
-    action: str = "ask",
+    action: str = ASK_ACTION,
 ) -> AskOutcome:
     """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
     trail = AuditTrail(gateway, ctx, action=action)
     clock = StageClock(gateway)
     with trail.recording():
         return _run(gateway, ctx, trail, clock, messages, collections, model)
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """What one request found and decided on the way to its answer: the response's inputs."""
+
+    scan: PromptScan
+    protected: ProtectedUse
+    grant: CollectionsGrant
+    found: Retrieved
+    evidence: tuple[Evidence, ...]
+    certainty: float
+    guarded: GuardedAnswer
+    tokens: int
 
 
 def _run(
@@ -97,10 +119,10 @@ def _run(
     collections: Sequence[str] | None,
     model: ChatModel,
 ) -> AskOutcome:
-    settings, limits = gateway.settings.answer, gateway.settings.limits
+    limits = gateway.settings.limits
     check_prompt([(m.content, *m.tool_arguments) for m in messages], limits)
-    question_index = _question_index(messages)
-    check_question(messages[question_index].content, limits)
+    index = _question_index(messages)
+    check_question(messages[index].content, limits)
     with clock.stage("prompt_guard"):
         scan = scan_prompt(
             messages,
@@ -109,19 +131,48 @@ def _run(
             timeout_s=limits.prompt_scan_timeout_ms / 1000,
         )
     trail.extra.update(_prompt_extra(scan))
-    _refuse_injection(scan, settings.block_injection_threshold)
-    question_raw = messages[question_index].content
+    _refuse_injection(scan, gateway.settings.answer.block_injection_threshold)
     with clock.stage("decision"):
-        protected = protected_use(question_raw, (d.contract for d in gateway.datasets().values()))
+        datasets = (d.contract for d in gateway.datasets().values())
+        protected = protected_use(messages[index].content, datasets)
         grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
     trail.decision = grant.decision
     trail.datasets = [(f"{COLLECTION_PREFIX}{s.name}", None) for s in grant.scopes]
+    answered, egress = _answer(gateway, trail, clock, scan, protected, grant, index, model)
+    trail.tokens = answered.tokens
+    response = _released(
+        egress,
+        _response(ctx, answered, model=model, flag_at=gateway.settings.guards.injection_threshold),
+    )
+    trail.extra.update(_answer_extra(response, answered.certainty))
+    return AskOutcome(
+        response=response,
+        egress=egress,
+        seconds=clock.seconds,
+        prompt_tokens=scan.characters // 4,
+        completion_tokens=answered.tokens or len(response.answer) // 4,
+    )
+
+
+def _answer(
+    gateway: Gateway,
+    trail: AuditTrail,
+    clock: StageClock,
+    scan: PromptScan,
+    protected: ProtectedUse,
+    grant: CollectionsGrant,
+    index: int,
+    model: ChatModel,
+) -> tuple[_Answered, EgressGuard]:
+    """Retrieve with the masked question, then answer it (or abstain) through the output guard.
+
+    The caller's input is pseudonymised in a namespace of its own (<PERSON_Q1>), so whether a
+    typed value equals one in the evidence is never observable; the evidence, the answer and
+    everything else in the response share the egress guard's vault."""
+    settings = gateway.settings.answer
     policy = prompt_mask_policy(grant.scopes)
-    # the caller's input is pseudonymised in a namespace of its own (<PERSON_Q1>), so whether
-    # a typed value equals one in the evidence is never observable; the evidence, the answer
-    # and everything else in the response share the egress guard's vault
     masked = _masked_prompt(gateway, scan, policy)
-    question = masked[question_index].content
+    question = masked[index].content
     egress = EgressGuard(
         policy=as_egress_policy(policy), vault=PseudonymVault(), finders=gateway.egress_finders
     )
@@ -131,15 +182,10 @@ def _run(
         evidence = tuple(egress.release(item) for item in usable)
         certainty = confidence(rank_sentences(question, evidence))
     trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
-    tokens = 0
-    if certainty < settings.min_confidence or not evidence:
-        guarded = _abstention()
-    else:
+    guarded, tokens = _abstention(), 0
+    if certainty >= settings.min_confidence and evidence:
         with clock.stage("answer"):
-            draft = model.draft(
-                question=question, history=masked[:question_index], evidence=evidence
-            )
-        tokens = draft.tokens
+            draft = model.draft(question=question, history=masked[:index], evidence=evidence)
         with clock.stage("output_guard"):
             guarded = guard_answer(
                 draft.text,
@@ -150,28 +196,9 @@ def _run(
                 egress=egress,
                 allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
             )
-    trail.tokens = tokens
-    response = _response(
-        ctx,
-        scan,
-        grant,
-        found,
-        evidence,
-        guarded,
-        certainty=certainty,
-        model=model,
-        protected=protected,
-        flag_at=gateway.settings.guards.injection_threshold,
-    )
-    response = egress.release(response)
-    trail.extra.update(_answer_extra(response, certainty))
-    return AskOutcome(
-        response=response,
-        egress=egress,
-        seconds=clock.seconds,
-        prompt_tokens=scan.characters // 4,
-        completion_tokens=tokens or len(response.answer) // 4,
-    )
+        tokens = draft.tokens
+    answered = _Answered(scan, protected, grant, found, evidence, certainty, guarded, tokens)
+    return answered, egress
 
 
 def _masked_prompt(
@@ -197,7 +224,7 @@ def _question_index(messages: Sequence[Message]) -> int:
     for index in range(len(messages) - 1, -1, -1):
         if messages[index].role == "user" and messages[index].content.strip():
             return index
-    raise UnsafeQuery("the request has no user message to answer", rule="no_question")
+    raise NoQuestion("the request has no user message to answer")
 
 
 def _refuse_injection(scan: PromptScan, threshold: float) -> None:
@@ -236,25 +263,16 @@ def abstention_text(withheld: int, hidden_collections: int) -> str:
 
 
 def _response(
-    ctx: RequestContext,
-    scan: PromptScan,
-    grant: CollectionsGrant,
-    found: Retrieved,
-    evidence: Sequence[Evidence],
-    guarded: GuardedAnswer,
-    *,
-    certainty: float,
-    model: ChatModel,
-    protected: ProtectedUse,
-    flag_at: float,
+    ctx: RequestContext, answered: _Answered, *, model: ChatModel, flag_at: float
 ) -> AskResponse:
-    decision = grant.decision
-    withheld_total = sum(found.withheld.values())
+    decision, guarded, scan = answered.grant.decision, answered.guarded, answered.scan
+    withheld = answered.found.withheld
     answer = (
-        abstention_text(withheld_total, grant.hidden_collections)
+        abstention_text(sum(withheld.values()), answered.grant.hidden_collections)
         if guarded.abstained
         else guarded.text
     )
+    protected = answered.protected
     return AskResponse(
         request_id=ctx.request_id,
         answer=answer,
@@ -276,11 +294,11 @@ def _response(
         provenance=AskProvenance(
             model=model.name,
             backend=model.backend,
-            evidence=tuple(f"{e.collection}:{e.doc_id}#{e.chunk_id}" for e in evidence),
+            evidence=tuple(f"{e.collection}:{e.doc_id}#{e.chunk_id}" for e in answered.evidence),
             decision_id=decision.decision_id,
             policy_hash=decision.policy_hash,
             policy_engine=decision.engine,
-            retrieval_confidence=round(certainty, 4),
+            retrieval_confidence=round(answered.certainty, 4),
         ),
         freshness=tuple(
             EvidenceFreshness(
@@ -291,12 +309,20 @@ def _response(
                 sla_seconds=e.sla_seconds,
                 stale=e.stale,
             )
-            for e in _cited(evidence, guarded)
+            for e in _cited(answered.evidence, guarded)
         ),
-        withheld=dict(found.withheld),
-        withheld_collections=grant.hidden_collections,
+        withheld=dict(withheld),
+        withheld_collections=answered.grant.hidden_collections,
         decision=DecisionSummary.of(decision),
     )
+
+
+def _released(egress: EgressGuard, response: AskResponse) -> AskResponse:
+    """Every string of ``response`` through the egress guard, each once: the answer has passed
+    it in the output guard (with the live detector as well) and the citations are built from
+    evidence released at retrieval, so they are set aside while the rest passes here."""
+    rest = egress.release(response.model_copy(update={"answer": "", "citations": ()}))
+    return rest.model_copy(update={"answer": response.answer, "citations": response.citations})
 
 
 def _cited(evidence: Sequence[Evidence], guarded: GuardedAnswer) -> list[Evidence]:

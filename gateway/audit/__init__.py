@@ -9,9 +9,10 @@ answers are not record fields: a caller that keeps any of their text must mask i
 from gateway.audit.chain import GENESIS_HASH, ChainLink
 from gateway.audit.log import AuditLog
 from gateway.audit.read import iter_records, tail
-from gateway.audit.record import AuditRecord, DatasetRef
+from gateway.audit.record import AuditRecord
 from gateway.audit.redact import UNPARSEABLE, redact_sql_literals
 from gateway.audit.verify import VerifyReport, verify
+from hqg.refs import DatasetRef
 
 __all__ = [
     "GENESIS_HASH",

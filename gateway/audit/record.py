@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from gateway.audit.redact import redact_sql_literals
+from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
 _ACTION = r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|http\.unrouted)$"
@@ -56,15 +57,6 @@ def _keys_are_names(value: Any) -> Any:
 
 def _redacted(value: str | None) -> str | None:
     return None if value is None else redact_sql_literals(value)
-
-
-class DatasetRef(BaseModel):
-    """A dataset or collection a request touched, with the version it read."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    name: Name
-    version: Name | None = None  # the catalog version id, e.g. "v3"
 
 
 class AuditRecord(BaseModel):

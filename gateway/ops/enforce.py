@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from gateway.ask.pipeline import CHAT_ACTION
+from gateway.ask.retrieve import ASK_ACTION
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
+from gateway.search_pipeline import SEARCH_ACTION
 from gateway.service import Gateway
+from gateway.sql_pipeline import SQL_ACTION
+from gateway.visibility import CATALOG_ACTION
 from hqg.errors import RateLimited
 
+#: The action each audited data route's pipeline records, spelled by the pipelines themselves
+#: so a refusal here is filed under the same action as the pipeline's own records.
 ROUTE_ACTIONS: dict[str, str] = {
-    "/v1/sql": "sql",
-    "/v1/search": "search",
-    "/v1/ask": "ask",
-    "/v1/chat/completions": "chat",
-    "/v1/catalog": "catalog",
-    "/v1/audit": "audit",
+    "/v1/sql": SQL_ACTION,
+    "/v1/search": SEARCH_ACTION,
+    "/v1/ask": ASK_ACTION,
+    "/v1/chat/completions": CHAT_ACTION,
+    "/v1/catalog": CATALOG_ACTION,
 }
 
 

@@ -5,8 +5,12 @@ Two guarantees beyond formatting:
 * Only a fixed set of ``extra`` fields is ever emitted (``LOG_FIELDS``: ids, action, status,
   latency, counts). A caller passing something else in ``extra`` is ignored, so a value or a
   query cannot reach a log line by that route.
-* Exceptions are logged as their type and stack frames (file, line, function), never their
-  message: library errors (DuckDB, Presidio, pydantic) quote the values they choked on.
+* Exceptions are logged as their type and stack frames (``file:line in function``), never their
+  message or locals: library errors (DuckDB, Presidio, pydantic) quote the values they choked
+  on, and the audit strips them for the same reason. Chained causes are listed by type. This
+  holds for exceptions nobody caught too (the main thread's and other threads'): the hooks
+  are routed through the same handler. ``HQG_LOGGING__TRACEBACKS=true`` adds the whole
+  traceback, messages included, for local debugging only.
 
 Messages themselves are the caller's responsibility: hqg logs fixed text plus ``extra`` fields
 and never interpolates user input (see docs/operations.md).
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import traceback
 from datetime import UTC, datetime
 from types import TracebackType
@@ -38,6 +43,7 @@ LOG_FIELDS = (
     "rows",
     "withheld",
     "retry_after",
+    "decision_id",
 )
 HANDLER_NAME = "hqg-ops"
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -47,17 +53,50 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in LOG_FIELDS if hasattr(record, name)}
 
 
-def _exception(exc_info: ExcInfo | tuple[None, None, None] | None) -> dict[str, Any]:
-    """The exception's type and frames, without its message (which may quote values)."""
+def _exception(
+    exc_info: ExcInfo | tuple[None, None, None] | None, *, full: bool = False
+) -> dict[str, Any]:
+    """The exception's type, frames and causes' types, without messages (which may quote
+    values); with ``full`` (debugging) the whole traceback too."""
     if not exc_info or exc_info[0] is None:
         return {}
-    kind, _, tb = exc_info
+    kind, exc, tb = exc_info
     frames = [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb)]
-    return {"exc_type": f"{kind.__module__}.{kind.__qualname__}", "exc_frames": frames}
+    found: dict[str, Any] = {"exc_type": _type_name(kind), "exc_frames": frames}
+    causes = [_type_name(type(cause)) for cause in _causes(exc)]
+    if causes:
+        found["exc_causes"] = causes
+    if full:
+        found["traceback"] = "".join(traceback.format_exception(kind, exc, tb))
+    return found
+
+
+def _type_name(kind: type[BaseException]) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _causes(exc: BaseException | None) -> list[BaseException]:
+    """The exceptions ``exc`` was raised from or during, nearest first (cycles cut)."""
+    found: list[BaseException] = []
+    current = _cause(exc) if exc is not None else None
+    while current is not None and current not in found and len(found) < 16:
+        found.append(current)
+        current = _cause(current)
+    return found
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    if exc.__cause__ is not None or exc.__suppress_context__:
+        return exc.__cause__
+    return exc.__context__
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ts, level, logger, message, and the allowed fields."""
+
+    def __init__(self, *, tracebacks: bool = False) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -67,25 +106,54 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         payload.update(_fields(record))
-        payload.update(_exception(record.exc_info))
+        payload.update(_exception(record.exc_info, full=self.tracebacks))
         return json.dumps(payload, default=str, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
     """Human-readable lines with the same fields as ``key=value`` and the same exception rule."""
 
+    def __init__(self, *, tracebacks: bool = False) -> None:
+        super().__init__()
+        self.tracebacks = tracebacks
+
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%d %H:%M:%S")
         parts = [ts, record.levelname, record.name, record.getMessage()]
         parts += [f"{k}={v}" for k, v in _fields(record).items()]
-        exc = _exception(record.exc_info)
+        exc = _exception(record.exc_info, full=self.tracebacks)
         if exc:
             parts.append(f"exc_type={exc['exc_type']} at {exc['exc_frames'][-1:]}")
-        return " ".join(str(p) for p in parts)
+            parts += [f"caused_by={cause}" for cause in exc.get("exc_causes", ())]
+        line = " ".join(str(p) for p in parts)
+        return f"{line}\n{exc['traceback']}".rstrip("\n") if "traceback" in exc else line
 
 
 def formatter_for(settings: LoggingSettings) -> logging.Formatter:
-    return JsonFormatter() if settings.format == "json" else TextFormatter()
+    kind = JsonFormatter if settings.format == "json" else TextFormatter
+    return kind(tracebacks=settings.tracebacks)
+
+
+def route_uncaught(logger: logging.Logger) -> None:
+    """Log exceptions nobody caught (main thread, other threads) through ``logger``'s handlers,
+    so they follow the same rule instead of Python printing whole tracebacks to stderr."""
+
+    def main_thread(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        logger.critical("uncaught exception", exc_info=(kind, exc, tb), extra={"event": "crash"})
+
+    def other_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        logger.error(
+            "uncaught exception in a thread",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+            extra={"event": "thread_crash"},
+        )
+
+    sys.excepthook = main_thread
+    threading.excepthook = other_thread
 
 
 def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> logging.Handler:
@@ -107,4 +175,5 @@ def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> loggi
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    route_uncaught(logging.getLogger("hqg.uncaught"))
     return handler

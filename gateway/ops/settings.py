@@ -42,6 +42,9 @@ class LoggingSettings(BaseModel):
     ``/metrics`` is protected by default: it answers a bearer that is ``metrics_token`` when one
     is set, else any valid API key. ``metrics_public = true`` opens it to anyone who can reach
     the port (for a scraper on a private network); ``metrics = false`` removes it (404).
+
+    An exception is logged as its type and frame locations only; ``tracebacks = true`` adds the
+    whole traceback, messages included, which may quote request data (PII): local debugging only.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,6 +54,7 @@ class LoggingSettings(BaseModel):
     metrics: bool = True
     metrics_token: SecretStr | None = None
     metrics_public: bool = False
+    tracebacks: bool = False
 
     @field_validator("level", mode="before")
     @classmethod

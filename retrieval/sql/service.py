@@ -95,11 +95,7 @@ def run_governed_sql(
     searches: SearchInputs | None = None,
 ) -> SqlResult:
     """Run one analyst query under the grants; raises UnsafeQuery/AccessDenied/... on refusal."""
-    sources = {name.lower(): source for name, source in sources.items()}
-    grants = {name.lower(): grant for name, grant in grants.items()}
-    context = guard_context(sources, grants, searches, limits=limits.guard)
-    guarded = engine.guard(sql, context=context)
-    needed = {name: sources[name] for name in guarded.datasets}
+    guarded, needed, grants = _guarded(sql, sources, grants, limits.guard, engine, searches)
     relations = searches.relations if searches is not None else {}
     with engine.session(needed) as session:
         rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches)
@@ -127,6 +123,39 @@ def run_governed_sql(
         datasets=_reads(needed, grants, withheld, rewritten),
         chunks=tuple(dict.fromkeys(chunk for relation in used for chunk in relation.chunks)),
     )
+
+
+def plan_governed_sql(
+    sql: str,
+    *,
+    sources: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+    limits: GuardLimits,
+    engine: QueryEngine,
+    searches: SearchInputs | None = None,
+) -> str:
+    """The SQL ``run_governed_sql`` would execute for the same arguments, through the same
+    guard and rewrite, without executing it (explain and dry run), so an explained plan cannot
+    diverge from what ``/v1/sql`` runs. Raises as ``run_governed_sql`` refuses."""
+    guarded, needed, grants = _guarded(sql, sources, grants, limits, engine, searches)
+    with engine.session(needed) as session:
+        return _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches).sql
+
+
+def _guarded(
+    sql: str,
+    sources: Mapping[str, TableSource],
+    grants: Mapping[str, TableGrant],
+    limits: GuardLimits,
+    engine: QueryEngine,
+    searches: SearchInputs | None,
+) -> tuple[GuardedQuery, dict[str, TableSource], dict[str, TableGrant]]:
+    """The guarded query, the sources it reads and the grants, names lower-cased as the guard
+    sees them."""
+    lowered = {name.lower(): source for name, source in sources.items()}
+    granted = {name.lower(): grant for name, grant in grants.items()}
+    guarded = engine.guard(sql, context=guard_context(lowered, granted, searches, limits=limits))
+    return guarded, {name: lowered[name] for name in guarded.datasets}, granted
 
 
 def _rewrite(

@@ -13,7 +13,7 @@ from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.responses import SqlResponse
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
-from hqg.errors import AccessDenied, UnsafeQuery
+from hqg.errors import AccessDenied, UnknownCollection
 
 TICKETS_JOIN = (
     "SELECT v.ticket_id, v.customer_id, v.text, t.status "
@@ -155,15 +155,14 @@ def test_two_collections_in_a_union_share_one_decision(gateway: Gateway) -> None
 def test_hidden_collection_anywhere_in_the_query_is_refused_like_an_unknown_one(
     gateway: Gateway, sql: str
 ) -> None:
-    with pytest.raises(UnsafeQuery) as caught:
+    with pytest.raises(UnknownCollection) as caught:
         ask(gateway, "demo-alice", sql)
-    assert caught.value.rule == "unknown_collection"
+    assert caught.value.code == "unknown_collection"
 
 
 def test_unknown_collection_is_refused_without_echoing_it(gateway: Gateway) -> None:
-    with pytest.raises(UnsafeQuery) as caught:
+    with pytest.raises(UnknownCollection) as caught:
         ask(gateway, "demo-alice", "SELECT * FROM vector_search('Jane Roe 555-0100', 'x', 5)")
-    assert caught.value.rule == "unknown_collection"
     assert "Jane" not in caught.value.message
 
 
@@ -217,8 +216,8 @@ def test_hybrid_query_over_http_and_audited_without_the_query_text(
         json={"sql": "SELECT * FROM vector_search('hr', 'salary', 3)"},
         headers={"Authorization": "Bearer demo-alice"},
     )
-    assert denied.status_code == 400  # hr is invisible to alice: refused like an unknown name
-    assert denied.json()["error"]["code"] == "unsafe_query"
+    assert denied.status_code == 404  # hr is invisible to alice: refused like an unknown name
+    assert denied.json()["error"]["code"] == "unknown_collection"
     audit = gateway.workspace.audit_path
     files = [audit] if audit.is_file() else [p for p in audit.rglob("*") if p.is_file()]
     assert not [p for p in files if secret.encode() in p.read_bytes()]

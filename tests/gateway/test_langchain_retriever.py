@@ -15,7 +15,7 @@ from gateway.api import create_app
 from gateway.demo import demo_ground_truth
 from gateway.langchain_retriever import HqgRetriever
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, AuthError, NotFound, UnsafeQuery
+from hqg.errors import AccessDenied, AuthError, ParameterOutOfRange, UnknownCollection
 
 PROVENANCE_KEYS = {
     "doc_id",
@@ -88,15 +88,17 @@ def test_async_http_retriever_over_the_asgi_transport(gateway: Gateway) -> None:
 
 def test_errors_are_raised_not_returned_as_documents(gateway: Gateway, client: TestClient) -> None:
     hidden = HqgRetriever.over_http(BASE, api_key="demo-alice", client=client, collections=["hr"])
-    with pytest.raises(NotFound) as caught:  # invisible to alice: like a missing collection
+    with pytest.raises(UnknownCollection) as caught:  # invisible to alice: like a missing one
         hidden.invoke("salary")
     assert caught.value.message == "no such collection: hr"
-    with pytest.raises(NotFound):
+    with pytest.raises(UnknownCollection):
         HqgRetriever.in_process(gateway, api_key="demo-alice", collections=["hr"]).invoke("pay")
     with pytest.raises(AccessDenied):
         HqgRetriever.over_http(BASE, api_key="demo-sec", client=client).invoke("refund")
     with pytest.raises(AuthError):
         HqgRetriever.over_http(BASE, api_key="wrong", client=client).invoke("refund")
-    with pytest.raises(UnsafeQuery) as too_many:
+    with pytest.raises(ParameterOutOfRange) as too_many:
         HqgRetriever.over_http(BASE, api_key="demo-alice", client=client, k=10_000).invoke("x")
-    assert too_many.value.rule == "search_k"
+    assert too_many.value.parameter == "k"
+    with pytest.raises(ParameterOutOfRange):
+        HqgRetriever.in_process(gateway, api_key="demo-alice", k=10_000).invoke("x")

@@ -7,7 +7,6 @@ the ingest and serves the new one right after it commits.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from gateway.identity import Principal
 from gateway.principals import write_principals
 from ingestion.contracts import Classification
 from ingestion.workspace import Workspace
+from tests.load.served import bound_url, serve_command
 
 CONTRACT = {
     "name": "people",
@@ -36,12 +36,6 @@ CONTRACT = {
     ],
 }
 KEY = "test-analyst-key-0001"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _hqg(*args: str) -> list[str]:
@@ -94,16 +88,15 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     source.write_text("tenant_id,id,city\nacme,1,Oslo\nglobex,2,Rome\n", encoding="utf-8")
     first = _ingest(home, source, contract)
     assert first.returncode == 0, first.stderr
-    port = _free_port()
     log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen(
-        _hqg("serve", "--home", str(home), "--port", str(port)),
+        serve_command(home, tmp_path / "server.port"),
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ},
     )
-    url = f"http://127.0.0.1:{port}"
     try:
+        url = bound_url(tmp_path / "server.port", server, seconds=60)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -378,10 +378,10 @@ def test_ingest_killed_mid_run_leaves_previous_version_serving(
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and child.poll() is None:
-        if list(workspace.dataset_dir("people").glob(".*.staging.duckdb")):
+        if _staged_bytes(workspace.dataset_dir("people")) > 0:  # rows are being written
             break
         time.sleep(0.05)
-    time.sleep(0.5)
+    assert child.poll() is None, "the ingest ended before it could be killed mid-run"
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=30)
     assert Catalog(workspace.catalog_path).dataset("people").current.version == "v1"  # type: ignore[union-attr]
@@ -392,3 +392,14 @@ def test_ingest_killed_mid_run_leaves_previous_version_serving(
     )
     assert report.run.version == "v2"
     assert not list(workspace.dataset_dir("people").glob(".*.staging.duckdb*"))
+
+
+def _staged_bytes(directory: Path) -> int:
+    """Bytes written to the run's staging files so far (0 until the load has begun writing)."""
+    total = 0
+    for path in directory.glob(".*.staging.duckdb*"):
+        try:
+            total += path.stat().st_size
+        except FileNotFoundError:  # renamed or removed between glob and stat
+            continue
+    return total

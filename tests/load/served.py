@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,10 +20,26 @@ import httpx
 STARTUP_SECONDS = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def serve_command(home: Path, port_file: Path) -> list[str]:
+    """``hqg serve`` on an ephemeral loopback port that the server itself binds and reports in
+    ``port_file``: a port picked by the test and handed over could be taken in between."""
+    return [
+        *(sys.executable, "-c", "from gateway.cli import main; main()", "serve"),
+        *("--home", str(home), "--host", "127.0.0.1", "--port", "0"),
+        *("--port-file", str(port_file)),
+    ]
+
+
+def bound_url(port_file: Path, server: subprocess.Popen[bytes], *, seconds: float) -> str:
+    """The base URL of ``server`` once it has written its port (it exits or times out: error)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_file.is_file():
+            return f"http://127.0.0.1:{int(port_file.read_text(encoding='utf-8'))}"
+        if server.poll() is not None:
+            raise RuntimeError(f"hqg serve exited with status {server.returncode}")
+        time.sleep(0.1)
+    raise RuntimeError("hqg serve did not bind a port in time")
 
 
 def copy_workspace(source: Path, target: Path) -> Path:
@@ -58,18 +73,14 @@ def serve_process(
     home: Path, *, log: Path, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Like ``serve``, also yielding the server process (to sample its memory)."""
-    port = free_port()
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
-    command = [sys.executable, "-c", "from gateway.cli import main; main()"]
+    port_file = log.with_name(f"{log.name}.port")
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [*command, "serve", "--home", str(home), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=environ,
+            serve_command(home, port_file), stdout=out, stderr=subprocess.STDOUT, env=environ
         )
         try:
-            url = f"http://127.0.0.1:{port}"
+            url = bound_url(port_file, server, seconds=STARTUP_SECONDS)
             _wait_until_up(url, server, log)
             yield url, server
         finally:

@@ -28,6 +28,11 @@ from tests.security.egress_support import (
     top_ticket,
 )
 
+#: Slow (a sweep: every acme ticket author searched three ways, twice): CI runs it
+#: (``make test``), the fast lane skips it.
+pytestmark = pytest.mark.slow
+
+
 MASKED, UNMASKED = "demo-alice", "demo-bob"
 AUTHORS = ticket_authors("acme")
 BY_AUTHOR = tickets_by_author(AUTHORS)

@@ -16,9 +16,7 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +32,7 @@ from gateway.audit import iter_records
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from retrieval.sql.watchdog import process_rss
+from tests.load.served import bound_url, serve_command
 
 BOMBS = [
     json.loads(line)
@@ -134,12 +133,6 @@ def test_a_benign_query_still_runs_after_the_bombs(client: TestClient) -> None:
 # --- a real server --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _rss_of(pid: int) -> int | None:
     try:
         pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
@@ -158,7 +151,6 @@ def server(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     home = tmp_path_factory.mktemp("bombs") / "home"
     shutil.copytree(demo_home, home)
-    port = _free_port()
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -168,15 +160,15 @@ def server(
         "HQG_LOGGING__LEVEL": "WARNING",
         "PYTHONPATH": str(REPO),
     }
-    command = [sys.executable, "-c", "from gateway.cli import main; main()", "serve"]
+    port_file = home.parent / "server.port"
     process = subprocess.Popen(
-        [*command, "--home", str(home), "--port", str(port)],
+        serve_command(home, port_file),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
+        url = bound_url(port_file, process, seconds=120)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
@@ -193,6 +185,7 @@ def server(
         process.wait(timeout=30)
 
 
+@pytest.mark.slow  # a real `hqg serve` process: models load in it (CI runs it)
 def test_a_real_server_stays_up_and_bounded_under_the_corpus(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
@@ -229,6 +222,7 @@ def test_a_real_server_stays_up_and_bounded_under_the_corpus(
     assert peak < 3 * GB + GB, f"server peak RSS {peak / GB:.2f} GB"
 
 
+@pytest.mark.slow  # a real `hqg serve` process: models load in it (CI runs it)
 def test_sigterm_stops_an_in_flight_query_and_the_server(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from gateway.api.deps import ContextDep, GatewayDep
 from gateway.api.routes.ask import ChatModelDep
 from gateway.ask.openai_compat import ChatCompletionRequest, completion_body, stream_events
-from gateway.ask.pipeline import ask
+from gateway.ask.pipeline import CHAT_ACTION, ask
 
 router = APIRouter(tags=["answers"])
 
@@ -29,7 +29,7 @@ def post_chat_completions(
         messages=body.to_messages(),
         collections=body.collections,
         model=model,
-        action="chat",
+        action=CHAT_ACTION,
     )
     if not body.stream:
         return completion_body(outcome, model=body.model)

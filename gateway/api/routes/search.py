@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.deps import ContextDep, GatewayDep
 from gateway.search_pipeline import SearchResponse, governed_search_request
-from hqg.errors import UnsafeQuery
+from hqg.errors import ParameterOutOfRange
 from ingestion.vectors.base import SearchMode
 
 router = APIRouter(tags=["search"])
@@ -29,7 +29,7 @@ def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> Se
     caps = gateway.settings.search
     k = body.k or caps.default_k
     if k > caps.max_k:
-        raise UnsafeQuery(f"k may be at most {caps.max_k}", rule="search_k")
+        raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
     return governed_search_request(

@@ -120,6 +120,46 @@ def test_explain_of_a_denied_request_shows_nothing_visible(client: TestClient):
     assert body["sql_executed"] is None
 
 
+HYBRID_QUERIES = [
+    ("SELECT doc_id, title FROM vector_search('handbook', 'refund window', 3)", "handbook"),
+    ("SELECT * FROM vector_search('tickets', 'refund', 3)", "tickets"),
+    (
+        "SELECT v.ticket_id, v.text, t.status "
+        "FROM vector_search('tickets', 'return my order', 5) v "
+        "JOIN support_tickets t ON t.ticket_id = v.ticket_id ORDER BY v.score DESC",
+        "tickets",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "collection"), HYBRID_QUERIES, ids=["search", "star", "join"])
+def test_a_vector_search_query_explains_exactly_as_v1_sql_plans_it(
+    client: TestClient, sql: str, collection: str
+):
+    served = client.post("/v1/sql", json={"sql": sql}, headers=auth("demo-alice"))
+    assert served.status_code == 200, served.text
+    explained = client.post(
+        "/v1/policy/evaluate", json={"principal": "alice", "sql": sql}, headers=auth("demo-sec")
+    )
+    assert explained.status_code == 200, explained.text
+    body = explained.json()
+    assert body["decision"]["allow"] is True
+    assert body["denied_reason"] is None
+    assert body["sql_executed"] == served.json()["provenance"]["sql_executed"]
+    assert set(body["decision"]["collections"]) == {collection}
+
+
+def test_a_denied_vector_search_explains_the_real_decision(client: TestClient):
+    sql = "SELECT doc_id FROM vector_search('hr', 'salary band', 3)"
+    body = client.post(
+        "/v1/policy/evaluate", json={"principal": "alice", "sql": sql}, headers=auth("demo-sec")
+    ).json()
+    assert body["decision"]["allow"] is False
+    assert "collection:hr" in body["decision"]["denied"]
+    assert body["sql_executed"] is None
+    assert body["denied_reason"].startswith("policy denied the request")
+
+
 def test_simulation_names_exactly_the_requests_a_revocation_affects(
     client: TestClient, history: dict[str, str], candidate_dir: Path
 ):

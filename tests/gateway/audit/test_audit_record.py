@@ -104,3 +104,10 @@ def test_rejected_mapping_keys_are_not_named_in_the_error() -> None:
     with pytest.raises(ValidationError) as caught:
         record(extra={"jane.doe@example.com": 1})
     assert "jane" not in str(caught.value)
+
+
+def test_the_audit_and_provenance_name_a_dataset_with_one_type() -> None:
+    from retrieval.provenance import Provenance
+
+    assert Provenance.model_fields["datasets"].annotation == tuple[DatasetRef, ...]
+    assert record().datasets[0].model_dump(mode="json") == {"name": "customers", "version": "v3"}

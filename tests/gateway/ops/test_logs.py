@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.audit import iter_records
 from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.ops.logs import HANDLER_NAME, JsonFormatter, configure_logging
+from gateway.ops.logs import HANDLER_NAME, JsonFormatter, configure_logging, formatter_for
 from gateway.ops.settings import LoggingSettings
+from gateway.service import Gateway
 from tests.gateway.ops.conftest import all_pii, auth
 
 
@@ -98,7 +102,11 @@ def test_unlisted_extra_fields_are_dropped(captured: io.StringIO) -> None:
     assert "sql" not in line
 
 
-def test_configure_logging_installs_one_handler_and_can_switch_to_text() -> None:
+def test_configure_logging_installs_one_handler_and_can_switch_to_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     root = logging.getLogger()
     level = root.level
     stream = io.StringIO()
@@ -114,3 +122,85 @@ def test_configure_logging_installs_one_handler_and_can_switch_to_text() -> None
         for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
             root.removeHandler(handler)
         root.setLevel(level)
+
+
+PII_MESSAGE = "could not convert 'jane.doe@example.com' (Jane Doe, 555-0100) to DATE"
+
+
+def test_an_internal_error_is_logged_with_its_ids_and_frames_never_its_message(
+    client: TestClient,
+    gateway: Gateway,
+    captured: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gateway.sql_pipeline as sql_pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(PII_MESSAGE)
+
+    monkeypatch.setattr(sql_pipeline, "run_governed_sql", broken)
+    body = {"sql": "SELECT count(*) FROM products"}
+    response = client.post("/v1/sql", json=body, headers=auth("demo-alice"))
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    (line,) = [x for x in lines(captured) if x.get("event") == "internal_error"]
+    (record,) = [r for r in iter_records(gateway.audit.path) if r.request_id == request_id]
+    assert (line["request_id"], line["decision_id"]) == (request_id, record.decision_id)
+    assert record.decision_id is not None
+    assert line["exc_type"] == "builtins.RuntimeError"
+    assert any("sql_pipeline.py:" in frame for frame in line["exc_frames"])
+    assert "traceback" not in line
+    text = captured.getvalue()
+    assert not [pii for pii in ("jane", "Jane", "555-0100") if pii in text]
+
+
+def _log_failure(formatter: logging.Formatter) -> str:
+    try:
+        try:
+            raise KeyError(PII_MESSAGE)
+        except KeyError as cause:
+            raise ValueError(PII_MESSAGE) from cause
+    except ValueError:
+        record = logging.LogRecord("hqg.test", logging.ERROR, __file__, 1, "failed", (), None)
+        record.exc_info = sys.exc_info()
+    return formatter.format(record)
+
+
+@pytest.mark.parametrize("kind", ["json", "text"])
+def test_tracebacks_are_off_by_default_and_causes_are_named_by_type(kind: str) -> None:
+    line = _log_failure(formatter_for(LoggingSettings(format=kind)))  # type: ignore[arg-type]
+    assert "builtins.ValueError" in line
+    assert "builtins.KeyError" in line
+    assert "jane" not in line
+    assert "Traceback" not in line
+
+
+@pytest.mark.parametrize("kind", ["json", "text"])
+def test_the_tracebacks_setting_adds_the_whole_traceback_for_debugging(kind: str) -> None:
+    line = _log_failure(formatter_for(LoggingSettings(format=kind, tracebacks=True)))  # type: ignore[arg-type]
+    assert "Traceback (most recent call last)" in line
+    assert "jane.doe@example.com" in line
+
+
+def test_an_uncaught_exception_in_a_thread_is_logged_by_the_same_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    root = logging.getLogger()
+    stream = io.StringIO()
+    try:
+        configure_logging(LoggingSettings(), stream=stream)
+
+        def crash() -> None:
+            raise ValueError(PII_MESSAGE)
+
+        thread = threading.Thread(target=crash)
+        thread.start()
+        thread.join()
+    finally:
+        for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+            root.removeHandler(handler)
+    (line,) = [json.loads(x) for x in stream.getvalue().splitlines()]
+    assert (line["event"], line["exc_type"]) == ("thread_crash", "builtins.ValueError")
+    assert "jane" not in stream.getvalue()

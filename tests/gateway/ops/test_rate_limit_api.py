@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from gateway.api import create_app
 from gateway.audit import iter_records
-from gateway.ops.enforce import action_for_route
+from gateway.ops.enforce import ROUTE_ACTIONS, action_for_route
 from gateway.service import Gateway
 from tests.gateway.ops.conftest import auth, open_gateway
 
@@ -72,3 +72,8 @@ def test_every_authenticated_route_has_an_audit_action(limited_client: TestClien
     versioned = [p for p in paths if p.startswith("/v1/")]
     assert versioned
     assert all(action_for_route(p) is not None for p in versioned), versioned
+
+
+def test_every_route_action_names_a_served_route(limited_client: TestClient) -> None:
+    paths = set(limited_client.get("/openapi.json").json()["paths"])
+    assert set(ROUTE_ACTIONS) - paths == set()

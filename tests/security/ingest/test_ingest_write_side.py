@@ -35,6 +35,11 @@ from ingestion.workspace import Workspace
 from tests.conftest import components_for
 from tests.security.ingest.corpus import ATTACKS, LEGIT, write
 
+#: Slow (ingests an adversarial corpus with the real PII detector and embedding model):
+#: CI runs it (``make test``), the fast lane skips it.
+pytestmark = pytest.mark.slow
+
+
 COLLECTION = "intake"
 #: A small byte limit so the "huge file" case stays cheap to generate.
 LIMITS = IngestLimits(max_file_bytes=1_000_000)
