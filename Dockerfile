@@ -18,9 +18,15 @@ COPY privacy privacy
 COPY guards guards
 COPY ingestion ingestion
 COPY retrieval retrieval
+COPY authz authz
+COPY audit audit
 COPY gateway gateway
+COPY transports transports
+COPY integrations integrations
+COPY demo demo
 COPY policies policies
 COPY evals evals
+COPY cli cli
 
 # The same order as the Makefile: torch pinned first; opa-golib declares Python >= 3.14 but
 # works on 3.11, so it goes in without that check before the constrained install.

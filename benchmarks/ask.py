@@ -36,8 +36,8 @@ QUESTIONS = (
 
 
 def _prepare(ctx: RunContext) -> Path:
+    from demo.build import build_demo
     from gateway.components import Lazy, build_components
-    from gateway.demo.build import build_demo
     from gateway.settings import load_settings
     from ingestion.workspace import Workspace
 
@@ -90,12 +90,12 @@ def _stage_rows(gateway: Any, ctx: Any, model: Any, rounds: int) -> tuple[list[R
 
 def run(ctx: RunContext) -> list[Row]:
     from gateway.ask.prompt_guard import Message, scan_prompt
-    from gateway.ask.wiring import build_chat_model
     from gateway.components import Lazy
     from gateway.context import RequestContext
     from gateway.search_pipeline import governed_search_request
     from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_chat_model
     from ingestion.vectors.base import SearchMode
 
     home = _prepare(ctx)

@@ -47,7 +47,7 @@ PROMPTS = tuple(
 
 def _vocabulary() -> Any:
     """The demo's ground truth as known entities, and the demo's names as the allow-list."""
-    from gateway.demo.ground_truth import demo_ground_truth
+    from demo.ground_truth import demo_ground_truth
     from privacy.allow_list import AllowList
     from privacy.composite import FixedVocabulary, Vocabulary
     from privacy.known_entities import KnownEntities, KnownEntry

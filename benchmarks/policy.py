@@ -20,11 +20,11 @@ NAME = "policy"
 
 def _inputs() -> tuple[Any, Any]:
     """The orders contract and demo-alice, as the gateway would pass them to policy."""
-    import gateway.demo
-    from gateway.demo.principals import demo_principals
+    import demo
+    from demo.principals import demo_principals
     from ingestion.contracts import load_contract
 
-    orders = load_contract(Path(gateway.demo.__file__).parent / "contracts" / "orders.yaml")
+    orders = load_contract(Path(demo.__file__).parent / "contracts" / "orders.yaml")
     alice = next(p for key, p in demo_principals() if key == "demo-alice")
     return orders, alice
 
@@ -34,8 +34,8 @@ def _per_second(stats: Latency) -> float:
 
 
 def run(ctx: RunContext) -> list[Row]:
+    from authz.settings import PolicySettings, build_policy_engine
     from gateway.context import RequestContext
-    from gateway.policy.settings import PolicySettings, build_policy_engine
     from gateway.service import policy_input
 
     n = 500 if ctx.quick else 5000

@@ -80,8 +80,8 @@ def prepare(ctx: RunContext, name: str = NAME) -> Path:
     ingest benchmark ingests the acme tickets itself); returns its home."""
     import json
 
-    from gateway.demo.documents import write_demo_documents
-    from gateway.demo.principals import demo_principals
+    from demo.documents import write_demo_documents
+    from demo.principals import demo_principals
     from gateway.principals import write_principals
     from ingestion.workspace import Workspace
 
@@ -208,7 +208,7 @@ def _load_collection(gateway: Any, collection: str, n: int) -> float:
 @contextmanager
 def _tmpfs_audit(gateway: Any) -> Iterator[bool]:
     """The audit log on tmpfs while the block runs (fsync then costs ~nothing), if available."""
-    from gateway.audit import AuditLog
+    from audit import AuditLog
 
     shm = Path("/dev/shm")
     if not shm.is_dir():

@@ -67,8 +67,8 @@ def _prepare(ctx: RunContext) -> Path:
     """A demo workspace plus a ``rows``-row ``events`` dataset; returns its home."""
     from datetime import UTC, datetime
 
+    from demo.build import build_demo
     from gateway.components import Lazy, build_components
-    from gateway.demo.build import build_demo
     from gateway.settings import load_settings
     from ingestion.tables import ingest_table
     from ingestion.workspace import Workspace
@@ -123,7 +123,7 @@ def _audit_costs(directory: Path, n: int) -> tuple[Latency, Latency, float, floa
     import time
     from datetime import UTC, datetime
 
-    from gateway.audit import AuditLog, AuditRecord
+    from audit import AuditLog, AuditRecord
 
     record = AuditRecord(
         ts=datetime(2026, 11, 1, tzinfo=UTC),
@@ -164,7 +164,7 @@ def _with_tmpfs_audit(gateway: Any, measure: Callable[[], Latency]) -> Latency |
     The same ``AuditLog`` code runs; only the filesystem under it changes, so the difference
     from the normal run is the price of durable (fsync'd) audit on this disk.
     """
-    from gateway.audit import AuditLog
+    from audit import AuditLog
 
     shm = Path("/dev/shm")
     if not shm.is_dir():
@@ -191,7 +191,7 @@ def _http(gateway: Any, n: int) -> Latency:
     """The point query through the FastAPI app in-process (TestClient: no sockets)."""
     from fastapi.testclient import TestClient
 
-    from gateway.api import create_app
+    from transports.rest import create_app
 
     headers = {"Authorization": "Bearer demo-alice"}
     with TestClient(create_app(gateway), raise_server_exceptions=False) as client:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 
 _WORD = re.compile(r"[a-z0-9]+")
 

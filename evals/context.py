@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gateway.demo.ground_truth import DemoGroundTruth
+    from demo.ground_truth import DemoGroundTruth
     from gateway.service import Gateway
     from privacy.composite import CompositeDetector
 
@@ -93,8 +93,8 @@ class EvalContext:
         run's models with the workspace catalog's vocabulary (known entities, allowed names)."""
         from dataclasses import replace
 
+        from demo.build import build_demo
         from gateway.components import Lazy, build_components
-        from gateway.demo.build import build_demo
         from gateway.settings import load_settings
         from ingestion.workspace import Workspace
         from privacy.detector import build_detector
@@ -131,6 +131,6 @@ class EvalContext:
 
     @cached_property
     def ground_truth(self) -> DemoGroundTruth:
-        from gateway.demo.ground_truth import demo_ground_truth
+        from demo.ground_truth import demo_ground_truth
 
         return demo_ground_truth(seed=DEMO_SEED)

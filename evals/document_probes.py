@@ -17,14 +17,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from demo.ground_truth import DemoGroundTruth
+from demo.policies import tenant_facts
 from evals.canaries import CanaryScanner, Finding, canary_groups
 from evals.stats import deterministic_sample
 from gateway.ask.answerers import ChatModel
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
 from gateway.context import RequestContext
-from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.demo.policies import tenant_facts
 from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
 from gateway.visibility import refused_as_missing

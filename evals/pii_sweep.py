@@ -24,9 +24,9 @@ from typing import Any, Protocol
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, Field
 
+from demo.ground_truth import DemoGroundTruth
 from evals.canaries import CanaryScanner, Finding
 from evals.stats import deterministic_sample
-from gateway.demo.ground_truth import DemoGroundTruth
 
 PROBE = "pii_sweep"
 KINDS = ("search_lexical", "search_hybrid", "vector_search", "ask", "chat", "chat_stream")

@@ -32,10 +32,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from demo.ground_truth import DemoGroundTruth
+from demo.principals import demo_principals
 from evals.canaries import CanaryScanner, canary_groups
 from evals.context import EvalContext
-from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.demo.principals import demo_principals
 from privacy.normalize import normalize_for_detection
 
 COLLECTION = "intake"
@@ -151,9 +151,9 @@ def measure_write_side(ctx: EvalContext) -> WriteSideTally:
 
 @contextmanager
 def _client(home: Path) -> Iterator[TestClient]:
-    from gateway.api import create_app
     from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from transports.rest import create_app
 
     gateway = build_gateway(load_settings(home=home))
     try:

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from gateway.audit import AuditRecord, DatasetRef
-from gateway.audit.record import ExtraValue
+from audit import AuditRecord, DatasetRef
+from audit.record import ExtraValue
+from authz.decision import Decision
 from gateway.context import RequestContext
-from gateway.policy.decision import Decision
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, HqgError
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from gateway.policy.decision import Decision
+from authz.decision import Decision
 from guards.links import host_allowed
 from hqg.errors import HqgError, PrivacyError
 from ingestion.contracts import DatasetContract

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from gateway.policy.decision import Decision
+from authz.decision import Decision
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
 from hqg.errors import QueryLimitExceeded, UnknownCollection

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from gateway.policy.decision import Decision
+from authz.decision import Decision
 from privacy.operators import MaskKind
 from retrieval.provenance import Freshness, Provenance
 from retrieval.sql.results import ResultColumn

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from authz.decision import Decision
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_collections
 from gateway.ops.sizes import check_question
-from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
 from gateway.sql_pipeline import require_allowed

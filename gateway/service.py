@@ -11,14 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.audit import AuditLog
+from audit import AuditLog
+from authz.decision import Decision
+from authz.engine import PolicyEngine
+from authz.settings import build_policy_engine
 from gateway.components import Components, build_components, known_entity_finder
 from gateway.context import RequestContext
 from gateway.egress import SpanFinder
 from gateway.ops.operations import Operations, build_operations
-from gateway.policy.decision import Decision
-from gateway.policy.engine import PolicyEngine
-from gateway.policy.settings import build_policy_engine
 from gateway.principals import PrincipalDirectory
 from gateway.settings import Settings
 from ingestion.catalog import Catalog, Dataset
@@ -116,7 +116,7 @@ def policy_input(
     tables: Sequence[DatasetContract],
     collections: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The input document policies see (documented in ``gateway.policy.decision``)."""
+    """The input document policies see (documented in ``authz.decision``)."""
     return {
         "principal": ctx.principal.policy_input(),
         "action": action,

@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from authz.decision import Decision
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_sql
@@ -36,7 +37,6 @@ from gateway.hybrid import (
     run_searches,
     unknown_collection,
 )
-from gateway.policy.decision import Decision
 from gateway.responses import DecisionSummary, SqlResponse
 from gateway.service import Gateway
 from gateway.settings import SqlSettings

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from gateway.policy.decision import Decision
+from authz.decision import Decision
 from hqg.errors import AccessDenied
 from hqg.predicates import All, Compare, Predicate
 from ingestion.catalog import Dataset

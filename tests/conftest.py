@@ -149,7 +149,7 @@ def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -
 
 def build_demo_home(home: Path, detector: PresidioDetector, embedder: Embedder) -> Path:
     """Build the demo workspace at ``home`` with the real pipelines."""
-    from gateway.demo.build import build_demo
+    from demo.build import build_demo
 
     components = components_for(home, detector, embedder)
     try:

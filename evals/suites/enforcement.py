@@ -23,13 +23,13 @@ from evals.stats import deterministic_sample, wilson_interval
 from gateway.ask.answerers import ChatModel
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
-from gateway.ask.wiring import build_chat_model
 from gateway.context import RequestContext
 from gateway.responses import SqlResponse
 from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from gateway.visibility import refused_as_missing
+from gateway.wiring import build_chat_model
 from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
 

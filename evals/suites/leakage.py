@@ -24,6 +24,8 @@ import yaml
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
+from demo.ground_truth import DemoGroundTruth
+from demo.principals import demo_principals
 from evals.canaries import CanaryScanner, Finding, canary_groups, digest
 from evals.config import data_file
 from evals.context import EvalContext
@@ -38,8 +40,6 @@ from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.pii_sweep import PiiSweeper, PiiSweepSpec, sweep_requests, sweep_values
 from evals.stats import deterministic_sample, wilson_interval
 from evals.write_side import WriteSideTally, measure_write_side
-from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.demo.principals import demo_principals
 
 SQLI_DIR = "sqli-payloads/payloadbox/Intruder"
 
@@ -122,7 +122,7 @@ def demo_client(ctx: EvalContext) -> Iterator[TestClient]:
     find every collection the shared one has opened unavailable. The app's lifespan is not run:
     it would close the shared gateway, which outlives this client and closes with the run.
     """
-    from gateway.api import create_app
+    from transports.rest import create_app
 
     client = TestClient(create_app(ctx.gateway), raise_server_exceptions=False)
     try:
@@ -269,7 +269,7 @@ def probe_documents(
     ctx: EvalContext, spec: LeakageSpec, prober: Prober
 ) -> tuple[DocumentTally, int]:
     """Document probes as every caller, then the adversarial sample; findings go to ``prober``."""
-    from gateway.ask.wiring import build_chat_model
+    from gateway.wiring import build_chat_model
 
     gateway = ctx.gateway
     documents = DocumentProber(gateway, build_chat_model(gateway), ctx.ground_truth, prober.record)

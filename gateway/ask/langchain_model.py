@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.ask.answerers import ABSTAIN_PHRASE, Draft
 from gateway.ask.prompt_guard import Message
-from gateway.ask.settings import AnswerSettings
+from gateway.settings.answer import AnswerSettings
 from hqg.errors import ConfigError, Unavailable
 from retrieval.evidence import Evidence
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.ops.metrics import GatewayMetrics
-from gateway.ops.settings import LimitSettings
+from gateway.settings.ops import LimitSettings
 from hqg.errors import RateLimited
 
 Clock = Callable[[], float]

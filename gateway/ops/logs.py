@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from gateway.ops.settings import LoggingSettings
+from gateway.settings.ops import LoggingSettings
 
 LOG_FIELDS = (
     "event",

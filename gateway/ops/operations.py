@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.audit import AuditRecord
+from audit import AuditRecord
+from authz.decision import Decision
+from authz.sandbox import WorkerSlots
 from gateway.ops.limits import Clock, RateLimiter
 from gateway.ops.metrics import GatewayMetrics
-from gateway.ops.settings import LimitSettings, LoggingSettings
 from gateway.ops.usage import UsageEntry, UsageLedger, ledger_path, withheld_kind
-from gateway.policy.decision import Decision
-from gateway.policy.sandbox import WorkerSlots
+from gateway.settings.ops import LimitSettings, LoggingSettings
 
 log = logging.getLogger("hqg.request")
 
@@ -35,7 +35,7 @@ class Operations:
     limiter: RateLimiter
     usage: UsageLedger | None
     logging_settings: LoggingSettings
-    #: the candidate-policy workers this gateway may run at once (``gateway.policy.sandbox``)
+    #: the candidate-policy workers this gateway may run at once (``authz.sandbox``)
     candidate_workers: WorkerSlots
 
     def observe(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.ops.settings import LimitSettings
+from gateway.settings.ops import LimitSettings
 from hqg.errors import RequestTooLarge
 
 

@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.audit import AuditRecord
+from audit import AuditRecord
 
 NO_TENANT = "-"
 CHUNK_ACTIONS = frozenset({"search", "ask", "chat"})

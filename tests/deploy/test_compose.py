@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.policy.opa_server import split_opa_url
+from authz.opa_server import split_opa_url
 from gateway.service import build_gateway
 from gateway.settings import Settings, load_settings
 from ingestion.workspace import Workspace
@@ -31,6 +30,7 @@ from tests.deploy.compose import (
     volume_mounts,
 )
 from tests.test_docs import _variables
+from transports.rest import create_app
 
 SECRET_NAME = re.compile(r"(SALT|KEY|TOKEN|PASSWORD|SECRET)", re.IGNORECASE)
 LONG_RUNNING = ("gateway", "qdrant", "opa")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.cli.eval import app
+from cli.eval import app
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 

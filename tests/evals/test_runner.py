@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.eval import app
 from evals.command import default_report_dir
 from evals.config import available_suites, select_suites
 from evals.context import EvalContext, SuiteSkipped
 from evals.model import Metric, SuiteConfig, SuiteOutcome, Threshold
 from evals.runner import run_suites
 from evals.stats import wilson_interval
-from gateway.cli.eval import app
 from hqg.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]

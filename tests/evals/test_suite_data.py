@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.ground_truth import demo_ground_truth
+from demo.principals import demo_principals
 from evals.canaries import CanaryScanner
 from evals.config import data_file
 from evals.document_probes import adversarial_payloads, document_groups
@@ -13,8 +15,6 @@ from evals.pii_sweep import KINDS, sweep_requests, sweep_values
 from evals.pii_sweep import PROBE as PII_SWEEP
 from evals.suites.enforcement import load_matrix
 from evals.suites.leakage import document_pairs, load_spec
-from gateway.demo.ground_truth import demo_ground_truth
-from gateway.demo.principals import demo_principals
 
 PRINCIPALS = {principal.id: principal for _, principal in demo_principals()}
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"

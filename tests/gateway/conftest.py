@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.demo import demo_ground_truth
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo import demo_ground_truth
+from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
+from transports.rest import create_app
 
 
 @pytest.fixture(scope="module")

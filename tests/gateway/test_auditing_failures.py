@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.audit import AuditRecord, iter_records
+from audit import AuditRecord, iter_records
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.service import Gateway

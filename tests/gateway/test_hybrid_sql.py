@@ -8,8 +8,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from demo.ground_truth import DemoGroundTruth
 from gateway.context import RequestContext
-from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.responses import SqlResponse
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql

@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from langchain_core.documents import Document
 
-from gateway.api import create_app
-from gateway.demo import demo_ground_truth
-from gateway.langchain_retriever import HqgRetriever
+from demo import demo_ground_truth
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, AuthError, ParameterOutOfRange, UnknownCollection
+from integrations.langchain.retriever import HqgRetriever
+from transports.rest import create_app
 
 PROVENANCE_KEYS = {
     "doc_id",

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
+from authz.settings import PolicySettings, build_policy_engine
 from gateway.context import RequestContext
-from gateway.policy.settings import PolicySettings, build_policy_engine
 from gateway.search_pipeline import SearchResponse, decide_collections, governed_search_request
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
@@ -27,6 +26,7 @@ from hqg.errors import AccessDenied
 from ingestion.vectors.base import SearchMode
 from policies import bundle_dir
 from tests.gateway.conftest import auth
+from transports.rest import create_app
 
 HANDBOOK_QUERY = "refund window shipping warranty support hours"
 REFUND_QUESTION = "What is the refund window?"

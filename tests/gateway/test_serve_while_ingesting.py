@@ -39,7 +39,7 @@ KEY = "test-analyst-key-0001"
 
 
 def _hqg(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from gateway.cli import main; main()", *args]
+    return [sys.executable, "-c", "from cli import main; main()", *args]
 
 
 def _ingest(home: Path, source: Path, contract: Path) -> subprocess.CompletedProcess[str]:

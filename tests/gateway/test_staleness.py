@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.policy.decision import CollectionGrant, Decision
+from authz.decision import CollectionGrant, Decision
 from gateway.staleness import (
     AS_OF_FIELD,
     collection_scope,

@@ -362,7 +362,7 @@ def test_ingest_killed_mid_run_leaves_previous_version_serving(
         [
             sys.executable,
             "-c",
-            "from gateway.cli import main; main()",
+            "from cli import main; main()",
             "ingest",
             "table",
             str(big),

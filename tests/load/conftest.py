@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.demo import demo_ground_truth
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo import demo_ground_truth
+from demo.ground_truth import DemoGroundTruth
 from tests.load.served import copy_workspace
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 
 PSEUDONYM = re.compile(r"<([A-Z][A-Z_]*[A-Z])_(\d+)>")
 

@@ -13,8 +13,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from gateway.policy.bundle import load_bundle
-from gateway.policy.golib_engine import GolibEngine
+from authz.bundle import load_bundle
+from authz.golib_engine import GolibEngine
 from policies import bundle_dir
 
 DECISION_URL_PATH = "/v1/data/hqg/decision"

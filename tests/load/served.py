@@ -24,7 +24,7 @@ def serve_command(home: Path, port_file: Path) -> list[str]:
     """``hqg serve`` on an ephemeral loopback port that the server itself binds and reports in
     ``port_file``: a port picked by the test and handed over could be taken in between."""
     return [
-        *(sys.executable, "-c", "from gateway.cli import main; main()", "serve"),
+        *(sys.executable, "-c", "from cli import main; main()", "serve"),
         *("--home", str(home), "--host", "127.0.0.1", "--port", "0"),
         *("--port-file", str(port_file)),
     ]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit import tail
-from gateway.cli.app import _register, app
-from gateway.cli.remote import RemoteError
+from audit import tail
+from cli.app import _register, app
+from cli.remote import RemoteError
 from tests.load.served import copy_workspace, serve, wait_until_ready
 
 runner = CliRunner()

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from tests.load.calls import MASKED, UNMASKED, mixed_calls
 from tests.load.harness import (
     PSEUDONYM,

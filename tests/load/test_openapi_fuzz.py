@@ -21,13 +21,13 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 
-from gateway.api import create_app
 from gateway.components import Lazy
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from ingestion.embedding import Embedder
 from privacy.detector import PresidioDetector
 from tests.load.served import copy_workspace
+from transports.rest import create_app
 
 EXAMPLES_PER_OPERATION = 25
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from tests.load.calls import mixed_calls
 from tests.load.harness import Load, Outcome, forbidden_canaries, latency_table, run_load
 from tests.load.opa_standin import OpaStandIn

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from gateway.audit import tail
-from gateway.cli.app import _register, app
+from audit import tail
+from cli.app import _register, app
 from tests.load.served import copy_workspace, serve, wait_until_ready
 
 runner = CliRunner()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.policy.testing import run_tests
+from authz.testing import run_tests
 from policies import bundle_dir
 
 

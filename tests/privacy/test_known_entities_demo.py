@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.demo.data import generate_demo_data
-from gateway.demo.documents import write_demo_documents
-from gateway.demo.ground_truth import demo_ground_truth
-from gateway.demo.sources import CONTRACTS_DIR
+from demo.data import generate_demo_data
+from demo.documents import write_demo_documents
+from demo.ground_truth import demo_ground_truth
+from demo.sources import CONTRACTS_DIR
 from ingestion.contracts import load_contract
 from privacy.known_entities import KnownEntities, KnownEntry
 from tests.conftest import DEMO_REFERENCE

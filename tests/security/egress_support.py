@@ -13,8 +13,8 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
+from demo.data import generate_demo_data
 from gateway.context import RequestContext
-from gateway.demo.data import generate_demo_data
 from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.data import generate_demo_data
 from gateway.context import RequestContext
-from gateway.demo.data import generate_demo_data
 from gateway.egress import EgressGuard, for_collections
 from gateway.search_pipeline import collection_resource
 from gateway.service import Gateway, build_gateway

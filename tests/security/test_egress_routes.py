@@ -21,10 +21,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from gateway.api import create_app
 from gateway.service import Gateway
 from privacy.spans import Span
 from tests.gateway.conftest import auth, gateway, home  # noqa: F401  (module fixtures)
+from transports.rest import create_app
 
 CANARY = re.compile(r"\bdays\b", re.IGNORECASE)
 MASKED, UNMASKED = "demo-alice", "demo-dana"

@@ -20,12 +20,12 @@ import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from gateway.api import create_app
-from gateway.audit import iter_records
-from gateway.cli import sql as sql_cli
+from audit import iter_records
+from cli import sql as sql_cli
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from tests.gateway.conftest import auth
+from transports.rest import create_app
 
 HIDDEN_TABLE, MISSING_TABLE = "hr_salaries", "payroll_archive"
 HIDDEN_COLLECTION, MISSING_COLLECTION = "hr", "hr_archive"

@@ -19,7 +19,6 @@ import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from gateway.api import create_app
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.ask.output_guard import guard_answer
 from gateway.egress import EgressGuard
@@ -31,6 +30,7 @@ from privacy.detector import PiiDetector
 from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
 from retrieval.evidence import WILDCARD, Evidence, Risk
+from transports.rest import create_app
 
 THRESHOLD = 0.5
 ALLOWED = frozenset({"acme.test"})

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import iter_records
+from audit import iter_records
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from tests.gateway.conftest import auth
+from transports.rest import create_app
 
 _DECISION = (
     '{"allow": false, "reasons": [], "tables": {}, "denied": {}, '

@@ -23,14 +23,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from gateway.api import create_app
-from gateway.cli.policy import app as policy_cli
-from gateway.demo import demo_ground_truth
-from gateway.demo.ground_truth import DemoGroundTruth
+from cli.policy import app as policy_cli
+from demo import demo_ground_truth
+from demo.ground_truth import DemoGroundTruth
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from policies import bundle_dir
 from tests.gateway.conftest import auth
+from transports.rest import create_app
 
 ATTACK_MODULE = """package hqg
 

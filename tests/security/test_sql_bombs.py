@@ -27,12 +27,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import iter_records
+from audit import iter_records
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from retrieval.sql.watchdog import process_rss
 from tests.load.served import bound_url, serve_command
+from transports.rest import create_app
 
 BOMBS = [
     json.loads(line)

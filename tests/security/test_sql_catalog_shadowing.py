@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from hqg.errors import UnsafeQuery
 from retrieval.sql import GuardContext, guard_sql
+from transports.rest import create_app
 
 
 def _catalog() -> tuple[list[str], list[tuple[str, str]]]:

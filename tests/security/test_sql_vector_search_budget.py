@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import iter_records
+from audit import iter_records
 from gateway.components import Lazy
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from ingestion.embedding import Embedder
+from transports.rest import create_app
 
 ALICE = {"Authorization": "Bearer demo-alice"}
 

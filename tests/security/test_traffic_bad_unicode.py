@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.types import Message
 
-from gateway.api.wellformed import check_json_body, is_valid_text
-from gateway.audit import tail
+from audit import tail
 from gateway.service import Gateway
 from hqg.errors import InvalidText
 from tests.security.traffic_support import (  # noqa: F401 - fixtures
@@ -27,6 +26,7 @@ from tests.security.traffic_support import (  # noqa: F401 - fixtures
     traffic_client_fixture,
     traffic_gateway_fixture,
 )
+from transports.rest.wellformed import check_json_body, is_valid_text
 
 #: Strings a JSON body can carry that are not valid text (JSON escapes them as \uXXXX).
 INVALID_STRINGS = {

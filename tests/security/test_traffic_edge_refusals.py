@@ -13,8 +13,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import tail
+from audit import tail
 from gateway.ops.limits import RateLimiter
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
@@ -23,6 +22,7 @@ from tests.security.traffic_support import (
     traffic_client_fixture,  # noqa: F401  (fixture)
     traffic_gateway_fixture,  # noqa: F401  (fixture)
 )
+from transports.rest import create_app
 
 MARK = "zqxcallertext"  # caller-chosen text that must never reach the audit log
 UNROUTED = "http.unrouted"

@@ -13,10 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message
 
-from gateway.api import create_app
-from gateway.api.edge import EdgeGuard
-from gateway.ops.settings import LimitSettings
 from gateway.service import Gateway
+from gateway.settings.ops import LimitSettings
 from tests.security.traffic_support import (  # noqa: F401 - fixtures
     ROUTES,
     assert_refused_and_audited,
@@ -24,6 +22,8 @@ from tests.security.traffic_support import (  # noqa: F401 - fixtures
     traffic_client_fixture,
     traffic_gateway_fixture,
 )
+from transports.rest import create_app
+from transports.rest.edge import EdgeGuard
 
 MB = 1_048_576
 

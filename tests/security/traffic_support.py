@@ -13,10 +13,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import tail
+from audit import tail
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
+from transports.rest import create_app
 
 ROUTES = (
     ("POST", "/v1/sql"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from gateway.audit import verify
-from gateway.demo.ground_truth import DemoGroundTruth
+from audit import verify
+from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
 from tests.gateway.conftest import auth
 

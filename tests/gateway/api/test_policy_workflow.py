@@ -14,14 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from gateway.api import create_app
-from gateway.cli.policy import app as policy_cli
-from gateway.policy.bundle import load_bundle
-from gateway.policy.golib_engine import golib_available
+from authz.bundle import load_bundle
+from authz.golib_engine import golib_available
+from cli.policy import app as policy_cli
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from policies import bundle_dir
 from tests.gateway.conftest import auth
+from transports.rest import create_app
 
 REVOKED = {"orders": {"roles": ["support", "steward", "assistant"]}}
 

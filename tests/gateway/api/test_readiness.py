@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.ops.readiness import CachedChecks
+from gateway.readiness import CachedChecks
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from ingestion.vectors.versions import current_version
 from tests.load.served import copy_workspace
+from transports.rest import create_app
 
 
 def test_readyz_names_a_collection_it_cannot_open(demo_home: Path, tmp_path: Path) -> None:

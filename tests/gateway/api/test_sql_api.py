@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from tests.gateway.conftest import auth
 
 CUSTOMERS = "SELECT tenant_id, full_name, email, phone, gender, city FROM customers"
@@ -156,7 +156,7 @@ def test_request_id_is_echoed(client: TestClient) -> None:
 
 
 def test_a_policy_limit_of_zero_rows_is_a_refusal_not_no_limit(gateway) -> None:
-    from gateway.policy.decision import Decision, Limits
+    from authz.decision import Decision, Limits
     from gateway.sql_pipeline import limits_for
     from hqg.errors import AccessDenied
 

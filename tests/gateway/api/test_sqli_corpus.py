@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from tests.conftest import CORPORA
 from tests.gateway.conftest import auth
 

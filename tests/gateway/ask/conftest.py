@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.service import Gateway
+from transports.rest import create_app
 
 
 @pytest.fixture

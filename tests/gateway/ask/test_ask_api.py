@@ -7,10 +7,10 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.audit.read import tail
-from gateway.demo.ground_truth import DemoGroundTruth
-from gateway.demo.injections import ALL_INJECTIONS
-from gateway.demo.policies import tenant_facts
+from audit.read import tail
+from demo.ground_truth import DemoGroundTruth
+from demo.injections import ALL_INJECTIONS
+from demo.policies import tenant_facts
 from gateway.service import Gateway
 from tests.gateway.ask.conftest import auth
 

@@ -4,7 +4,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from gateway.ask.langchain_model import build_langchain_answerer, fence
-from gateway.ask.settings import AnswerSettings
+from gateway.settings.answer import AnswerSettings
 
 
 def test_the_langchain_backend_needs_an_endpoint_and_a_key() -> None:

@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
 
-from gateway.api import create_app
+from demo.ground_truth import DemoGroundTruth
 from gateway.ask.langchain_model import LangChainAnswerer
-from gateway.demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
 from tests.gateway.ask.conftest import auth
 from tests.security.egress_support import ticket_authors
+from transports.rest import create_app
 
 MASKED = "demo-alice"
 #: Names of no acme customer: the non-authors of the probe.
@@ -48,7 +48,7 @@ def _client(gateway: Gateway, model: RecordingChatModel) -> TestClient:
 
 def _probe_cases() -> list[tuple[str, str, str]]:
     """(author, stranger, subject of the author's ticket) for a few acme tickets."""
-    from gateway.demo.data import generate_demo_data
+    from demo.data import generate_demo_data
 
     tickets = {
         f"{row['tenant_id']}/ticket-{row['ticket_id']:04d}": str(row["subject"])

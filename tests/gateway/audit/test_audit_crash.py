@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from test_audit_log import make_record
 
-from gateway.audit import AuditLog, ChainLink, iter_records, verify
-from gateway.audit.head import HEAD_BYTES, SLOT_BYTES, encode_slot, head_path, read_head
-from gateway.audit.log import MAX_BATCH
+from audit import AuditLog, ChainLink, iter_records, verify
+from audit.head import HEAD_BYTES, SLOT_BYTES, encode_slot, head_path, read_head
+from audit.log import MAX_BATCH
 from hqg.errors import Unavailable
 
 
@@ -72,7 +72,7 @@ def test_a_torn_head_write_falls_back_to_the_previous_commit_and_is_repaired(
 
 
 def read_head_hash(path: Path, line: int) -> str:
-    from gateway.audit.chain import decode_line
+    from audit.chain import decode_line
 
     return decode_line(path.read_bytes().splitlines(keepends=True)[line - 1]).hash
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import GENESIS_HASH, AuditLog, AuditRecord, iter_records, tail, verify
+from audit import GENESIS_HASH, AuditLog, AuditRecord, iter_records, tail, verify
 from hqg.errors import Unavailable
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gateway.audit import AuditLog, AuditRecord, DatasetRef, iter_records
+from audit import AuditLog, AuditRecord, DatasetRef, iter_records
 
 SECRET_SQL = (
     "WITH t AS (SELECT * FROM customers WHERE email = 'jane.doe@example.com') "

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.audit import UNPARSEABLE, redact_sql_literals
+from audit import UNPARSEABLE, redact_sql_literals
 
 CASES = [
     json.loads(line)

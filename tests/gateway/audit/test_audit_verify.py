@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.audit import AuditLog, AuditRecord, verify
+from audit import AuditLog, AuditRecord, verify
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def test_edited_field_is_detected_at_its_line(tmp_path: Path) -> None:
 
 
 def test_edited_line_with_a_recomputed_hash_breaks_the_next_link(tmp_path: Path) -> None:
-    from gateway.audit.chain import decode_line, encode_line
+    from audit.chain import decode_line, encode_line
 
     path = tmp_path / "audit.jsonl"
     lines = write_log(path)

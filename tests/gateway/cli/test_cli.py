@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from gateway.cli.app import _register, app
+from cli.app import _register, app
 
 runner = CliRunner()
 _register()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from gateway.cli.text import shown
+from cli.text import shown
 
 
 @pytest.mark.parametrize(

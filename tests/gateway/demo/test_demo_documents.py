@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.demo import (
+from demo import (
     DEMO_REFERENCE_TIME,
     TENANTS,
     DemoDocuments,
@@ -18,7 +18,7 @@ from gateway.demo import (
     demo_ground_truth,
     write_demo_documents,
 )
-from gateway.demo.data import generate_demo_data
+from demo.data import generate_demo_data
 from hqg.errors import NotFound
 from ingestion.documents.front_matter import split_front_matter
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gateway.demo import TENANTS, DemoGroundTruth, demo_ground_truth, write_demo_sources
+from demo import TENANTS, DemoGroundTruth, demo_ground_truth, write_demo_sources
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.demo import demo_principals
+from demo import demo_principals
 from gateway.identity import Principal
 from ingestion.contracts import Classification
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from gateway.demo import DEMO_REFERENCE_TIME, TENANTS, DemoSources, write_demo_sources
+from demo import DEMO_REFERENCE_TIME, TENANTS, DemoSources, write_demo_sources
 from ingestion.contracts import DatasetContract, load_contract
 
 READERS = {

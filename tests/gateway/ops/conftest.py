@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gateway.ops.limits import DAY_SECONDS, RateLimiter
 from gateway.ops.metrics import GatewayMetrics
-from gateway.ops.settings import LimitSettings
+from gateway.settings.ops import LimitSettings
 from hqg.errors import RateLimited
 from tests.gateway.ops.conftest import FakeClock
 

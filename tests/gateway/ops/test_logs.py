@@ -12,11 +12,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.audit import iter_records
-from gateway.demo.ground_truth import DemoGroundTruth
+from audit import iter_records
+from demo.ground_truth import DemoGroundTruth
 from gateway.ops.logs import HANDLER_NAME, JsonFormatter, configure_logging, formatter_for
-from gateway.ops.settings import LoggingSettings
 from gateway.service import Gateway
+from gateway.settings.ops import LoggingSettings
 from tests.gateway.ops.conftest import all_pii, auth
 
 

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.api import create_app
-from gateway.demo.ground_truth import DemoGroundTruth
+from demo.ground_truth import DemoGroundTruth
 from gateway.ops.metrics import GatewayMetrics
 from gateway.service import Gateway
 from tests.gateway.ops.conftest import all_pii, auth, open_gateway
+from transports.rest import create_app
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:

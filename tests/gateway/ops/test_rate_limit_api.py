@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api import create_app
-from gateway.audit import iter_records
-from gateway.ops.enforce import ROUTE_ACTIONS, action_for_route
+from audit import iter_records
 from gateway.service import Gateway
 from tests.gateway.ops.conftest import auth, open_gateway
+from transports.rest import create_app
+from transports.rest.enforce import ROUTE_ACTIONS, action_for_route
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from gateway.cli.app import _register, app
-from gateway.cli.usage import parse_since
+from cli.app import _register, app
+from cli.usage import parse_since
 from gateway.ops.usage import UsageEntry, UsageLedger, aggregate, ledger_path, read_usage
 from gateway.service import Gateway
 from hqg.errors import ConfigError

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from authz.bundle import load_bundle
+from authz.regorus_engine import RegorusEngine
 from gateway.identity import Principal
-from gateway.policy.bundle import load_bundle
-from gateway.policy.regorus_engine import RegorusEngine
 from ingestion.contracts import DatasetContract
 from policies import bundle_dir
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy.bundle import load_bundle
+from authz.bundle import load_bundle
 from hqg.errors import ConfigError
 from policies import bundle_dir
 

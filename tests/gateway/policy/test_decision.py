@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.policy.decision import Decision, parse_decision, predicate_document
+from authz.decision import Decision, parse_decision, predicate_document
 from hqg.predicates import parse_predicate
 from privacy.operators import MaskKind
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.policy.diff import diff_decisions
+from authz.diff import diff_decisions
 
 
 def test_masks_added_when_a_role_loses_pii_release(engine, policy_input):

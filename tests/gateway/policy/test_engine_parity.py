@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from gateway.policy.bundle import load_bundle
-from gateway.policy.cache import canonical_json
-from gateway.policy.golib_engine import GolibEngine, golib_available
-from gateway.policy.regorus_engine import RegorusEngine
-from gateway.policy.testing import discover_tests
+from authz.bundle import load_bundle
+from authz.cache import canonical_json
+from authz.golib_engine import GolibEngine, golib_available
+from authz.regorus_engine import RegorusEngine
+from authz.testing import discover_tests
 from policies import bundle_dir
 from tests.gateway.policy.conftest import CONTRACTS, PRINCIPALS, build_input
 
@@ -82,8 +82,8 @@ def test_parsed_decisions_are_identical_apart_from_id_and_engine(engines):
 def test_the_rego_test_suites_pass_on_opa_too():
     import regorus
 
-    from gateway.policy.bundle import read_data, read_modules
-    from gateway.policy.golib_engine import bindings
+    from authz.bundle import read_data, read_modules
+    from authz.golib_engine import bindings
 
     modules = read_modules(bundle_dir(), include_tests=True)
     finder = regorus.Engine()

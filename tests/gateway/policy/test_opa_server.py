@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from gateway.policy.opa_server import OpaServerEngine, split_opa_url
-from gateway.policy.settings import PolicySettings, build_policy_engine
+from authz.opa_server import OpaServerEngine, split_opa_url
+from authz.settings import PolicySettings, build_policy_engine
 from hqg.errors import ConfigError, PolicyEngineError
 
 REQUEST = {

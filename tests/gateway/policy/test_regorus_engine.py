@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy.bundle import load_bundle
-from gateway.policy.regorus_engine import RegorusEngine
+from authz.bundle import load_bundle
+from authz.regorus_engine import RegorusEngine
 from hqg.errors import ConfigError, PolicyEngineError
 from policies import bundle_dir
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy.bundle import load_bundle
-from gateway.policy.observe import ObservingPolicyEngine
-from gateway.policy.regorus_engine import RegorusEngine
-from gateway.policy.reloading import ReloadingPolicyEngine
-from gateway.policy.settings import PolicySettings, build_policy_engine, observe_stats
+from authz.bundle import load_bundle
+from authz.observe import ObservingPolicyEngine
+from authz.regorus_engine import RegorusEngine
+from authz.reloading import ReloadingPolicyEngine
+from authz.settings import PolicySettings, build_policy_engine, observe_stats
 from policies import bundle_dir
 from tests.gateway.policy.conftest import build_input
 

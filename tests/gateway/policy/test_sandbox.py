@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from gateway.policy.bundle import bundle_from_sources, load_bundle
-from gateway.policy.regorus_engine import RegorusEngine
-from gateway.policy.sandbox import CandidateLimits, SandboxedPolicy, WorkerSlots, child_env
-from gateway.policy.settings import PolicySettings
+from authz.bundle import bundle_from_sources, load_bundle
+from authz.regorus_engine import RegorusEngine
+from authz.sandbox import CandidateLimits, SandboxedPolicy, WorkerSlots, child_env
+from authz.settings import PolicySettings
 from hqg.errors import InvalidRequest, RateLimited
 from policies import bundle_dir
 from tests.gateway.policy.conftest import CONTRACTS, PRINCIPALS, build_input

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from gateway.policy.engine import PolicyEngine
-from gateway.policy.settings import PolicySettings, build_policy_engine
+from authz.engine import PolicyEngine
+from authz.settings import PolicySettings, build_policy_engine
 from hqg.errors import ConfigError
 from policies import bundle_dir
 

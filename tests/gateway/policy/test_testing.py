@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.policy.testing import check_bundle, run_tests
+from authz.testing import check_bundle, run_tests
 from hqg.errors import ConfigError
 
 POLICY = """package demo

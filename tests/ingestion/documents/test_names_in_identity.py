@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from gateway.cli.ingest import print_doc_report
+from cli.ingest import print_doc_report
 from ingestion.documents.catalog import DocumentCatalog
 from ingestion.documents.identity_names import WITHHELD_PREFIX, spoken
 from ingestion.documents.report import Action

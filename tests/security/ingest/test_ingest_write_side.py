@@ -20,9 +20,8 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 from typer.testing import CliRunner
 
-from gateway.api import create_app
-from gateway.cli.app import _register, app
-from gateway.cli.ingest import print_doc_report
+from cli.app import _register, app
+from cli.ingest import print_doc_report
 from gateway.service import build_gateway
 from gateway.settings import load_settings
 from ingestion.contracts import Classification
@@ -34,6 +33,7 @@ from ingestion.limits import IngestLimits
 from ingestion.workspace import Workspace
 from tests.conftest import components_for
 from tests.security.ingest.corpus import ATTACKS, LEGIT, write
+from transports.rest import create_app
 
 #: Slow (ingests an adversarial corpus with the real PII detector and embedding model):
 #: CI runs it (``make test``), the fast lane skips it.

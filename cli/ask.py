@@ -1,0 +1,74 @@
+"""``hqg ask``: a governed, cited answer from the terminal, as a principal (in-process or
+remote)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli.options import (
+    DEFAULT_HOME,
+    CollectionsOption,
+    HomeOption,
+    JsonOption,
+    KeyOption,
+    PurposeOption,
+    acting_as,
+)
+from cli.remote import UrlOption, call_model
+from cli.text import shown
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask_command)
+
+
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    key: KeyOption,
+    collection: CollectionsOption = None,
+    purpose: PurposeOption = None,
+    home: HomeOption = DEFAULT_HOME,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Answer from the documents you may see, exactly as /v1/ask would, and audit it
+    (in-process, or by the gateway at --url)."""
+    from gateway.ask.models import AskResponse
+    from gateway.ask.pipeline import ask
+    from gateway.ask.prompt_guard import Message
+    from gateway.wiring import build_chat_model
+
+    if url:
+        body = {"question": question, "collections": collection}
+        response = call_model(AskResponse, url, key, "/v1/ask", purpose=purpose, body=body)
+    else:
+        with acting_as(home, key, purpose) as (gateway, ctx):
+            response = ask(
+                gateway,
+                ctx,
+                messages=[Message(role="user", content=question)],
+                collections=collection,
+                model=build_chat_model(gateway),
+            ).response
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
+        return
+    console = Console()
+    console.print(shown(response.answer, multiline=True))
+    for citation in response.citations:
+        stale = " [red]stale[/]" if citation.stale else ""
+        console.print(
+            f"  [bold]{shown(f'[{citation.ref}]')}[/] {shown(citation.title or citation.doc_id)} "
+            f"({shown(citation.collection)}/{shown(citation.doc_id)}, "
+            f"as of {citation.as_of:%Y-%m-%d}){stale}"
+        )
+    risk = response.risk
+    console.print(
+        f"hallucination risk {risk.hallucination:.2f}, injection {risk.injection.score:.2f}, "
+        f"confidence {response.provenance.retrieval_confidence:.2f}; "
+        f"decision {response.decision.id}"
+    )

@@ -1,0 +1,90 @@
+"""``hqg serve``: run the HTTP API on a workspace; SIGTERM/SIGINT end it gracefully.
+
+Graceful means bounded: on the first signal the server stops accepting connections (uvicorn),
+every running SQL query is interrupted at once (its request answers 503 and is audited), and
+whatever is still running after ``GRACE_SECONDS`` is cancelled. Without the interrupt, a query
+busy in DuckDB held the process until ``kill -9``.
+
+``--port 0`` binds an ephemeral port and ``--port-file`` says which: a supervisor (or a test)
+that picked a "free" port itself and passed it on would race every other process for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.options import DEFAULT_HOME, HomeOption
+
+if TYPE_CHECKING:
+    import uvicorn
+
+GRACE_SECONDS = 10
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    home: HomeOption = DEFAULT_HOME,
+    host: Annotated[str | None, typer.Option(help="Interface (default from settings).")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default from settings; 0: any free port).")
+    ] = None,
+    port_file: Annotated[
+        Path | None, typer.Option(help="Write the bound port to this file before serving.")
+    ] = None,
+) -> None:
+    """Serve the gateway's HTTP API on HOME; ingests may run beside it.
+
+    Models load and engines warm up as it starts; /readyz says ready once they have."""
+    import uvicorn
+
+    from gateway.ops.logs import configure_logging
+    from gateway.service import build_gateway
+    from gateway.settings import load_settings
+    from transports.rest import create_app
+
+    settings = load_settings(home=home)
+    configure_logging(settings.logging)
+    gateway = build_gateway(settings)
+    config = uvicorn.Config(
+        create_app(gateway, warm_up=True),
+        host=host or settings.server.host,
+        port=settings.server.port if port is None else port,
+        log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler
+        access_log=False,  # the gateway's access log omits query strings
+        server_header=False,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
+    sock = config.bind_socket()  # bound here, so the port is known before serving
+    if port_file is not None:
+        write_port(port_file, int(sock.getsockname()[1]))
+    graceful_server(config, on_exit=gateway.queries.interrupt_all).run(sockets=[sock])
+
+
+def write_port(path: Path, port: int) -> None:
+    """Write ``port`` so a reader never sees a partial file (written beside it, then renamed)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(f"{port}\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def graceful_server(config: uvicorn.Config, *, on_exit: Callable[[], object]) -> uvicorn.Server:
+    """A uvicorn server that calls ``on_exit`` (off the signal handler's frame, which must not
+    take locks the interrupted code may hold) when it is told to stop."""
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            threading.Thread(target=on_exit, name="hqg-shutdown", daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    return GracefulServer(config)

@@ -1,0 +1,1 @@
+"""Admin use cases: explain (dry run), simulate, row counts."""

@@ -1,5 +1,0 @@
-"""The HTTP API: a FastAPI app factory over a ``Gateway`` (no import-time globals)."""
-
-from gateway.api.app import create_app
-
-__all__ = ["create_app"]

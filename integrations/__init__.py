@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks call hqg's use cases."""

@@ -1,0 +1,1 @@
+"""LangChain: a retriever over governed search."""

@@ -1,0 +1,1 @@
+"""The OpenAI-compatible chat wire format over the ask use case."""

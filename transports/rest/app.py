@@ -1,0 +1,62 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from gateway.context import new_request_id
+from gateway.readiness import CachedChecks, WarmUp
+from gateway.service import Gateway
+from hqg import __version__
+from transports.rest.edge import EdgeGuard
+from transports.rest.errors import install_error_handlers
+from transports.rest.http import install_access_log
+from transports.rest.routes import ask, catalog, chat, health, metrics, policy, search, sql
+
+
+def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
+    """An app serving ``gateway``; the gateway's engines are closed when the app stops.
+
+    ``warm_up`` (what ``hqg serve`` asks for) loads the models and touches every engine in the
+    background as the app starts; ``/readyz`` answers 503 until that has finished.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            app.state.warm_up = WarmUp(gateway)
+            app.state.warm_up.start()
+        yield
+        gateway.close()
+
+    app = FastAPI(
+        title="hqg",
+        version=__version__,
+        description="LLM-safe hybrid query gateway: governed SQL over enterprise data.",
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    app.state.readiness = CachedChecks(gateway.settings.limits.readyz_cache_ms / 1000)
+    install_error_handlers(app)
+    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
+
+    @app.middleware("http")
+    async def request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = new_request_id(request.headers.get("x-request-id"))
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    install_access_log(app, gateway.ops.metrics)
+    modules = (health, sql, search, ask, chat, catalog, policy, metrics)
+    for module in modules:
+        app.include_router(module.router)
+    # the routes themselves, for matching a request refused before routing (FastAPI wraps
+    # included routers in objects that do not expose the matched route)
+    app.state.api_routes = tuple(route for module in modules for route in module.router.routes)
+    return app

@@ -1,0 +1,155 @@
+"""The one JSON error shape: ``{"error": {"code", "message", "request_id", "decision_id"?}}``.
+
+Bodies never echo request content: a validation error names the fields, not their values.
+Messages and reasons still pass the egress guard's finders (``gateway.egress.error_guard``), for
+every caller, since an error is raised before or without the decision that says who may see what.
+Every refusal of an authenticated caller on an audited route leaves one audit record with the
+status it answers (``transports.rest.refusals``); if that record cannot be written the answer is 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from gateway.auditing import decision_id_of
+from gateway.egress import error_guard
+from hqg.errors import (
+    AccessDenied,
+    HqgError,
+    InvalidParameter,
+    RateLimited,
+    RequestTooLarge,
+    Unavailable,
+    UnsafeQuery,
+)
+from transports.rest.refusals import audit_refusal
+
+log = logging.getLogger("hqg.api")
+
+
+def error_body(
+    request: Request, *, code: str, message: str, **extra: Any
+) -> dict[str, dict[str, Any]]:
+    body: dict[str, Any] = {
+        "code": code,
+        "message": _printable(message),
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+def _printable(message: str) -> str:
+    """A message that always encodes: a lone surrogate that reached an error message must not
+    turn the refusal into a 500 (the text is replaced, never echoed)."""
+    return message.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
+    """The response of an ``HqgError``, audited first if no pipeline audited it."""
+    try:
+        limited = audit_refusal(request, exc, status=exc.status, code=exc.code)
+    except Unavailable as audit_error:  # no record, no refusal either: the log is down
+        exc = audit_error
+    else:
+        exc = limited or exc
+    extra: dict[str, Any] = {}
+    headers = {}
+    if isinstance(exc, AccessDenied):
+        extra = {"decision_id": exc.decision_id, "reasons": list(exc.reasons)}
+    elif isinstance(exc, UnsafeQuery):
+        extra = {"rule": exc.rule}
+    elif isinstance(exc, InvalidParameter):
+        extra = {"parameter": exc.parameter}
+    elif isinstance(exc, RequestTooLarge):
+        extra = {"limit": exc.limit}
+    elif isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status >= 500:
+        log.error("request %s failed: %s", getattr(request.state, "request_id", "-"), exc.code)
+    egress = error_guard(getattr(request.app.state, "gateway", None))
+    if "reasons" in extra:
+        extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
+    if "parameter" in extra:  # an unsupported key is the caller's text
+        extra["parameter"] = egress.text(extra["parameter"])
+    body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+async def _hqg_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, HqgError):  # pragma: no cover - registered for HqgError only
+        raise exc
+    return hqg_error_response(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    fields = []
+    if isinstance(exc, RequestValidationError):
+        fields = sorted({_field(err) for err in exc.errors()})
+    message = "invalid request body" + (f": check {', '.join(fields)}" if fields else "")
+    try:
+        limited = audit_refusal(request, exc, status=422, code="invalid_request")
+    except Unavailable as audit_error:
+        return hqg_error_response(request, audit_error)
+    if limited is not None:
+        return hqg_error_response(request, limited)
+    return JSONResponse(error_body(request, code="invalid_request", message=message), 422)
+
+
+def _field(err: Mapping[str, Any]) -> str:
+    """Where a validation error is, by the model's own field names: an unknown key is text the
+    caller chose (it may be anything, PII included), so it is never echoed."""
+    loc = [str(part) for part in err.get("loc", ())]
+    if err.get("type") == "extra_forbidden" and loc:
+        loc[-1] = "<unknown field>"
+    return ".".join(loc)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    message = {404: "no such endpoint", 405: "method not allowed"}.get(status, "request failed")
+    if status == 400:  # the framework could not read the body (e.g. not JSON at all)
+        code, message = "invalid_request", "the request body could not be read"
+    try:
+        limited = audit_refusal(request, exc, status=status, code=code)
+    except Unavailable as audit_error:
+        return hqg_error_response(request, audit_error)
+    if limited is not None:
+        return hqg_error_response(request, limited)
+    return JSONResponse(error_body(request, code=code, message=message), status)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette answers these outside the middleware stack, so the request-id middleware never
+    sees this response: the header is set here. A bug outside any pipeline is audited here."""
+    request_id = getattr(request.state, "request_id", None)
+    log.error(
+        "unexpected error; nothing served",
+        exc_info=exc,
+        extra={
+            "event": "internal_error",
+            "request_id": request_id,
+            "decision_id": decision_id_of(exc),
+        },
+    )
+    try:
+        audit_refusal(request, exc, status=500, code="internal_error")
+    except Exception:  # the bug's answer stands; the audit failure is logged, not raised
+        log.error("request %s: the record of an internal error was not written", request_id)
+    body = error_body(request, code="internal_error", message="internal error; nothing served")
+    return JSONResponse(body, 500, headers={"X-Request-ID": request_id} if request_id else None)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HqgError, _hqg_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

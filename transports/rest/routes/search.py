@@ -1,0 +1,37 @@
+"""``POST /v1/search``: governed semantic, lexical or hybrid search over document collections."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.search_pipeline import SearchResponse, governed_search_request
+from hqg.errors import ParameterOutOfRange
+from ingestion.vectors.base import SearchMode
+from transports.rest.deps import ContextDep, GatewayDep
+
+router = APIRouter(tags=["search"])
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, pattern=r"\S")  # HQG_LIMITS__MAX_QUESTION_CHARS
+    collections: list[str] | None = Field(default=None, max_length=32)
+    k: int | None = Field(default=None, ge=1)
+    mode: SearchMode = SearchMode.HYBRID
+    purpose: str | None = Field(default=None, max_length=32)
+
+
+@router.post("/v1/search")
+def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
+    """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
+    caps = gateway.settings.search
+    k = body.k or caps.default_k
+    if k > caps.max_k:
+        raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
+    if body.purpose is not None:
+        ctx = ctx.with_purpose(body.purpose)
+    return governed_search_request(
+        gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k
+    )
