@@ -67,6 +67,7 @@ from pydantic import (
 )
 
 from hqg.predicates import All, AnyOf, Compare, InvalidPredicate, Not, Predicate, parse_predicate
+from hqg.resources import collection_key
 from ingestion.contracts import parse_duration
 from privacy.operators import MaskKind
 from retrieval.grants import TableGrant
@@ -353,8 +354,8 @@ def _confine_to_request(decision: Decision, policy_input: Mapping[str, Any]) -> 
         "collections": MappingProxyType(kept_collections),
     }
     if decision.allow and policy_input.get("action") != _CATALOG_ACTION:
-        granted = set(kept_tables) | {f"collection:{n.lower()}" for n in kept_collections}
-        wanted = tables | {f"collection:{n}" for n in collections}
+        granted = set(kept_tables) | {collection_key(n.lower()) for n in kept_collections}
+        wanted = tables | {collection_key(n) for n in collections}
         refused = sorted((wanted - granted) | set(decision.denied))
         if refused:
             reasons = tuple(f"{name} is not granted" for name in refused)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gateway.access import require_allowed
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
 from gateway.service import Gateway
-from gateway.sql_pipeline import require_allowed
 from gateway.visibility import CATALOG_ACTION
 from ingestion.catalog import Dataset
 from retrieval.grants import TableGrant

@@ -20,6 +20,7 @@ from authz.decision import Decision
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
 from hqg.errors import QueryLimitExceeded, UnknownCollection
+from hqg.resources import collection_key
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
@@ -27,36 +28,12 @@ from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
 from retrieval.provenance import ChunkRef, Freshness, age_text
 from retrieval.search import CollectionScope, governed_search
-from retrieval.sql.context import GuardContext, GuardLimits
-from retrieval.sql.engine import QueryEngine
 from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
-from retrieval.sql.service import COLLECTION_PREFIX, SearchInputs
-from retrieval.sql.sources import TableSource
-from retrieval.sql.vector_search import VECTOR_SEARCH, SearchCall
+from retrieval.sql.service import SearchInputs
+from retrieval.sql.vector_search import SearchCall
 
 #: How ``vector_search`` ranks: dense + BM25 fused, the ``/v1/search`` default.
 HYBRID_SQL_MODE = SearchMode.HYBRID
-
-
-def referenced_resources(
-    sql: str,
-    sources: Mapping[str, TableSource],
-    *,
-    engine: QueryEngine,
-    max_k: int,
-    limits: GuardLimits | None = None,
-) -> tuple[dict[str, TableSource], tuple[SearchCall, ...]]:
-    """The datasets and the ``vector_search`` calls a query names (syntax rules, no grants)."""
-    everything = frozenset(sources)
-    context = GuardContext(
-        datasets=everything,
-        granted=everything,
-        table_functions=frozenset({VECTOR_SEARCH}),
-        max_search_k=max_k,
-        limits=limits or GuardLimits(),
-    )
-    guarded = engine.guard(sql, context=context)
-    return {name: sources[name] for name in guarded.datasets}, guarded.searches
 
 
 def collection_records(
@@ -156,7 +133,7 @@ def _sample(
 def collection_masking(decision: Decision, names: Sequence[str]) -> dict[str, dict[str, MaskKind]]:
     """``collection:<name>`` -> entity type -> mask kind, for the response's ``masking``."""
     return {
-        f"{COLLECTION_PREFIX}{name}": dict(decision.collections[name].mask_entities)
+        collection_key(name): dict(decision.collections[name].mask_entities)
         for name in names
         if name in decision.collections
     }
@@ -172,7 +149,7 @@ def collection_freshness(chunks: Sequence[ChunkRef], *, now: datetime) -> tuple[
         age = (now - oldest.as_of).total_seconds()
         lines.append(
             Freshness(
-                dataset=f"{COLLECTION_PREFIX}{name}",
+                dataset=collection_key(name),
                 as_of=oldest.as_of,
                 age_seconds=age,
                 sla_seconds=oldest.sla_seconds,

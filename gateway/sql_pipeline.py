@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from authz.decision import Decision
+from gateway.access import collection_resource, referenced_resources, require_allowed
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_sql
@@ -33,7 +34,6 @@ from gateway.hybrid import (
     collection_freshness,
     collection_masking,
     collection_records,
-    referenced_resources,
     run_searches,
     unknown_collection,
 )
@@ -43,14 +43,13 @@ from gateway.settings import SqlSettings
 from gateway.staleness import require_fresh
 from gateway.visibility import visible_collections, visible_tables
 from hqg.errors import AccessDenied, QueryLimitExceeded, UnsafeQuery
+from hqg.resources import collection_key
 from ingestion.catalog import Dataset
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
-from retrieval.sql.context import GuardContext, GuardLimits
-from retrieval.sql.engine import QueryEngine
-from retrieval.sql.guard import guard_sql
+from retrieval.sql.context import GuardLimits
 from retrieval.sql.results import SqlResult
-from retrieval.sql.service import COLLECTION_PREFIX, SqlLimits, run_governed_sql
+from retrieval.sql.service import SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 from retrieval.sql.vector_search import SearchCall
 
@@ -71,32 +70,6 @@ def governed_sql(
     trail = AuditTrail(gateway, ctx, action=SQL_ACTION, query=None if over else sql)
     with trail.recording():
         return _run(gateway, ctx, trail, sql=sql, limit=limit)
-
-
-def referenced_sources(
-    sql: str,
-    sources: dict[str, TableSource],
-    *,
-    engine: QueryEngine | None = None,
-    limits: GuardLimits | None = None,
-) -> dict[str, TableSource]:
-    """The datasets a query names, after the guard's syntax rules (no grants yet)."""
-    everything = frozenset(sources)
-    context = GuardContext(datasets=everything, granted=everything, limits=limits or GuardLimits())
-    guarded = (
-        guard_sql(sql, context=context) if engine is None else engine.guard(sql, context=context)
-    )
-    return {name: sources[name] for name in guarded.datasets}
-
-
-def require_allowed(decision: Decision) -> None:
-    """Turn a deny into ``AccessDenied`` naming each refused dataset and why."""
-    if decision.allow:
-        return
-    named = [f"{name}: {'; '.join(why)}" for name, why in sorted(decision.denied.items())]
-    reasons = tuple(decision.reasons) + tuple(named)
-    message = "policy denied the request" + (f" ({'; '.join(named)})" if named else "")
-    raise AccessDenied(message, reasons=reasons, decision_id=decision.decision_id)
 
 
 def limits_for(gateway: Gateway, decision: Decision, requested: int | None) -> SqlLimits:
@@ -146,7 +119,7 @@ def _run(
     started = time.monotonic()
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
-        (f"{COLLECTION_PREFIX}{name}", None) for name in records
+        (collection_key(name), None) for name in records
     ]
     decision = gateway.decide(
         ctx,
@@ -267,11 +240,3 @@ def _refuse_invisible(
     resources = [collection_resource(record) for record in records.values()]
     if set(records) - visible_collections(gateway, ctx, resources):
         raise unknown_collection()
-
-
-def collection_resource(record: CollectionRecord) -> dict[str, object]:
-    """A collection as policy sees it; the search pipeline's definition, imported late because
-    ``gateway.search_pipeline`` imports this module."""
-    from gateway.search_pipeline import collection_resource as resource
-
-    return resource(record)

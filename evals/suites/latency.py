@@ -16,9 +16,10 @@ from typing import Any
 from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import percentile, percentile_interval
+from gateway.access import referenced_resources, require_allowed
 from gateway.context import RequestContext
 from gateway.service import Gateway
-from gateway.sql_pipeline import governed_sql, limits_for, referenced_sources, require_allowed
+from gateway.sql_pipeline import governed_sql, limits_for
 from retrieval.sql.service import run_governed_sql
 
 STAGES = ("guard", "policy", "execution", "total")
@@ -35,7 +36,9 @@ def one_request(
     gateway: Gateway, ctx: RequestContext, sql: str, samples: dict[str, list[float]]
 ) -> None:
     snapshot = gateway.datasets()
-    sources = _timed(samples, "guard", lambda: referenced_sources(sql, gateway.sources(snapshot)))
+    sources = _timed(
+        samples, "guard", lambda: referenced_resources(sql, gateway.sources(snapshot))[0]
+    )
     tables = [s.contract for s in sources.values()]
     decision = _timed(samples, "policy", lambda: gateway.decide(ctx, action="sql", tables=tables))
     require_allowed(decision)

@@ -29,20 +29,14 @@ from pydantic import BaseModel, ConfigDict
 from authz.bundle import load_bundle
 from authz.decision import Decision
 from authz.trace import FiredRule, fired_rules
+from gateway.access import collection_resource, require_allowed
 from gateway.admin.row_counts import RowCounter, RowCounts, caller_scope
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.hybrid import collection_records, planned_searches
 from gateway.responses import DecisionSummary
-from gateway.search_pipeline import collection_resource
 from gateway.service import Gateway, policy_input
-from gateway.sql_pipeline import (
-    SQL_ACTION,
-    guard_limits,
-    limits_for,
-    named_resources,
-    require_allowed,
-)
+from gateway.sql_pipeline import SQL_ACTION, guard_limits, limits_for, named_resources
 from gateway.staleness import require_fresh, stale_datasets
 from hqg.errors import ConfigError, HqgError, NotFound, PolicyEngineError
 from ingestion.catalog import Dataset

@@ -32,11 +32,11 @@ from authz.decision import Decision
 from authz.diff import DecisionDiff, Flip, diff_decisions
 from authz.engine import PolicyEngine
 from authz.sandbox import SandboxedPolicy
+from gateway.access import require_allowed
 from gateway.admin.row_counts import CountScope, RowCounter, caller_scope
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.service import Gateway, policy_input
-from gateway.sql_pipeline import require_allowed
 from hqg.errors import HqgError
 from retrieval.sql.sources import TableSource
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gateway.access import CollectionsGrant
 from gateway.ask.answerers import ABSTAIN_PHRASE, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
 from gateway.ask.models import (
@@ -39,9 +40,9 @@ from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
 from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
-from gateway.search_pipeline import COLLECTION_PREFIX, CollectionsGrant
 from gateway.service import Gateway
 from hqg.errors import AccessDenied, NoQuestion
+from hqg.resources import collection_key
 from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
@@ -137,7 +138,7 @@ def _run(
         protected = protected_use(messages[index].content, datasets)
         grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
     trail.decision = grant.decision
-    trail.datasets = [(f"{COLLECTION_PREFIX}{s.name}", None) for s in grant.scopes]
+    trail.datasets = [(collection_key(s.name), None) for s in grant.scopes]
     answered, egress = _answer(gateway, trail, clock, scan, protected, grant, index, model)
     trail.tokens = answered.tokens
     response = _released(

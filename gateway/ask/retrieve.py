@@ -1,6 +1,6 @@
 """The decision and retrieval of an ask request: like governed search, under action ``ask``.
 
-It is governed search's collection decision (``gateway.search_pipeline.decide_collections``)
+It is governed search's collection decision (``gateway.access.decide_collections``)
 under action ``ask``, with two additions: tables holding protected columns the question names
 are decided first, and the caller passes the pseudonym vault, so a ``<PERSON_1>`` in the
 prompt and in the evidence name the same value within one request and never across requests.
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gateway.access import CollectionsGrant, decide_collections
 from gateway.ask.bias import ProtectedUse
 from gateway.context import RequestContext
-from gateway.search_pipeline import CollectionsGrant, decide_collections
 from gateway.service import Gateway
 from hqg.errors import AccessDenied
 from ingestion.vectors.base import SearchMode

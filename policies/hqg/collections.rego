@@ -50,10 +50,16 @@ refusals contains {"collection": c.name, "reason": "the principal is not bound t
 }
 
 # METADATA
-# description: Refused collections by "collection:<name>", each with its sorted reasons.
+# description: |
+#   The resource key of a collection: the one spelling in the bundle, equal to the gateway's
+#   (hqg.resources.collection_key; tests/policy/test_resource_keys.py holds them equal).
+resource_key(name) := sprintf("collection:%s", [name])
+
+# METADATA
+# description: Refused collections by resource key, each with its sorted reasons.
 denied[key] := reasons if {
 	some refusal in refusals
-	key := sprintf("collection:%s", [refusal.collection])
+	key := resource_key(refusal.collection)
 	reasons := sort({r.reason | some r in refusals; r.collection == refusal.collection})
 }
 
@@ -92,5 +98,5 @@ mask_entities := {} if {
 # description: Granted collections by name, each with its filter and masks.
 granted[c.name] := {"filter": filter, "mask_entities": mask_entities} if {
 	some c in requested
-	not denied[sprintf("collection:%s", [c.name])]
+	not denied[resource_key(c.name)]
 }

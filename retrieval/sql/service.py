@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from hqg.errors import AccessDenied
 from hqg.predicates import cache_key
+from hqg.resources import collection_key
 from retrieval.grants import TableGrant
 from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine, Session
@@ -40,8 +41,6 @@ from retrieval.sql.vector_search import (
     inline_searches,
     search_parameters,
 )
-
-COLLECTION_PREFIX = "collection:"
 
 
 class SqlLimits(BaseModel):
@@ -110,7 +109,7 @@ def run_governed_sql(
         withheld = {name: _withheld(session, needed[name], grants[name], limits) for name in needed}
     used = [relations[call] for call in guarded.searches]
     for relation in used:
-        key = f"{COLLECTION_PREFIX}{relation.collection}"
+        key = collection_key(relation.collection)
         withheld[key] = max(withheld.get(key, 0), relation.withheld)
     return SqlResult(
         columns=tuple(ResultColumn(name=n, type=t) for n, t in fetched.columns),

@@ -18,8 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from authz.settings import PolicySettings, build_policy_engine
+from gateway.access import decide_collections
 from gateway.context import RequestContext
-from gateway.search_pipeline import SearchResponse, decide_collections, governed_search_request
+from gateway.search_pipeline import SearchResponse, governed_search_request
 from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from hqg.errors import AccessDenied

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from demo.data import generate_demo_data
+from gateway.access import collection_resource
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, for_collections
-from gateway.search_pipeline import collection_resource
 from gateway.service import Gateway, build_gateway
 from gateway.settings import load_settings
 from privacy.vault import PseudonymVault

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from authz.bundle import PolicyBundle, bundle_from_sources
 from authz.observe import ObserveSummary
 from authz.settings import observe_stats
+from gateway.access import require_allowed
 from gateway.admin.explain import EvaluateResponse, evaluate_as
 from gateway.admin.simulate import SimulationReport, simulate
-from gateway.sql_pipeline import require_allowed
 from hqg.errors import ConfigError, InvalidRequest, NotFound
 from transports.rest.deps import ContextDep, GatewayDep
 
