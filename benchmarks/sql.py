@@ -68,8 +68,9 @@ def _prepare(ctx: RunContext) -> Path:
     from datetime import UTC, datetime
 
     from demo.build import build_demo
-    from gateway.components import Lazy, build_components
+    from gateway.components import Lazy
     from gateway.settings import load_settings
+    from gateway.wiring import build_components
     from ingestion.tables import ingest_table
     from ingestion.workspace import Workspace
 
@@ -233,8 +234,8 @@ def _measure(gateway: Any, home: Path, ctx: RunContext) -> dict[str, Latency | N
 
 
 def run(ctx: RunContext) -> list[Row]:
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
 
     home = _prepare(ctx)
     gateway = build_gateway(load_settings(home=home))

@@ -1,4 +1,9 @@
-"""``hqg demo``: build the deterministic demo workspace."""
+"""``hqg demo``: build the deterministic demo workspace.
+
+The demo is not part of the product: its generator needs Faker, the ``demo`` extra
+(``pip install 'hqg[demo]'``; ``make install`` has it). Without it, ``hqg`` still runs every
+other command and ``hqg demo`` says what to install.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,9 @@ from rich.table import Table
 from cli.ingest import ingest_progress
 from cli.options import DEFAULT_HOME, HomeOption
 from cli.text import shown
-from demo.build import build_demo
-from demo.principals import demo_principals
-from gateway.components import build_components
 from gateway.settings import load_settings
+from gateway.wiring import build_components
+from hqg.errors import ConfigError
 from ingestion.workspace import Workspace
 
 
@@ -25,6 +29,13 @@ def demo(
     seed: int = typer.Option(7, help="Faker seed: the same seed builds the same data."),
 ) -> None:
     """Build the multi-tenant e-commerce demo (tenants acme and globex) in HOME."""
+    try:
+        from demo.build import build_demo
+        from demo.principals import demo_principals
+    except ModuleNotFoundError as exc:
+        if exc.name != "faker":
+            raise
+        raise ConfigError("hqg demo needs Faker: pip install 'hqg[demo]'") from exc
     Workspace.create(home)
     settings = load_settings(home=home)
     components = build_components(settings)

@@ -21,8 +21,8 @@ from rich.table import Table
 
 from cli.options import DEFAULT_HOME, HomeOption
 from cli.text import shown
-from gateway.components import catalog_vocabulary
 from gateway.settings import load_settings
+from gateway.wiring import catalog_vocabulary
 from ingestion.contracts import Classification, load_contract
 from ingestion.documents.report import DocRunReport
 from ingestion.documents.tenancy import Tenancy
@@ -165,7 +165,7 @@ def docs(
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
-    from gateway.components import build_components
+    from gateway.wiring import build_components
     from ingestion.documents.pipeline import ingest_documents
 
     workspace = Workspace.create(home)

@@ -43,8 +43,8 @@ def acting_as(
     The terminal commands run the same pipelines as the HTTP API, in-process and audited.
     """
     from gateway.context import RequestContext
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
 
     gateway = build_gateway(load_settings(home=home))
     try:

@@ -48,8 +48,8 @@ def serve(
     import uvicorn
 
     from gateway.ops.logs import configure_logging
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
     from transports.rest import create_app
 
     settings = load_settings(home=home)

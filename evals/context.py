@@ -94,8 +94,9 @@ class EvalContext:
         from dataclasses import replace
 
         from demo.build import build_demo
-        from gateway.components import Lazy, build_components
+        from gateway.components import Lazy
         from gateway.settings import load_settings
+        from gateway.wiring import build_components
         from ingestion.workspace import Workspace
         from privacy.detector import build_detector
 
@@ -123,8 +124,8 @@ class EvalContext:
     def gateway(self) -> Gateway:
         """One gateway over the demo workspace, shared by the suites of the run."""
         if self._gateway is None:
-            from gateway.service import build_gateway
             from gateway.settings import load_settings
+            from gateway.wiring import build_gateway
 
             self._gateway = build_gateway(load_settings(home=self.demo_home))
         return self._gateway

@@ -1,24 +1,22 @@
-"""The gateway's wiring: one object holding the engines a request needs, built in one place.
+"""The gateway: one object holding the engines a request needs, passed to every use case.
 
-``build_gateway`` is the only function that picks implementations from settings; everything
-else receives what it needs. No module globals: tests and the server each build their own.
+It is built in one place, ``gateway.wiring.build_gateway``; everything else receives it. No
+module globals: tests and the server each build their own.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from audit import AuditLog
 from authz.decision import Decision
 from authz.engine import PolicyEngine
-from authz.settings import build_policy_engine
-from gateway.components import Components, build_components, known_entity_finder
+from gateway.components import Components
 from gateway.context import RequestContext
-from gateway.egress import SpanFinder
-from gateway.ops.operations import Operations, build_operations
+from gateway.ops.operations import Operations
 from gateway.principals import PrincipalDirectory
 from gateway.settings import Settings
 from ingestion.catalog import Catalog, Dataset
@@ -27,7 +25,7 @@ from ingestion.documents.catalog import DocumentCatalog
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import VectorIndex
 from ingestion.workspace import Workspace
-from retrieval.sql.connection import EngineSettings
+from privacy.spans import Span
 from retrieval.sql.engine import QueryEngine
 from retrieval.sql.sources import TableSource
 
@@ -53,8 +51,9 @@ class Gateway:
     ops: Operations
     components: Components
     documents: DocumentCatalog  # built once: its schema set-up writes, request paths only read
-    #: Extra PII finders of the egress guard (``gateway.egress``), e.g. the known-entity matcher.
-    egress_finders: tuple[SpanFinder, ...] = ()
+    #: Extra PII finders of the egress guard (``gateway.egress.SpanFinder``), e.g. the
+    #: known-entity matcher.
+    egress_finders: tuple[Callable[[str], list[Span]], ...] = ()
     _snapshot: _Snapshot = field(default_factory=_Snapshot)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -126,38 +125,3 @@ def policy_input(
             "collections": [dict(collection) for collection in collections],
         },
     }
-
-
-def build_gateway(settings: Settings) -> Gateway:
-    """Open the workspace and build every engine the settings name."""
-    workspace = Workspace.open(settings.home)
-    demo = workspace.demo_marker.exists()
-    components = build_components(settings)
-    # The vocabulary opens the catalogs, whose schema set-up writes: do it now, never on the
-    # first request (which would wait behind an ingest's write transaction).
-    components.vocabulary.get()
-    return Gateway(
-        settings=settings,
-        workspace=workspace,
-        catalog=Catalog(workspace.catalog_path),
-        policy=build_policy_engine(settings.policy),
-        principals=PrincipalDirectory.load(workspace.principals_path, demo=demo),
-        audit=AuditLog(workspace.audit_path),
-        queries=QueryEngine(
-            EngineSettings(
-                max_memory=settings.sql.max_memory,
-                threads=settings.sql.threads,
-                max_process_memory=settings.sql.max_process_memory,
-            )
-        ),
-        demo=demo,
-        ops=build_operations(
-            limits=settings.limits,
-            logs=settings.logging,
-            home=workspace.home,
-            candidate_workers=settings.policy.candidate_max_workers,
-        ),
-        components=components,
-        documents=DocumentCatalog(workspace.catalog_path),
-        egress_finders=(known_entity_finder(components.vocabulary),),
-    )

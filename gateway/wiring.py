@@ -1,9 +1,99 @@
-"""The one place that picks the ``ChatModel`` from the ``answer`` settings."""
+"""The composition root: the one module that picks implementations from settings.
+
+Every engine a request needs is chosen here: the policy engine, the audit log, the query
+engine, the lazily built heavy components (PII detector, injection detector, embedder, vector
+index) and the chat model that answers. Use cases receive the ``Gateway`` this builds and
+never import this module; transports, the CLI, evals and tests call it. No module globals:
+each caller builds its own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from audit import AuditLog
+from authz.settings import build_policy_engine
 from gateway.ask.answerers import ChatModel, ExtractiveAnswerer
+from gateway.components import Components, Lazy
+from gateway.ops.operations import build_operations
+from gateway.principals import PrincipalDirectory
 from gateway.service import Gateway
+from gateway.settings import Settings
+from guards.heuristics import HeuristicInjectionDetector
+from ingestion.catalog import Catalog
+from ingestion.documents.catalog import DocumentCatalog
+from ingestion.known_entities import CatalogVocabulary
+from ingestion.vectors.settings import build_embedder, build_vector_index
+from ingestion.workspace import Workspace
+from privacy.composite import VocabularySource
+from privacy.detector import build_detector
+from privacy.spans import Span
+from retrieval.sql.connection import EngineSettings
+from retrieval.sql.engine import QueryEngine
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    """Open the workspace and build every engine the settings name."""
+    workspace = Workspace.open(settings.home)
+    demo = workspace.demo_marker.exists()
+    components = build_components(settings)
+    # The vocabulary opens the catalogs, whose schema set-up writes: do it now, never on the
+    # first request (which would wait behind an ingest's write transaction).
+    components.vocabulary.get()
+    return Gateway(
+        settings=settings,
+        workspace=workspace,
+        catalog=Catalog(workspace.catalog_path),
+        policy=build_policy_engine(settings.policy),
+        principals=PrincipalDirectory.load(workspace.principals_path, demo=demo),
+        audit=AuditLog(workspace.audit_path),
+        queries=QueryEngine(
+            EngineSettings(
+                max_memory=settings.sql.max_memory,
+                threads=settings.sql.threads,
+                max_process_memory=settings.sql.max_process_memory,
+            )
+        ),
+        demo=demo,
+        ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
+        components=components,
+        documents=DocumentCatalog(workspace.catalog_path),
+        egress_finders=(known_entity_finder(components.vocabulary),),
+    )
+
+
+def catalog_vocabulary(settings: Settings) -> CatalogVocabulary:
+    """Known entities and allowed names from the workspace catalog (see ``build_detector``)."""
+    workspace = settings.workspace
+    return CatalogVocabulary(
+        home=workspace.home,
+        catalog_path=workspace.catalog_path,
+        allow_list=settings.privacy.allow_list,
+        known_entities=settings.privacy.known_entities,
+    )
+
+
+def build_components(settings: Settings) -> Components:
+    """Components for ``settings``; nothing heavy is loaded until it is used."""
+    vocabulary: Lazy[VocabularySource] = Lazy(lambda: catalog_vocabulary(settings))
+    return Components(
+        pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=vocabulary.get())),
+        vocabulary=vocabulary,
+        injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
+        embedder=Lazy(lambda: build_embedder(settings.embedding)),
+        vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),
+    )
+
+
+def known_entity_finder(vocabulary: Lazy[VocabularySource]) -> Callable[[str], list[Span]]:
+    """The egress guard's finder for the catalog's known entities: every ``pii:*`` value, in
+    the vocabulary of the catalog's current generation (rebuilt when a version is published),
+    so a value the ingest-time detector missed is still masked on the way out."""
+
+    def find(text: str) -> list[Span]:
+        return vocabulary.get().current().known.find(text)
+
+    return find
 
 
 def build_chat_model(gateway: Gateway) -> ChatModel:
@@ -17,3 +107,10 @@ def build_chat_model(gateway: Gateway) -> ChatModel:
         injection=gateway.components.injection.get(),
         max_sentences=settings.max_sentences,
     )
+
+
+def lazy_chat_model(gateway: Gateway) -> Lazy[ChatModel]:
+    """The chat model of a long-lived server: built once, on the first answer, under a lock
+    (a misconfigured model fails that answer, not the start of a server that may only serve
+    SQL)."""
+    return Lazy(lambda: build_chat_model(gateway))

@@ -131,8 +131,9 @@ def embedder(models: SessionModels) -> Embedder:
 
 def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -> Components:
     """Real components for a workspace, reusing the session's detector and embedder."""
-    from gateway.components import Lazy, build_components
+    from gateway.components import Lazy
     from gateway.settings import load_settings
+    from gateway.wiring import build_components
     from ingestion.workspace import Workspace
     from privacy.detector import build_detector
 

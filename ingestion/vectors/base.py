@@ -11,6 +11,7 @@ the policy that filters SQL rows filters points too.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
@@ -112,3 +113,8 @@ class VectorIndex(Protocol):
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def writer(self, collection: str) -> AbstractContextManager[VectorIndex]:
+        """Where an ingest writes ``collection``: a fresh version published when the block
+        succeeds (embedded, versioned), or the index itself, flushed after the block."""
+        ...

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,12 @@ class EdgeVectorIndex:
             shards = list(self._shards.values())
         for shard in shards:
             self._run(shard.flush)
+
+    @contextmanager
+    def writer(self, collection: str) -> Iterator[EdgeVectorIndex]:
+        """An ingest writes to this index itself; flushed when the block succeeds."""
+        yield self
+        self.flush()
 
     def close(self) -> None:
         with self._lock:

@@ -11,7 +11,8 @@ fastembed, which downloads its model at run time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
@@ -230,6 +231,12 @@ class QdrantServerIndex:
 
     def flush(self) -> None:
         """Nothing to do: upserts wait for the server's acknowledgement (``wait=True``)."""
+
+    @contextmanager
+    def writer(self, collection: str) -> Iterator[QdrantServerIndex]:
+        """An ingest writes to this index itself; flushed when the block succeeds."""
+        yield self
+        self.flush()
 
     def close(self) -> None:
         self._run(self._client.close)

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from authz.opa_server import split_opa_url
-from gateway.service import build_gateway
 from gateway.settings import Settings, load_settings
+from gateway.wiring import build_gateway
 from ingestion.workspace import Workspace
 from tests.conftest import REPO
 from tests.deploy.compose import (

@@ -34,7 +34,8 @@ def test_the_image_copies_every_top_level_package_pyproject_ships() -> None:
 def test_the_image_copies_what_pip_install_dot_reads() -> None:
     assert {"pyproject.toml", "constraints.txt", "README.md"} <= _copied_sources()
     runs = " ".join(args for instruction, args in dockerfile_instructions() if instruction == "RUN")
-    assert "-c constraints.txt ." in runs
+    # with the demo extra: docker-compose's `workspace` service runs `hqg demo` in this image
+    assert '-c constraints.txt ".[demo]"' in runs
     assert re.search(r"torch==\d", runs), "torch is pinned and installed first"
 
 

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from demo import demo_ground_truth
 from demo.ground_truth import DemoGroundTruth
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from transports.rest import create_app
 
 

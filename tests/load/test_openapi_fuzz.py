@@ -22,8 +22,9 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 
 from gateway.components import Lazy
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from ingestion.embedding import Embedder
 from privacy.detector import PresidioDetector
 from tests.load.served import copy_workspace

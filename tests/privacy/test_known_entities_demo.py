@@ -87,8 +87,8 @@ def test_every_ground_truth_mention_in_the_demo_documents_is_found(
 def test_the_catalog_vocabulary_of_the_demo_workspace_finds_every_mention(
     demo_home: Path, demo_documents: list[str]
 ) -> None:
-    from gateway.components import catalog_vocabulary
     from gateway.settings import load_settings
+    from gateway.wiring import catalog_vocabulary
 
     known = catalog_vocabulary(load_settings(home=demo_home)).current().known
     assert known.generation == KnownEntities(_entries_from_contracts()).generation
@@ -101,8 +101,8 @@ def test_the_catalog_vocabulary_of_the_demo_workspace_finds_every_mention(
 def test_the_demo_catalog_allows_tenant_and_product_names_but_not_customers(
     demo_home: Path,
 ) -> None:
-    from gateway.components import catalog_vocabulary
     from gateway.settings import load_settings
+    from gateway.wiring import catalog_vocabulary
     from privacy.spans import Span
 
     vocabulary = catalog_vocabulary(load_settings(home=demo_home)).current()

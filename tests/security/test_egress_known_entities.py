@@ -14,8 +14,9 @@ from demo.data import generate_demo_data
 from gateway.access import collection_resource
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, for_collections
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from privacy.vault import PseudonymVault
 
 

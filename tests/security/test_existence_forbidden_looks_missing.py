@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 
 from audit import iter_records
 from cli import sql as sql_cli
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from tests.gateway.conftest import auth
 from transports.rest import create_app
 

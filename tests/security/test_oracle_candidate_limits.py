@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from audit import iter_records
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from tests.gateway.conftest import auth
 from transports.rest import create_app
 

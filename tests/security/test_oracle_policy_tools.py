@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 from cli.policy import app as policy_cli
 from demo import demo_ground_truth
 from demo.ground_truth import DemoGroundTruth
-from gateway.service import build_gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from policies import bundle_dir
 from tests.gateway.conftest import auth
 from transports.rest import create_app

@@ -28,8 +28,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from audit import iter_records
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from retrieval.sql.watchdog import process_rss
 from tests.load.served import bound_url, serve_command
 from transports.rest import create_app

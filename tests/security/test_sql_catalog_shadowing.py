@@ -17,8 +17,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.service import build_gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from hqg.errors import UnsafeQuery
 from retrieval.sql import GuardContext, guard_sql
 from transports.rest import create_app

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from audit import iter_records
 from gateway.components import Lazy
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from ingestion.embedding import Embedder
 from transports.rest import create_app
 

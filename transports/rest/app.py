@@ -7,9 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
+from gateway.ask.answerers import ChatModel
+from gateway.components import Lazy
 from gateway.context import new_request_id
 from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
+from gateway.wiring import lazy_chat_model
 from hqg import __version__
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
@@ -17,11 +20,15 @@ from transports.rest.http import install_access_log
 from transports.rest.routes import ask, catalog, chat, health, metrics, policy, search, sql
 
 
-def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
+def create_app(
+    gateway: Gateway, *, warm_up: bool = False, chat_model: ChatModel | None = None
+) -> FastAPI:
     """An app serving ``gateway``; the gateway's engines are closed when the app stops.
 
     ``warm_up`` (what ``hqg serve`` asks for) loads the models and touches every engine in the
     background as the app starts; ``/readyz`` answers 503 until that has finished.
+    ``chat_model`` answers ``/v1/ask`` and chat; by default the settings' one, built on first
+    use (``gateway.wiring.lazy_chat_model``).
     """
 
     @asynccontextmanager
@@ -40,6 +47,9 @@ def create_app(gateway: Gateway, *, warm_up: bool = False) -> FastAPI:
     )
     app.state.gateway = gateway
     app.state.readiness = CachedChecks(gateway.settings.limits.readyz_cache_ms / 1000)
+    app.state.chat_model = (
+        lazy_chat_model(gateway) if chat_model is None else Lazy(lambda: chat_model)
+    )
     install_error_handlers(app)
     app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
 

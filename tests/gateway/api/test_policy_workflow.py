@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from authz.bundle import load_bundle
 from authz.golib_engine import golib_available
 from cli.policy import app as policy_cli
-from gateway.service import build_gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from policies import bundle_dir
 from tests.gateway.conftest import auth
 from transports.rest import create_app

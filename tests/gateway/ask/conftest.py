@@ -23,10 +23,8 @@ def fake_client(gateway: Gateway) -> Callable[[list[str]], TestClient]:
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     def build(replies: list[str]) -> TestClient:
-        app = create_app(gateway)
-        app.state.chat_model = LangChainAnswerer(
-            FakeListChatModel(responses=replies), name="fake-list"
-        )
+        model = LangChainAnswerer(FakeListChatModel(responses=replies), name="fake-list")
+        app = create_app(gateway, chat_model=model)
         return TestClient(app, raise_server_exceptions=False)
 
     return build

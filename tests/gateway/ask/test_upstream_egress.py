@@ -41,8 +41,7 @@ class RecordingChatModel(FakeListChatModel):
 
 
 def _client(gateway: Gateway, model: RecordingChatModel) -> TestClient:
-    app = create_app(gateway)
-    app.state.chat_model = LangChainAnswerer(model, name="recording")
+    app = create_app(gateway, chat_model=LangChainAnswerer(model, name="recording"))
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from demo.ground_truth import DemoGroundTruth
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 
 
 class FakeClock:

@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 
 from cli.app import _register, app
 from cli.ingest import print_doc_report
-from gateway.service import build_gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from ingestion.contracts import Classification
 from ingestion.documents.catalog import DocumentCatalog
 from ingestion.documents.pipeline import ingest_documents

@@ -11,19 +11,16 @@ from gateway.ask.answerers import ChatModel
 from gateway.ask.models import AskResponse
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
-from gateway.wiring import build_chat_model
+from gateway.components import Lazy
 from transports.rest.deps import ContextDep, GatewayDep
 
 router = APIRouter(tags=["answers"])
 
 
-def get_chat_model(request: Request, gateway: GatewayDep) -> ChatModel:
-    """The app's chat model, built on first use (``app.state.chat_model`` may be preset)."""
-    model: ChatModel | None = getattr(request.app.state, "chat_model", None)
-    if model is None:
-        model = build_chat_model(gateway)
-        request.app.state.chat_model = model
-    return model
+def get_chat_model(request: Request) -> ChatModel:
+    """The app's chat model (``create_app``), built once on first use, under a lock."""
+    model: Lazy[ChatModel] = request.app.state.chat_model
+    return model.get()
 
 
 ChatModelDep = Annotated[ChatModel, Depends(get_chat_model)]
