@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from audit import AuditRecord, DatasetRef
+from audit.marks import mark_audited, mark_decision
 from audit.record import ExtraValue
 from authz.decision import Decision
 from gateway.context import RequestContext
@@ -104,27 +105,6 @@ class AuditTrail:
         name = type(exc).__name__
         self.extra["error_class"] = name[:64] if name.isascii() else None
         if self.decision is not None:
-            setattr(exc, _DECISION, self.decision.decision_id)
+            mark_decision(exc, self.decision.decision_id)
         self.write(status=HqgError.status, reasons=(HqgError.code,))
         mark_audited(exc)
-
-
-_AUDITED = "_hqg_audited"
-_DECISION = "_hqg_decision_id"
-
-
-def decision_id_of(exc: BaseException) -> str | None:
-    """The id of the decision the failed request was running under, for the log line that
-    lets an operator find the request's audit record (None before any decision)."""
-    found = getattr(exc, _DECISION, None)
-    return found if isinstance(found, str) else None
-
-
-def mark_audited(exc: BaseException) -> None:
-    """Note on the exception that its request's record is written, so the HTTP layer, which
-    audits refusals no pipeline saw (bad bodies, size limits), never writes a second one."""
-    setattr(exc, _AUDITED, True)
-
-
-def was_audited(exc: BaseException) -> bool:
-    return bool(getattr(exc, _AUDITED, False))

@@ -19,7 +19,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Match
 
-from gateway.auditing import AuditTrail, mark_audited, was_audited
+from audit.marks import mark_audited, was_audited
+from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.service import Gateway
 from hqg.errors import HqgError, RateLimited
