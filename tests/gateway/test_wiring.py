@@ -1,0 +1,40 @@
+"""The composition root builds the REST app's chat model once, however many first requests
+race for it (it used to be memoised on ``app.state`` by whichever request came first)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+from typing import Any
+
+from gateway.components import Lazy
+from transports.rest.routes.ask import get_chat_model
+
+
+def test_concurrent_first_requests_build_the_chat_model_once() -> None:
+    built: list[object] = []
+
+    def build() -> Any:
+        time.sleep(0.05)  # a slow build widens the window a memo without a lock would race in
+        model = object()
+        built.append(model)
+        return model
+
+    request: Any = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(chat_model=Lazy(build)))
+    )
+    start = threading.Barrier(8)
+    seen: list[object] = []
+
+    def first_request() -> None:
+        start.wait()
+        seen.append(get_chat_model(request))
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert seen == built * 8
