@@ -238,3 +238,12 @@ def test_edge_exact_fallback_returns_the_same_filtered_hits(tmp_path: Path) -> N
         assert set(ids(hits)) == {pid(1), pid(2), pid(4)}
     finally:
         exact.close()
+
+
+def test_an_ingest_writes_through_the_protocols_writer(index: VectorIndex) -> None:
+    """Every implementation says where an ingest writes (the gateway asks no isinstance)."""
+    with index.writer("handbook") as target:
+        target.ensure_collection("handbook", dim=DIM)
+        target.upsert("handbook", DOCS)
+    assert "handbook" in index.collections()
+    assert index.count("handbook", predicate=None) == len(DOCS)
