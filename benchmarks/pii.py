@@ -162,8 +162,8 @@ def _us_row(measure: str, baseline_ms: float, hqg_ms: float, note: str = "") -> 
 
 def run(ctx: RunContext) -> list[Row]:
     from benchmarks.search import ingest_rows, prepare
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
     from privacy.composite import CompositeDetector
 
     detector = CompositeDetector([ctx.spacy(), ctx.rampart()], _vocabulary())

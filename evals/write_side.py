@@ -116,8 +116,8 @@ def write_corpus(root: Path, truth: DemoGroundTruth) -> None:
 
 def measure_write_side(ctx: EvalContext) -> WriteSideTally:
     """Build, ingest and read back the corpus in a copy of the demo workspace."""
-    from gateway.components import build_components
     from gateway.settings import load_settings
+    from gateway.wiring import build_components
     from ingestion.documents.pipeline import ingest_documents
     from ingestion.documents.report import Action
     from ingestion.documents.tenancy import Tenancy
@@ -151,8 +151,8 @@ def measure_write_side(ctx: EvalContext) -> WriteSideTally:
 
 @contextmanager
 def _client(home: Path) -> Iterator[TestClient]:
-    from gateway.service import build_gateway
     from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
     from transports.rest import create_app
 
     gateway = build_gateway(load_settings(home=home))

@@ -17,7 +17,7 @@ from gateway.context import RequestContext
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
 from gateway.visibility import visible_collections
-from hqg.errors import AccessDenied, NotFound
+from hqg.errors import AccessDenied, UnknownCollection
 from hqg.resources import collection_of
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.search import CollectionScope
@@ -81,7 +81,7 @@ class CollectionsGrant:
 def decide_collections(
     gateway: Gateway, ctx: RequestContext, named: Sequence[str] | None, *, action: str
 ) -> CollectionsGrant:
-    """The decision for reading collections (search, ask); raises AccessDenied/NotFound.
+    """The decision for reading collections (search, ask); raises AccessDenied/UnknownCollection.
 
     Named collections must all be granted; with none named, the granted ones are kept and
     the refused ones counted (one more decision over the granted subset). Each scope carries
@@ -120,7 +120,7 @@ def _refuse_unseen(
     seen = visible_collections(gateway, ctx, [collection_resource(r) for r in existing])
     unseen = sorted(set(named) - seen)
     if unseen:
-        raise NotFound(f"no such collection: {', '.join(unseen)}")
+        raise UnknownCollection(f"no such collection: {', '.join(unseen)}")
 
 
 def _ask(

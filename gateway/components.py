@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from gateway.settings import Settings
 from guards.heuristics import HeuristicInjectionDetector
-from guards.learned import document_detector, prompt_detector
+from guards.learned import document_detector
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector
 from ingestion.embedding import Embedder

@@ -20,8 +20,10 @@ from gateway.principals import PrincipalDirectory
 from gateway.service import Gateway
 from gateway.settings import Settings
 from guards.heuristics import HeuristicInjectionDetector
+from guards.learned import prompt_detector
 from ingestion.catalog import Catalog
 from ingestion.documents.catalog import DocumentCatalog
+from ingestion.embedding import Embedder
 from ingestion.known_entities import CatalogVocabulary
 from ingestion.vectors.settings import build_embedder, build_vector_index
 from ingestion.workspace import Workspace
@@ -55,7 +57,12 @@ def build_gateway(settings: Settings) -> Gateway:
             )
         ),
         demo=demo,
-        ops=build_operations(limits=settings.limits, logs=settings.logging, home=workspace.home),
+        ops=build_operations(
+            limits=settings.limits,
+            logs=settings.logging,
+            home=workspace.home,
+            candidate_workers=settings.policy.candidate_max_workers,
+        ),
         components=components,
         documents=DocumentCatalog(workspace.catalog_path),
         egress_finders=(known_entity_finder(components.vocabulary),),
@@ -76,12 +83,20 @@ def catalog_vocabulary(settings: Settings) -> CatalogVocabulary:
 def build_components(settings: Settings) -> Components:
     """Components for ``settings``; nothing heavy is loaded until it is used."""
     vocabulary: Lazy[VocabularySource] = Lazy(lambda: catalog_vocabulary(settings))
+    embedder: Lazy[Embedder] = Lazy(lambda: build_embedder(settings.embedding))
     return Components(
         pii=Lazy(lambda: build_detector(settings.privacy, vocabulary=vocabulary.get())),
         vocabulary=vocabulary,
-        injection=Lazy(lambda: HeuristicInjectionDetector(settings.guards)),
-        embedder=Lazy(lambda: build_embedder(settings.embedding)),
+        injection=Lazy(
+            lambda: prompt_detector(
+                HeuristicInjectionDetector(settings.guards),
+                lambda texts: embedder.get().embed(texts),
+                settings.guards,
+            )
+        ),
+        embedder=embedder,
         vectors=Lazy(lambda: build_vector_index(settings.vectors, settings.workspace.vectors_dir)),
+        guards=settings.guards,
     )
 
 

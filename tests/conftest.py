@@ -92,7 +92,7 @@ def _gateways_share_the_session_models(models: SessionModels) -> Iterator[None]:
     """Every gateway built in this process (``build_components``) gets the session's loaded
     models, layered with its own workspace's vocabulary as production layers them. The models
     are the real ones; only their loading is shared (``hqg serve`` subprocesses load their own)."""
-    import gateway.components as components
+    import gateway.wiring as wiring
 
     def shared_detector(
         settings: PrivacySettings, *, vocabulary: VocabularySource | None = None
@@ -100,8 +100,8 @@ def _gateways_share_the_session_models(models: SessionModels) -> Iterator[None]:
         return build_detector(settings, vocabulary=vocabulary, models=models.ner(settings))
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(components, "build_detector", shared_detector)
-        patch.setattr(components, "build_embedder", models.embedder)
+        patch.setattr(wiring, "build_detector", shared_detector)
+        patch.setattr(wiring, "build_embedder", models.embedder)
         yield
 
 

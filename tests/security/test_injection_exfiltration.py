@@ -22,8 +22,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.ask.output_guard import guard_answer
 from gateway.egress import EgressGuard
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from guards.heuristics import HeuristicInjectionDetector
 from guards.settings import GuardSettings
 from privacy.detector import PiiDetector

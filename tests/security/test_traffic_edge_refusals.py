@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 
 from audit import tail
 from gateway.ops.limits import RateLimiter
-from gateway.service import Gateway, build_gateway
+from gateway.service import Gateway
 from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from tests.security.traffic_support import (
     bearer,
     traffic_client_fixture,  # noqa: F401  (fixture)

@@ -4,7 +4,8 @@ Bodies never echo request content: a validation error names the fields, not thei
 Messages and reasons still pass the egress guard's finders (``gateway.egress.error_guard``), for
 every caller, since an error is raised before or without the decision that says who may see what.
 Every refusal of an authenticated caller on an audited route leaves one audit record with the
-status it answers (``transports.rest.refusals``); if that record cannot be written the answer is 503.
+status it answers (``transports.rest.refusals``); if that record cannot be written the answer
+is 503.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from gateway.auditing import decision_id_of
+from audit.marks import decision_id_of
 from gateway.egress import error_guard
 from hqg.errors import (
     AccessDenied,

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from gateway.readiness import CachedChecks
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
-from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.versions import current_version
 from tests.load.served import copy_workspace
 from transports.rest import create_app
