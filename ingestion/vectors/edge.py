@@ -47,7 +47,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
-from ingestion.vectors.queries import SearchPlan, plan_search
+from ingestion.vectors.queries import SearchPlan, plan_search, ranked
 
 _BATCH = 512
 
@@ -182,7 +182,7 @@ class EdgeVectorIndex:
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
         request = self._request(plan, where, exact, view)
         points = self._run(shard.query, request)
-        return [_hit(p) for p in points]
+        return ranked([_hit(p) for p in points], plan.k)
 
     def _request(
         self, plan: SearchPlan, where: qe.Filter | None, exact: bool, view: SearchView
@@ -196,13 +196,13 @@ class EdgeVectorIndex:
             queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=sparse_name))
         if len(queries) == 1:
             return qe.QueryRequest(
-                limit=plan.k, query=queries[0], filter=where, params=params, with_payload=True
+                limit=plan.limit, query=queries[0], filter=where, params=params, with_payload=True
             )
         prefetches = [
             qe.Prefetch(limit=plan.prefetch, query=q, filter=where, params=params) for q in queries
         ]
         return qe.QueryRequest(
-            limit=plan.k,
+            limit=plan.limit,
             query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # stub omits Fusion.Rrf
             prefetches=prefetches,
             filter=where,

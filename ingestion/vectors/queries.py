@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hqg.errors import ConfigError
-from ingestion.vectors.base import SearchMode
+from ingestion.vectors.base import Hit, SearchMode
 
 MAX_K = 1000
 _PREFETCH_FACTOR = 4
 _MIN_PREFETCH = 50
+#: Results asked of the engine beyond ``k``, so that hits tied at the cut-off all come back and
+#: the cut is made here, by id (see ``ranked``).
+_TIE_MARGIN = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,11 @@ class SearchPlan:
     text: str | None
     k: int
     prefetch: int  # candidates per source before fusion
+
+    @property
+    def limit(self) -> int:
+        """What to ask the engine for: ``k`` and a margin for ties at the cut-off."""
+        return self.k + _TIE_MARGIN
 
 
 def plan_search(
@@ -44,3 +52,15 @@ def plan_search(
         k=k,
         prefetch=max(k * _PREFETCH_FACTOR, _MIN_PREFETCH),
     )
+
+
+def ranked(hits: Sequence[Hit], k: int) -> list[Hit]:
+    """The best ``k`` hits, ties broken by id.
+
+    Reciprocal-rank fusion and BM25 tie often, and the engines order tied points by a hash map's
+    iteration order, which changes from one call to the next. Without a fixed tie-break the
+    same query could return different evidence twice in a row, which makes answers
+    irreproducible and turns the order of results into a side channel (two questions that mask
+    to the same text must be answered alike).
+    """
+    return sorted(hits, key=lambda hit: (-hit.score, hit.id))[:k]

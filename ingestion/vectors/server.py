@@ -40,7 +40,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
-from ingestion.vectors.queries import SearchPlan, plan_search
+from ingestion.vectors.queries import SearchPlan, plan_search, ranked
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -193,7 +193,7 @@ class QdrantServerIndex:
         response = self._run(
             self._client.query_points, collection, **self._query(plan, where, params, view)
         )
-        return [_hit(p) for p in response.points]
+        return ranked([_hit(p) for p in response.points], plan.k)
 
     def _query(
         self, plan: SearchPlan, where: qm.Filter | None, params: Any, view: SearchView
@@ -207,7 +207,7 @@ class QdrantServerIndex:
             sparse = self._bm25.embed_query(plan.text)
             query = m.SparseVector(indices=sparse.indices, values=sparse.values)
             sources.append((query, sparse_name))
-        common = {"query_filter": where, "limit": plan.k, "with_payload": True}
+        common = {"query_filter": where, "limit": plan.limit, "with_payload": True}
         if len(sources) == 1:
             query, using = sources[0]
             return {"query": query, "using": using, "search_params": params, **common}

@@ -204,8 +204,7 @@ def test_an_upstream_model_cannot_beacon_through_an_image_in_its_answer(
         "[the policy](https://docs.acme.test/refunds?v=2) [1]."
     )
     model = RecordingChatModel(responses=[reply])
-    app = create_app(gateway)
-    app.state.chat_model = LangChainAnswerer(model, name="fake")
+    app = create_app(gateway, chat_model=LangChainAnswerer(model, name="fake"))
     client = TestClient(app, raise_server_exceptions=False)
     response = client.post(
         "/v1/ask",
