@@ -45,7 +45,7 @@ from hqg.errors import InvalidRequest, RateLimited
 
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 _MB = 1024 * 1024
-_SOURCE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding ``gateway/``
+_SOURCE_ROOT = Path(__file__).resolve().parents[1]  # the directory holding ``authz/``
 WORKERS_SETTING = "HQG_POLICY__CANDIDATE_MAX_WORKERS"
 _MAX_PROBLEM_CHARS = 160
 # regorus: "--> module.rego:LINE:COL | LINE | <source line> | ^ error: <problem>"

@@ -16,9 +16,8 @@ from cli.options import (
     JsonOption,
     KeyOption,
     PurposeOption,
-    acting_as,
 )
-from cli.remote import UrlOption, call_model
+from cli.remote import UrlOption, governed
 from cli.text import shown
 
 
@@ -42,18 +41,24 @@ def ask_command(
     from gateway.ask.prompt_guard import Message
     from gateway.wiring import build_chat_model
 
-    if url:
-        body = {"question": question, "collections": collection}
-        response = call_model(AskResponse, url, key, "/v1/ask", purpose=purpose, body=body)
-    else:
-        with acting_as(home, key, purpose) as (gateway, ctx):
-            response = ask(
+    response = governed(
+        AskResponse,
+        lambda gateway, ctx: (
+            ask(
                 gateway,
                 ctx,
                 messages=[Message(role="user", content=question)],
                 collections=collection,
                 model=build_chat_model(gateway),
             ).response
+        ),
+        url=url,
+        key=key,
+        purpose=purpose,
+        home=home,
+        path="/v1/ask",
+        body={"question": question, "collections": collection},
+    )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -11,12 +11,19 @@ The server's error is shown with its code; the exit status is 2 as for any
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
 
+from cli.options import acting_as
 from hqg.errors import HqgError, Unavailable
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+    from gateway.service import Gateway
 
 UrlOption = Annotated[
     str | None,
@@ -78,3 +85,22 @@ def call(
 def call_model(model: type[Model], url: str, key: str, path: str, **kwargs: Any) -> Model:
     """A POST whose answer is parsed as ``model`` (the same type the in-process call returns)."""
     return model.model_validate(call(url, key, "POST", path, **kwargs))
+
+
+def governed(
+    model: type[Model],
+    local: Callable[[Gateway, RequestContext], Model],
+    *,
+    url: str | None,
+    key: str,
+    purpose: str | None,
+    home: Path,
+    path: str,
+    body: dict[str, Any],
+) -> Model:
+    """A data command's response: from the gateway at ``url`` (``path`` with ``body``), or
+    computed in this process by ``local`` as the key's principal; the same type either way."""
+    if url:
+        return call_model(model, url, key, path, purpose=purpose, body=body)
+    with acting_as(home, key, purpose) as (gateway, ctx):
+        return local(gateway, ctx)

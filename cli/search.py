@@ -15,9 +15,8 @@ from cli.options import (
     JsonOption,
     KeyOption,
     PurposeOption,
-    acting_as,
 )
-from cli.remote import UrlOption, call_model
+from cli.remote import UrlOption, governed
 from cli.text import shown
 from ingestion.vectors.base import SearchMode
 
@@ -41,14 +40,18 @@ def search(
     (in-process, or by the gateway at --url)."""
     from gateway.search_pipeline import SearchResponse, governed_search_request
 
-    if url:
-        body = {"query": query, "collections": collection, "mode": mode.value, "k": k}
-        response = call_model(SearchResponse, url, key, "/v1/search", purpose=purpose, body=body)
-    else:
-        with acting_as(home, key, purpose) as (gateway, ctx):
-            response = governed_search_request(
-                gateway, ctx, query=query, collections=collection, mode=mode, k=k
-            )
+    response = governed(
+        SearchResponse,
+        lambda gateway, ctx: governed_search_request(
+            gateway, ctx, query=query, collections=collection, mode=mode, k=k
+        ),
+        url=url,
+        key=key,
+        purpose=purpose,
+        home=home,
+        path="/v1/search",
+        body={"query": query, "collections": collection, "mode": mode.value, "k": k},
+    )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

@@ -15,9 +15,8 @@ from cli.options import (
     JsonOption,
     KeyOption,
     PurposeOption,
-    acting_as,
 )
-from cli.remote import UrlOption, call_model
+from cli.remote import UrlOption, governed
 from cli.text import shown
 from gateway.responses import SqlResponse
 
@@ -39,12 +38,16 @@ def sql(
     gateway at --url)."""
     from gateway.sql_pipeline import governed_sql
 
-    if url:
-        body = {"sql": query, "limit": limit}
-        response = call_model(SqlResponse, url, key, "/v1/sql", purpose=purpose, body=body)
-    else:
-        with acting_as(home, key, purpose) as (gateway, ctx):
-            response = governed_sql(gateway, ctx, sql=query, limit=limit)
+    response = governed(
+        SqlResponse,
+        lambda gateway, ctx: governed_sql(gateway, ctx, sql=query, limit=limit),
+        url=url,
+        key=key,
+        purpose=purpose,
+        home=home,
+        path="/v1/sql",
+        body={"sql": query, "limit": limit},
+    )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return

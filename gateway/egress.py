@@ -56,7 +56,11 @@ Model = TypeVar("Model", bound=BaseModel)
 
 _LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _REFERENCE = re.compile(r"^\s*\[[^\]\n]+\]:\s*(\S+).*$", re.MULTILINE)
-_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]\"']+", re.IGNORECASE)
+# absolute, or scheme-relative (``//host/path``, as in ``<img src=//host/...>`` or CSS ``url()``)
+_BARE_URL = re.compile(
+    r"(?:\b(?:https?|ftp):|(?<![\w:/]))//(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+)[^\s<>()\[\]\"']+",
+    re.IGNORECASE,
+)
 LINK_REMOVED = "[link removed]"
 #: SQL masks cannot pseudonymise (no vault in DuckDB), so SQL egress uses the same fallbacks.
 _SQL_KIND = {MaskKind.PSEUDONYM: MaskKind.PLACEHOLDER, MaskKind.ENCRYPT: MaskKind.NULL}
@@ -189,13 +193,29 @@ def as_egress_policy(policy: MaskPolicy | None) -> EgressPolicy:
     return dict(policy)
 
 
+#: Most hiding first: a value masked one way in one collection and another way in another
+#: leaves with the kind that reveals least (PARTIAL keeps characters, so it comes last).
+_STRICTNESS = (
+    MaskKind.NULL,
+    MaskKind.REDACT,
+    MaskKind.PLACEHOLDER,
+    MaskKind.PSEUDONYM,
+    MaskKind.HASH,
+    MaskKind.ENCRYPT,
+    MaskKind.PARTIAL,
+)
+
+
 def collection_policy(mask_entities: Iterable[Mapping[str, MaskKind]]) -> EgressPolicy:
-    """The strictest of several collections' entity masks (a wildcard anywhere wins)."""
+    """The strictest of several collections' entity masks, type by type: for each type, the
+    most hiding kind any collection applies to it (by name, or by its wildcard)."""
+    mappings = [dict(mapping) for mapping in mask_entities]
+    types = {entity for mapping in mappings for entity in mapping}
     merged: dict[str, MaskKind] = {}
-    for mapping in mask_entities:
-        merged.update(mapping)
-    wildcard = merged.get(WILDCARD)
-    return {WILDCARD: wildcard} if wildcard is not None else merged
+    for entity in types:
+        kinds = [m.get(entity, m.get(WILDCARD)) for m in mappings]
+        merged[entity] = min((k for k in kinds if k is not None), key=_STRICTNESS.index)
+    return merged
 
 
 def for_collections(

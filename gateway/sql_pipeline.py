@@ -237,6 +237,8 @@ def _refuse_invisible(
     hidden = set(sources) - visible_tables(gateway, ctx, [s.contract for s in sources.values()])
     if hidden:  # the guard, without them, refuses the query as naming an unknown table
         named_resources(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
+        # and if it ever did not, still never the 403 that would name a hidden dataset
+        raise UnsafeQuery(f"unknown table {min(hidden)}", rule="unknown_table")
     resources = [collection_resource(record) for record in records.values()]
     if set(records) - visible_collections(gateway, ctx, resources):
         raise unknown_collection()

@@ -98,18 +98,18 @@ def unmatched_brackets(text: str) -> int:
     """Brackets left unmatched by a stack match (a closer that skips an opener counts both):
     prose and whole code snippets balance theirs, optimised suffixes rarely do."""
     stack: list[str] = []
+    open_by_kind = dict.fromkeys("([{", 0)  # so "is one open?" is O(1): linear, not quadratic
     bad = 0
     for match in _BRACKET.finditer(text):
         char = match.group(0)
         if char in "([{":
             stack.append(char)
-        elif stack and stack[-1] == _OPENER[char]:
-            stack.pop()
-        elif _OPENER[char] in stack:
+            open_by_kind[char] += 1
+        elif open_by_kind[_OPENER[char]]:
             while stack[-1] != _OPENER[char]:
-                stack.pop()
+                open_by_kind[stack.pop()] -= 1
                 bad += 1
-            stack.pop()
+            open_by_kind[stack.pop()] -= 1
         else:
             bad += 1
     return bad + len(stack)

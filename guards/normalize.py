@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from hqg.markup_text import strip_markup
-from hqg.text_normalize import fold, is_ignorable, skeleton_table
+from hqg.text_normalize import fold, is_ignorable, skeleton_table, strip_ignorable
 
 # An emoji keeps its presentation selector and joiners (❤️, 👩‍💻): those are not disguises.
 _EMOJI_JOINERS = frozenset("\u200d\ufe0e\ufe0f")
@@ -106,7 +106,7 @@ def _count_mixed_script_words(text: str) -> int:
     if text.isascii():
         return 0
     table = skeleton_table()
-    plain = unicodedata.normalize("NFKC", "".join(c for c in text if not is_ignorable(c)))
+    plain = unicodedata.normalize("NFKC", strip_ignorable(text))
     return sum(
         1
         for word in _WORD.findall(plain)

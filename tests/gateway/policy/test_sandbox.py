@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +99,11 @@ def test_candidate_process_gets_none_of_the_gateways_settings_or_secrets(
 ):
     monkeypatch.setenv("HQG_PRIVACY__HASH_SALT", "s3cret-salt-value")
     assert set(child_env()) == {"PYTHONPATH", "PATH"}
+
+
+def test_the_candidate_process_imports_the_policy_engine_from_this_source_tree():
+    root = Path(child_env()["PYTHONPATH"].split(os.pathsep)[0])
+    assert (root / "authz" / "rego_worker.py").is_file()
 
 
 def test_a_request_finding_every_candidate_worker_busy_is_a_429_naming_the_setting():
