@@ -1,11 +1,10 @@
-"""Fixtures shared by every test package: the real PII detector (built once per session)."""
+"""Fixtures shared by every test package: the real models (loaded once per session) and the
+demo workspace (built once per source state, ``tests/workspaces.py``)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +14,9 @@ from pydantic import SecretStr
 from privacy.composite import CompositeDetector, VocabularySource
 from privacy.detector import PiiDetector, PresidioDetector, build_detector, second_ner
 from privacy.settings import PrivacySettings
+from tests.workspaces import CACHE_ROOT, WorkspaceCache, build_demo_home, demo_key
 
 if TYPE_CHECKING:
-    from gateway.components import Components
     from ingestion.embedding import Embedder
     from ingestion.vectors.settings import EmbeddingSettings
 
@@ -38,6 +37,14 @@ REQUIRED_CORPORA = (
     "xstest",
 )
 """The corpora the tests read. Locally a missing one skips its tests; in CI it fails the run."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--rebuild-demo",
+        action="store_true",
+        help="build the demo workspace even if the cache holds a build of the current sources",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -118,9 +125,6 @@ def detector(privacy_settings: PrivacySettings, models: SessionModels) -> Presid
     return spacy
 
 
-DEMO_REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
-
-
 @pytest.fixture(scope="session")
 def embedder(models: SessionModels) -> Embedder:
     """The packaged MiniLM model on CPU, loaded once per session."""
@@ -129,40 +133,19 @@ def embedder(models: SessionModels) -> Embedder:
     return models.embedder(EmbeddingSettings())
 
 
-def components_for(home: Path, detector: PresidioDetector, embedder: Embedder) -> Components:
-    """Real components for a workspace, reusing the session's detector and embedder."""
-    from gateway.components import Lazy
-    from gateway.settings import load_settings
-    from gateway.wiring import build_components
-    from ingestion.workspace import Workspace
-    from privacy.detector import build_detector
-
-    Workspace.create(home)
-    settings = load_settings(home=home)
-    built = build_components(settings)
-    # the session's spaCy detector, layered with the workspace's known entities and allow-list
-    # as the gateway layers it (Rampart is left out here to keep the shared build fast)
-    composite = build_detector(
-        settings.privacy, vocabulary=built.vocabulary.get(), models=[detector]
-    )
-    return replace(built, pii=Lazy(lambda: composite), embedder=Lazy(lambda: embedder))
-
-
-def build_demo_home(home: Path, detector: PresidioDetector, embedder: Embedder) -> Path:
-    """Build the demo workspace at ``home`` with the real pipelines."""
-    from demo.build import build_demo
-
-    components = components_for(home, detector, embedder)
-    try:
-        build_demo(home, components=components, reference_time=DEMO_REFERENCE)
-    finally:
-        components.close()
-    return home
-
-
 @pytest.fixture(scope="session")
-def demo_home(
-    tmp_path_factory: pytest.TempPathFactory, detector: PresidioDetector, embedder: Embedder
-) -> Path:
-    """The demo workspace (tables and documents), built once per session."""
-    return build_demo_home(tmp_path_factory.mktemp("demo") / "home", detector, embedder)
+def demo_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The session's copy of the demo workspace (tables and documents), built only when the
+    cache has no build for the current sources (``tests/workspaces.py``); the models it needs
+    are loaded only then."""
+
+    def build(home: Path) -> None:
+        detector = request.getfixturevalue("detector")
+        build_demo_home(home, detector, request.getfixturevalue("embedder"))
+
+    return WorkspaceCache(CACHE_ROOT).copy(
+        demo_key(),
+        build,
+        tmp_path_factory.mktemp("demo") / "home",
+        fresh=bool(request.config.getoption("rebuild_demo")),
+    )

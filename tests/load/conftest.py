@@ -8,7 +8,7 @@ import pytest
 
 from demo import demo_ground_truth
 from demo.ground_truth import DemoGroundTruth
-from tests.load.served import copy_workspace
+from tests.workspaces import copy_workspace
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ its event loop and its engines are the production ones, not the test's.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -40,12 +39,6 @@ def bound_url(port_file: Path, server: subprocess.Popen[bytes], *, seconds: floa
             raise RuntimeError(f"hqg serve exited with status {server.returncode}")
         time.sleep(0.1)
     raise RuntimeError("hqg serve did not bind a port in time")
-
-
-def copy_workspace(source: Path, target: Path) -> Path:
-    """A private copy: requests write audit and usage records into the workspace they hit."""
-    shutil.copytree(source, target)
-    return target
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], log: Path) -> None:

@@ -27,7 +27,7 @@ from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from ingestion.embedding import Embedder
 from privacy.detector import PresidioDetector
-from tests.load.served import copy_workspace
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 EXAMPLES_PER_OPERATION = 25

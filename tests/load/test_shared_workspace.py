@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from audit import tail
 from cli.app import _register, app
-from tests.load.served import copy_workspace, serve, wait_until_ready
+from tests.load.served import serve, wait_until_ready
+from tests.workspaces import copy_workspace
 
 runner = CliRunner()
 _register()

@@ -19,7 +19,7 @@ from demo.ground_truth import demo_ground_truth
 from demo.sources import CONTRACTS_DIR
 from ingestion.contracts import load_contract
 from privacy.known_entities import KnownEntities, KnownEntry
-from tests.conftest import DEMO_REFERENCE
+from tests.workspaces import DEMO_REFERENCE
 
 
 def _entries_from_contracts() -> list[KnownEntry]:

@@ -30,6 +30,7 @@ from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
 from tests.gateway.conftest import auth
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 ATTACK_MODULE = """package hqg
@@ -63,7 +64,7 @@ HISTORY = (
 
 
 def _fresh_home(demo_home: Path, target: Path) -> Path:
-    shutil.copytree(demo_home, target)
+    copy_workspace(demo_home, target)
     for name in ("audit.jsonl", "audit.head"):
         for found in target.rglob(name):
             found.unlink()

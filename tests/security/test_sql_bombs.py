@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -33,6 +32,7 @@ from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from retrieval.sql.watchdog import process_rss
 from tests.load.served import bound_url, serve_command
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 BOMBS = [
@@ -151,7 +151,7 @@ def server(
     demo_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     home = tmp_path_factory.mktemp("bombs") / "home"
-    shutil.copytree(demo_home, home)
+    copy_workspace(demo_home, home)
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",

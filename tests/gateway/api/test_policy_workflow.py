@@ -21,6 +21,7 @@ from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
 from tests.gateway.conftest import auth
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 REVOKED = {"orders": {"roles": ["support", "steward", "assistant"]}}
@@ -29,7 +30,7 @@ REVOKED = {"orders": {"roles": ["support", "steward", "assistant"]}}
 @pytest.fixture(scope="module")
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("workflow") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     for name in ("audit.jsonl", "audit.head"):
         for found in copy.rglob(name):
             found.unlink()

@@ -12,7 +12,7 @@ from gateway.readiness import CachedChecks
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from ingestion.vectors.versions import current_version
-from tests.load.served import copy_workspace
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 

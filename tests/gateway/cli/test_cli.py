@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cli.app import _register, app
+from tests.workspaces import copy_workspace
 
 runner = CliRunner()
 _register()
@@ -31,7 +31,7 @@ CONTRACT = {
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the session's demo workspace (these tests write to it)."""
     copy = tmp_path_factory.mktemp("cli") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     return copy
 
 

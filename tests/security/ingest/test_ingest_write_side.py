@@ -8,7 +8,6 @@ the rest of the run publishes, and the run stays within a generous time bound.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,8 +30,8 @@ from ingestion.documents.report import Action, DocRunReport
 from ingestion.documents.tenancy import Tenancy
 from ingestion.limits import IngestLimits
 from ingestion.workspace import Workspace
-from tests.conftest import components_for
 from tests.security.ingest.corpus import ATTACKS, LEGIT, write
+from tests.workspaces import components_for, copy_workspace
 from transports.rest import create_app
 
 #: Slow (ingests an adversarial corpus with the real PII detector and embedding model):
@@ -69,7 +68,7 @@ def attacked(
     then the same attack on the demo's own tickets (all before any reader opens the index)."""
     base = tmp_path_factory.mktemp("write-side")
     home = base / "home"
-    shutil.copytree(demo_home, home)
+    copy_workspace(demo_home, home)
     root = base / "intake"
     write(root, LEGIT)
     components = components_for(home, detector, embedder)
