@@ -5,7 +5,7 @@ collection by ``collection:<name>`` (a collection called ``orders`` must not be 
 table ``orders``). Policy (``authz``), the SQL engine (``retrieval.sql``) and the use cases
 (``gateway.access``) all spell these keys, so the spelling lives here, in the kernel every one
 of them may import. The Rego bundle spells it once too (``data.hqg.collections.resource_key``);
-``tests/policy/test_resource_keys.py`` holds the two equal.
+``tests/policies/test_resource_keys.py`` holds the two equal.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ from privacy.settings import PrivacySettings
 from tests.workspaces import CACHE_ROOT, WorkspaceCache, build_demo_home, demo_key
 
 if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from demo.ground_truth import DemoGroundTruth
+    from gateway.service import Gateway
     from ingestion.embedding import Embedder
     from ingestion.vectors.settings import EmbeddingSettings
 
@@ -149,3 +153,47 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
         tmp_path_factory.mktemp("demo") / "home",
         fresh=bool(request.config.getoption("rebuild_demo")),
     )
+
+
+# The demo gateway and an in-process HTTP client (real engines, real policies), for every test
+# package that reads the demo. A test module that writes to its workspace overrides ``home``
+# with a copy (``tests.workspaces.copy_workspace``).
+
+
+@pytest.fixture(scope="module")
+def home(demo_home: Path) -> Path:
+    return demo_home
+
+
+@pytest.fixture(scope="module")
+def gateway(home: Path) -> Iterator[Gateway]:
+    from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
+
+    gw = build_gateway(load_settings(home=home))
+    yield gw
+    gw.close()
+
+
+@pytest.fixture(scope="module")
+def client(gateway: Gateway) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from transports.rest import create_app
+
+    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def truth() -> DemoGroundTruth:
+    from demo import demo_ground_truth
+
+    return demo_ground_truth(seed=7)
+
+
+def auth(key: str, purpose: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    if purpose:
+        headers["X-Purpose"] = purpose
+    return headers

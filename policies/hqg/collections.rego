@@ -52,7 +52,7 @@ refusals contains {"collection": c.name, "reason": "the principal is not bound t
 # METADATA
 # description: |
 #   The resource key of a collection: the one spelling in the bundle, equal to the gateway's
-#   (hqg.resources.collection_key; tests/policy/test_resource_keys.py holds them equal).
+#   (hqg.resources.collection_key; tests/policies/test_resource_keys.py holds them equal).
 resource_key(name) := sprintf("collection:%s", [name])
 
 # METADATA

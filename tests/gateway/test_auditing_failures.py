@@ -12,7 +12,7 @@ from gateway.context import RequestContext
 from gateway.service import Gateway
 from hqg.errors import NotFound, Unavailable
 from retrieval.sql.engine import Session
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 SECRET = "alice@example.com"
 

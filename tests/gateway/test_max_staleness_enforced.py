@@ -26,7 +26,7 @@ from gateway.sql_pipeline import governed_sql
 from hqg.errors import AccessDenied
 from ingestion.vectors.base import SearchMode
 from policies import bundle_dir
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.rest import create_app
 
 HANDBOOK_QUERY = "refund window shipping warranty support hours"

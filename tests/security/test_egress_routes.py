@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from gateway.service import Gateway
 from privacy.spans import Span
-from tests.gateway.conftest import auth, gateway, home  # noqa: F401  (module fixtures)
+from tests.conftest import auth
 from transports.rest import create_app
 
 CANARY = re.compile(r"\bdays\b", re.IGNORECASE)

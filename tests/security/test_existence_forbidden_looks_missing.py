@@ -25,7 +25,7 @@ from cli import sql as sql_cli
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.rest import create_app
 
 HIDDEN_TABLE, MISSING_TABLE = "hr_salaries", "payroll_archive"

@@ -17,7 +17,7 @@ from audit import iter_records
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.rest import create_app
 
 _DECISION = (

@@ -29,7 +29,7 @@ from demo.ground_truth import DemoGroundTruth
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from tests.workspaces import copy_workspace
 from transports.rest import create_app
 

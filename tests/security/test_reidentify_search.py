@@ -18,7 +18,6 @@ from faker.providers.person.en_US import Provider as PersonProvider
 
 from gateway.service import Gateway
 from ingestion.vectors.base import SearchMode
-from tests.gateway.conftest import gateway, home  # noqa: F401  (module fixtures)
 from tests.security.egress_support import (
     at_chance,
     hits_and_chance,

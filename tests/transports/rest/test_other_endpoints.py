@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from audit import verify
 from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 
 def test_catalog_lists_what_the_caller_may_see_with_masks(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from authz.regorus_engine import RegorusEngine
 from authz.reloading import ReloadingPolicyEngine
 from authz.settings import PolicySettings, build_policy_engine, observe_stats
 from policies import bundle_dir
-from tests.gateway.policy.conftest import build_input
+from tests.authz.conftest import build_input
 
 
 def _variant(root: Path, name: str, *, max_rows: int, datasets: dict | None = None) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.policy.rego_conformance import run_corpus
+from tests.policies.rego_conformance import run_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "opa-rego-cases"
 MEASURED = 627 / 676

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from demo.ground_truth import DemoGroundTruth
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 
 def search(client: TestClient, key: str, query: str, purpose: str | None = None, **body: object):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 USER = [{"role": "user", "content": "What is the refund window?"}]
 CHAT = "/v1/chat/completions"

@@ -20,7 +20,7 @@ from authz.golib_engine import GolibEngine, golib_available
 from authz.regorus_engine import RegorusEngine
 from authz.testing import discover_tests
 from policies import bundle_dir
-from tests.gateway.policy.conftest import CONTRACTS, PRINCIPALS, build_input
+from tests.authz.conftest import CONTRACTS, PRINCIPALS, build_input
 
 pytestmark = pytest.mark.skipif(
     not golib_available(), reason="opa-golib-python-bindings is not installed (make install)"

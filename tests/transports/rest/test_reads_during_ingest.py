@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.service import Gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 #: Generous: a request blocked on the write lock waits SQLite's 30 s busy timeout.
 BOUND_S = 8.0

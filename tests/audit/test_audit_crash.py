@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_audit_log import make_record
+from tests.audit.test_audit_log import make_record
 
 from audit import AuditLog, ChainLink, iter_records, verify
 from audit.head import HEAD_BYTES, SLOT_BYTES, encode_slot, head_path, read_head

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from demo.ground_truth import DemoGroundTruth
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 CUSTOMERS = "SELECT tenant_id, full_name, email, phone, gender, city FROM customers"
 

@@ -14,7 +14,7 @@ from authz.sandbox import CandidateLimits, SandboxedPolicy, WorkerSlots, child_e
 from authz.settings import PolicySettings
 from hqg.errors import InvalidRequest, RateLimited
 from policies import bundle_dir
-from tests.gateway.policy.conftest import CONTRACTS, PRINCIPALS, build_input
+from tests.authz.conftest import CONTRACTS, PRINCIPALS, build_input
 
 LIMITS = CandidateLimits(timeout_seconds=60, max_memory_mb=256)  # ample for a loaded CI box
 SHORT = CandidateLimits(timeout_seconds=2, max_memory_mb=256)

@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from demo.ground_truth import DemoGroundTruth
-from tests.conftest import CORPORA
-from tests.gateway.conftest import auth
+from tests.conftest import CORPORA, auth
 
 PAYLOADS = CORPORA / "sqli-payloads" / "payloadbox" / "Intruder"
 
