@@ -35,11 +35,22 @@ def _register() -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI; an ``HqgError`` prints its message and exits 2."""
+    """Entry point: run the CLI; an ``HqgError`` prints its message and exits 2.
+
+    Every command's logs and uncaught exceptions go through the gateway's log handler
+    (``configure_logging``) before the command runs, as ``hqg serve``'s do: an exception nobody
+    caught is logged as its type and frames, never its message, which may quote data."""
+    from gateway.ops.logs import configure_logging, log_uncaught
+    from gateway.settings import load_logging_settings
+
     _register()
     try:
+        configure_logging(load_logging_settings())
         app()
     except HqgError as exc:
         message = f"[bold red]error[/] ({shown(exc.code)}): {shown(exc.message)}"
         Console(stderr=True).print(message, markup=True)
         sys.exit(2)
+    except Exception as exc:  # what no one caught: logged without its message, as serve does
+        log_uncaught(type(exc), exc, exc.__traceback__)
+        sys.exit(1)

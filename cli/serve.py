@@ -47,19 +47,17 @@ def serve(
     Models load and engines warm up as it starts; /readyz says ready once they have."""
     import uvicorn
 
-    from gateway.ops.logs import configure_logging
     from gateway.settings import load_settings
     from gateway.wiring import build_gateway
     from transports.rest import create_app
 
-    settings = load_settings(home=home)
-    configure_logging(settings.logging)
+    settings = load_settings(home=home)  # logging is configured by ``cli.app.main``
     gateway = build_gateway(settings)
     config = uvicorn.Config(
         create_app(gateway, warm_up=True),
         host=host or settings.server.host,
         port=settings.server.port if port is None else port,
-        log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler
+        log_config=None,  # main's configure_logging routes uvicorn's loggers to the JSON handler
         access_log=False,  # the gateway's access log omits query strings
         server_header=False,
         timeout_graceful_shutdown=GRACE_SECONDS,

@@ -84,7 +84,8 @@ def decide_collections(
     """The decision for reading collections (search, ask); raises AccessDenied/UnknownCollection.
 
     Named collections must all be granted; with none named, the granted ones are kept and
-    the refused ones counted (one more decision over the granted subset). Each scope carries
+    the refused ones the caller may see are counted (one more decision over the granted
+    subset; the others are not even counted). Each scope carries
     the policy's staleness cutoff (``gateway.staleness``), taken now.
     """
     records = {record.name: record for record in gateway.documents.collections()}
@@ -101,12 +102,22 @@ def decide_collections(
     if not named and not decision.allow and decision.denied:
         refused = {collection_of(key) for key in decision.denied}
         granted = [record for record in chosen if record.name not in refused]
-        hidden = len(chosen) - len(granted)
+        hidden = _visible_count(gateway, ctx, [r for r in chosen if r.name in refused])
         decision = _ask(gateway, ctx, granted, action)
     require_allowed(decision)
     now = datetime.now(UTC)
     scopes = tuple(collection_scope(decision, name, now=now) for name in decision.collections)
     return CollectionsGrant(decision=decision, scopes=scopes, hidden_collections=hidden)
+
+
+def _visible_count(
+    gateway: Gateway, ctx: RequestContext, refused: Sequence[CollectionRecord]
+) -> int:
+    """How many of the ``refused`` collections the caller may know exist: a count that
+    included the ones it may not see would tell it they exist (``gateway.visibility``)."""
+    if not refused:
+        return 0
+    return len(visible_collections(gateway, ctx, [collection_resource(r) for r in refused]))
 
 
 def _refuse_unseen(

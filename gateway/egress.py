@@ -15,9 +15,10 @@ string is passed once more through this guard, which applies:
 Pipelines build the guard from the decision (``for_search``, ``for_sql``) and pass their whole
 response model through ``release``, which walks every string field, so a field added to a
 response model later is covered without anyone remembering to. Text a model wrote is also
-untrusted as markup: ``model_text`` strips markdown images and links unless their host is
-allow-listed or the URL is copied verbatim from the evidence (a rendered image is a request to
-its host: an exfiltration channel).
+untrusted as markup: ``strip_foreign_links`` strips markdown images and links unless their host
+is allow-listed or the URL is copied verbatim from the evidence (a rendered image is a request
+to its host: an exfiltration channel); the output guard applies it once, to the draft, before
+anything else reads it, and masks the result here with the live detector as an extra finder.
 
 A principal whose decision masks nothing gets an inactive guard: strings pass unchanged.
 """
@@ -115,21 +116,6 @@ class EgressGuard:
         except Exception as exc:
             raise PrivacyError("a PII finder failed at egress; nothing served") from exc
         return [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
-
-    def model_text(
-        self,
-        value: str,
-        *,
-        detector: SpanFinder,
-        allowed_hosts: Iterable[str],
-        allowed_urls: Iterable[str] = (),
-    ) -> MaskedText:
-        """Text a model wrote: foreign links and images stripped, then masked with the live
-        ``detector`` as an extra finder (a model may repeat a value from anywhere)."""
-        stripped = strip_foreign_links(
-            value, allowed_hosts=allowed_hosts, allowed_urls=allowed_urls
-        )
-        return self.mask(stripped, extra=(detector,))
 
     def release(self, model: Model) -> Model:
         """``model`` with every string in it (nested models, tuples, lists, mapping values)

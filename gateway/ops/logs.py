@@ -134,33 +134,40 @@ def formatter_for(settings: LoggingSettings) -> logging.Formatter:
     return kind(tracebacks=settings.tracebacks)
 
 
-def route_uncaught(logger: logging.Logger) -> None:
-    """Log exceptions nobody caught (main thread, other threads) through ``logger``'s handlers,
-    so they follow the same rule instead of Python printing whole tracebacks to stderr."""
+UNCAUGHT_LOGGER = "hqg.uncaught"
 
-    def main_thread(
-        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
-        logger.critical("uncaught exception", exc_info=(kind, exc, tb), extra={"event": "crash"})
+
+def log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Log an exception nobody caught through the handler (type and frames, no message): the
+    main thread's hook, and the CLI's last step for an exception that ends a command (Typer
+    puts a hook of its own in place while a command runs)."""
+    logging.getLogger(UNCAUGHT_LOGGER).critical(
+        "uncaught exception", exc_info=(kind, exc, tb), extra={"event": "crash"}
+    )
+
+
+def route_uncaught() -> None:
+    """Log exceptions nobody caught (main thread, other threads) through the handler, so they
+    follow the same rule instead of Python printing whole tracebacks to stderr."""
 
     def other_thread(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:
             return
-        logger.error(
+        logging.getLogger(UNCAUGHT_LOGGER).error(
             "uncaught exception in a thread",
             exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
             extra={"event": "thread_crash"},
         )
 
-    sys.excepthook = main_thread
+    sys.excepthook = log_uncaught
     threading.excepthook = other_thread
 
 
 def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> logging.Handler:
     """Route every logger (hqg's and uvicorn's) to one handler on stderr; idempotent.
 
-    Called by ``hqg serve`` (with uvicorn's own log config and access log turned off: the
-    gateway logs its own access lines without query strings).
+    Called by the CLI before any command runs (``hqg serve`` turns uvicorn's own log config
+    and access log off: the gateway logs its own access lines without query strings).
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -175,5 +182,5 @@ def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> loggi
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-    route_uncaught(logging.getLogger("hqg.uncaught"))
+    route_uncaught()
     return handler

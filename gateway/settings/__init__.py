@@ -113,10 +113,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = _problems(exc)
         hint = ""
         if "hash_salt" in problems:
             hint = (
@@ -124,3 +121,30 @@ def load_settings(**overrides: Any) -> Settings:
                 " or set HQG_PRIVACY__HASH_SALT)"
             )
         raise ConfigError(f"invalid settings: {problems}{hint}") from exc
+
+
+class _LoggingEnvironment(BaseSettings):
+    """The ``logging`` section alone, read from the environment as ``Settings`` reads it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HQG_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    logging: LoggingSettings = LoggingSettings()
+
+
+def load_logging_settings() -> LoggingSettings:
+    """The logging settings before any workspace is known: every CLI command routes its logs
+    and uncaught exceptions through them first, and the full settings need the workspace's
+    secrets. Errors become ConfigError."""
+    try:
+        return _LoggingEnvironment().logging
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {_problems(exc)}") from exc
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+        for err in exc.errors()
+    )

@@ -19,9 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from gateway import egress
+from gateway.ask import output_guard
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.ask.output_guard import guard_answer
-from gateway.egress import EgressGuard
+from gateway.egress import EgressGuard, strip_foreign_links
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
@@ -173,6 +175,25 @@ def test_a_url_copied_verbatim_from_evidence_and_an_allow_listed_one_survive(
     answer = _guard(draft, evidence, detector)
     assert "https://help.partner.example/r" in answer
     assert "https://forms.acme.test/refund?step=1" in answer
+
+
+def test_an_answers_links_are_stripped_once_before_it_is_parsed(
+    detector: PiiDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stripping parses every URL of the text: the output guard does it once, to the draft,
+    and the egress guard only masks what is left."""
+    calls: list[str] = []
+
+    def counting(text: str, **kwargs: Any) -> str:
+        calls.append(text)
+        return strip_foreign_links(text, **kwargs)
+
+    monkeypatch.setattr(output_guard, "strip_foreign_links", counting)
+    monkeypatch.setattr(egress, "strip_foreign_links", counting)
+    draft = f"{GROUNDED} ![x](https://attacker.example/?d=1)"
+    answer = _guard(draft, "Refunds are accepted within 30 days of delivery.", detector)
+    assert calls == [draft]
+    assert "attacker.example" not in answer
 
 
 @pytest.fixture(scope="module")

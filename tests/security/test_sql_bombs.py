@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -223,6 +224,22 @@ def test_a_real_server_stays_up_and_bounded_under_the_corpus(
     assert peak < 3 * GB + GB, f"server peak RSS {peak / GB:.2f} GB"
 
 
+def _policy_decisions(url: str) -> float:
+    """How many policy decisions the server has timed (``hqg_stage_seconds{stage="policy"}``):
+    once the in-flight query's decision is counted, the next step is its execution."""
+    text = httpx.get(f"{url}/metrics", headers=STEWARD, timeout=5).text
+    found = re.search(r'^hqg_stage_seconds_count\{stage="policy"\} (\S+)$', text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def _wait_until(condition: Callable[[], bool], *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {seconds:g} s")
+        time.sleep(0.05)
+
+
 @pytest.mark.slow  # a real `hqg serve` process: models load in it (CI runs it)
 def test_sigterm_stops_an_in_flight_query_and_the_server(
     server: tuple[str, subprocess.Popen[bytes]],
@@ -235,9 +252,10 @@ def test_sigterm_stops_an_in_flight_query_and_the_server(
         with httpx.Client(base_url=url, headers=STEWARD, timeout=30) as http:
             answers.append(http.post("/v1/sql", json={"sql": slow_sql}).status_code)
 
+    decided = _policy_decisions(url)
     thread = threading.Thread(target=in_flight)
     thread.start()
-    time.sleep(1.0)  # the query is running in DuckDB now
+    _wait_until(lambda: _policy_decisions(url) > decided, seconds=60)  # now executing
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     thread.join(timeout=15)
