@@ -24,8 +24,9 @@ from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
 from privacy.detector import PiiDetector
-from privacy.masker import mask_live
+from privacy.masker import mask_live, mask_text
 from privacy.operators import MaskKind
+from privacy.spans import Span
 from privacy.vault import TOKEN, PseudonymVault
 from retrieval.evidence import Evidence, evidence_from_hit
 
@@ -62,12 +63,14 @@ def governed_search(
     vault: PseudonymVault,
     now: datetime,
     detector: PiiDetector,
+    masked_view_query: str | None = None,
 ) -> SearchResult:
     """Top ``k`` chunks over ``scopes``, each collection searched under its own filter and in
-    the view its grant allows; ``detector`` masks the query for the masked view."""
+    the view its grant allows; ``detector`` masks the query for the masked view, unless the
+    caller has it masked already (``masked_view_query``, from ``masked_query_of``)."""
     if not query.strip():
         raise InvalidRequest("query: must contain text")
-    queries = _ViewQueries(query, embedder, detector, mode)
+    queries = _ViewQueries(query, embedder, detector, mode, masked=masked_view_query)
     hits = []
     withheld: dict[str, int] = {}
     for scope in scopes:
@@ -96,29 +99,50 @@ def governed_search(
 def masked_query(query: str, detector: PiiDetector) -> str:
     """``query`` as the masked view is searched: pseudonyms lose their numbers and every
     detected value becomes its placeholder, as in the stored masked text."""
-    plain = TOKEN.sub(lambda match: f"<{match.group(1)}>", query)
+    plain = _numberless(query)
     return mask_live(plain, detector, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
+
+
+def masked_query_of(query: str, spans: Sequence[Span]) -> str:
+    """``masked_query`` for a query whose spans the caller found already (the ask path's
+    prompt guard scanned the question with the same detector), so it is not detected twice."""
+    masked = mask_text(query, spans, policy=MaskKind.PLACEHOLDER, vault=PseudonymVault()).text
+    return _numberless(masked)
+
+
+def _numberless(text: str) -> str:
+    return TOKEN.sub(lambda match: f"<{match.group(1)}>", text)
 
 
 class _ViewQueries:
     """The query text and vector per view, each computed on first use only."""
 
     def __init__(
-        self, query: str, embedder: Embedder, detector: PiiDetector, mode: SearchMode
+        self,
+        query: str,
+        embedder: Embedder,
+        detector: PiiDetector,
+        mode: SearchMode,
+        *,
+        masked: str | None,
     ) -> None:
         self._query, self._embedder, self._detector, self._mode = query, embedder, detector, mode
+        self._masked = masked
         self._done: dict[SearchView, tuple[list[float] | None, str | None]] = {}
 
     def for_view(self, view: SearchView) -> tuple[list[float] | None, str | None]:
         if view not in self._done:
-            text = (
-                self._query if view is SearchView.RAW else masked_query(self._query, self._detector)
-            )
+            text = self._query if view is SearchView.RAW else self._masked_text()
             dense = (
                 self._embedder.embed([text])[0] if self._mode is not SearchMode.LEXICAL else None
             )
             self._done[view] = (dense, text if self._mode is not SearchMode.DENSE else None)
         return self._done[view]
+
+    def _masked_text(self) -> str:
+        if self._masked is None:
+            self._masked = masked_query(self._query, self._detector)
+        return self._masked
 
 
 def _withheld(index: VectorIndex, scope: CollectionScope) -> int:

@@ -46,6 +46,7 @@ from hqg.resources import collection_key
 from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
+from retrieval.search import masked_query_of
 
 #: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
 PROMPT_NAMESPACE = "Q"
@@ -178,7 +179,15 @@ def _answer(
         policy=as_egress_policy(policy), vault=PseudonymVault(), finders=gateway.egress_finders
     )
     with clock.stage("retrieval"):
-        found = retrieve(gateway, grant, query=question, k=settings.k, vault=egress.vault)
+        asked = scan.messages[index].content
+        found = retrieve(
+            gateway,
+            grant,
+            query=question,
+            masked_view_query=masked_query_of(asked.text, asked.spans),
+            k=settings.k,
+            vault=egress.vault,
+        )
         usable = _usable(found.evidence, gateway.settings.guards.injection_threshold)
         evidence = tuple(egress.release(item) for item in usable)
         certainty = confidence(rank_sentences(question, evidence))

@@ -46,9 +46,17 @@ def decide_ask(
 
 
 def retrieve(
-    gateway: Gateway, grant: CollectionsGrant, *, query: str, k: int, vault: PseudonymVault
+    gateway: Gateway,
+    grant: CollectionsGrant,
+    *,
+    query: str,
+    masked_view_query: str,
+    k: int,
+    vault: PseudonymVault,
 ) -> Retrieved:
-    """Hybrid search of the granted collections, masked on read with ``vault``."""
+    """Hybrid search of the granted collections, masked on read with ``vault``; collections
+    searched in their masked view get ``masked_view_query`` (built from the prompt guard's
+    spans: the question is not detected a second time)."""
     result = governed_search(
         gateway.vectors,
         gateway.embedder,
@@ -59,6 +67,7 @@ def retrieve(
         vault=vault,
         now=datetime.now(UTC),
         detector=gateway.components.pii.get(),
+        masked_view_query=masked_view_query,
     )
     return Retrieved(evidence=result.evidence, withheld=dict(result.withheld))
 
