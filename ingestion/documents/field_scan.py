@@ -8,10 +8,11 @@ address, and a file name becomes the ``doc_id``, ``source`` and default title. S
 - metadata values of every type are scanned with their key as context (``Phone: 7135550120``
   lifts a bare number over the threshold); a non-string value that holds PII is stored as its
   string form, so reading masks it by splicing like any other string;
-- a metadata key, the document id and its source path cannot be masked without breaking what
-  they name (payload keys, identity, provenance): a key that is a person's name, or a key, id or
-  file name holding an identifying value (e-mail, phone, card, IBAN, SSN) fails the document,
-  with a message that names the field and the entity type, never the value;
+- a metadata key and the document id cannot be masked without breaking what they name
+  (payload keys, identity): a key that is a person's name, or a key or id holding an
+  identifying value (e-mail, phone, card, IBAN, SSN) fails the document, with a message that
+  names the field and the entity type, never the value (a file path's identifying segments
+  were withheld before: ``identity_names``);
 - the title is scanned like the text (``ingestion.documents.prepare``).
 """
 
@@ -23,14 +24,13 @@ from dataclasses import dataclass
 
 from hqg.errors import IngestError
 from ingestion.documents.front_matter import MetadataValue
+from ingestion.documents.identity_names import IDENTIFYING
 from ingestion.documents.model import DocumentMeta
 from privacy.spans import Span
 
 #: Entity types a detector finds by shape and checksum: reliable enough to refuse a document.
-IDENTIFYING = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN"})
 _NAME_WORDS = (2, 4)
 _SEPARATORS = re.compile(r"[/\\]+")
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,9 @@ class FieldTexts:
             for key, label in zip(keys, labels, strict=True)
         ]
         prefixes = tuple(len(label) + 2 for label in labels)
+        # the file name is not scanned again: ``identity_names`` withheld every identifying
+        # segment of it before the run recorded anything
         segments = [("the document id", part) for part in _segments(meta.doc_id)]
-        segments += [("the file name", part) for part in _segments(_EXTENSION.sub("", meta.source))]
         return cls(
             keys,
             prefixes,

@@ -85,7 +85,7 @@ class RunLedger:
         return DocumentRecord(
             collection=self.header.collection,
             doc_id=doc_id,
-            source_path=str(entry.path),
+            source_path=entry.recorded_path,
             source=entry.relative,
             title=meta.title if meta else None,
             doc_hash=doc_hash,

@@ -33,7 +33,7 @@ from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.faults import Probe, Stage, StageFailed, stage
 from ingestion.documents.governance import Defaults, resolve_governance
 from ingestion.documents.identity import failed_id, is_tenant, namespaced
-from ingestion.documents.identity_names import withhold_names
+from ingestion.documents.identity_names import withhold_all, withhold_names
 from ingestion.documents.ledger import RunLedger
 from ingestion.documents.model import DocumentMeta
 from ingestion.documents.parsers import (
@@ -54,7 +54,10 @@ from privacy.detection import PiiDetector, detector_version
 T = TypeVar("T")
 
 _LIVE = (DocStatus.INDEXED, DocStatus.QUARANTINED)
-_WITHHELD_NAME = "the file name holds a person's name (PERSON): id and source withheld"
+_WITHHELD_NAME = (
+    "the file name holds a person's name or an identifier (e-mail, phone, card, IBAN, SSN):"
+    " id and source withheld"
+)
 _WITHHELD_ID = "the front-matter id holds a person's name (PERSON): id withheld"
 
 
@@ -156,24 +159,25 @@ class DocumentRun:
         return self.ledger.report()
 
     def _withhold_names(self, entries: list[SourceEntry]) -> list[SourceEntry]:
-        """Entries whose path holds a person's name get a safe one (``identity_names``),
-        all scanned in one batch; a file the detector fails on alone is skipped."""
-        live = [entry for entry in entries if entry.skip is None]
+        """Entries whose path holds a person's name or an identifier get a safe one
+        (``identity_names``), all scanned in one batch; skipped files too, since their path is
+        recorded as well. A file the detector fails on alone is skipped, its path withheld."""
         try:
             safe = withhold_names(
-                [entry.relative for entry in live],
+                [entry.relative for entry in entries],
                 self.stages.detector,
                 keep_first=self._tenant_dirs,
             )
         except Exception as exc:
             self.probe.blame_document(StageFailed(Stage.PII, exc))
             return [self._withhold_name(entry) for entry in entries]
-        renamed = {
-            entry.path: replace(entry, relative=name, shown=entry.relative)
-            for entry, name in zip(live, safe, strict=True)
-            if name != entry.relative
-        }
-        return [renamed.get(entry.path, entry) for entry in entries]
+        return [self._renamed(entry, name) for entry, name in zip(entries, safe, strict=True)]
+
+    def _renamed(self, entry: SourceEntry, name: str) -> SourceEntry:
+        if name == entry.relative:
+            return entry
+        withheld = self.options.base / name
+        return replace(entry, relative=name, shown=entry.relative, withheld_path=withheld)
 
     @property
     def _tenant_dirs(self) -> bool:
@@ -181,18 +185,15 @@ class DocumentRun:
         return self.options.tenancy.mode is Tenancy.PATH and self.options.base == self.options.root
 
     def _withhold_name(self, entry: SourceEntry) -> SourceEntry:
-        if entry.skip is not None:
-            return entry
         try:
             (name,) = withhold_names(
                 [entry.relative], self.stages.detector, keep_first=self._tenant_dirs
             )
-        except Exception as exc:
+        except Exception as exc:  # fail closed: nothing tells what the path holds
             reason = StageFailed(Stage.PII, exc).reason.replace("document", "file name")
-            return replace(entry, skip=reason)
-        return (
-            entry if name == entry.relative else replace(entry, relative=name, shown=entry.relative)
-        )
+            name = withhold_all(entry.relative, keep_first=self._tenant_dirs)
+            return replace(self._renamed(entry, name), skip=entry.skip or reason)
+        return self._renamed(entry, name)
 
     def _one(self, entry: SourceEntry) -> DocOutcome | None:
         """Decide one file; ``None`` when it is queued for embedding (``_index_pending``
@@ -212,7 +213,7 @@ class DocumentRun:
         except IngestError as exc:
             return self._fail(entry, None, exc.message)
         doc_hash = fingerprint(data, relative=entry.relative, settings=self.settings)
-        previous = self.ledger.by_path.get(str(entry.path))
+        previous = self.ledger.by_path.get(entry.recorded_path)
         if self._unchanged(previous, doc_hash) and previous is not None:
             self.ledger.seen.add(previous.doc_id)
             return DocOutcome(
@@ -312,7 +313,7 @@ class DocumentRun:
     def _foreign(self, entry: SourceEntry) -> DocOutcome | None:
         """A file whose live document belongs to a tenant this run does not act for: left
         exactly as it is (not read, not withdrawn, not deleted), and reported."""
-        previous = self.ledger.by_path.get(str(entry.path))
+        previous = self.ledger.by_path.get(entry.recorded_path)
         if previous is None or previous.status in (DocStatus.DELETED, DocStatus.FAILED):
             return None
         if self.options.tenancy.owns(previous.tenant, all_tenants=previous.all_tenants):
@@ -332,7 +333,7 @@ class DocumentRun:
         owner = self.ledger.by_id.get(doc_id)
         if owner is None or owner.status == DocStatus.DELETED:
             return
-        if owner.source_path != str(entry.path):
+        if owner.source_path != entry.recorded_path:
             raise IngestError(
                 f"{entry.relative}: document id {doc_id} belongs to another file; "
                 "neither document was replaced"
@@ -359,7 +360,7 @@ class DocumentRun:
     def _claim(self, entry: SourceEntry, meta: DocumentMeta) -> None:
         """This file now holds ``meta.doc_id``; an id it declared before is retired."""
         self.ledger.seen.add(meta.doc_id)
-        renamed = self.ledger.by_path.get(str(entry.path))
+        renamed = self.ledger.by_path.get(entry.recorded_path)
         if renamed is not None and renamed.doc_id != meta.doc_id:
             self._retire([renamed], "the file now declares another document id")
 
@@ -495,7 +496,7 @@ class DocumentRun:
     def _fail(self, entry: SourceEntry, doc_hash: str | None, reason: str) -> DocOutcome:
         """Record the failure and withdraw what this file had indexed before."""
         reason = reason.removeprefix(f"{entry.relative}: ")
-        previous = self.ledger.by_path.get(str(entry.path))
+        previous = self.ledger.by_path.get(entry.recorded_path)
         doc_id = previous.doc_id if previous else failed_id(entry.relative)
         self.ledger.seen.add(doc_id)
         outcome = DocOutcome(

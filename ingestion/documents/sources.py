@@ -30,9 +30,18 @@ class SourceEntry:
     path: Path
     relative: str  # posix path relative to the id base: the default doc id and the shown source
     skip: str | None = None
-    #: the file's own name when ``relative`` withholds a person's name (``identity_names``):
-    #: for the operator's terminal only, never stored
+    #: the file's own name when ``relative`` withholds a person's name or an identifier
+    #: (``identity_names``): for the operator's terminal only, never stored
     shown: str | None = None
+    #: with ``shown``: the id base joined with the safe ``relative``, recorded in the catalog
+    #: instead of ``path`` (which would show what was withheld)
+    withheld_path: Path | None = None
+
+    @property
+    def recorded_path(self) -> str:
+        """The path the catalog records this file under and finds its document by (stable
+        across runs: a withheld segment's safe name is a digest of it)."""
+        return str(self.withheld_path or self.path)
 
 
 def walk(source: Path, *, base: Path) -> Iterator[SourceEntry]:

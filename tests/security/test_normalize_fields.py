@@ -1,6 +1,8 @@
 """Fields nobody used to scan (issue 20, item 7): metadata values of every type, metadata keys,
 the title, the document id and the file name. What can be masked is masked on read; what cannot
-(keys, ids, file names) refuses the document, naming the field and type, never the value."""
+(keys, ids) refuses the document, naming the field and type, never the value. A file path's
+names and identifiers are withheld before the run records it
+(``tests/ingestion/documents/test_names_in_identity.py``)."""
 
 from __future__ import annotations
 
@@ -62,12 +64,11 @@ REFUSED = {
     "key holds an e-mail-like phone": ({"metadata": {"tel_7135550120": "x"}}, "metadata key"),
     "id is an e-mail": ({"doc_id": "michael.brown@acme.com"}, "document id"),
     "id holds a phone": ({"doc_id": "acme/713-555-0120"}, "document id"),
-    "file name is an e-mail": ({"source": "tickets/michael.brown@acme.com.md"}, "file name"),
 }
 
 
 @pytest.mark.parametrize(("fields", "field"), REFUSED.values(), ids=REFUSED.keys())
-def test_pii_in_a_key_id_or_file_name_refuses_the_document(
+def test_pii_in_a_key_or_id_refuses_the_document(
     fields: dict[str, object], field: str, detector: PresidioDetector
 ) -> None:
     with pytest.raises(IngestError) as refused:

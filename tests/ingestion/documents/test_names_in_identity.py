@@ -61,6 +61,32 @@ def test_a_name_in_a_file_name_is_withheld_everywhere_it_is_stored_or_served(
     assert "acme/tickets/ticket-0002.md" in {o.doc_id for o in report.outcomes}
 
 
+IDENTIFIER_FILES = {
+    "e-mail": ("tickets/jane.doe@example.com.md", "jane.doe@example.com"),
+    "phone": ("tickets/call-303-555-0148.md", "303-555-0148"),
+    "card in a directory": ("tickets/4111 1111 1111 1111/receipt.md", "4111 1111 1111 1111"),
+    "ssn": ("tickets/ssn 078-05-1120.md", "078-05-1120"),
+}
+
+
+@pytest.mark.parametrize(("path", "value"), IDENTIFIER_FILES.values(), ids=IDENTIFIER_FILES.keys())
+def test_an_identifier_in_a_path_is_withheld_before_the_report_or_catalog_records_it(
+    path: str, value: str, put: Put, ingest: Ingest, workspace: Workspace
+) -> None:
+    put(path, BODY)
+    report = ingest()
+    (outcome,) = report.outcomes
+    assert outcome.shown == path  # the operator's terminal only
+    assert WITHHELD_PREFIX in outcome.source
+    stored = outcome.model_dump_json(exclude={"shown"})
+    catalog = DocumentCatalog(workspace.catalog_path)
+    stored += " ".join(r.model_dump_json() for r in catalog.documents("handbook"))
+    stored += " ".join(run.model_dump_json() for run in catalog.runs("handbook"))
+    digits = "".join(ch for ch in value if ch.isdigit())
+    assert value not in stored
+    assert not digits or digits not in "".join(ch for ch in stored if ch.isdigit())
+
+
 def test_the_operator_terminal_shows_the_files_own_name(put: Put, ingest: Ingest) -> None:
     put("tickets/jane-doe-complaint.md", BODY)
     report = ingest()
