@@ -48,10 +48,11 @@ typecheck:
 unit:
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
-## The developer's loop: lint, then every test not marked slow (no corpora sweeps, no servers).
+## The developer's loop: lint, then every test not marked slow (no corpora sweeps, no servers),
+## on the demo workspace cached in .hqg-test-cache/ (tests/workspaces.py); lists the slowest.
 test-fast: install
 	$(BIN)/ruff check .
-	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -m "not slow" -p no:cacheprovider
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -q -m "not slow" -p no:cacheprovider --durations=15
 
 bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks

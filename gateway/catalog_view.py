@@ -59,4 +59,5 @@ def _entry(dataset: Dataset, grant: TableGrant, now: datetime) -> CatalogEntry:
             for column in contract.columns
         ),
         freshness=freshness_of(dataset, now=now),
+        pii_detector=(dataset.current.pii_detector or None) if dataset.current else None,
     )

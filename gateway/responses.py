@@ -72,6 +72,10 @@ class CatalogEntry(BaseModel):
     row_filtered: bool
     columns: tuple[CatalogColumn, ...]
     freshness: Freshness
+    #: the PII detector (models + known-entity generation) that found the spans of the current
+    #: version's free-text columns; None when the version has none (issue 11: a reader can
+    #: tell stale spans, which the egress guard's known-entity matcher still covers)
+    pii_detector: str | None = None
 
 
 class CatalogResponse(BaseModel):

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.audit.test_audit_log import make_record
 
 from audit import AuditLog, ChainLink, iter_records, verify
 from audit.head import HEAD_BYTES, SLOT_BYTES, encode_slot, head_path, read_head
 from audit.log import MAX_BATCH
 from hqg.errors import Unavailable
+from tests.audit.test_audit_log import make_record
 
 
 def _log_with(path: Path, count: int) -> list[ChainLink]:

@@ -23,6 +23,18 @@ def test_catalog_lists_what_the_caller_may_see_with_masks(client: TestClient) ->
     assert customers["row_filtered"] is True
 
 
+def test_catalog_names_the_pii_detector_behind_each_free_text_dataset(
+    client: TestClient, gateway: Gateway
+) -> None:
+    body = client.get("/v1/catalog", headers=auth("demo-alice")).json()
+    shown = {d["name"]: d["pii_detector"] for d in body["datasets"]}
+    tickets = gateway.datasets()["support_tickets"].current
+    assert tickets is not None
+    assert tickets.pii_detector  # free text: scanned at ingest
+    assert shown["support_tickets"] == tickets.pii_detector
+    assert shown["orders"] is None  # no free-text column, nothing scanned
+
+
 def test_security_can_dry_run_a_query_as_another_principal(client: TestClient) -> None:
     response = client.post(
         "/v1/policy/evaluate",
