@@ -15,6 +15,7 @@ record raises ``ValueError`` without its content.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -142,17 +143,19 @@ def iter_matching(path: Path, flt: AuditFilter) -> Iterator[AuditEntry]:
                 yield entry
 
 
-def find(path: Path, ident: str) -> AuditEntry | None:
+def find(path: Path, ident: str, *, max_scan: int | None = None) -> AuditEntry | None:
     """The record whose request id or decision id is ``ident``, or whose ``seq`` it spells.
 
     Request ids are unique per request; a decision id names the record of the request that
-    made it. The newest match wins (the log is read from the end).
+    made it. The newest match wins (the log is read from the end), looking at most at the
+    newest ``max_scan`` lines when given.
     """
     if not path.exists():
         return None
     seq = int(ident) if ident.isdigit() else None
     with path.open("rb") as handle:
-        for _, raw in _backward(handle, _complete_end(handle)):
+        lines = _backward(handle, _complete_end(handle))
+        for _, raw in itertools.islice(lines, max_scan):
             entry = _entry(raw)
             record = entry.record
             if ident in (record.request_id, record.decision_id) or entry.seq == seq:

@@ -167,3 +167,9 @@ def test_find_looks_a_record_up_by_request_id_decision_id_or_line_number(
 def test_naive_time_bounds_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone"):
         AuditFilter(since=T0.replace(tzinfo=None))
+
+
+def test_find_reads_at_most_max_scan_lines_from_the_end(tmp_path: Path) -> None:
+    path = _log(tmp_path)
+    assert find(path, "req-25", max_scan=5) is not None
+    assert find(path, "req-24", max_scan=5) is None
