@@ -32,6 +32,10 @@ _ACTION = (
     r"|mcp\.[a-z_]{1,32}|http\.unrouted)$"
 )
 
+#: The ``extra`` key holding the use case's own action when a transport files a record under a
+#: name of its own (MCP's ``mcp.<tool>``): replay, metrics and usage read the use case.
+USE_CASE = "use_case"
+
 Name = Annotated[str, StringConstraints(pattern=_NAME)]
 ExtraValue = (
     Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{0,64}$")]
@@ -88,3 +92,10 @@ class AuditRecord(BaseModel):
     extra: Annotated[
         dict[str, ExtraValue], Field(max_length=16), BeforeValidator(_keys_are_names)
     ] = Field(default_factory=dict)
+
+
+def use_case_of(record: AuditRecord) -> str:
+    """The action of the use case that served ``record`` (its ``action`` unless a transport
+    filed it under its own name)."""
+    use_case = record.extra.get(USE_CASE)
+    return use_case if isinstance(use_case, str) and use_case else record.action

@@ -178,6 +178,9 @@ def simulate_command(
     since: Annotated[
         datetime | None, typer.Option(help="Replay records at or after this time (UTC).")
     ] = None,
+    cursor: Annotated[
+        int | None, typer.Option(help="Resume where a report's cursor says (large logs).")
+    ] = None,
     allow_flips: Annotated[
         bool, typer.Option("--allow-flips", help="Exit 0 even if decisions flip.")
     ] = False,
@@ -192,7 +195,9 @@ def simulate_command(
 
     when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     with acting_as(home, key, None) as (gateway, ctx):
-        report = simulate(gateway, ctx, candidate=lambda: load_bundle(candidate), since=when)
+        report = simulate(
+            gateway, ctx, candidate=lambda: load_bundle(candidate), since=when, cursor=cursor
+        )
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
     else:
@@ -213,6 +218,8 @@ def _print_simulation(console: Console, report: SimulationReport) -> None:
     )
     for reason, count in report.skipped.items():
         console.print(shown(f"  skipped {count}: {reason}"))
+    if report.cursor is not None:
+        console.print(f"  more records remain: run again with --cursor {report.cursor}")
     table = Table("principal", "dataset", "requests", "allow→deny", "deny→allow")
     for column in ("masks added", "masks removed", "rows before", "rows after"):
         table.add_column(column)

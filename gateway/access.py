@@ -69,6 +69,18 @@ def collection_resource(record: CollectionRecord) -> dict[str, object]:
     }
 
 
+def asked_collections(gateway: Gateway, named: Sequence[str] | None) -> tuple[str, ...]:
+    """The existing collections a search or ask is decided over: those named, or every one.
+
+    Pipelines record them before deciding, so the audit record of a refusal still names what
+    was asked about and policy replay can decide it again (``gateway.admin.simulate``).
+    """
+    existing = [record.name for record in gateway.documents.collections()]
+    if not named:
+        return tuple(existing)
+    return tuple(name for name in dict.fromkeys(named) if name in existing)
+
+
 @dataclass(frozen=True)
 class CollectionsGrant:
     """A decision over collections and what it lets this request search."""

@@ -48,6 +48,7 @@ class SimulateRequest(BaseModel):
 
     candidate: CandidateBundle
     since: datetime | None = None
+    cursor: int | None = Field(default=None, ge=0)  # a report's cursor: replay on from there
 
 
 class SimulateResponse(BaseModel):
@@ -78,7 +79,7 @@ def post_simulate(body: SimulateRequest, ctx: ContextDep, gateway: GatewayDep) -
         except ConfigError as exc:  # the bundle is the caller's input, not our configuration
             raise InvalidRequest(f"candidate: {exc.message}") from exc
 
-    report = simulate(gateway, ctx, candidate=candidate, since=body.since)
+    report = simulate(gateway, ctx, candidate=candidate, since=body.since, cursor=body.cursor)
     return SimulateResponse(request_id=ctx.request_id, report=report, flips=report.flips)
 
 
