@@ -2,7 +2,8 @@
 
 What ``hqg policy test`` and ``hqg policy check`` print. A test is a rule named ``test_*``
 in any package; it passes when it evaluates to true, fails when false or undefined, and errs
-when evaluation raises. Coverage is reported for policy modules only (not the tests).
+when evaluation raises. A failure says why: the statement, expected and actual values and the
+input (``authz.failures``). Coverage is reported for policy modules only (not the tests).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from authz.bundle import PolicyModule, is_test_module, read_data, read_modules
+from authz.failures import FailureDetail, diagnose
 from authz.regorus_engine import is_fatal, regorus_message
 from hqg.errors import ConfigError
 
@@ -31,6 +33,7 @@ class RegoTestResult(BaseModel):
     file: str
     passed: bool
     error: str | None = None
+    failure: FailureDetail | None = None  # a failed (not erring) test: the statement and values
     duration_ms: float
 
 
@@ -160,7 +163,20 @@ def run_tests(directory: Path, *, coverage: bool = True) -> RegoTestReport:
     engine = _engine_with(modules, read_data(directory))
     engine.set_enable_coverage(coverage)
     results = tuple(_run_one(engine, *test) for test in discover_tests(engine))
-    return RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())
+    report = RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())
+    if not any(r.error is None for r in report.failures):
+        return report
+    ast = json.loads(engine.get_ast_as_json())
+    data_json = read_data(directory)
+    explained = tuple(
+        r.model_copy(
+            update={"failure": diagnose(modules, data_json, ast, package=r.package, name=r.name)}
+        )
+        if not r.passed and r.error is None
+        else r
+        for r in results
+    )
+    return report.model_copy(update={"results": explained})
 
 
 def check_bundle(directory: Path) -> tuple[BundleProblem, ...]:
