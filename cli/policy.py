@@ -105,6 +105,13 @@ def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) ->
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
         detail = f"  {result.error}" if result.error else ""
         console.print(f"{mark} {shown(f'{result.package}.{result.name}{detail}')}")
+        failure = result.failure
+        if failure is not None:
+            console.print(shown(f"    at {result.file}:{failure.line}: {failure.statement}"))
+            console.print(shown(f"    expected: {failure.expected}"))
+            console.print(shown(f"    actual:   {failure.actual}"))
+            if failure.input is not None:
+                console.print(shown(f"    input:    {failure.input}"))
     if coverage and report.coverage:
         table = Table("file", "covered", "not covered", "coverage")
         for item in report.coverage:
@@ -122,17 +129,37 @@ def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) ->
 @app.command("eval")
 def eval_as(
     principal: Annotated[str, typer.Option("--as", help="Principal id to explain as.")],
-    sql: Annotated[str, typer.Option("--sql", help="The SQL to explain (not executed).")],
     key: KeyOption,
+    sql: Annotated[
+        str | None, typer.Option("--sql", help="The SQL to explain (not executed).")
+    ] = None,
+    action: Annotated[
+        str, typer.Option(help="sql, search, ask or chat (default: sql with --sql, else search).")
+    ] = "",
+    collection: Annotated[
+        list[str] | None, typer.Option(help="A collection searched (repeat; none: every one).")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option(help="Ask/chat: the question (its protected attributes).")
+    ] = None,
     purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
-    """Explain what PRINCIPAL would get for the SQL: decision, rules fired, SQL, rows."""
-    from gateway.admin.explain import evaluate_as
+    """Explain what PRINCIPAL would get for SQL, a search, an ask or a chat: decision, rules
+    fired, the SQL as it would run and rows, or the collections it would search."""
+    from gateway.admin.explain import Explained, evaluate_as
 
+    request = Explained(
+        action=action or ("sql" if sql is not None else "search"),
+        sql=sql,
+        collections=collection or None,
+        question=question,
+    )
     with acting_as(home, key, None) as (gateway, ctx):
-        response = evaluate_as(gateway, ctx, principal_id=principal, purpose=purpose, sql=sql)
+        response = evaluate_as(
+            gateway, ctx, principal_id=principal, purpose=purpose, request=request
+        )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
@@ -159,9 +186,19 @@ def _print_explain(console: Console, response: EvaluateResponse) -> None:
             console.print(
                 shown(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
             )
-    console.print(shown(f"SQL as it would execute: {response.sql_executed or '-'}"))
+    for name, grant in decision["collections"].items():
+        masks = ", ".join(f"{e}={k}" for e, k in grant["mask_entities"].items()) or "none"
+        console.print(
+            shown(f"  collection {name}: filter {json.dumps(grant['filter'])}; masks {masks}")
+        )
+    if response.sql_submitted is not None:
+        console.print(shown(f"SQL as it would execute: {response.sql_executed or '-'}"))
+    else:
+        asked = ", ".join(response.collections) or "-"
+        console.print(shown(f"{response.action} over collections: {asked}"))
     if response.denied_reason:
-        console.print(shown(f"not executable: {response.denied_reason}"))
+        label = "not executable" if response.sql_submitted is not None else "would be refused"
+        console.print(shown(f"{label}: {response.denied_reason}"))
     if response.trace is not None:
         rules = ", ".join(r.rule.removeprefix("data.") for r in response.trace.rules)
         console.print(shown(f"rules fired ({response.trace.engine}): {rules}"))

@@ -46,7 +46,7 @@ from authz.engine import PolicyEngine
 from authz.sandbox import SandboxedPolicy
 from gateway.access import collection_resource, require_allowed
 from gateway.admin.row_counts import CountScope, RowCounter, caller_scope
-from gateway.ask.pipeline import CHAT_ACTION
+from gateway.ask.pipeline import CHAT_ACTION, DECIDED_AS
 from gateway.ask.retrieve import ASK_ACTION
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
@@ -59,8 +59,6 @@ from ingestion.documents.catalog import CollectionRecord
 from retrieval.sql.sources import TableSource
 
 REPLAYED_ACTIONS = frozenset({SQL_ACTION, SEARCH_ACTION, ASK_ACTION, CHAT_ACTION})
-#: The action policy is asked for an audited action, where they differ (chat decides as ask).
-POLICY_ACTIONS = {CHAT_ACTION: ASK_ACTION}
 PAGE_RECORDS = 500
 NOT_COUNTED = "counts withheld: chunks of a collection are not counted"
 
@@ -270,7 +268,7 @@ def _pending(
     used = {name: sources[name] for name in tables}
     document = policy_input(
         ctx,
-        action=POLICY_ACTIONS.get(action, action),
+        action=DECIDED_AS.get(action, action),
         tables=[s.contract for s in used.values()],
         collections=[collection_resource(collections[name]) for name in named],
     )

@@ -53,6 +53,8 @@ STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
 
 #: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
 CHAT_ACTION = "chat"
+#: The action policy is asked for an audited action, where they differ (explain, simulate).
+DECIDED_AS = {CHAT_ACTION: ASK_ACTION}
 
 
 @dataclass

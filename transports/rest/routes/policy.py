@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from authz.bundle import PolicyBundle, bundle_from_sources
 from authz.observe import ObserveSummary
 from authz.settings import observe_stats
 from gateway.access import require_allowed
-from gateway.admin.explain import EvaluateResponse, evaluate_as
+from gateway.admin.explain import EvaluateResponse, Explained, evaluate_as
 from gateway.admin.simulate import SimulationReport, simulate
 from hqg.errors import ConfigError, InvalidRequest, NotFound
 from transports.rest.deps import ContextDep, GatewayDep
@@ -27,11 +27,19 @@ router = APIRouter(tags=["policy"])
 
 
 class EvaluateRequest(BaseModel):
+    """``sql`` for action ``sql``; ``collections`` (none: every one) and, for ask and chat, the
+    ``question`` (its protected attributes are decided too) otherwise."""
+
     model_config = ConfigDict(extra="forbid")
 
     principal: str = Field(min_length=1, max_length=64)
     purpose: str | None = Field(default=None, max_length=32)
-    sql: str = Field(min_length=1, max_length=100_000)
+    action: Literal["sql", "search", "ask", "chat"] = "sql"
+    sql: str | None = Field(default=None, min_length=1, max_length=100_000)
+    collections: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=100
+    )
+    question: str | None = Field(default=None, min_length=1, max_length=100_000)
 
 
 class CandidateBundle(BaseModel):
@@ -61,10 +69,14 @@ class SimulateResponse(BaseModel):
 
 @router.post("/v1/policy/evaluate")
 def post_evaluate(body: EvaluateRequest, ctx: ContextDep, gateway: GatewayDep) -> EvaluateResponse:
-    """The decision PRINCIPAL would get for SQL, the rules that fired, the SQL as it would
-    execute, and the rows it would see and not see (counts)."""
+    """The decision PRINCIPAL would get for SQL, a search, an ask or a chat: the rules that
+    fired, the SQL as it would execute and the rows it would see and not see (counts), or the
+    collections it would search and the refusal it would get."""
+    request = Explained(
+        action=body.action, sql=body.sql, collections=body.collections, question=body.question
+    )
     return evaluate_as(
-        gateway, ctx, principal_id=body.principal, purpose=body.purpose, sql=body.sql
+        gateway, ctx, principal_id=body.principal, purpose=body.purpose, request=request
     )
 
 
