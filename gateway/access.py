@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from audit.marks import mark_decision
 from authz.decision import Decision
 from gateway.context import RequestContext
 from gateway.service import Gateway
@@ -108,7 +109,11 @@ def decide_collections(
         chosen = list(records.values())
     decision = _ask(gateway, ctx, chosen, action)
     if named and not decision.allow:
-        _refuse_unseen(gateway, ctx, named, chosen)
+        try:
+            _refuse_unseen(gateway, ctx, named, chosen)
+        except UnknownCollection as exc:  # the audit record still names the decision
+            mark_decision(exc, decision.decision_id)
+            raise
     hidden = 0
     if not named and not decision.allow and decision.denied:
         refused = {collection_of(key) for key in decision.denied}

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from audit import AuditRecord, DatasetRef
-from audit.marks import mark_audited, mark_decision
+from audit.marks import decision_id_of, mark_audited, mark_decision
 from audit.record import ExtraValue
 from authz.decision import Decision
 from gateway.context import RequestContext
@@ -76,8 +76,7 @@ class AuditTrail:
     def fail(self, exc: HqgError) -> None:
         """Record a refusal or failure; the reasons are the error's, never user text."""
         reasons = exc.reasons if isinstance(exc, AccessDenied) else (exc.code,)
-        if isinstance(exc, AccessDenied):
-            self.refused_by = exc.decision_id
+        self.refused_by = exc.decision_id if isinstance(exc, AccessDenied) else decision_id_of(exc)
         self.write(status=exc.status, reasons=reasons)
         mark_audited(exc)
 

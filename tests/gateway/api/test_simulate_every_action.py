@@ -113,7 +113,8 @@ def test_every_data_action_is_replayed_none_skipped_as_missing(
     assert report["replayed"] == len(history), report["skipped"]
     assert set(report["skipped"]) <= {"action policy.simulate is not replayed"}
     changes = {c["request_id"]: c for c in report["changes"]}
-    assert set(changes) == set(history.values())
+    unchanged = {history["search_denied"]}  # denied before and after
+    assert set(changes) == set(history.values()) - unchanged
 
 
 def test_flips_and_facets_are_named_per_action(
@@ -130,9 +131,7 @@ def test_flips_and_facets_are_named_per_action(
         change = changes[history[name]]
         assert change["diff"]["collection_filters_changed"] == ["collection:handbook"], name
     assert changes[history["mcp"]]["action"] == "mcp.search_documents"
-    denied = changes[history["search_denied"]]
-    assert denied["datasets"] == ["collection:hr"]
-    assert denied["diff"]["flip"] is None
+    assert history["search_denied"] not in changes
 
 
 def test_rows_after_drop_to_zero_when_the_candidate_denies(
@@ -176,7 +175,7 @@ def test_a_bounded_replay_returns_a_cursor_that_resumes_where_it_stopped(
     assert reports[-1]["cursor"] is None
     assert all(r["records"] <= 3 for r in reports)
     seen = [c["request_id"] for r in reports for c in r["changes"]]
-    assert sorted(seen) == sorted(history.values())
+    assert sorted(seen) == sorted(set(history.values()) - {history["search_denied"]})
 
 
 def test_a_forged_cursor_is_refused(client: TestClient, history, candidate) -> None:
@@ -187,3 +186,14 @@ def test_a_forged_cursor_is_refused(client: TestClient, history, candidate) -> N
     )
     assert response.status_code == 400
     assert "cursor" in response.json()["error"]["message"]
+
+
+def test_a_refused_search_keeps_the_collections_and_decision_replay_needs(
+    client: TestClient, history: dict[str, str]
+) -> None:
+    record = client.get(f"/v1/audit/{history['search_denied']}", headers=auth("demo-sec"))
+    assert record.status_code == 200, record.text
+    kept = record.json()["record"]
+    assert [d["name"] for d in kept["datasets"]] == ["collection:hr"]
+    assert kept["decision_id"]
+    assert kept["query_redacted"] is None  # the query text is never kept
