@@ -46,7 +46,17 @@ def _bundle(path: Path | None) -> Path:
 
 
 @app.command("check")
-def check(bundle: BundleOption = None) -> None:
+def check(
+    bundle: BundleOption = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Also lint against this workspace: warn where a collection and the dataset "
+            "it was built from are granted, refused or masked differently.",
+        ),
+    ] = None,
+) -> None:
     """Parse, compile strictly (regorus and, if installed, OPA) and check formatting."""
     from authz.check import strict_check
 
@@ -59,6 +69,32 @@ def check(bundle: BundleOption = None) -> None:
     console.print(
         shown(f"policy bundle {_bundle(bundle)} is ready ({'; '.join(notes)})"), highlight=False
     )
+    if home is not None:
+        _lint_workspace(console, _bundle(bundle), home)
+
+
+def _lint_workspace(console: Console, directory: Path, home: Path) -> None:
+    """Warn (exit 0) about collections treated apart from their source datasets."""
+    from authz.bundle import load_bundle
+    from authz.regorus_engine import RegorusEngine
+    from gateway.admin.consistency import consistency_warnings
+    from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
+
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        warnings = consistency_warnings(
+            RegorusEngine(load_bundle(directory), cache_size=0),
+            principals=gateway.principals.principals(),
+            datasets={name: d.contract for name, d in gateway.datasets().items()},
+            collections=gateway.documents.collections(),
+        )
+    finally:
+        gateway.close()
+    for warning in warnings:
+        console.print(f"[yellow]warning[/]: {shown(warning.message)}", highlight=False)
+    linked = "" if warnings else " (collections and their source datasets agree)"
+    console.print(f"{len(warnings)} consistency warning(s){linked}")
 
 
 @app.command("fmt")
