@@ -184,7 +184,7 @@ def test_a_forged_cursor_is_refused(client: TestClient, history, candidate) -> N
         json={"candidate": candidate, "cursor": 7},
         headers=auth("demo-sec"),
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "cursor" in response.json()["error"]["message"]
 
 
