@@ -114,13 +114,13 @@ def _diagnose(
 def _test_rule(ast: Sequence[Any], package: str, name: str) -> tuple[bytes, list[Any]] | None:
     """The source of the module defining the test and the statements of its only body."""
     for module in ast:
-        path = _ref_names(module["ast"]["package"]["refr"])
+        path = ref_path(module["ast"]["package"]["refr"])
         if ".".join(path) != package:
             continue
         for rule in module["ast"]["rules"]:
             spec = rule.get("Spec", {})
             head = spec.get("head", {}).get("Compr")
-            if head is None or _ref_names(head["refr"]) != [name]:
+            if head is None or ref_path(head["refr"]) != [name]:
                 continue
             bodies = spec.get("bodies", [])
             if len(bodies) != 1:
@@ -129,11 +129,12 @@ def _test_rule(ast: Sequence[Any], package: str, name: str) -> tuple[bytes, list
     return None
 
 
-def _ref_names(node: Any) -> list[str]:
+def ref_path(node: Any) -> list[str]:
+    """The dotted path of a regorus AST reference (``Var`` / ``RefDot`` chain); [] otherwise."""
     if "Var" in node:
         return [str(node["Var"]["value"])]
     if "RefDot" in node:
-        return [*_ref_names(node["RefDot"]["refr"]), str(node["RefDot"]["field"][1])]
+        return [*ref_path(node["RefDot"]["refr"]), str(node["RefDot"]["field"][1])]
     return []
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from authz.bundle import PolicyModule, is_test_module, read_data, read_modules
-from authz.failures import FailureDetail, diagnose
+from authz.failures import FailureDetail, diagnose, ref_path
 from authz.regorus_engine import is_fatal, regorus_message
 from hqg.errors import ConfigError
 
@@ -84,31 +84,21 @@ class BundleProblem(BaseModel):
     message: str
 
 
-def _ref_path(node: Any) -> list[str] | None:
-    """The dotted path of a regorus AST reference (``Var`` / ``RefDot`` chain), else None."""
-    if "Var" in node:
-        return [str(node["Var"]["value"])]
-    if "RefDot" in node:
-        parent = _ref_path(node["RefDot"]["refr"])
-        return None if parent is None else [*parent, str(node["RefDot"]["field"][1])]
-    return None
-
-
 def _rule_name(rule: Any) -> str | None:
     """The name of a rule without arguments, or None (functions, defaults, other heads)."""
     head = rule.get("Spec", {}).get("head", {})
     compr = head.get("Compr")
     if compr is None:
         return None
-    path = _ref_path(compr["refr"])
-    return path[0] if path is not None and len(path) == 1 else None
+    path = ref_path(compr["refr"])
+    return path[0] if len(path) == 1 else None
 
 
 def discover_tests(engine: Any) -> list[tuple[str, str, str]]:
     """(package, rule, file) of every ``test_*`` rule loaded in ``engine``, in file order."""
     found: dict[tuple[str, str], str] = {}
     for module in json.loads(engine.get_ast_as_json()):
-        package = ".".join(_ref_path(module["ast"]["package"]["refr"]) or ["?"])
+        package = ".".join(ref_path(module["ast"]["package"]["refr"]) or ["?"])
         for rule in module["ast"]["rules"]:
             name = _rule_name(rule)
             if name and name.startswith(TEST_PREFIX):
