@@ -184,7 +184,7 @@ def eval_as(
 ) -> None:
     """Explain what PRINCIPAL would get for SQL, a search, an ask or a chat: decision, rules
     fired, the SQL as it would run and rows, or the collections it would search."""
-    from gateway.admin.explain import Explained, evaluate_as
+    from gateway.admin.explain import Explained, explain_as
 
     request = Explained(
         action=action or ("sql" if sql is not None else "search"),
@@ -193,7 +193,7 @@ def eval_as(
         question=question,
     )
     with acting_as(home, key, None) as (gateway, ctx):
-        response = evaluate_as(
+        response = explain_as(
             gateway, ctx, principal_id=principal, purpose=purpose, request=request
         )
     if as_json:

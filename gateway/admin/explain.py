@@ -109,6 +109,15 @@ class Explained:
 
 
 def evaluate_as(
+    gateway: Gateway, ctx: RequestContext, *, principal_id: str, purpose: str | None, sql: str
+) -> EvaluateResponse:
+    """Explain ``sql`` as another principal (``explain_as`` explains any action)."""
+    return explain_as(
+        gateway, ctx, principal_id=principal_id, purpose=purpose, request=Explained(sql=sql)
+    )
+
+
+def explain_as(
     gateway: Gateway,
     ctx: RequestContext,
     *,
@@ -116,6 +125,7 @@ def evaluate_as(
     purpose: str | None,
     request: Explained,
 ) -> EvaluateResponse:
+    """Explain ``request`` (SQL, a search, an ask or a chat) as another principal."""
     trail = AuditTrail(gateway, ctx, action="policy.evaluate", query=request.sql)
     with trail.recording():
         trail.decision = gateway.decide(ctx, action="policy.evaluate")

@@ -18,7 +18,7 @@ from authz.bundle import PolicyBundle, bundle_from_sources
 from authz.observe import ObserveSummary
 from authz.settings import observe_stats
 from gateway.access import require_allowed
-from gateway.admin.explain import EvaluateResponse, Explained, evaluate_as
+from gateway.admin.explain import EvaluateResponse, Explained, explain_as
 from gateway.admin.simulate import SimulationReport, simulate
 from hqg.errors import ConfigError, InvalidRequest, NotFound
 from transports.rest.deps import ContextDep, GatewayDep
@@ -75,7 +75,7 @@ def post_evaluate(body: EvaluateRequest, ctx: ContextDep, gateway: GatewayDep) -
     request = Explained(
         action=body.action, sql=body.sql, collections=body.collections, question=body.question
     )
-    return evaluate_as(
+    return explain_as(
         gateway, ctx, principal_id=body.principal, purpose=body.purpose, request=request
     )
 
