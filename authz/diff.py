@@ -7,11 +7,13 @@ on ``customers.email``, a row filter changed) and never carries a value from the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from authz.decision import Decision, predicate_document
+from hqg.resources import collection_key
 
 Flip = Literal["allow->deny", "deny->allow"]
 
@@ -28,6 +30,10 @@ class DecisionDiff(BaseModel):
     row_filters_changed: tuple[str, ...] = ()  # table names
     tables_granted: tuple[str, ...] = ()  # granted after, not before
     tables_revoked: tuple[str, ...] = ()  # granted before, not after
+    collections_granted: tuple[str, ...] = ()  # ``collection:<name>`` keys
+    collections_revoked: tuple[str, ...] = ()
+    collection_filters_changed: tuple[str, ...] = ()
+    collection_masks_changed: tuple[str, ...] = ()  # the entity types masked, or how
     limits_changed: bool = False
     reasons_changed: bool = False
 
@@ -43,6 +49,9 @@ class DecisionDiff(BaseModel):
         ]
         named += [f"row_filter:{t}" for t in self.row_filters_changed]
         named += [f"grant:{t}" for t in (*self.tables_granted, *self.tables_revoked)]
+        named += [f"mask:{c}" for c in self.collection_masks_changed]
+        named += [f"row_filter:{c}" for c in self.collection_filters_changed]
+        named += [f"grant:{c}" for c in (*self.collections_granted, *self.collections_revoked)]
         named += ["limits"] if self.limits_changed else []
         named += ["reasons"] if self.reasons_changed else []
         return tuple(named)
@@ -80,6 +89,29 @@ def diff_decisions(before: Decision, after: Decision) -> DecisionDiff:
         ),
         tables_granted=tuple(sorted(set(after.tables) - set(before.tables))),
         tables_revoked=tuple(sorted(set(before.tables) - set(after.tables))),
+        **_collection_changes(before, after),
         limits_changed=before.limits != after.limits or before.max_staleness != after.max_staleness,
         reasons_changed=before.reasons != after.reasons,
     )
+
+
+def _collection_changes(before: Decision, after: Decision) -> dict[str, tuple[str, ...]]:
+    """The collection facets: grants, filters (over chunk payloads) and masked entity types."""
+    both = sorted(set(before.collections) & set(after.collections))
+    old, new = before.collections, after.collections
+    return {
+        "collections_granted": _keys(set(new) - set(old)),
+        "collections_revoked": _keys(set(old) - set(new)),
+        "collection_filters_changed": _keys(
+            c
+            for c in both
+            if predicate_document(old[c].filter) != predicate_document(new[c].filter)
+        ),
+        "collection_masks_changed": _keys(
+            c for c in both if dict(old[c].mask_entities) != dict(new[c].mask_entities)
+        ),
+    }
+
+
+def _keys(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(collection_key(name) for name in names))

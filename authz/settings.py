@@ -44,6 +44,8 @@ class PolicySettings(BaseModel):
     candidate_max_memory_mb: int = Field(default=512, ge=128, le=65_536)
     # workers at once per gateway (each may use candidate_max_memory_mb); more are refused (429)
     candidate_max_workers: int = Field(default=2, ge=1, le=64)
+    # audit records one simulation replays at most (oldest first; the report's cursor resumes)
+    simulate_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
 
     def candidate_limits(self) -> CandidateLimits:
         return CandidateLimits(

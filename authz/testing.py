@@ -2,7 +2,8 @@
 
 What ``hqg policy test`` and ``hqg policy check`` print. A test is a rule named ``test_*``
 in any package; it passes when it evaluates to true, fails when false or undefined, and errs
-when evaluation raises. Coverage is reported for policy modules only (not the tests).
+when evaluation raises. A failure says why: the statement, expected and actual values and the
+input (``authz.failures``). Coverage is reported for policy modules only (not the tests).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from authz.bundle import PolicyModule, is_test_module, read_data, read_modules
+from authz.failures import FailureDetail, diagnose, ref_path
 from authz.regorus_engine import is_fatal, regorus_message
 from hqg.errors import ConfigError
 
@@ -31,6 +33,7 @@ class RegoTestResult(BaseModel):
     file: str
     passed: bool
     error: str | None = None
+    failure: FailureDetail | None = None  # a failed (not erring) test: the statement and values
     duration_ms: float
 
 
@@ -81,31 +84,21 @@ class BundleProblem(BaseModel):
     message: str
 
 
-def _ref_path(node: Any) -> list[str] | None:
-    """The dotted path of a regorus AST reference (``Var`` / ``RefDot`` chain), else None."""
-    if "Var" in node:
-        return [str(node["Var"]["value"])]
-    if "RefDot" in node:
-        parent = _ref_path(node["RefDot"]["refr"])
-        return None if parent is None else [*parent, str(node["RefDot"]["field"][1])]
-    return None
-
-
 def _rule_name(rule: Any) -> str | None:
     """The name of a rule without arguments, or None (functions, defaults, other heads)."""
     head = rule.get("Spec", {}).get("head", {})
     compr = head.get("Compr")
     if compr is None:
         return None
-    path = _ref_path(compr["refr"])
-    return path[0] if path is not None and len(path) == 1 else None
+    path = ref_path(compr["refr"])
+    return path[0] if len(path) == 1 else None
 
 
 def discover_tests(engine: Any) -> list[tuple[str, str, str]]:
     """(package, rule, file) of every ``test_*`` rule loaded in ``engine``, in file order."""
     found: dict[tuple[str, str], str] = {}
     for module in json.loads(engine.get_ast_as_json()):
-        package = ".".join(_ref_path(module["ast"]["package"]["refr"]) or ["?"])
+        package = ".".join(ref_path(module["ast"]["package"]["refr"]) or ["?"])
         for rule in module["ast"]["rules"]:
             name = _rule_name(rule)
             if name and name.startswith(TEST_PREFIX):
@@ -160,7 +153,20 @@ def run_tests(directory: Path, *, coverage: bool = True) -> RegoTestReport:
     engine = _engine_with(modules, read_data(directory))
     engine.set_enable_coverage(coverage)
     results = tuple(_run_one(engine, *test) for test in discover_tests(engine))
-    return RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())
+    report = RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())
+    if not any(r.error is None for r in report.failures):
+        return report
+    ast = json.loads(engine.get_ast_as_json())
+    data_json = read_data(directory)
+    explained = tuple(
+        r.model_copy(
+            update={"failure": diagnose(modules, data_json, ast, package=r.package, name=r.name)}
+        )
+        if not r.passed and r.error is None
+        else r
+        for r in results
+    )
+    return report.model_copy(update={"results": explained})
 
 
 def check_bundle(directory: Path) -> tuple[BundleProblem, ...]:

@@ -22,7 +22,20 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group (imported here so ``--help`` stays cheap to build)."""
-    from cli import ask, audit, catalog, demo, ingest, policy, search, serve, sql, usage
+    from cli import (
+        ask,
+        audit,
+        catalog,
+        demo,
+        ingest,
+        keys,
+        policy,
+        principals,
+        search,
+        serve,
+        sql,
+        usage,
+    )
     from cli import eval as eval_cli
 
     for module in (catalog, demo, serve, sql, search, ask, usage):
@@ -30,6 +43,8 @@ def _register() -> None:
     app.add_typer(ingest.app, name="ingest")
     app.add_typer(policy.app, name="policy")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(principals.app, name="principals")
+    app.add_typer(keys.app, name="keys")
     app.add_typer(catalog.contract_app, name="contract")
     app.add_typer(eval_cli.app, name="eval")
 

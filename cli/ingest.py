@@ -162,6 +162,14 @@ def docs(
             "detector (stale ones are always re-scanned)."
         ),
     ] = False,
+    source_dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source-dataset",
+            help="A dataset the documents were written from (repeat; replaces the list): "
+            "hqg policy check --home warns when policy treats the two differently.",
+        ),
+    ] = None,
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Ingest documents into COLLECTION: parsed, chunked, PII-tagged, scored, embedded."""
@@ -197,6 +205,10 @@ def docs(
             )
     finally:
         components.close()
+    if source_dataset:
+        from ingestion.documents.catalog import DocumentCatalog
+
+        DocumentCatalog(workspace.catalog_path).link_sources(collection, source_dataset)
     print_doc_report(Console(), result)  # an aborted run raised: the CLI's error exit
 
 

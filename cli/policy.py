@@ -46,7 +46,17 @@ def _bundle(path: Path | None) -> Path:
 
 
 @app.command("check")
-def check(bundle: BundleOption = None) -> None:
+def check(
+    bundle: BundleOption = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            help="Also lint against this workspace: warn where a collection and the dataset "
+            "it was built from are granted, refused or masked differently.",
+        ),
+    ] = None,
+) -> None:
     """Parse, compile strictly (regorus and, if installed, OPA) and check formatting."""
     from authz.check import strict_check
 
@@ -59,6 +69,32 @@ def check(bundle: BundleOption = None) -> None:
     console.print(
         shown(f"policy bundle {_bundle(bundle)} is ready ({'; '.join(notes)})"), highlight=False
     )
+    if home is not None:
+        _lint_workspace(console, _bundle(bundle), home)
+
+
+def _lint_workspace(console: Console, directory: Path, home: Path) -> None:
+    """Warn (exit 0) about collections treated apart from their source datasets."""
+    from authz.bundle import load_bundle
+    from authz.regorus_engine import RegorusEngine
+    from gateway.admin.consistency import consistency_warnings
+    from gateway.settings import load_settings
+    from gateway.wiring import build_gateway
+
+    gateway = build_gateway(load_settings(home=home))
+    try:
+        warnings = consistency_warnings(
+            RegorusEngine(load_bundle(directory), cache_size=0),
+            principals=gateway.principals.principals(),
+            datasets={name: d.contract for name, d in gateway.datasets().items()},
+            collections=gateway.documents.collections(),
+        )
+    finally:
+        gateway.close()
+    for warning in warnings:
+        console.print(f"[yellow]warning[/]: {shown(warning.message)}", highlight=False)
+    linked = "" if warnings else " (collections and their source datasets agree)"
+    console.print(f"{len(warnings)} consistency warning(s){linked}")
 
 
 @app.command("fmt")
@@ -105,6 +141,13 @@ def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) ->
         mark = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
         detail = f"  {result.error}" if result.error else ""
         console.print(f"{mark} {shown(f'{result.package}.{result.name}{detail}')}")
+        failure = result.failure
+        if failure is not None:
+            console.print(shown(f"    at {result.file}:{failure.line}: {failure.statement}"))
+            console.print(shown(f"    expected: {failure.expected}"))
+            console.print(shown(f"    actual:   {failure.actual}"))
+            if failure.input is not None:
+                console.print(shown(f"    input:    {failure.input}"))
     if coverage and report.coverage:
         table = Table("file", "covered", "not covered", "coverage")
         for item in report.coverage:
@@ -122,17 +165,37 @@ def _print_tests(console: Console, report: RegoTestReport, *, coverage: bool) ->
 @app.command("eval")
 def eval_as(
     principal: Annotated[str, typer.Option("--as", help="Principal id to explain as.")],
-    sql: Annotated[str, typer.Option("--sql", help="The SQL to explain (not executed).")],
     key: KeyOption,
+    sql: Annotated[
+        str | None, typer.Option("--sql", help="The SQL to explain (not executed).")
+    ] = None,
+    action: Annotated[
+        str, typer.Option(help="sql, search, ask or chat (default: sql with --sql, else search).")
+    ] = "",
+    collection: Annotated[
+        list[str] | None, typer.Option(help="A collection searched (repeat; none: every one).")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option(help="Ask/chat: the question (its protected attributes).")
+    ] = None,
     purpose: PurposeOption = None,
     home: HomeOption = DEFAULT_HOME,
     as_json: JsonOption = False,
 ) -> None:
-    """Explain what PRINCIPAL would get for the SQL: decision, rules fired, SQL, rows."""
-    from gateway.admin.explain import evaluate_as
+    """Explain what PRINCIPAL would get for SQL, a search, an ask or a chat: decision, rules
+    fired, the SQL as it would run and rows, or the collections it would search."""
+    from gateway.admin.explain import Explained, explain_as
 
+    request = Explained(
+        action=action or ("sql" if sql is not None else "search"),
+        sql=sql,
+        collections=collection or None,
+        question=question,
+    )
     with acting_as(home, key, None) as (gateway, ctx):
-        response = evaluate_as(gateway, ctx, principal_id=principal, purpose=purpose, sql=sql)
+        response = explain_as(
+            gateway, ctx, principal_id=principal, purpose=purpose, request=request
+        )
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
@@ -159,9 +222,19 @@ def _print_explain(console: Console, response: EvaluateResponse) -> None:
             console.print(
                 shown(f"  rows of {name}: {rows.visible} visible, {rows.withheld} withheld")
             )
-    console.print(shown(f"SQL as it would execute: {response.sql_executed or '-'}"))
+    for name, grant in decision["collections"].items():
+        masks = ", ".join(f"{e}={k}" for e, k in grant["mask_entities"].items()) or "none"
+        console.print(
+            shown(f"  collection {name}: filter {json.dumps(grant['filter'])}; masks {masks}")
+        )
+    if response.sql_submitted is not None:
+        console.print(shown(f"SQL as it would execute: {response.sql_executed or '-'}"))
+    else:
+        asked = ", ".join(response.collections) or "-"
+        console.print(shown(f"{response.action} over collections: {asked}"))
     if response.denied_reason:
-        console.print(shown(f"not executable: {response.denied_reason}"))
+        label = "not executable" if response.sql_submitted is not None else "would be refused"
+        console.print(shown(f"{label}: {response.denied_reason}"))
     if response.trace is not None:
         rules = ", ".join(r.rule.removeprefix("data.") for r in response.trace.rules)
         console.print(shown(f"rules fired ({response.trace.engine}): {rules}"))
@@ -178,6 +251,9 @@ def simulate_command(
     since: Annotated[
         datetime | None, typer.Option(help="Replay records at or after this time (UTC).")
     ] = None,
+    cursor: Annotated[
+        int | None, typer.Option(help="Resume where a report's cursor says (large logs).")
+    ] = None,
     allow_flips: Annotated[
         bool, typer.Option("--allow-flips", help="Exit 0 even if decisions flip.")
     ] = False,
@@ -192,7 +268,9 @@ def simulate_command(
 
     when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
     with acting_as(home, key, None) as (gateway, ctx):
-        report = simulate(gateway, ctx, candidate=lambda: load_bundle(candidate), since=when)
+        report = simulate(
+            gateway, ctx, candidate=lambda: load_bundle(candidate), since=when, cursor=cursor
+        )
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
     else:
@@ -213,6 +291,8 @@ def _print_simulation(console: Console, report: SimulationReport) -> None:
     )
     for reason, count in report.skipped.items():
         console.print(shown(f"  skipped {count}: {reason}"))
+    if report.cursor is not None:
+        console.print(f"  more records remain: run again with --cursor {report.cursor}")
     table = Table("principal", "dataset", "requests", "allow→deny", "deny→allow")
     for column in ("masks added", "masks removed", "rows before", "rows after"):
         table.add_column(column)

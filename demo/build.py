@@ -15,6 +15,7 @@ from demo.sources import write_demo_sources
 from gateway.components import Components
 from gateway.principals import write_principals
 from ingestion.contracts import Classification, load_contract
+from ingestion.documents.catalog import DocumentCatalog
 from ingestion.documents.pipeline import ingest_documents
 from ingestion.documents.report import DocRunReport
 from ingestion.documents.tenancy import Tenancy
@@ -38,6 +39,11 @@ COLLECTION_CLASSIFICATION = {
     "hr": Classification.RESTRICTED,
     "products": Classification.PUBLIC,
 }
+
+
+#: The datasets a demo collection's documents were written from (the tickets are the
+#: ``support_tickets`` rows as documents): linked in the catalog for ``hqg policy check``.
+COLLECTION_SOURCES = {"tickets": ("support_tickets",)}
 
 
 class DemoBuild(BaseModel):
@@ -84,6 +90,9 @@ def build_demo(
         _ingest_collection(workspace, components, name, directory, injection_threshold, progress)
         for name, directory in sorted(documents.collections.items())
     )
+    catalog = DocumentCatalog(workspace.catalog_path)
+    for name, datasets in COLLECTION_SOURCES.items():
+        catalog.link_sources(name, datasets)
     write_principals(workspace.principals_path, demo_principals())
     workspace.demo_marker.write_text(json.dumps({"seed": seed}), encoding="utf-8")
     return DemoBuild(tables=tables, collections=collections)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from audit.marks import mark_decision
 from authz.decision import Decision
 from gateway.context import RequestContext
 from gateway.service import Gateway
@@ -69,6 +70,18 @@ def collection_resource(record: CollectionRecord) -> dict[str, object]:
     }
 
 
+def asked_collections(gateway: Gateway, named: Sequence[str] | None) -> tuple[str, ...]:
+    """The existing collections a search or ask is decided over: those named, or every one.
+
+    Pipelines record them before deciding, so the audit record of a refusal still names what
+    was asked about and policy replay can decide it again (``gateway.admin.simulate``).
+    """
+    existing = [record.name for record in gateway.documents.collections()]
+    if not named:
+        return tuple(existing)
+    return tuple(name for name in dict.fromkeys(named) if name in existing)
+
+
 @dataclass(frozen=True)
 class CollectionsGrant:
     """A decision over collections and what it lets this request search."""
@@ -97,7 +110,11 @@ def decide_collections(
         chosen = list(records.values())
     decision = _ask(gateway, ctx, chosen, action)
     if named and not decision.allow:
-        _refuse_unseen(gateway, ctx, named, chosen)
+        try:
+            _refuse_unseen(gateway, ctx, named, chosen)
+        except UnknownCollection as exc:  # the audit record still names the decision
+            mark_decision(exc, decision.decision_id)
+            raise
     hidden = 0
     if not named and not decision.allow and decision.denied:
         refused = {collection_of(key) for key in decision.denied}

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from audit import AuditRecord, DatasetRef
-from audit.marks import mark_audited, mark_decision
+from audit.marks import decision_id_of, mark_audited, mark_decision
 from audit.record import ExtraValue
 from authz.decision import Decision
 from gateway.context import RequestContext
@@ -41,6 +41,7 @@ class AuditTrail:
     tokens: int = 0
     rows_scanned: int = 0  # rows of the dataset versions a query read (cost attribution)
     extra: dict[str, ExtraValue] = field(default_factory=dict)  # numbers, flags, identifiers
+    refused_by: str | None = None  # the decision id of a refusal raised before ``decision`` was set
 
     def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
         decision = self.decision
@@ -51,7 +52,7 @@ class AuditTrail:
             purpose=self.ctx.purpose,
             action=self.action,
             datasets=tuple(DatasetRef(name=n, version=v) for n, v in self.datasets),
-            decision_id=decision.decision_id if decision else None,
+            decision_id=decision.decision_id if decision else self.refused_by,
             policy_hash=decision.policy_hash if decision else None,
             allowed=status < 400,
             reasons=tuple(reasons or (decision.reasons if decision else ())),
@@ -75,6 +76,7 @@ class AuditTrail:
     def fail(self, exc: HqgError) -> None:
         """Record a refusal or failure; the reasons are the error's, never user text."""
         reasons = exc.reasons if isinstance(exc, AccessDenied) else (exc.code,)
+        self.refused_by = exc.decision_id if isinstance(exc, AccessDenied) else decision_id_of(exc)
         self.write(status=exc.status, reasons=reasons)
         mark_audited(exc)
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.access import decide_collections
+from gateway.access import asked_collections, decide_collections
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_collections
@@ -63,6 +63,8 @@ def governed_search_request(
     with trail.recording():
         # here, not in a transport: every caller of a search (REST, CLI, LangChain) is bounded
         check_question(query, gateway.settings.limits, what="search query")
+        asked = asked_collections(gateway, collections)
+        trail.datasets = [(collection_key(name), None) for name in asked]
         grant = decide_collections(gateway, ctx, collections, action=action)
         trail.decision = grant.decision
         trail.datasets = [(collection_key(scope.name), None) for scope in grant.scopes]

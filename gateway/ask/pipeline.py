@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from gateway.access import CollectionsGrant
+from gateway.access import CollectionsGrant, asked_collections
 from gateway.ask.answerers import ABSTAIN_PHRASE, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
 from gateway.ask.models import (
@@ -54,6 +54,8 @@ STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
 
 #: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
 CHAT_ACTION = "chat"
+#: The action policy is asked for an audited action, where they differ (explain, simulate).
+DECIDED_AS = {CHAT_ACTION: ASK_ACTION}
 
 
 @dataclass
@@ -137,6 +139,8 @@ def _run(
     with clock.stage("decision"):
         datasets = (d.contract for d in gateway.datasets().values())
         protected = protected_use(messages[index].content, datasets)
+        asked = asked_collections(gateway, collections)
+        trail.datasets = [(collection_key(name), None) for name in asked]
         grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
     trail.decision = grant.decision
     trail.datasets = [(collection_key(s.name), None) for s in grant.scopes]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from hqg.errors import NotFound
 from ingestion.contracts import Classification
 from ingestion.documents.report import DocRunReport
 from ingestion.documents.tenancy import Tenancy
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS collections (
     default_freshness_sla INTEGER,
     embedder TEXT NOT NULL,
     dim INTEGER NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    sources TEXT
 );
 CREATE TABLE IF NOT EXISTS documents (
     collection TEXT NOT NULL,
@@ -99,6 +101,9 @@ class CollectionRecord(BaseModel):
     embedder: str
     dim: int
     created_at: datetime
+    # datasets whose rows the documents were written from (``support_tickets`` for tickets):
+    # policy must grant or refuse both alike, and ``hqg policy check --home`` warns when not
+    sources: tuple[str, ...] = ()
 
 
 class DocumentRecord(BaseModel):
@@ -163,7 +168,7 @@ class DocumentCatalog(CatalogFile):
             con.execute(
                 "INSERT OR REPLACE INTO collections (name, root, tenancy, "
                 "default_classification, default_labels, default_freshness_sla, embedder, dim, "
-                "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                "created_at, sources) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     record.name,
                     self._stored(record.root),
@@ -174,8 +179,23 @@ class DocumentCatalog(CatalogFile):
                     record.embedder,
                     record.dim,
                     record.created_at.isoformat(),
+                    json.dumps(list(record.sources)),
                 ),
             )
+            bump_generation(con)
+            con.execute("COMMIT")
+
+    def link_sources(self, name: str, datasets: Sequence[str]) -> None:
+        """Record the datasets collection ``name`` was written from (replacing the list)."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            found = con.execute(
+                "UPDATE collections SET sources = ? WHERE name = ?",
+                (json.dumps(sorted({d.lower() for d in datasets})), name),
+            ).rowcount
+            if not found:
+                con.execute("ROLLBACK")
+                raise NotFound(f"no collection {name!r}")
             bump_generation(con)
             con.execute("COMMIT")
 
@@ -255,7 +275,7 @@ _INSERT_DOCUMENT = (
 )
 #: Columns added since schema 1, with their definitions: added to an older catalog on open.
 _ADDED_COLUMNS = {
-    "collections": {"tenancy": "TEXT"},
+    "collections": {"tenancy": "TEXT", "sources": "TEXT"},
     "documents": {"all_tenants": "INTEGER NOT NULL DEFAULT 0"},
 }
 
@@ -310,6 +330,7 @@ def _collection(row: sqlite3.Row) -> CollectionRecord:
         embedder=row["embedder"],
         dim=row["dim"],
         created_at=datetime.fromisoformat(row["created_at"]),
+        sources=tuple(json.loads(row["sources"] or "[]")),
     )
 
 

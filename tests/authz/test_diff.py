@@ -32,3 +32,31 @@ def test_row_filter_change_is_named_by_table(engine, policy_input):
     before = engine.decide(policy_input("alice", "sql", ("orders",)))
     after = engine.decide(policy_input("dana", "sql", ("orders",), "analytics"))
     assert diff_decisions(before, after).row_filters_changed == ("orders",)
+
+
+def test_collection_grants_filters_and_masks_are_named_by_resource_key() -> None:
+    from authz.decision import CollectionGrant, Decision
+    from hqg.predicates import parse_predicate
+    from privacy.operators import MaskKind
+
+    def decision(**collections: CollectionGrant) -> Decision:
+        return Decision(allow=True, collections=collections, policy_hash="h", engine="e")
+
+    low = parse_predicate({"column": "classification_rank", "op": "<=", "value": 0})
+    high = parse_predicate({"column": "classification_rank", "op": "<=", "value": 2})
+    before = decision(
+        handbook=CollectionGrant(filter=low),
+        tickets=CollectionGrant(filter=low),
+        hr=CollectionGrant(filter=low),
+    )
+    after = decision(
+        handbook=CollectionGrant(filter=high),
+        tickets=CollectionGrant(filter=low, mask_entities={"*": MaskKind.PLACEHOLDER}),
+        faq=CollectionGrant(filter=low),
+    )
+    diff = diff_decisions(before, after)
+    assert diff.collection_filters_changed == ("collection:handbook",)
+    assert diff.collection_masks_changed == ("collection:tickets",)
+    assert diff.collections_granted == ("collection:faq",)
+    assert diff.collections_revoked == ("collection:hr",)
+    assert {"row_filter:collection:handbook", "grant:collection:hr"} <= set(diff.facets())

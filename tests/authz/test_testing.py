@@ -108,3 +108,68 @@ def test_shipped_bundle_checks_clean():
     from policies import bundle_dir
 
     assert check_bundle(bundle_dir()) == ()
+
+
+EXPLAINED = """package demo_test
+
+import rego.v1
+
+import data.demo
+
+test_deny_named_input_fails if {
+	doc := {"ok": true, "who": "alice"}
+	not demo.allow with input as doc
+}
+
+test_double_is_wrong if {
+	demo.double(2) == 5
+}
+
+test_order_is_wrong if {
+	x := demo.double(3)
+	x < 4
+}
+
+test_first_failing_statement_is_named if {
+	true
+	demo.allow with input as {"ok": false}
+	demo.double(1) == 2
+}
+"""
+
+
+def test_a_failure_shows_the_statement_expected_actual_and_input(tmp_path):
+    write(tmp_path, "demo.rego", POLICY)
+    write(tmp_path, "demo_test.rego", EXPLAINED)
+    failures = {r.name: r.failure for r in run_tests(tmp_path, coverage=False).failures}
+    named = failures["test_deny_named_input_fails"]
+    assert named is not None
+    assert named.statement == "not demo.allow with input as doc"
+    assert (named.expected, named.actual) == ("false or undefined", "true")
+    assert named.input == '{"ok": true, "who": "alice"}'
+    assert named.line == 9
+    double = failures["test_double_is_wrong"]
+    assert double is not None
+    assert (double.expected, double.actual, double.input) == ("5", "4", None)
+    order = failures["test_order_is_wrong"]
+    assert order is not None
+    assert (order.expected, order.actual) == ('"< 4"', "6")
+    first = failures["test_first_failing_statement_is_named"]
+    assert first is not None
+    assert first.statement == 'demo.allow with input as {"ok": false}'
+    assert (first.expected, first.actual, first.input) == ("true", "false", '{"ok": false}')
+
+
+def test_the_cli_prints_why_a_policy_test_failed(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.policy import app
+
+    write(tmp_path, "demo.rego", POLICY)
+    write(tmp_path, "demo_test.rego", EXPLAINED)
+    result = CliRunner().invoke(app, ["test", "--bundle", str(tmp_path), "--no-coverage"])
+    assert result.exit_code == 1
+    assert "at demo_test.rego:9: not demo.allow with input as doc" in result.output
+    assert "expected: 5" in result.output
+    assert "actual:   4" in result.output
+    assert 'input:    {"ok": true, "who": "alice"}' in result.output

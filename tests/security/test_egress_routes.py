@@ -76,6 +76,8 @@ NO_DATA_ROUTES = {
     ("POST", "/v1/policy/evaluate"): "a decision document: grants, filters, masks, reasons",
     ("POST", "/v1/policy/simulate"): "decision diffs over audit records, which hold no raw PII",
     ("GET", "/v1/policy/observe"): "decision counters per rule",
+    ("GET", "/v1/audit"): "audit records: identifiers, counts, redacted SQL",
+    ("GET", "/v1/audit/{ident}"): "one audit record, which holds no raw PII",
 }
 FRAMEWORK_ROUTES = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 

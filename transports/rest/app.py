@@ -17,7 +17,17 @@ from hqg import __version__
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
 from transports.rest.http import install_access_log
-from transports.rest.routes import ask, catalog, chat, health, metrics, policy, search, sql
+from transports.rest.routes import (
+    ask,
+    audit,
+    catalog,
+    chat,
+    health,
+    metrics,
+    policy,
+    search,
+    sql,
+)
 
 
 def create_app(
@@ -63,7 +73,7 @@ def create_app(
         return response
 
     install_access_log(app, gateway.ops.metrics)
-    modules = (health, sql, search, ask, chat, catalog, policy, metrics)
+    modules = (health, sql, search, ask, chat, catalog, policy, audit, metrics)
     for module in modules:
         app.include_router(module.router)
     # the routes themselves, for matching a request refused before routing (FastAPI wraps

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from gateway.admin.audit_read import AUDIT_READ_ACTION
 from gateway.ask.pipeline import CHAT_ACTION
 from gateway.ask.retrieve import ASK_ACTION
 from gateway.auditing import AuditTrail
@@ -27,6 +28,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "/v1/ask": ASK_ACTION,
     "/v1/chat/completions": CHAT_ACTION,
     "/v1/catalog": CATALOG_ACTION,
+    "/v1/audit": AUDIT_READ_ACTION,
+    "/v1/audit/{ident}": AUDIT_READ_ACTION,
 }
 
 

@@ -11,7 +11,6 @@ is 503.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,6 +30,7 @@ from hqg.errors import (
     UnsafeQuery,
 )
 from transports.rest.refusals import audit_refusal
+from transports.rest.validation import describe
 
 log = logging.getLogger("hqg.api")
 
@@ -91,10 +91,8 @@ async def _hqg_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    fields = []
-    if isinstance(exc, RequestValidationError):
-        fields = sorted({_field(err) for err in exc.errors()})
-    message = "invalid request body" + (f": check {', '.join(fields)}" if fields else "")
+    problems = describe(exc.errors()) if isinstance(exc, RequestValidationError) else ""
+    message = "invalid request" + (f": {problems}" if problems else "")
     try:
         limited = audit_refusal(request, exc, status=422, code="invalid_request")
     except Unavailable as audit_error:
@@ -102,15 +100,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if limited is not None:
         return hqg_error_response(request, limited)
     return JSONResponse(error_body(request, code="invalid_request", message=message), 422)
-
-
-def _field(err: Mapping[str, Any]) -> str:
-    """Where a validation error is, by the model's own field names: an unknown key is text the
-    caller chose (it may be anything, PII included), so it is never echoed."""
-    loc = [str(part) for part in err.get("loc", ())]
-    if err.get("type") == "extra_forbidden" and loc:
-        loc[-1] = "<unknown field>"
-    return ".".join(loc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

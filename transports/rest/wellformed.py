@@ -18,7 +18,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from hqg.errors import InvalidText, RequestTooLarge
+from hqg.errors import InvalidRequest, InvalidText, RequestTooLarge
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
@@ -59,8 +59,11 @@ def check_json_body(body: bytes, *, max_depth: int) -> None:
         value = json.loads(text)
     except RecursionError as exc:
         raise _too_deep(max_depth) from exc
-    except ValueError:
-        return  # malformed JSON: the route answers it with its usual 422
+    except json.JSONDecodeError as exc:  # says where, never what: the text is the caller's
+        raise InvalidRequest(
+            f"the request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}"
+        ) from exc
     _walk(value, max_depth)
 
 

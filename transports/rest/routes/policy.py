@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,7 +18,7 @@ from authz.bundle import PolicyBundle, bundle_from_sources
 from authz.observe import ObserveSummary
 from authz.settings import observe_stats
 from gateway.access import require_allowed
-from gateway.admin.explain import EvaluateResponse, evaluate_as
+from gateway.admin.explain import EvaluateResponse, Explained, explain_as
 from gateway.admin.simulate import SimulationReport, simulate
 from hqg.errors import ConfigError, InvalidRequest, NotFound
 from transports.rest.deps import ContextDep, GatewayDep
@@ -27,11 +27,19 @@ router = APIRouter(tags=["policy"])
 
 
 class EvaluateRequest(BaseModel):
+    """``sql`` for action ``sql``; ``collections`` (none: every one) and, for ask and chat, the
+    ``question`` (its protected attributes are decided too) otherwise."""
+
     model_config = ConfigDict(extra="forbid")
 
     principal: str = Field(min_length=1, max_length=64)
     purpose: str | None = Field(default=None, max_length=32)
-    sql: str = Field(min_length=1, max_length=100_000)
+    action: Literal["sql", "search", "ask", "chat"] = "sql"
+    sql: str | None = Field(default=None, min_length=1, max_length=100_000)
+    collections: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None, max_length=100
+    )
+    question: str | None = Field(default=None, min_length=1, max_length=100_000)
 
 
 class CandidateBundle(BaseModel):
@@ -48,6 +56,7 @@ class SimulateRequest(BaseModel):
 
     candidate: CandidateBundle
     since: datetime | None = None
+    cursor: int | None = Field(default=None, ge=0)  # a report's cursor: replay on from there
 
 
 class SimulateResponse(BaseModel):
@@ -60,10 +69,14 @@ class SimulateResponse(BaseModel):
 
 @router.post("/v1/policy/evaluate")
 def post_evaluate(body: EvaluateRequest, ctx: ContextDep, gateway: GatewayDep) -> EvaluateResponse:
-    """The decision PRINCIPAL would get for SQL, the rules that fired, the SQL as it would
-    execute, and the rows it would see and not see (counts)."""
-    return evaluate_as(
-        gateway, ctx, principal_id=body.principal, purpose=body.purpose, sql=body.sql
+    """The decision PRINCIPAL would get for SQL, a search, an ask or a chat: the rules that
+    fired, the SQL as it would execute and the rows it would see and not see (counts), or the
+    collections it would search and the refusal it would get."""
+    request = Explained(
+        action=body.action, sql=body.sql, collections=body.collections, question=body.question
+    )
+    return explain_as(
+        gateway, ctx, principal_id=body.principal, purpose=body.purpose, request=request
     )
 
 
@@ -78,7 +91,7 @@ def post_simulate(body: SimulateRequest, ctx: ContextDep, gateway: GatewayDep) -
         except ConfigError as exc:  # the bundle is the caller's input, not our configuration
             raise InvalidRequest(f"candidate: {exc.message}") from exc
 
-    report = simulate(gateway, ctx, candidate=candidate, since=body.since)
+    report = simulate(gateway, ctx, candidate=candidate, since=body.since, cursor=body.cursor)
     return SimulateResponse(request_id=ctx.request_id, report=report, flips=report.flips)
 
 
