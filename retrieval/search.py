@@ -23,6 +23,7 @@ from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
+from ingestion.vectors.queries import MAX_K, plan_search
 from privacy.detector import PiiDetector
 from privacy.masker import mask_live
 from privacy.operators import MaskKind
@@ -91,6 +92,49 @@ def governed_search(
         for hit, scope in hits[:k]
     )
     return SearchResult(evidence=evidence, withheld=withheld)
+
+
+@dataclass(frozen=True)
+class RankingScores:
+    """Chunk id -> its score in each ranking hybrid search fuses: ``dense`` the cosine
+    similarity of query and chunk, ``lexical`` the BM25 score."""
+
+    dense: Mapping[str, float]
+    lexical: Mapping[str, float]
+
+
+def ranking_scores(
+    index: VectorIndex,
+    embedder: Embedder,
+    *,
+    query: str,
+    scope: CollectionScope,
+    k: int,
+    detector: PiiDetector,
+) -> RankingScores:
+    """The dense and lexical scores of the candidates a hybrid search for ``k`` hits fuses:
+    each ranking's top candidates (as many as the fusion takes, at most ``MAX_K``) under the
+    same filter and in the same view as ``governed_search``. A chunk absent from one ranking's
+    candidates has no score in it (for BM25: no query term matched it)."""
+    dense, text = _ViewQueries(query, embedder, detector, SearchMode.HYBRID).for_view(scope.view)
+    if dense is None or text is None:
+        return RankingScores(dense={}, lexical={})
+    plan = plan_search(mode=SearchMode.HYBRID, dense=dense, text=text, k=k, dim=len(dense))
+    limit = min(plan.prefetch, MAX_K)
+
+    def scores(mode: SearchMode) -> dict[str, float]:
+        found = index.search(
+            scope.name,
+            mode=mode,
+            dense=dense if mode is SearchMode.DENSE else None,
+            text=text if mode is SearchMode.LEXICAL else None,
+            predicate=scope.predicate,
+            k=limit,
+            view=scope.view,
+        )
+        return {str(hit.payload["chunk_id"]): hit.score for hit in found}
+
+    return RankingScores(dense=scores(SearchMode.DENSE), lexical=scores(SearchMode.LEXICAL))
 
 
 def masked_query(query: str, detector: PiiDetector) -> str:
