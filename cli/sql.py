@@ -19,7 +19,7 @@ from cli.options import (
     PurposeOption,
 )
 from cli.remote import UrlOption, governed
-from cli.text import shown
+from cli.text import output_console, shown
 from gateway.responses import SqlResponse
 from hqg.errors import InvalidParameter
 from transports.formats import TableFormat, to_csv
@@ -75,7 +75,7 @@ def sql(
     elif chosen == TableFormat.CSV:
         typer.echo(to_csv(response), nl=False)
     else:
-        print_sql_response(Console(), response)
+        print_sql_response(output_console(), response)
 
 
 def statement(query: str | None, file: Path | None) -> str:

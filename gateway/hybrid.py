@@ -30,7 +30,12 @@ from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
 from retrieval.provenance import ChunkRef, Freshness, age_text
 from retrieval.search import CollectionScope, governed_search, ranking_scores
-from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
+from retrieval.sql.search_relation import (
+    RelationColumn,
+    SearchRelation,
+    sample_payloads,
+    search_relation,
+)
 from retrieval.sql.service import SearchInputs
 from retrieval.sql.vector_search import SearchCall
 
@@ -161,6 +166,17 @@ def planned_searches(
             call.collection, (), sample=samples[call.collection], withheld=0
         )
     return SearchInputs(relations=relations, max_k=gateway.settings.sql.max_search_k)
+
+
+def collection_columns(
+    gateway: Gateway, decision: Decision, record: CollectionRecord, *, now: datetime
+) -> tuple[RelationColumn, ...]:
+    """The columns ``vector_search()`` on ``record`` returns to this decision's caller: the
+    schema ``run_searches`` and ``planned_searches`` build, from the same sample under the
+    grant (a metadata key only hidden chunks carry is not a column)."""
+    scope = collection_scope(decision, record.name, now=now)
+    sample = _sample(gateway, scope, record)
+    return search_relation(record.name, (), sample=sample, withheld=0).columns
 
 
 def _sample(
