@@ -233,10 +233,7 @@ def _visible_resources(
 def unknown_table(name: str, seen: Iterable[str]) -> UnsafeQuery:
     """The refusal of a table name that is no dataset the caller may see (missing or hidden
     alike), with near matches among the ones it may see only."""
-    text = suggestion_text("table", name, sorted(seen))
-    return UnsafeQuery(
-        f"{text} (GET /v1/catalog lists the datasets you may query)", rule="unknown_table"
-    )
+    return UnsafeQuery(suggestion_text("table", name, sorted(seen)), rule="unknown_table")
 
 
 def _refuse_invisible(

@@ -1,0 +1,86 @@
+"""``hqg sql`` formats and inputs, and ``hqg catalog`` for a principal, in-process on the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+
+runner = CliRunner()
+QUERY = "SELECT product_id, name, price FROM products ORDER BY product_id LIMIT 3"
+
+
+def sql(home: Path, *args: str, stdin: str | None = None) -> str:
+    result = runner.invoke(
+        app, ["sql", *args, "--key", "demo-alice", "--home", str(home)], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_sql_prints_csv(demo_home: Path) -> None:
+    rows = list(csv.reader(io.StringIO(sql(demo_home, QUERY, "--format", "csv"))))
+    assert rows[0] == ["product_id", "name", "price"]
+    assert len(rows) == 4
+
+
+def test_sql_reads_the_statement_from_a_file_and_from_stdin(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    query_file = tmp_path / "q.sql"
+    query_file.write_text(QUERY + "\n", encoding="utf-8")
+    from_file = sql(demo_home, "--file", str(query_file), "--format", "json")
+    from_stdin = sql(demo_home, "--format", "json", stdin=QUERY)
+    from_dash = sql(demo_home, "-", "--format", "json", stdin=QUERY)
+    rows = [json.loads(text)["rows"] for text in (from_file, from_stdin, from_dash)]
+    assert rows[0] == rows[1] == rows[2]
+    assert len(rows[0]) == 3
+
+
+def test_sql_refuses_an_unknown_format_and_two_sources(demo_home: Path, tmp_path: Path) -> None:
+    bad = runner.invoke(
+        app, ["sql", QUERY, "--format", "xml", "--key", "demo-alice", "--home", str(demo_home)]
+    )
+    assert bad.exit_code != 0
+    assert "--format must be table, csv or json" in bad.output
+    query_file = tmp_path / "q.sql"
+    query_file.write_text(QUERY, encoding="utf-8")
+    both = runner.invoke(
+        app,
+        ["sql", QUERY, "--file", str(query_file), "--key", "demo-alice", "--home", str(demo_home)],
+    )
+    assert both.exit_code != 0
+    assert "not both" in both.output
+
+
+def test_piped_table_is_not_cut_at_80_columns(demo_home: Path) -> None:
+    wide = "SELECT repeat('x', 150) AS wide_value_column_name"
+    output = sql(demo_home, wide)
+    assert "x" * 150 in output
+    catalog = runner.invoke(app, ["catalog", "--home", str(demo_home)])
+    assert catalog.exit_code == 0
+    assert max(len(line) for line in catalog.output.splitlines()) > 80
+    assert "…" not in catalog.output
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_catalog_for_a_principal_lists_columns_and_search_columns(
+    demo_home: Path, as_json: bool
+) -> None:
+    args = ["catalog", "--key", "demo-alice", "--home", str(demo_home)]
+    result = runner.invoke(app, [*args, "--json"] if as_json else args)
+    assert result.exit_code == 0, result.output
+    if as_json:
+        body = json.loads(result.output)
+        assert "hr_salaries" not in {d["name"] for d in body["datasets"]}
+        tickets = {c["name"]: c for c in body["collections"]}["tickets"]
+        assert "lexical_score" in [c["name"] for c in tickets["vector_search_columns"]]
+    else:
+        assert "vector_search('tickets', q, k)" in result.output
+        assert "hr_salaries" not in result.output
