@@ -29,7 +29,7 @@ from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
 from retrieval.evidence import Evidence
 from retrieval.provenance import ChunkRef, Freshness, age_text
-from retrieval.search import CollectionScope, governed_search, ranking_scores
+from retrieval.search import CollectionScope, RankingScores, governed_search
 from retrieval.sql.search_relation import (
     RelationColumn,
     SearchRelation,
@@ -86,15 +86,7 @@ def run_searches(
                 "the query's vector_search() calls used up its time limit and it was stopped"
             )
         scope = collection_scope(decision, call.collection, now=now)
-        evidence, withheld = _search(gateway, call, scope, vault=vault, now=now)
-        scores = ranking_scores(
-            gateway.vectors,
-            gateway.embedder,
-            query=call.query,
-            scope=scope,
-            k=_chunks_for(call),
-            detector=gateway.components.pii.get(),
-        )
+        evidence, withheld, scores = _search(gateway, call, scope, vault=vault, now=now)
         if call.collection not in samples:
             samples[call.collection] = _sample(gateway, scope, records[call.collection])
         relations[call] = search_relation(
@@ -114,9 +106,10 @@ def _search(
     *,
     vault: PseudonymVault,
     now: datetime,
-) -> tuple[tuple[Evidence, ...], int]:
-    """One call's released evidence and the chunks its filter withheld: the top ``k`` chunks,
-    or with ``'documents'`` the best chunk of each of the top ``k`` documents."""
+) -> tuple[tuple[Evidence, ...], int, RankingScores | None]:
+    """One call's released evidence, the chunks its filter withheld and the hits' dense and
+    lexical scores: the top ``k`` chunks, or with ``'documents'`` the best chunk of each of
+    the top ``k`` documents."""
     found = governed_search(
         gateway.vectors,
         gateway.embedder,
@@ -127,12 +120,14 @@ def _search(
         vault=vault,
         now=now,
         detector=gateway.components.pii.get(),
+        ranking_scores=True,
     )
     evidence = found.evidence
     if call.per_document:  # ranked best first, so a document's first chunk is its best
         best = {item.doc_id: item for item in reversed(evidence)}
         evidence = tuple(item for item in evidence if best[item.doc_id] is item)[: call.k]
-    return evidence, found.withheld.get(call.collection, 0)
+    scores = found.scores.get(call.collection)
+    return evidence, found.withheld.get(call.collection, 0), scores
 
 
 def _chunks_for(call: SearchCall) -> int:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.app import app
+from cli.app import _register, app
 
 runner = CliRunner()
+_register()
 QUERY = "SELECT product_id, name, price FROM products ORDER BY product_id LIMIT 3"
 
 
