@@ -110,7 +110,10 @@ def run_governed_sql(
                 timeout_seconds=limits.timeout_seconds,
             )
         except UnsafeQuery as exc:
-            raise _explained(exc, needed, relations.values()) from exc
+            explained = _explained(exc, needed, relations.values())
+            if explained is exc:
+                raise
+            raise explained from exc
         withheld = {name: _withheld(session, needed[name], grants[name], limits) for name in needed}
     used = [relations[call] for call in guarded.searches]
     for relation in used:

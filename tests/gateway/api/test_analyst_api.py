@@ -71,7 +71,7 @@ def test_hidden_table_answers_exactly_like_a_missing_one_with_suggestions(
 
 
 def test_parse_error_gives_line_and_column(client: TestClient) -> None:
-    error = error_of(post(client, "demo-alice", "SELECT name\nFROM products\nWHERE price > > 3"))
+    error = error_of(post(client, "demo-alice", "SELECT name\nFROM products\nWHERE price = = 3"))
     assert error["message"].startswith("parse:")
     assert "at line 3, column" in error["message"]
 

@@ -49,7 +49,7 @@ def test_sql_refuses_an_unknown_format_and_two_sources(demo_home: Path, tmp_path
         app, ["sql", QUERY, "--format", "xml", "--key", "demo-alice", "--home", str(demo_home)]
     )
     assert bad.exit_code != 0
-    assert "--format must be table, csv or json" in bad.output
+    assert "--format must be table, csv or json" in str(bad.exception)
     query_file = tmp_path / "q.sql"
     query_file.write_text(QUERY, encoding="utf-8")
     both = runner.invoke(
@@ -57,7 +57,7 @@ def test_sql_refuses_an_unknown_format_and_two_sources(demo_home: Path, tmp_path
         ["sql", QUERY, "--file", str(query_file), "--key", "demo-alice", "--home", str(demo_home)],
     )
     assert both.exit_code != 0
-    assert "not both" in both.output
+    assert "not both" in str(both.exception)
 
 
 def test_piped_table_is_not_cut_at_80_columns(demo_home: Path) -> None:
