@@ -98,3 +98,29 @@ def test_langchain_retriever_on_the_client(http: TestClient) -> None:
     assert 0 < len(documents) <= 2
     assert all(doc.metadata["collection"] == "tickets" for doc in documents)
     assert all(doc.metadata["decision_id"] for doc in documents)
+
+
+def test_to_pandas_keeps_decimals_exact(http: TestClient) -> None:
+    pytest.importorskip("pandas")
+    result = client_for(http).sql("SELECT order_id, total FROM orders ORDER BY order_id LIMIT 3")
+    frame = result.to_pandas()
+    assert list(frame.columns) == ["order_id", "total"]
+    assert list(frame["total"]) == [Decimal(row[1]) for row in result.rows]
+
+
+def test_missing_optional_library_names_the_extra(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pandas(name: str, *args: object, **kwargs: object) -> object:
+        if name == "pandas":
+            raise ImportError("no pandas here")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    result = client_for(http).sql("SELECT 1 AS x")
+    with pytest.raises(ImportError, match=r"hqg-client\[pandas\]"):
+        result.to_pandas()
