@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from cli.options import DEFAULT_HOME, HomeOption, JsonOption, PurposeOption, acting_as
@@ -45,17 +44,14 @@ def catalog(
     detector version that scanned the version's free-text columns (``hqg ingest table``
     re-scans them when it is not the current one).
 
-    With --key, list instead what that principal may query, as ``/v1/catalog`` answers: each
-    dataset's columns (type, tags, mask), each collection's payload fields and the columns
-    ``vector_search()`` returns (in this process, or from the gateway at --url)."""
+    With --key, print instead what that principal may query, as ``/v1/catalog`` answers it, as
+    JSON: each dataset's columns (type, tags, mask), each collection's payload fields and the
+    columns ``vector_search()`` returns (in this process, or from the gateway at --url)."""
     if url or key:
         if not key:
             raise AuthError("--url needs --key (or HQG_API_KEY): the gateway answers principals")
         response = governed_catalog(url=url, key=key, purpose=purpose, home=home)
-        if as_json:
-            typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
-        else:
-            print_governed_catalog(output_console(), response)
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
     workspace = Workspace.open(home)
     now = datetime.now(UTC)
@@ -107,30 +103,6 @@ def governed_catalog(
 
     with acting_as(home, key, purpose) as (gateway, ctx):
         return catalog_view(gateway, ctx)
-
-
-def print_governed_catalog(console: Console, response: CatalogResponse) -> None:
-    """One table per dataset and per collection: column, type, tags, mask."""
-    for entry in response.datasets:
-        table = Table("column", "type", "tags", "mask", title=shown(f"dataset {entry.name}"))
-        for column in entry.columns:
-            mask = column.mask.value if column.mask else "-"
-            table.add_row(
-                shown(column.name), shown(column.type), shown(", ".join(column.tags)), mask
-            )
-        console.print(table)
-    for collection in response.collections:
-        title = shown(f"collection {collection.name}: vector_search('{collection.name}', q, k)")
-        table = Table("column", "type", title=title)
-        for column in collection.vector_search_columns:
-            table.add_row(shown(column.name), shown(column.type))
-        console.print(table)
-        if collection.masked:
-            masks = ", ".join(f"{kind}={mask.value}" for kind, mask in collection.masked.items())
-            console.print(f"masked in {shown(collection.name)}: {shown(masks)}")
-    hidden = response.withheld + response.collections_withheld
-    if hidden:
-        console.print(f"{hidden} more dataset(s) or collection(s) exist that you may not query")
 
 
 @contract_app.command("show")
