@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from cli.options import DEFAULT_HOME, HomeOption, JsonOption
+from cli.options import DEFAULT_HOME, HomeOption, JsonOption, PurposeOption, acting_as
 from cli.remote import UrlOption, call
-from cli.text import shown
+from cli.text import output_console, shown
+from gateway.responses import CatalogResponse
 from hqg.errors import AuthError
 from ingestion.catalog import Catalog
 from ingestion.workspace import Workspace
@@ -30,19 +31,27 @@ def catalog(
     as_json: JsonOption = False,
     url: UrlOption = None,
     key: Annotated[
-        str | None, typer.Option("--key", envvar="HQG_API_KEY", help="API key (with --url).")
+        str | None,
+        typer.Option(
+            "--key",
+            envvar="HQG_API_KEY",
+            help="API key: list what this principal may query (required with --url).",
+        ),
     ] = None,
+    purpose: PurposeOption = None,
 ) -> None:
     """List datasets with version, row counts, freshness (age vs SLA, stale flag) and the PII
     detector version that scanned the version's free-text columns (``hqg ingest table``
     re-scans them when it is not the current one).
 
-    With --url, print instead what the key's principal may see on that gateway (its
-    ``/v1/catalog``, as JSON)."""
-    if url:
+    With --key, print instead what that principal may query, as ``/v1/catalog`` answers it, as
+    JSON: each dataset's columns (type, tags, mask), each collection's payload fields and the
+    columns ``vector_search()`` returns (in this process, or from the gateway at --url)."""
+    if url or key:
         if not key:
             raise AuthError("--url needs --key (or HQG_API_KEY): the gateway answers principals")
-        typer.echo(json.dumps(call(url, key, "GET", "/v1/catalog"), indent=2))
+        response = governed_catalog(url=url, key=key, purpose=purpose, home=home)
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
         return
     workspace = Workspace.open(home)
     now = datetime.now(UTC)
@@ -81,7 +90,19 @@ def catalog(
             "[red]stale[/]" if row["stale"] else "fresh",
             shown(row["pii_detector"] or "-"),
         )
-    Console().print(table)
+    output_console().print(table)
+
+
+def governed_catalog(
+    *, url: str | None, key: str, purpose: str | None, home: Path
+) -> CatalogResponse:
+    """The key's principal's catalog, from the gateway at ``url`` or computed here."""
+    if url:
+        return CatalogResponse.model_validate(call(url, key, "GET", "/v1/catalog", purpose=purpose))
+    from gateway.catalog_view import catalog_view
+
+    with acting_as(home, key, purpose) as (gateway, ctx):
+        return catalog_view(gateway, ctx)
 
 
 @contract_app.command("show")

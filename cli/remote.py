@@ -1,12 +1,12 @@
 """The CLI's client mode: data commands sent to a running gateway instead of run in-process.
 
 With ``--url`` (or ``HQG_URL``) ``hqg sql``, ``search``, ``ask`` and ``catalog`` call that
-gateway's HTTP API with the given key. Nothing is opened locally (no model is loaded in the
-terminal), and the request is governed, audited and limited by the server exactly as any
-client's: its rate limits and quotas apply. Without ``--url`` the command opens the workspace
-itself, beside any running server (each process reads its own copy of the vector index).
-The server's error is shown with its code; the exit status is 2 as for any
-``HqgError``.
+gateway's HTTP API with the given key, through the light client (``hqg_client``): no model,
+DuckDB or index is loaded, so a call costs the round trip (docs/benchmarks.md). The request
+is governed, audited and limited by the server exactly as any client's: its rate limits and
+quotas apply. Without ``--url`` the command opens the workspace itself, beside any running
+server (each process reads its own copy of the vector index). The server's error is shown
+with its code; the exit status is 2 as for any ``HqgError``.
 """
 
 from __future__ import annotations
@@ -56,30 +56,19 @@ def call(
     purpose: str | None = None,
     body: dict[str, Any] | None = None,
 ) -> Any:
-    """The JSON body of a successful call; ``RemoteError`` for an error answer."""
-    import httpx
+    """The JSON body of a successful call through the light client (``hqg_client``, the same
+    code a user's script runs); ``RemoteError`` for an error answer, ``Unavailable`` when the
+    gateway cannot be reached or does not answer JSON."""
+    from hqg_client import Client
+    from hqg_client import HqgError as ClientError
 
-    headers = {"Authorization": f"Bearer {key}"}
-    if purpose:
-        headers["X-Purpose"] = purpose
-    try:
-        response = httpx.request(
-            method, url.rstrip("/") + path, json=body, headers=headers, timeout=TIMEOUT_S
-        )
-    except httpx.HTTPError as exc:
-        raise Unavailable(f"cannot reach the gateway at {url} ({type(exc).__name__})") from exc
-    try:
-        payload = response.json()
-    except ValueError as exc:
-        raise Unavailable(f"the gateway answered {response.status_code} without JSON") from exc
-    if response.status_code >= 400:
-        error = payload.get("error", {}) if isinstance(payload, dict) else {}
-        raise RemoteError(
-            str(error.get("message", "request failed")),
-            code=str(error.get("code", "http_error")),
-            status=response.status_code,
-        )
-    return payload
+    with Client(url, key, purpose=purpose, timeout=TIMEOUT_S) as client:
+        try:
+            return client.call(method, path, body)
+        except ClientError as exc:
+            if exc.code in ("unreachable", "not_json"):
+                raise Unavailable(exc.message) from exc
+            raise RemoteError(exc.message, code=exc.code, status=exc.status) from exc
 
 
 def call_model(model: type[Model], url: str, key: str, path: str, **kwargs: Any) -> Model:

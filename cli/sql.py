@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,8 +19,13 @@ from cli.options import (
     PurposeOption,
 )
 from cli.remote import UrlOption, governed
-from cli.text import shown
+from cli.text import output_console, shown
 from gateway.responses import SqlResponse
+from hqg.errors import InvalidParameter
+from transports.formats import TableFormat, to_csv
+
+#: ``hqg sql`` prints a table, CSV or the JSON response (Arrow is for /v1/sql and the client).
+CLI_FORMATS = (TableFormat.JSON, TableFormat.CSV)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,8 +33,19 @@ def register(app: typer.Typer) -> None:
 
 
 def sql(
-    query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     key: KeyOption,
+    query: Annotated[
+        str | None,
+        typer.Argument(help="One SELECT statement; omitted or '-': read it from --file or stdin."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Read the statement from this file.", dir_okay=False),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option("--format", help="table (default), csv or json.", metavar="FORMAT"),
+    ] = "table",
     purpose: PurposeOption = None,
     limit: Annotated[int | None, typer.Option(help="Row cap (policy may lower it).")] = None,
     home: HomeOption = DEFAULT_HOME,
@@ -35,23 +53,51 @@ def sql(
     url: UrlOption = None,
 ) -> None:
     """Run QUERY under policy exactly as /v1/sql would, and audit it (in-process, or by the
-    gateway at --url)."""
+    gateway at --url). The statement comes from QUERY, --file, or stdin (QUERY omitted or '-')."""
     from gateway.sql_pipeline import governed_sql
 
+    chosen = "json" if as_json else output.strip().lower()
+    if chosen not in ("table", *CLI_FORMATS):
+        raise InvalidParameter("--format must be table, csv or json", parameter="format")
+    text = statement(query, file)
     response = governed(
         SqlResponse,
-        lambda gateway, ctx: governed_sql(gateway, ctx, sql=query, limit=limit),
+        lambda gateway, ctx: governed_sql(gateway, ctx, sql=text, limit=limit),
         url=url,
         key=key,
         purpose=purpose,
         home=home,
         path="/v1/sql",
-        body={"sql": query, "limit": limit},
+        body={"sql": text, "limit": limit},
     )
-    if as_json:
+    if chosen == TableFormat.JSON:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2))
-        return
-    print_sql_response(Console(), response)
+    elif chosen == TableFormat.CSV:
+        typer.echo(to_csv(response), nl=False)
+    else:
+        print_sql_response(output_console(), response)
+
+
+def statement(query: str | None, file: Path | None) -> str:
+    """The SQL text from exactly one of the argument, ``--file`` or stdin."""
+    if query not in (None, "-") and file is not None:
+        raise InvalidParameter(
+            "give the query as an argument or --file, not both", parameter="file"
+        )
+    if query not in (None, "-"):
+        return str(query)
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidParameter(
+                f"cannot read --file ({type(exc).__name__})", parameter="file"
+            ) from exc
+    if sys.stdin.isatty():
+        raise InvalidParameter(
+            "no query: pass it as an argument, --file or on stdin", parameter="query"
+        )
+    return sys.stdin.read()
 
 
 def print_sql_response(console: Console, response: SqlResponse) -> None:

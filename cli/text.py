@@ -11,8 +11,10 @@ sees is the text as stored, minus what a terminal would interpret.
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
+from rich.console import Console
 from rich.markup import escape
 
 #: Categories never printed: controls, format (bidi, zero-width), surrogates, unassigned,
@@ -35,3 +37,16 @@ def shown(value: object, *, multiline: bool = False) -> str:
         for char in text
     )
     return escape(cleaned)
+
+
+#: The width a table gets when stdout is not a terminal: wide enough that no row is cut.
+PIPED_WIDTH = 100_000
+
+
+def output_console() -> Console:
+    """The console a command prints its result to. On a terminal, Rich fits the width; piped
+    or redirected, Rich would assume 80 columns and cut or fold cells, so the width is
+    unbounded there (a table is as wide as its content)."""
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=PIPED_WIDTH, soft_wrap=True)

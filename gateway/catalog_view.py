@@ -1,29 +1,46 @@
-"""``/v1/catalog``: the datasets a caller may query, each with the masks that would apply.
+"""``/v1/catalog``: what a caller may query, each dataset with the masks that would apply, and
+each document collection with the columns ``vector_search()`` returns on it.
 
-Datasets the caller may not see are counted, not named: a name can itself be sensitive.
+Datasets and collections the caller may not see are counted, not named: a name can itself be
+sensitive. A collection's metadata columns come from a sample of the chunks the caller's grant
+admits, so a key only hidden documents carry is not disclosed (``gateway.hybrid``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.access import require_allowed
+from authz.decision import Decision
+from gateway.access import collection_resource, require_allowed
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
-from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
+from gateway.hybrid import collection_columns
+from gateway.responses import (
+    CatalogCollection,
+    CatalogColumn,
+    CatalogEntry,
+    CatalogResponse,
+    DecisionSummary,
+)
 from gateway.service import Gateway
 from gateway.visibility import CATALOG_ACTION
 from ingestion.catalog import Dataset
+from ingestion.documents.catalog import CollectionRecord
 from retrieval.grants import TableGrant
 from retrieval.provenance import freshness_of
+from retrieval.sql.search_relation import FIXED_COLUMNS
 
 
 def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
     trail = AuditTrail(gateway, ctx, action=CATALOG_ACTION)
     with trail.recording():
         datasets = gateway.datasets()
+        records = {record.name: record for record in gateway.documents.collections()}
         decision = gateway.decide(
-            ctx, action=CATALOG_ACTION, tables=[d.contract for d in datasets.values()]
+            ctx,
+            action=CATALOG_ACTION,
+            tables=[d.contract for d in datasets.values()],
+            collections=[collection_resource(record) for record in records.values()],
         )
         trail.decision = decision
         require_allowed(decision)
@@ -33,11 +50,18 @@ def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
             for name, dataset in sorted(datasets.items())
             if (grant := decision.tables.get(name)) is not None
         )
+        collections = tuple(
+            _collection(gateway, decision, record, now=now)
+            for name, record in sorted(records.items())
+            if name in decision.collections
+        )
         return CatalogResponse(
             request_id=ctx.request_id,
             datasets=entries,
             withheld=len(datasets) - len(entries),
             decision=DecisionSummary.of(decision),
+            collections=collections,
+            collections_withheld=len(records) - len(collections),
         )
 
 
@@ -60,4 +84,22 @@ def _entry(dataset: Dataset, grant: TableGrant, now: datetime) -> CatalogEntry:
         ),
         freshness=freshness_of(dataset, now=now),
         pii_detector=(dataset.current.pii_detector or None) if dataset.current else None,
+    )
+
+
+def _collection(
+    gateway: Gateway, decision: Decision, record: CollectionRecord, *, now: datetime
+) -> CatalogCollection:
+    grant = decision.collections[record.name]
+    columns = tuple(
+        CatalogColumn(name=column.name, type=column.type, tags=(), mask=None)
+        for column in collection_columns(gateway, decision, record, now=now)
+    )
+    return CatalogCollection(
+        name=record.name,
+        classification=record.default_classification.value,
+        filtered=grant.filter is not None,
+        masked=dict(grant.mask_entities),
+        payload_fields=columns[len(FIXED_COLUMNS) :],
+        vector_search_columns=columns,
     )

@@ -24,16 +24,25 @@ from hqg.resources import collection_key
 from ingestion.contracts import format_duration
 from ingestion.documents.catalog import CollectionRecord
 from ingestion.vectors.base import SearchMode
+from ingestion.vectors.queries import MAX_K
 from privacy.operators import MaskKind
 from privacy.vault import PseudonymVault
+from retrieval.evidence import Evidence
 from retrieval.provenance import ChunkRef, Freshness, age_text
-from retrieval.search import CollectionScope, governed_search
-from retrieval.sql.search_relation import SearchRelation, sample_payloads, search_relation
+from retrieval.search import CollectionScope, RankingScores, governed_search
+from retrieval.sql.search_relation import (
+    RelationColumn,
+    SearchRelation,
+    sample_payloads,
+    search_relation,
+)
 from retrieval.sql.service import SearchInputs
 from retrieval.sql.vector_search import SearchCall
 
 #: How ``vector_search`` ranks: dense + BM25 fused, the ``/v1/search`` default.
 HYBRID_SQL_MODE = SearchMode.HYBRID
+#: Chunks searched per document asked for by ``vector_search(..., 'documents')``.
+DOCUMENT_CHUNKS = 4
 
 
 def collection_records(
@@ -77,26 +86,57 @@ def run_searches(
                 "the query's vector_search() calls used up its time limit and it was stopped"
             )
         scope = collection_scope(decision, call.collection, now=now)
-        found = governed_search(
-            gateway.vectors,
-            gateway.embedder,
-            query=call.query,
-            scopes=[scope],
-            mode=HYBRID_SQL_MODE,
-            k=call.k,
-            vault=vault,
-            now=now,
-            detector=gateway.components.pii.get(),
-        )
+        evidence, withheld, scores = _search(gateway, call, scope, vault=vault, now=now)
         if call.collection not in samples:
             samples[call.collection] = _sample(gateway, scope, records[call.collection])
         relations[call] = search_relation(
             call.collection,
-            found.evidence,
+            evidence,
             sample=samples[call.collection],
-            withheld=found.withheld.get(call.collection, 0),
+            withheld=withheld,
+            scores=scores,
         )
-    return SearchInputs(relations=relations, max_k=gateway.settings.search.max_k)
+    return SearchInputs(relations=relations, max_k=gateway.settings.sql.max_search_k)
+
+
+def _search(
+    gateway: Gateway,
+    call: SearchCall,
+    scope: CollectionScope,
+    *,
+    vault: PseudonymVault,
+    now: datetime,
+) -> tuple[tuple[Evidence, ...], int, RankingScores | None]:
+    """One call's released evidence, the chunks its filter withheld and the hits' dense and
+    lexical scores: the top ``k`` chunks, or with ``'documents'`` the best chunk of each of
+    the top ``k`` documents."""
+    found = governed_search(
+        gateway.vectors,
+        gateway.embedder,
+        query=call.query,
+        scopes=[scope],
+        mode=HYBRID_SQL_MODE,
+        k=_chunks_for(call),
+        vault=vault,
+        now=now,
+        detector=gateway.components.pii.get(),
+        ranking_scores=True,
+    )
+    evidence = found.evidence
+    if call.per_document:  # ranked best first, so a document's first chunk is its best
+        best = {item.doc_id: item for item in reversed(evidence)}
+        evidence = tuple(item for item in evidence if best[item.doc_id] is item)[: call.k]
+    scores = found.scores.get(call.collection)
+    return evidence, found.withheld.get(call.collection, 0), scores
+
+
+def _chunks_for(call: SearchCall) -> int:
+    """Chunks searched for a call: ``k``, or for ``k`` documents ``DOCUMENT_CHUNKS`` times as
+    many (at most ``MAX_K``), so that documents with several matching chunks still leave k
+    distinct documents in all but pathological collections."""
+    if not call.per_document:
+        return call.k
+    return min(call.k * DOCUMENT_CHUNKS, MAX_K)
 
 
 def planned_searches(
@@ -120,7 +160,18 @@ def planned_searches(
         relations[call] = search_relation(
             call.collection, (), sample=samples[call.collection], withheld=0
         )
-    return SearchInputs(relations=relations, max_k=gateway.settings.search.max_k)
+    return SearchInputs(relations=relations, max_k=gateway.settings.sql.max_search_k)
+
+
+def collection_columns(
+    gateway: Gateway, decision: Decision, record: CollectionRecord, *, now: datetime
+) -> tuple[RelationColumn, ...]:
+    """The columns ``vector_search()`` on ``record`` returns to this decision's caller: the
+    schema ``run_searches`` and ``planned_searches`` build, from the same sample under the
+    grant (a metadata key only hidden chunks carry is not a column)."""
+    scope = collection_scope(decision, record.name, now=now)
+    sample = _sample(gateway, scope, record)
+    return search_relation(record.name, (), sample=sample, withheld=0).columns
 
 
 def _sample(

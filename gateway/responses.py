@@ -78,6 +78,22 @@ class CatalogEntry(BaseModel):
     pii_detector: str | None = None
 
 
+class CatalogCollection(BaseModel):
+    """A document collection the caller may search, as its ``vector_search()`` relation shows
+    it: ``payload_fields`` are the front-matter metadata keys found in chunks the caller may
+    see (each also a column), ``vector_search_columns`` every column a call returns, in order;
+    ``masked`` the PII entity types masked in its text for this caller."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    classification: str
+    filtered: bool  # policy selects which chunks the caller sees
+    masked: Mapping[str, MaskKind]
+    payload_fields: tuple[CatalogColumn, ...]
+    vector_search_columns: tuple[CatalogColumn, ...]
+
+
 class CatalogResponse(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -85,3 +101,5 @@ class CatalogResponse(BaseModel):
     datasets: tuple[CatalogEntry, ...]
     withheld: int  # datasets that exist but this caller may not see (names not disclosed)
     decision: DecisionSummary
+    collections: tuple[CatalogCollection, ...] = ()
+    collections_withheld: int = 0  # collections the caller may not search (not named)

@@ -22,7 +22,7 @@ egress guard (``gateway.egress.for_sql``).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from authz.decision import Decision
@@ -49,8 +49,10 @@ from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardLimits
 from retrieval.sql.results import SqlResult
+from retrieval.sql.rules.tables import UnknownTable
 from retrieval.sql.service import SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
+from retrieval.sql.suggestions import suggestion_text
 from retrieval.sql.vector_search import SearchCall
 
 #: The policy and audit action of a governed query (also its rate-limit refusals').
@@ -113,9 +115,10 @@ def _run(
     snapshot = gateway.datasets()
     every = gateway.sources(snapshot)
     sources, calls = _visible_resources(gateway, ctx, sql, every)
-    if calls:  # loading the model and opening the index is the process's cost, once
+    if calls:  # loading the models and opening the index is the process's cost, once
         gateway.components.embedder.get()
         gateway.components.vectors.get()
+        gateway.components.pii.get()  # masks the query for a masked view; not the query's time
     started = time.monotonic()
     records = collection_records(gateway, calls)
     trail.datasets = [(name, source.version) for name, source in sources.items()] + [
@@ -201,7 +204,7 @@ def named_resources(
         sql,
         available,
         engine=gateway.queries,
-        max_k=gateway.settings.search.max_k,
+        max_k=gateway.settings.sql.max_search_k,
         limits=guard_limits(gateway.settings.sql),
     )
 
@@ -221,7 +224,16 @@ def _visible_resources(
         if exc.rule not in CATALOG_RULES:
             raise
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
-        return named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
+        try:
+            return named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
+        except UnknownTable as missing:
+            raise unknown_table(missing.name, seen) from missing
+
+
+def unknown_table(name: str, seen: Iterable[str]) -> UnsafeQuery:
+    """The refusal of a table name that is no dataset the caller may see (missing or hidden
+    alike), with near matches among the ones it may see only."""
+    return UnsafeQuery(suggestion_text("table", name, sorted(seen)), rule="unknown_table")
 
 
 def _refuse_invisible(
@@ -236,9 +248,13 @@ def _refuse_invisible(
     a missing one gets (``gateway.visibility``); visible ones fall through to the 403."""
     hidden = set(sources) - visible_tables(gateway, ctx, [s.contract for s in sources.values()])
     if hidden:  # the guard, without them, refuses the query as naming an unknown table
-        named_resources(gateway, sql, {n: s for n, s in every.items() if n not in hidden})
+        seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
+        try:
+            named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
+        except UnknownTable as missing:
+            raise unknown_table(missing.name, seen) from missing
         # and if it ever did not, still never the 403 that would name a hidden dataset
-        raise UnsafeQuery(f"unknown table {min(hidden)}", rule="unknown_table")
+        raise unknown_table(min(hidden), seen)
     resources = [collection_resource(record) for record in records.values()]
     if set(records) - visible_collections(gateway, ctx, resources):
         raise unknown_collection()

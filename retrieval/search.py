@@ -16,13 +16,14 @@ search the raw view. Both views are embedded once per request at most.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
+from ingestion.vectors.queries import MAX_K, plan_search
 from privacy.detector import PiiDetector
 from privacy.masker import mask_live, mask_text
 from privacy.operators import MaskKind
@@ -47,9 +48,20 @@ class CollectionScope:
 
 
 @dataclass(frozen=True)
+class RankingScores:
+    """Chunk id -> its score in each ranking hybrid search fuses: ``dense`` the cosine
+    similarity of query and chunk, ``lexical`` the BM25 score."""
+
+    dense: Mapping[str, float]
+    lexical: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class SearchResult:
     evidence: tuple[Evidence, ...]
     withheld: Mapping[str, int]
+    #: per collection, with ``ranking_scores=True`` in hybrid mode (``vector_search()`` columns)
+    scores: Mapping[str, RankingScores] = field(default_factory=dict)
 
 
 def governed_search(
@@ -64,17 +76,23 @@ def governed_search(
     now: datetime,
     detector: PiiDetector,
     masked_view_query: str | None = None,
+    ranking_scores: bool = False,
 ) -> SearchResult:
     """Top ``k`` chunks over ``scopes``, each collection searched under its own filter and in
     the view its grant allows; ``detector`` masks the query for the masked view, unless the
-    caller has it masked already (``masked_view_query``, from ``masked_query_of``)."""
+    caller has it masked already (``masked_view_query``, from ``masked_query_of``). With
+    ``ranking_scores`` (hybrid mode) each collection's dense and lexical scores come too, from
+    the same query text and vector."""
     if not query.strip():
         raise InvalidRequest("query: must contain text")
     queries = _ViewQueries(query, embedder, detector, mode, masked=masked_view_query)
     hits = []
     withheld: dict[str, int] = {}
+    scores: dict[str, RankingScores] = {}
     for scope in scopes:
         dense, text = queries.for_view(scope.view)
+        if ranking_scores:
+            scores[scope.name] = _ranking_scores(index, scope, dense=dense, text=text, k=k)
         found = index.search(
             scope.name,
             mode=mode,
@@ -93,7 +111,39 @@ def governed_search(
         evidence_from_hit(hit, mask_entities=scope.mask_entities, vault=vault, now=now)
         for hit, scope in hits[:k]
     )
-    return SearchResult(evidence=evidence, withheld=withheld)
+    return SearchResult(evidence=evidence, withheld=withheld, scores=scores)
+
+
+def _ranking_scores(
+    index: VectorIndex,
+    scope: CollectionScope,
+    *,
+    dense: list[float] | None,
+    text: str | None,
+    k: int,
+) -> RankingScores:
+    """The dense and lexical scores of the candidates a hybrid search for ``k`` hits fuses:
+    each ranking's top candidates (as many as the fusion takes, at most ``MAX_K``) under the
+    same filter and in the same view. A chunk absent from one ranking's candidates has no
+    score in it (for BM25: no query term matched it)."""
+    if dense is None or text is None:
+        return RankingScores(dense={}, lexical={})
+    plan = plan_search(mode=SearchMode.HYBRID, dense=dense, text=text, k=k, dim=len(dense))
+    limit = min(plan.prefetch, MAX_K)
+
+    def scores(mode: SearchMode) -> dict[str, float]:
+        found = index.search(
+            scope.name,
+            mode=mode,
+            dense=dense if mode is SearchMode.DENSE else None,
+            text=text if mode is SearchMode.LEXICAL else None,
+            predicate=scope.predicate,
+            k=limit,
+            view=scope.view,
+        )
+        return {str(hit.payload["chunk_id"]): hit.score for hit in found}
+
+    return RankingScores(dense=scores(SearchMode.DENSE), lexical=scores(SearchMode.LEXICAL))
 
 
 def masked_query(query: str, detector: PiiDetector) -> str:

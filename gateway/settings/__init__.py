@@ -56,6 +56,9 @@ class SqlSettings(BaseModel):
     threads: int = Field(default=2, ge=1, le=64)
     max_sql_chars: int = Field(default=20_000, ge=100, le=1_000_000)
     max_vector_searches: int = Field(default=8, ge=0, le=64)
+    # ``k`` of one ``vector_search()`` call: analysis reads many chunks (counts, joins), unlike
+    # ``/v1/search`` whose hits are evidence for a model (``search.max_k``); rows stay capped
+    max_search_k: int = Field(default=1000, ge=1, le=1000)
     max_generated_size: int = Field(default=10_000, ge=1, le=10_000_000)
 
 

@@ -9,7 +9,9 @@ Two transports, one result type (``SearchResponse``):
 
 - ``HqgRetriever.in_process(gateway, api_key=...)``: calls ``governed_search_request`` directly
   (same auth, policy, audit and caps as the HTTP route).
-- ``HqgRetriever.over_http(base_url, api_key=...)``: ``POST /v1/search`` with httpx; pass
+- ``HqgRetriever.over_http(base_url, api_key=...)``: ``POST /v1/search`` through the light
+  client ``hqg_client`` (a script without the server package uses ``hqg_client.langchain``'s
+  retriever, the same calls); pass
   ``client=`` (an ``httpx.Client`` or anything with its ``post``, e.g. FastAPI's
   ``TestClient``) and/or ``async_client=`` (e.g. over ``httpx.ASGITransport``) to choose the
   transport. Errors come back as the matching ``HqgError`` (403 -> ``AccessDenied`` …), never
@@ -48,6 +50,8 @@ from hqg.errors import (
     UnsafeQuery,
     UnsupportedParameter,
 )
+from hqg_client import Client
+from hqg_client import HqgError as ClientError
 from ingestion.vectors.base import SearchMode
 from retrieval.evidence import Evidence
 
@@ -126,12 +130,36 @@ class HttpSearch:
     def __call__(
         self, query: str, *, collections: Sequence[str] | None, k: int | None, mode: SearchMode
     ) -> SearchResponse:
-        body, headers = self._body(query, collections, k, mode), self._headers()
-        url = f"{self._base}/v1/search"
-        if self._client is not None:
-            return parse_response(self._client.post(url, json=body, headers=headers))
-        with httpx.Client(timeout=self._timeout) as client:
-            return parse_response(client.post(url, json=body, headers=headers))
+        """Through the light client (``hqg_client``), the code a user's own script runs."""
+        http = self._client if isinstance(self._client, httpx.Client) else None
+        client = Client(
+            self._base,
+            self._key.get_secret_value(),
+            purpose=self._purpose,
+            timeout=self._timeout,
+            http=http,
+        )
+        body = self._body(query, collections, k, mode)
+        with client:
+            if http is None and self._client is not None:  # a look-alike with httpx's post
+                return parse_response(
+                    self._client.post(f"{self._base}/v1/search", json=body, headers=self._headers())
+                )
+            try:
+                return SearchResponse.model_validate(client.call("POST", "/v1/search", body))
+            except ClientError as exc:
+                if not exc.status:  # never reached the gateway, or no JSON answer
+                    raise Unavailable(exc.message) from exc
+                raise server_error(
+                    exc.status,
+                    {
+                        "message": exc.message,
+                        "code": exc.code,
+                        "parameter": exc.parameter,
+                        "decision_id": exc.decision_id,
+                    },
+                    retry_after=exc.retry_after,
+                ) from exc
 
     async def acall(
         self, query: str, *, collections: Sequence[str] | None, k: int | None, mode: SearchMode
@@ -167,23 +195,30 @@ def parse_response(response: HttpResponse) -> SearchResponse:
         error = response.json().get("error", {})
     except ValueError:
         error = {}
-    message = str(error.get("message") or f"the gateway answered {response.status_code}")
-    status = response.status_code
+    retry = response.headers.get("Retry-After", "1")
+    raise server_error(response.status_code, error, retry_after=int(retry))
+
+
+def server_error(
+    status: int, error: Mapping[str, Any], *, retry_after: int | None = None
+) -> HqgError:
+    """The gateway's error class for an error answer (status and its JSON error object)."""
+    message = str(error.get("message") or f"the gateway answered {status}")
     if status == 422:
-        raise InvalidRequest(message)
+        return InvalidRequest(message)
     code = str(error.get("code") or "")
     if code in _PARAMETER_ERRORS:
-        raise _PARAMETER_ERRORS[code](message, parameter=str(error.get("parameter") or ""))
+        return _PARAMETER_ERRORS[code](message, parameter=str(error.get("parameter") or ""))
     if code in _BY_CODE:
-        raise _BY_CODE[code](message)
+        return _BY_CODE[code](message)
     if status == 400:
         rule, _, _ = message.partition(":")
-        raise UnsafeQuery(message.partition(": ")[2] or message, rule=rule or "request")
+        return UnsafeQuery(message.partition(": ")[2] or message, rule=rule or "request")
     if status == 403:
-        raise AccessDenied(message, decision_id=error.get("decision_id"))
+        return AccessDenied(message, decision_id=error.get("decision_id"))
     if status == 429:
-        raise RateLimited(message, retry_after=int(response.headers.get("Retry-After", "1")))
-    raise _ERRORS.get(status, HqgError)(message)
+        return RateLimited(message, retry_after=retry_after or 1)
+    return _ERRORS.get(status, HqgError)(message)
 
 
 def to_document(evidence: Evidence, *, decision_id: str, request_id: str) -> Document:

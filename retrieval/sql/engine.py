@@ -203,7 +203,8 @@ class Session:
         finally:
             self.engine._watchdog.release(watch)
             cursor.close()
-        rows = tuple(json_safe_row(row) for row in raw[:max_rows])
+        types = tuple(kind for _, kind in columns)
+        rows = tuple(json_safe_row(row, types) for row in raw[:max_rows])
         return Fetched(columns=columns, rows=rows, truncated=len(raw) > max_rows)
 
     def cached_count(self, cache_key: CountKey) -> int | None:

@@ -16,6 +16,7 @@ from sqlglot import exp
 from retrieval.sql.context import GuardContext, GuardRule
 from retrieval.sql.rules.functions import allowed_functions
 from retrieval.sql.rules.identifiers import ascii_identifiers
+from retrieval.sql.rules.method_calls import method_calls
 from retrieval.sql.rules.nodes import allowed_nodes
 from retrieval.sql.rules.sizes import bounded_sizes
 from retrieval.sql.rules.statements import no_into, parse_statement, select_only
@@ -35,6 +36,7 @@ GUARD_RULES: tuple[GuardRule, ...] = (
     select_only,
     no_into,
     ascii_identifiers,
+    method_calls,
     no_table_functions,
     vector_search_calls,
     no_pivots,

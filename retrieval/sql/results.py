@@ -1,7 +1,10 @@
 """What a governed SQL query returns, and how DuckDB values become JSON-safe.
 
-Value mapping (documented for API consumers): DATE/TIME/TIMESTAMP -> ISO 8601 strings; DECIMAL ->
-string (exact; a float would silently round money); INTERVAL -> ISO-ish ``str(timedelta)``;
+Value mapping (documented for API consumers, docs/sql.md "Types in JSON"): DATE/TIME/TIMESTAMP ->
+ISO 8601 strings; DECIMAL -> string (exact; a float would silently round money); the integer
+types wider than a JSON number holds exactly in every reader (HUGEINT, UHUGEINT, UBIGINT) ->
+string, every value of the column, so a column's JSON type never depends on its values (each
+result column says it: ``json_type``); INTERVAL -> ISO-ish ``str(timedelta)``;
 UUID -> string; BLOB -> lower-case hex; non-finite DOUBLE -> ``"NaN"``/``"Infinity"``/
 ``"-Infinity"``; LIST/STRUCT/MAP -> arrays/objects of the same mapping; everything else as is.
 """
@@ -42,15 +45,50 @@ def json_safe(value: Any) -> JsonValue:
     return str(value)
 
 
-def json_safe_row(row: tuple[Any, ...]) -> tuple[JsonValue, ...]:
-    return tuple(json_safe(value) for value in row)
+#: DuckDB types whose values are JSON strings to keep them exact (``DECIMAL(p,s)`` by prefix).
+STRING_NUMBER_TYPES = frozenset({"HUGEINT", "UHUGEINT", "UBIGINT", "DECIMAL"})
+_JSON_NUMBER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+    | {"FLOAT", "DOUBLE", "REAL"}
+)
+
+
+def _base_type(duckdb_type: str) -> str:
+    return duckdb_type.upper().split("(", 1)[0].strip()
+
+
+def json_type(duckdb_type: str) -> str:
+    """The JSON type a column's values take (besides null): ``string`` for exact numbers kept
+    as text (``STRING_NUMBER_TYPES``) and for dates, times, UUIDs, blobs; ``number``,
+    ``boolean``, ``array`` (lists, arrays) or ``object`` (structs, maps) otherwise. DOUBLE is
+    ``number`` though non-finite values are the strings ``"NaN"``/``"Infinity"``."""
+    kind = duckdb_type.upper()
+    if kind.endswith("]"):
+        return "array"
+    base = _base_type(kind)
+    if base in ("STRUCT", "MAP", "UNION"):
+        return "object"
+    if base == "BOOLEAN":
+        return "boolean"
+    return "number" if base in _JSON_NUMBER_TYPES else "string"
+
+
+def json_safe_row(row: tuple[Any, ...], types: tuple[str, ...] = ()) -> tuple[JsonValue, ...]:
+    """``row`` as JSON values; a value of a ``STRING_NUMBER_TYPES`` column (``types`` are the
+    columns' DuckDB types) is its exact decimal text."""
+    exact = [_base_type(kind) in STRING_NUMBER_TYPES for kind in types]
+    return tuple(
+        str(value) if i < len(exact) and exact[i] and isinstance(value, int) else json_safe(value)
+        for i, value in enumerate(row)
+    )
 
 
 class ResultColumn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    type: str
+    type: str  # the DuckDB type
+    json_type: str = ""  # how its values are written in JSON (``json_type``); "" if unknown
 
 
 class DatasetRead(BaseModel):

@@ -1,11 +1,17 @@
 """The relation a ``vector_search`` call stands for: released evidence as typed columns.
 
-Schema (documented in docs/sql.md): nine fixed columns, then the collection's scalar metadata
+Schema (documented in docs/sql.md): eleven fixed columns, then the collection's scalar metadata
 columns sorted by name::
 
     chunk_id VARCHAR, doc_id VARCHAR, collection VARCHAR, score DOUBLE,
     text VARCHAR (masked for this principal), title VARCHAR (masked), source VARCHAR,
-    as_of TIMESTAMP (UTC), stale BOOLEAN, <metadata ...>
+    as_of TIMESTAMP (UTC), stale BOOLEAN, dense_score DOUBLE, lexical_score DOUBLE,
+    <metadata ...>
+
+``score`` is the fused rank score (reciprocal-rank fusion: comparable within one call only);
+``dense_score`` the cosine similarity of query and chunk and ``lexical_score`` its BM25 score,
+each NULL when that ranking did not retrieve the chunk among the candidates it fused
+(``retrieval.search.ranking_scores``): the two a relevance cut-off can be put on.
 
 Metadata columns are the front-matter ``metadata`` keys found in the payloads of a sample of
 the collection's chunks *this principal may see* (the grant's filter applies to the sample,
@@ -29,6 +35,7 @@ from ingestion.documents.model import RESERVED_KEYS
 from ingestion.vectors.base import SearchMode, VectorIndex
 from retrieval.evidence import Evidence
 from retrieval.provenance import ChunkRef
+from retrieval.search import RankingScores
 
 SCHEMA_SAMPLE = 256
 Scalar = str | int | float | bool | None
@@ -43,6 +50,8 @@ FIXED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "VARCHAR"),
     ("as_of", "TIMESTAMP"),
     ("stale", "BOOLEAN"),
+    ("dense_score", "DOUBLE"),
+    ("lexical_score", "DOUBLE"),
 )
 _FIXED_NAMES = frozenset(name for name, _ in FIXED_COLUMNS)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -143,11 +152,14 @@ def search_relation(
     *,
     sample: Iterable[Mapping[str, object]],
     withheld: int,
+    scores: RankingScores | None = None,
 ) -> SearchRelation:
-    """Rows for ``evidence`` (already masked for the principal) under the collection's schema."""
+    """Rows for ``evidence`` (already masked for the principal) under the collection's schema;
+    ``scores`` fill ``dense_score`` and ``lexical_score`` (NULL without)."""
     metadata = metadata_columns([*sample, *(item.metadata for item in evidence)])
     columns = tuple(RelationColumn(name=n, type=t) for n, t in FIXED_COLUMNS) + metadata
-    rows = tuple(_row(item, metadata) for item in evidence)
+    scores = scores or RankingScores(dense={}, lexical={})
+    rows = tuple(_row(item, metadata, scores) for item in evidence)
     return SearchRelation(
         collection=collection,
         columns=columns,
@@ -157,7 +169,9 @@ def search_relation(
     )
 
 
-def _row(item: Evidence, metadata: Sequence[RelationColumn]) -> tuple[Scalar, ...]:
+def _row(
+    item: Evidence, metadata: Sequence[RelationColumn], scores: RankingScores
+) -> tuple[Scalar, ...]:
     as_of = item.as_of.astimezone(UTC).replace(tzinfo=None).isoformat()
     fixed: tuple[Scalar, ...] = (
         item.chunk_id,
@@ -169,6 +183,8 @@ def _row(item: Evidence, metadata: Sequence[RelationColumn]) -> tuple[Scalar, ..
         item.source,
         as_of,
         item.stale,
+        scores.dense.get(item.chunk_id),
+        scores.lexical.get(item.chunk_id),
     )
     return fixed + tuple(_coerce(item.metadata.get(c.name), c.type) for c in metadata)
 

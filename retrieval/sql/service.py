@@ -11,13 +11,14 @@ collections, and each call is inlined as typed list parameters (``retrieval.sql.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field
 from sqlglot import exp
 
-from hqg.errors import AccessDenied
+from hqg.errors import AccessDenied, UnsafeQuery
 from hqg.predicates import cache_key
 from hqg.resources import collection_key
 from retrieval.grants import TableGrant
@@ -25,7 +26,7 @@ from retrieval.sql.context import GuardContext, GuardLimits
 from retrieval.sql.engine import QueryEngine, Session
 from retrieval.sql.guard import GuardedQuery
 from retrieval.sql.masks import SALT_PARAMETER
-from retrieval.sql.results import DatasetRead, ResultColumn, SqlResult
+from retrieval.sql.results import DatasetRead, ResultColumn, SqlResult, json_type
 from retrieval.sql.rewrite import (
     RewrittenQuery,
     base_table,
@@ -35,6 +36,7 @@ from retrieval.sql.rewrite import (
 )
 from retrieval.sql.search_relation import SearchRelation
 from retrieval.sql.sources import TableSource
+from retrieval.sql.suggestions import unknown_column_error
 from retrieval.sql.vector_search import (
     VECTOR_SEARCH,
     SearchCall,
@@ -100,19 +102,27 @@ def run_governed_sql(
         rewritten = _rewrite(session, sql, guarded, needed=needed, grants=grants, searches=searches)
         parameters: dict[str, object] = {SALT_PARAMETER: salt} if rewritten.uses_salt else {}
         parameters |= search_parameters(guarded.searches, relations)
-        fetched = session.fetch(
-            rewritten.sql,
-            parameters=parameters,
-            max_rows=limits.max_rows,
-            timeout_seconds=limits.timeout_seconds,
-        )
+        try:
+            fetched = session.fetch(
+                rewritten.sql,
+                parameters=parameters,
+                max_rows=limits.max_rows,
+                timeout_seconds=limits.timeout_seconds,
+            )
+        except UnsafeQuery as exc:
+            explained = _explained(exc, needed, relations.values())
+            if explained is exc:
+                raise
+            raise explained from exc
         withheld = {name: _withheld(session, needed[name], grants[name], limits) for name in needed}
     used = [relations[call] for call in guarded.searches]
     for relation in used:
         key = collection_key(relation.collection)
         withheld[key] = max(withheld.get(key, 0), relation.withheld)
     return SqlResult(
-        columns=tuple(ResultColumn(name=n, type=t) for n, t in fetched.columns),
+        columns=tuple(
+            ResultColumn(name=n, type=t, json_type=json_type(t)) for n, t in fetched.columns
+        ),
         rows=fetched.rows,
         row_count=len(fetched.rows),
         truncated=fetched.truncated,
@@ -203,6 +213,20 @@ def _inlined(guarded: GuardedQuery, searches: SearchInputs | None) -> GuardedQue
         guarded.tree, calls=guarded.searches, relations=searches.relations, max_k=searches.max_k
     )
     return GuardedQuery(tree=tree, datasets=guarded.datasets, searches=guarded.searches)
+
+
+def _explained(
+    error: UnsafeQuery, needed: Mapping[str, TableSource], relations: Iterable[SearchRelation]
+) -> UnsafeQuery:
+    """An engine refusal made useful: a column that does not bind is named, with near matches
+    among the columns the caller may query here (the granted datasets' and the released
+    ``vector_search`` relations'); any other refusal unchanged."""
+    cause = error.__cause__
+    if error.rule != "engine" or not isinstance(cause, duckdb.BinderException):
+        return error
+    visible = [column.name for source in needed.values() for column in source.contract.columns]
+    visible += [column.name for relation in relations for column in relation.columns]
+    return unknown_column_error(str(cause), visible) or error
 
 
 def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: SqlLimits) -> int:

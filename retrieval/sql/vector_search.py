@@ -1,10 +1,11 @@
-"""``vector_search(collection, query, k)``: the one table function, checked here and inlined.
+"""``vector_search(collection, query, k [, unit])``: the one table function, checked and inlined.
 
-Guard side: a call is accepted only in FROM/JOIN position, unqualified, with exactly three
-literal arguments (string, string, integer 1..``max_search_k``), naming a collection the context
-grants. Anything else (a column, a subquery, a concatenation, ``getenv``, a fourth argument, a
-``LATERAL``) is refused before any search runs, so the query string is always a value and never
-SQL.
+Guard side: a call is accepted only in FROM/JOIN position, unqualified, with three or four
+literal arguments (string, string, integer 1..``max_search_k``, and optionally the unit
+``'chunks'`` (the default: one row per chunk) or ``'documents'`` (one row per document, its best
+chunk, so counts are per document)), naming a collection the context grants. Anything else (a
+column, a subquery, a concatenation, ``getenv``, a fifth argument, a ``LATERAL``) is refused
+before any search runs, so the query string is always a value and never SQL.
 
 Execution side: DuckDB never calls out. The gateway runs the governed search first (policy
 filter inside the index, masking on read); each call is then replaced by a subquery that
@@ -39,7 +40,10 @@ MAX_COLLECTION_CHARS = 128
 PARAMETER_PREFIX = "hqg_vs"
 _INTEGER = re.compile(r"^[0-9]{1,9}$")
 _TABLE_ARGS = frozenset({"this", "alias", "joins", "laterals"})
-_POSITIONAL = ("this", "column_to_search", "query_table")
+_POSITIONAL = ("this", "column_to_search", "query_table", "query_column_to_search")
+#: The fourth argument: what one row of the relation is.
+CHUNKS, DOCUMENTS = "chunks", "documents"
+UNITS = (CHUNKS, DOCUMENTS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class SearchCall:
     collection: str
     query: str
     k: int
+    unit: str = CHUNKS  # ``CHUNKS`` or ``DOCUMENTS`` (the best chunk of each of k documents)
+
+    @property
+    def per_document(self) -> bool:
+        return self.unit == DOCUMENTS
 
 
 def is_vector_search(node: exp.Expr | None) -> bool:
@@ -63,21 +72,20 @@ def _arguments(function: exp.Expr) -> list[exp.Expr]:
     if isinstance(function, exp.VectorSearch):
         extra = [k for k, v in function.args.items() if v is not None and k not in _POSITIONAL]
         if extra:
-            raise UnsafeQuery(
-                "vector_search() takes exactly three arguments", rule="table_function"
-            )
-        return [function.args[key] for key in _POSITIONAL]
+            raise UnsafeQuery(_ARITY, rule="table_function")
+        return [function.args[key] for key in _POSITIONAL if function.args.get(key) is not None]
     return list(function.expressions)
 
 
 def search_call(function: exp.Expr, *, max_k: int) -> SearchCall:
     """Validate one call's arguments; messages never echo the values (the query may hold PII)."""
     arguments = _arguments(function)
-    if len(arguments) != 3:
-        raise UnsafeQuery("vector_search() takes exactly three arguments", rule="table_function")
+    if len(arguments) not in (3, 4):
+        raise UnsafeQuery(_ARITY, rule="table_function")
     if not all(type(argument) is exp.Literal for argument in arguments):
         raise UnsafeQuery("vector_search() takes literal arguments only", rule="table_function")
-    collection, query, k = arguments
+    collection, query, k = arguments[:3]
+    unit = _unit(arguments[3]) if len(arguments) == 4 else CHUNKS
     if not (collection.is_string and query.is_string) or k.is_string:
         raise UnsafeQuery(
             "vector_search(collection, query, k) takes two strings and an integer",
@@ -93,7 +101,22 @@ def search_call(function: exp.Expr, *, max_k: int) -> SearchCall:
         )
     if not _INTEGER.match(count) or not 1 <= int(count) <= max_k:
         raise UnsafeQuery(f"k must be an integer from 1 to {max_k}", rule="search_k")
-    return SearchCall(collection=name, query=text, k=int(count))
+    return SearchCall(collection=name, query=text, k=int(count), unit=unit)
+
+
+_ARITY = "vector_search() takes three or four arguments: collection, query, k [, unit]"
+
+
+def _unit(argument: exp.Expr) -> str:
+    """The fourth argument, ``'chunks'`` or ``'documents'`` (case-insensitive; not echoed)."""
+    is_text = isinstance(argument, exp.Literal) and argument.is_string
+    unit = str(argument.this).strip().lower() if is_text else ""
+    if unit not in UNITS:
+        raise UnsafeQuery(
+            f"the fourth vector_search() argument is '{CHUNKS}' or '{DOCUMENTS}'",
+            rule="table_function",
+        )
+    return unit
 
 
 def vector_search_tables(tree: exp.Expr) -> list[exp.Table]:

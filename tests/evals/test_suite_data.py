@@ -131,3 +131,21 @@ def test_canary_scanner_matches_case_insensitively_at_word_boundaries() -> None:
     assert scanner.scan("AARON BARNES, 42600.00")
     assert not scanner.scan("142600.00 and 42600.001 and Aaron Barnesworth")
     assert {f.group for f in scanner.scan("paid 42600.00.")} == {"acme:salary"}
+
+
+def test_analyst_questions_are_hybrid_and_asked_by_the_analyst_checked_by_the_steward() -> None:
+    from evals.suites.analyst import load_questions
+
+    questions = load_questions(data_file("analyst.yaml"))
+    assert len(questions.questions) >= 15
+    assert len({q.id for q in questions.questions}) == len(questions.questions)
+    assert (questions.analyst.key, questions.steward.key) == ("demo-alice", "demo-dana")
+    by_key = dict(demo_principals())
+    assert "steward" in by_key[questions.steward.key].roles
+    assert "analyst" in by_key[questions.analyst.key].roles
+    for question in questions.questions:
+        assert "vector_search(" in question.analyst, question.id
+        assert "acme" not in question.analyst, question.id  # alice's tenant comes from policy
+        # the steward restricts to acme explicitly (products are published to every tenant)
+        assert "acme" in question.steward or "'products'" in question.steward, question.id
+    assert any("'documents')" in q.analyst for q in questions.questions)

@@ -51,6 +51,8 @@ def test_full_schema_has_fixed_columns_then_ticket_metadata(gateway: Gateway) ->
         "source",
         "as_of",
         "stale",
+        "dense_score",
+        "lexical_score",
         "customer_id",
         "reporter",
         "status",

@@ -106,12 +106,22 @@ def no_cte_shadowing(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     return tree
 
 
+class UnknownTable(UnsafeQuery):
+    """A table name that is no dataset of the context's catalog; ``name`` (lower-case, a plain
+    identifier by ``plain_table_names``) lets a caller that knows what the principal may see
+    suggest near matches among those names only (``gateway.sql_pipeline``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown table {name}", rule="unknown_table")
+        self.name = name
+
+
 def granted_tables(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     """Every base-table reference names a known dataset the caller is granted."""
     for table in dataset_references(tree):
         name = table.name.lower()
         if name not in context.datasets:
-            raise UnsafeQuery(f"unknown table {name}", rule="unknown_table")
+            raise UnknownTable(name)
         if name not in context.granted:
             raise AccessDenied(
                 f"dataset {name} is not readable by this principal",

@@ -1,12 +1,22 @@
-"""``POST /v1/sql``: governed SQL."""
+"""``POST /v1/sql``: governed SQL, answered as JSON (default), CSV or an Arrow IPC stream."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.responses import SqlResponse
 from gateway.sql_pipeline import governed_sql
+from transports.formats import (
+    MEDIA_TYPES,
+    TableFormat,
+    negotiate,
+    summary_headers,
+    to_arrow_ipc,
+    to_csv,
+)
 from transports.rest.deps import ContextDep, GatewayDep
 
 router = APIRouter(tags=["sql"])
@@ -22,9 +32,45 @@ class SqlRequest(BaseModel):
     purpose: str | None = Field(default=None, max_length=32)
 
 
-@router.post("/v1/sql")
-def post_sql(body: SqlRequest, ctx: ContextDep, gateway: GatewayDep) -> SqlResponse:
-    """Run one SELECT under policy: rows filtered, columns masked, provenance attached."""
+@router.post(
+    "/v1/sql",
+    response_model=SqlResponse,
+    responses={
+        200: {
+            "content": {
+                MEDIA_TYPES[TableFormat.CSV]: {},
+                MEDIA_TYPES[TableFormat.ARROW]: {},
+            }
+        }
+    },
+)
+def post_sql(
+    body: SqlRequest,
+    ctx: ContextDep,
+    gateway: GatewayDep,
+    format: Annotated[
+        str | None,
+        Query(max_length=16, description="json (default), csv or arrow; overrides Accept"),
+    ] = None,
+    accept: Annotated[str | None, Header(max_length=1024)] = None,
+) -> SqlResponse | Response:
+    """Run one SELECT under policy: rows filtered, columns masked, provenance attached. The
+    format (``format=`` or ``Accept``) is chosen before the query runs: an unknown one is a
+    400 and nothing is run."""
+    chosen = negotiate(format, accept)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return governed_sql(gateway, ctx, sql=body.sql, limit=body.limit)
+    response = governed_sql(gateway, ctx, sql=body.sql, limit=body.limit)
+    if chosen is TableFormat.CSV:
+        return Response(
+            to_csv(response),
+            media_type=f"{MEDIA_TYPES[chosen]}; charset=utf-8",
+            headers=summary_headers(response),
+        )
+    if chosen is TableFormat.ARROW:
+        return Response(
+            to_arrow_ipc(response),
+            media_type=MEDIA_TYPES[chosen],
+            headers=summary_headers(response),
+        )
+    return response
