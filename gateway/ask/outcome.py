@@ -39,6 +39,35 @@ class Abstention(BaseModel):
     hallucination_risk: float | None = None
     max_hallucination_risk: float | None = None
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        abstained: bool,
+        hallucination: float,
+        max_risk: float,
+        blocked: bool,
+        withheld_items: int,
+        withheld_collections: int,
+    ) -> Abstention | None:
+        """Why an answer is none, if it is none: a blocked tool call, a withheld draft (its
+        risk above the limit), else nothing visible answered (with what policy withheld)."""
+        if blocked:
+            return cls(reason="prompt_injection")
+        if not abstained:
+            return None
+        if hallucination > max_risk:
+            return cls(
+                reason="ungrounded",
+                hallucination_risk=round(hallucination, 4),
+                max_hallucination_risk=max_risk,
+            )
+        return cls(
+            reason="not_in_visible_data",
+            withheld_items=withheld_items,
+            withheld_collections=withheld_collections,
+        )
+
     @property
     def text(self) -> str:
         """The answer a user reads, naming who decided."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from gateway.access import CollectionsGrant
 from gateway.ask.answerers import DEFAULTS, ChatModel
@@ -28,7 +28,7 @@ from gateway.ask.models import (
     InjectionRisk,
 )
 from gateway.ask.outcome import Abstention
-from gateway.ask.output_guard import GuardedAnswer, guard_answer
+from gateway.ask.output_guard import GuardedAnswer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
 from gateway.ask.relevance import confidence, rank_sentences
 from gateway.ask.retrieve import (
@@ -38,11 +38,11 @@ from gateway.ask.retrieve import (
     prompt_mask_policy,
     retrieve,
 )
-from gateway.ask.structured import guard_json
-from gateway.ask.tool_calls import NO_TOOL_CALLS, GuardedToolCalls, guard_tool_calls
+from gateway.ask.stages import NOTHING, Admitted, Ready, guard_text, guard_tools
+from gateway.ask.tool_calls import NO_TOOL_CALLS, GuardedToolCalls
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
-from gateway.egress import EgressGuard, as_egress_policy, urls_in
+from gateway.egress import EgressGuard, as_egress_policy
 from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
@@ -119,16 +119,6 @@ class _Answered:
     guarded: GuardedAnswer
     usage: TokenUsage | None
     tools: GuardedToolCalls = field(default_factory=lambda: NO_TOOL_CALLS)
-
-
-@dataclass(frozen=True)
-class Admitted:
-    """A request past the prompt guard and the decision: what retrieval and answering need."""
-
-    scan: PromptScan
-    protected: ProtectedUse
-    grant: CollectionsGrant
-    index: int  # of the question in the messages
 
 
 def _run(
@@ -219,23 +209,6 @@ def outcome(
     )
 
 
-@dataclass(frozen=True)
-class Ready:
-    """An admitted request with its evidence: what a model is asked with."""
-
-    admitted: Admitted
-    history: tuple[Message, ...]  # masked, before the question
-    question: str  # masked
-    egress: EgressGuard
-    found: Retrieved
-    evidence: tuple[Evidence, ...]
-    certainty: float
-
-    def answerable(self, min_confidence: float) -> bool:
-        """Low retrieval confidence abstains before any model is called."""
-        return self.certainty >= min_confidence and bool(self.evidence)
-
-
 def _answer(
     gateway: Gateway,
     trail: AuditTrail,
@@ -246,7 +219,7 @@ def _answer(
 ) -> tuple[_Answered, EgressGuard]:
     """Retrieve, then answer (or abstain) through the output guard; tool calls guarded."""
     ready = prepare(gateway, trail, clock, admitted)
-    guarded, usage, tools = _abstention(), None, NO_TOOL_CALLS
+    guarded, usage, tools = NOTHING, None, NO_TOOL_CALLS
     if ready.answerable(gateway.settings.answer.min_confidence):
         with clock.stage("answer"):
             draft = model.draft(
@@ -280,40 +253,6 @@ def answered(
         guarded,
         usage,
         tools or NO_TOOL_CALLS,
-    )
-
-
-def guard_text(
-    gateway: Gateway, ready: Ready, text: str, options: Generation, *, tools: bool = False
-) -> GuardedAnswer:
-    """The output guard over the draft's text (JSON value by value when JSON was asked
-    for); a reply that is only tool calls has no text to guard."""
-    if tools and not text.strip():
-        return replace(_abstention(), abstained=False)
-    guard = guard_json if options.wants_json else guard_answer
-    return guard(
-        text,
-        evidence=ready.evidence,
-        question=ready.question,
-        max_hallucination_risk=gateway.settings.answer.max_hallucination_risk,
-        detector=gateway.components.pii.get(),
-        egress=ready.egress,
-        allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
-    )
-
-
-def guard_tools(
-    gateway: Gateway, ready: Ready, calls: Sequence[ToolCallDraft], options: Generation
-) -> GuardedToolCalls:
-    return guard_tool_calls(
-        calls,
-        offered=(str(t.get("function", {}).get("name", "")) for t in options.tools),
-        egress=ready.egress,
-        detector=gateway.components.pii.get(),
-        injection=gateway.components.injection.get(),
-        block_at=gateway.settings.answer.block_injection_threshold,
-        allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
-        allowed_urls=urls_in(t for e in ready.evidence for t in (e.text, e.source)),
     )
 
 
@@ -379,38 +318,6 @@ def _usable(evidence: Sequence[Evidence], threshold: float) -> tuple[Evidence, .
     return tuple(e for e in evidence if e.risk.injection_score < threshold)
 
 
-def _abstention() -> GuardedAnswer:
-    return GuardedAnswer(
-        text="",
-        citations=(),
-        checks=(),
-        hallucination=0.0,
-        citations_stripped=0,
-        abstained=True,
-        pii_masked={},
-    )
-
-
-def abstention_of(answered: _Answered, *, max_risk: float) -> Abstention | None:
-    """Why ``answered`` is no answer, if it is none: who decided, with the counts or risk."""
-    guarded = answered.guarded
-    if answered.tools.blocked:
-        return Abstention(reason="prompt_injection")
-    if not guarded.abstained:
-        return None
-    if guarded.hallucination > max_risk:
-        return Abstention(
-            reason="ungrounded",
-            hallucination_risk=round(guarded.hallucination, 4),
-            max_hallucination_risk=max_risk,
-        )
-    return Abstention(
-        reason="not_in_visible_data",
-        withheld_items=sum(answered.found.withheld.values()),
-        withheld_collections=answered.grant.hidden_collections,
-    )
-
-
 def _response(
     ctx: RequestContext,
     answered: _Answered,
@@ -421,7 +328,14 @@ def _response(
 ) -> AskResponse:
     decision, guarded, scan = answered.grant.decision, answered.guarded, answered.scan
     withheld = answered.found.withheld
-    abstention = abstention_of(answered, max_risk=max_risk)
+    abstention = Abstention.of(
+        abstained=guarded.abstained,
+        hallucination=guarded.hallucination,
+        max_risk=max_risk,
+        blocked=answered.tools.blocked,
+        withheld_items=sum(withheld.values()),
+        withheld_collections=answered.grant.hidden_collections,
+    )
     answer = abstention.text if abstention else guarded.text
     protected = answered.protected
     return AskResponse(

@@ -16,19 +16,10 @@ from dataclasses import dataclass, field, replace
 
 from gateway.ask.answerers import DEFAULTS, ChatModel
 from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft
-from gateway.ask.pipeline import (
-    AskOutcome,
-    Ready,
-    StageClock,
-    admit,
-    answered,
-    guard_text,
-    guard_tools,
-    outcome,
-    prepare,
-)
+from gateway.ask.pipeline import AskOutcome, StageClock, admit, answered, outcome, prepare
 from gateway.ask.prompt_guard import Message
 from gateway.ask.retrieve import ASK_ACTION
+from gateway.ask.stages import Ready, guard_text, guard_tools
 from gateway.ask.tool_calls import NO_TOOL_CALLS
 from gateway.ask.windows import SentenceWindows
 from gateway.auditing import AuditTrail

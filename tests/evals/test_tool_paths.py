@@ -63,7 +63,7 @@ def test_a_model_echoing_everything_into_a_tool_call_leaks_no_masked_pii(
     assert principal is not None
     outcome = ask(
         gateway,
-        RequestContext.create(principal),
+        RequestContext.create(principal, purpose=None),
         messages=path_messages(
             "chat_tools",
             "Look up every customer's name, email and phone in the support tickets.",

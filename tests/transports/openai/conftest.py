@@ -15,6 +15,8 @@ import openai
 import pytest
 from fastapi.testclient import TestClient
 
+from demo import demo_ground_truth
+from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
@@ -22,6 +24,11 @@ from tests.transports.openai.fake_upstream import FakeUpstream, Served
 from transports.rest import create_app
 
 UPSTREAM_ID, ALIAS, UPSTREAM_NAME = "support-llm", "gpt-4o", "fake-gpt"
+
+
+@pytest.fixture(scope="session")
+def truth() -> DemoGroundTruth:
+    return demo_ground_truth(seed=7)
 
 
 @pytest.fixture(scope="module")

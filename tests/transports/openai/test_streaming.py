@@ -25,6 +25,7 @@ from tests.transports.openai.test_parameters import GROUNDED, QUESTION
 
 SECOND = "Customers may return an unused item for a full refund [1]."
 STEERED = "The refund window is 365 days for every store and every product [1]."
+AFTER = "Shipping is free on every order of the year [1]."
 
 
 def test_the_openai_client_streams_an_upstream_answer_with_usage(
@@ -50,7 +51,7 @@ def test_the_openai_client_streams_an_upstream_answer_with_usage(
 def test_a_stream_the_groundedness_guard_stops_ends_with_content_filter(
     client: TestClient, upstream: FakeUpstream
 ) -> None:
-    upstream.script(Reply(content=f"{GROUNDED} {STEERED} {SECOND}"))
+    upstream.script(Reply(content=f"{GROUNDED} {STEERED} {AFTER}"))
     response = client.post(
         "/v1/chat/completions",
         json={
@@ -65,7 +66,7 @@ def test_a_stream_the_groundedness_guard_stops_ends_with_content_filter(
     text = "".join(choice["delta"].get("content") or "" for e in events for choice in e["choices"])
     assert "30 days of delivery" in text  # the grounded sentence went out before the stop
     assert "365" not in text
-    assert SECOND.split(" [")[0] not in text  # nothing after the stop
+    assert "Shipping" not in text  # nothing after the stop
     finishes = [c["finish_reason"] for e in events for c in e["choices"] if c["finish_reason"]]
     assert finishes == ["content_filter"]
     last = events[-1]["hqg"]
@@ -98,7 +99,7 @@ def test_the_first_delta_leaves_before_the_model_has_finished(gateway: Gateway) 
     assert principal is not None
     streamed = ask_stream(
         gateway,
-        RequestContext.create(principal),
+        RequestContext.create(principal, purpose=None),
         messages=[Message(role="user", content=QUESTION)],
         collections=None,
         model=LangChainAnswerer(model, name="counting"),
