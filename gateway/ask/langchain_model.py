@@ -50,9 +50,10 @@ _BACKTICKS = re.compile(r"`{3,}")
 class LangChainAnswerer:
     """Drafts answers with a LangChain ``BaseChatModel``."""
 
-    def __init__(self, model: BaseChatModel, *, name: str) -> None:
+    def __init__(self, model: BaseChatModel, *, name: str, max_tokens: int | None = None) -> None:
         self._model = model
         self._name = name
+        self._max_tokens = max_tokens  # the operator's cap on a client's max_tokens
 
     @property
     def name(self) -> str:
@@ -105,6 +106,10 @@ class LangChainAnswerer:
             yield DraftDelta(tool_calls=tool_calls_of(whole), usage=usage_of(whole))
 
     def _bound(self, options: Generation) -> Runnable[Any, AIMessage]:
+        if options.max_tokens is not None and self._max_tokens is not None:
+            options = options.model_copy(
+                update={"max_tokens": min(options.max_tokens, self._max_tokens)}
+            )
         kwargs = options.upstream_kwargs()
         return self._model.bind(**kwargs) if kwargs else self._model
 
@@ -201,7 +206,7 @@ def build_langchain_answerer(
         temperature=0,
         stream_usage=True,
     )
-    return LangChainAnswerer(chat, name=name or upstream)
+    return LangChainAnswerer(chat, name=name or upstream, max_tokens=settings.max_tokens)
 
 
 def _text_of(content: object) -> str:
