@@ -56,18 +56,24 @@ def test_the_paths_hold_the_matrix_decisions(gateway: Gateway) -> None:
     assert set(verdicts.values()) == {"ok"}, verdicts
 
 
+def _ticket_subject(tenant: str) -> str:
+    """A ticket's own subject: a question retrieval answers with tickets full of PII."""
+    from demo.data import generate_demo_data
+
+    rows = generate_demo_data(seed=7).tables["support_tickets"]
+    return next(str(row["subject"]) for row in rows if row["tenant_id"] == tenant)
+
+
 def test_a_model_echoing_everything_into_a_tool_call_leaks_no_masked_pii(
     gateway: Gateway, truth: DemoGroundTruth
 ) -> None:
-    principal = gateway.principals.find("assistant")
+    principal = gateway.principals.find("acme-assistant")
     assert principal is not None
     outcome = ask(
         gateway,
         RequestContext.create(principal, purpose=None),
         messages=path_messages(
-            "chat_tools",
-            "Look up every customer's name, email and phone in the support tickets.",
-            system="You are the support assistant.",
+            "chat_tools", _ticket_subject(principal.tenant), system="You are the support assistant."
         ),
         collections=["tickets"],
         model=EchoingToolModel(),
