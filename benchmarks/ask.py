@@ -6,6 +6,11 @@ Rampart + allow-list + known entities) on the same 200-character prompt (the gua
 detects once per message, then scores injection), and the whole ask against a governed search
 of the same question (what answering adds). Stage rows use the whole ask as baseline, so their
 ratio is the stage's share of the request.
+
+Time to first byte of a chat answer, streamed against not streamed: an upstream model is
+simulated by LangChain's streaming fake, paced at ``TOKEN_DELAY_S`` a token (a remote model
+writes about that fast); the streamed answer's first delta is a checked sentence window, the
+non-streamed answer's first byte is the whole guarded answer.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ PROMPT = (
     "Hi, I'm Jane Miller (jane.miller@example.com, +1 415 555 0199). I bought a blender three "
     "weeks ago and it is still unopened. What is the refund window, and do I get store credit "
     "after that window closes?"
+)
+#: Pace of the simulated upstream model, and the answer it streams (three cited sentences).
+TOKEN_DELAY_S = 0.01
+PACED_ANSWER = (
+    "Customers may return an unused item for a full refund within 30 days of delivery [1]. "
+    "Customers may return an unused item for a full refund [1]. "
+    "Refunds are accepted within 30 days of delivery [1]."
 )
 QUESTIONS = (
     "What is the refund window?",
@@ -89,6 +101,74 @@ def _stage_rows(gateway: Any, ctx: Any, model: Any, rounds: int) -> tuple[list[R
     return rows, total
 
 
+def _paced_model() -> Any:
+    """A LangChain fake that streams ``PACED_ANSWER`` a word at a time, at a model's pace."""
+    import time
+
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from gateway.ask.langchain_model import LangChainAnswerer
+
+    class Paced(GenericFakeChatModel):
+        in_stream: bool = False  # the fake's stream calls its own _generate: pace once
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            if not self.in_stream:
+                time.sleep(TOKEN_DELAY_S * len(PACED_ANSWER.split()))  # the whole answer
+            return super()._generate(*args, **kwargs)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            self.in_stream = True
+            try:
+                for chunk in super()._stream(*args, **kwargs):
+                    time.sleep(TOKEN_DELAY_S)
+                    yield chunk
+            finally:
+                self.in_stream = False
+
+    forever = iter(lambda: AIMessage(content=PACED_ANSWER), None)
+    return LangChainAnswerer(Paced(messages=forever), name="paced")
+
+
+def _ttfb_rows(gateway: Any, ctx: Any, rounds: int) -> list[Row]:
+    """First byte of a streamed chat answer against a whole non-streamed one (same model)."""
+    import time
+
+    from gateway.ask.pipeline import CHAT_ACTION
+    from gateway.ask.prompt_guard import Message
+    from gateway.ask.streaming import ask_stream
+
+    model = _paced_model()
+    messages = [Message(role="user", content=QUESTIONS[0])]
+    streamed: list[float] = []
+    whole: list[float] = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        stream = ask_stream(
+            gateway, ctx, messages=messages, collections=None, model=model, action=CHAT_ACTION
+        )
+        deltas = stream.deltas()
+        next(deltas, None)
+        streamed.append((time.perf_counter() - started) * 1000)
+        for _ in deltas:
+            pass
+        started = time.perf_counter()
+        _ask_whole(gateway, ctx, messages, model)
+        whole.append((time.perf_counter() - started) * 1000)
+    return latency_rows(
+        NAME, "chat time to first byte, streamed", baseline=_summary(whole),
+        hqg=_summary(streamed),
+        note=f"baseline: not streamed; upstream simulated at {TOKEN_DELAY_S * 1000:g} ms/token",
+    )  # fmt: skip
+
+
+def _ask_whole(gateway: Any, ctx: Any, messages: Any, model: Any) -> None:
+    from gateway.ask.pipeline import CHAT_ACTION, ask
+
+    ask(gateway, ctx, messages=messages, collections=None, model=model, action=CHAT_ACTION)
+
+
 def run(ctx: RunContext) -> list[Row]:
     from gateway.ask.prompt_guard import Message, scan_prompt
     from gateway.components import Lazy
@@ -126,6 +206,7 @@ def run(ctx: RunContext) -> list[Row]:
             n=max(n // 5, 10),
         )  # fmt: skip
         rows += stage_rows
+        rows += _ttfb_rows(gateway, request, rounds=max(n // 25, 3))
         rows.append(
             row(NAME, "/v1/ask total p50", "ms", baseline=search.p50_ms, hqg=total.p50_ms,
                 note="baseline: governed search of the same question")

@@ -14,11 +14,13 @@ from collections.abc import Callable
 from audit import AuditLog
 from authz.settings import build_policy_engine
 from gateway.ask.answerers import ChatModel, ExtractiveAnswerer
+from gateway.ask.model_catalog import ModelCatalog
 from gateway.components import Components, Lazy
 from gateway.ops.operations import build_operations
 from gateway.principals import PrincipalDirectory
 from gateway.service import Gateway
 from gateway.settings import Settings
+from gateway.settings.answer import EXTRACTIVE_ID, AnswerSettings
 from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import prompt_detector
 from ingestion.catalog import Catalog
@@ -112,20 +114,47 @@ def known_entity_finder(vocabulary: Lazy[VocabularySource]) -> Callable[[str], l
 
 
 def build_chat_model(gateway: Gateway) -> ChatModel:
-    """The extractive answerer (default, no model) or the configured LangChain chat model."""
-    settings = gateway.settings.answer
-    if settings.backend == "langchain":
-        from gateway.ask.langchain_model import build_langchain_answerer
+    """The model that answers ``/v1/ask`` and ``hqg ask``: the first upstream model, if the
+    settings name one, else the extractive answerer."""
+    return build_model_catalog(gateway).default()
 
-        return build_langchain_answerer(settings)
+
+def extractive_answerer(gateway: Gateway) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(
         injection=gateway.components.injection.get(),
-        max_sentences=settings.max_sentences,
+        max_sentences=gateway.settings.answer.max_sentences,
     )
 
 
-def lazy_chat_model(gateway: Gateway) -> Lazy[ChatModel]:
-    """The chat model of a long-lived server: built once, on the first answer, under a lock
-    (a misconfigured model fails that answer, not the start of a server that may only serve
-    SQL)."""
-    return Lazy(lambda: build_chat_model(gateway))
+def build_model_catalog(gateway: Gateway, *, default: ChatModel | None = None) -> ModelCatalog:
+    """Every model a chat client may name, each built on first use, under a lock (a
+    misconfigured upstream fails its own answers, not the start of a server that may only
+    serve SQL): ``hqg``, the settings' upstream models under their ids, their aliases.
+    ``default`` (tests, embedders) replaces the upstream models and answers by default."""
+    settings = gateway.settings.answer
+    models: dict[str, Lazy[ChatModel]] = {EXTRACTIVE_ID: Lazy(lambda: extractive_answerer(gateway))}
+    owners = {EXTRACTIVE_ID: "hqg"}
+    if default is not None:
+        models[default.name] = Lazy(lambda: default)
+        owners[default.name] = "hqg" if default.name == EXTRACTIVE_ID else "upstream"
+        return ModelCatalog(models=models, owners=owners, aliases={}, default_id=default.name)
+    for model_id, upstream in settings.upstream_models().items():
+        models[model_id] = Lazy(_upstream_builder(settings, model=upstream, name=model_id))
+        owners[model_id] = "upstream"
+    return ModelCatalog(
+        models=models,
+        owners=owners,
+        aliases=dict(settings.aliases),
+        default_id=settings.default_model_id,
+    )
+
+
+def _upstream_builder(
+    settings: AnswerSettings, *, model: str, name: str
+) -> Callable[[], ChatModel]:
+    def build() -> ChatModel:
+        from gateway.ask.langchain_model import build_langchain_answerer
+
+        return build_langchain_answerer(settings, model=model, name=name)
+
+    return build

@@ -13,9 +13,11 @@ and never echo raw user text that may hold PII.
     ├── ContractError              400  a dataset contract is invalid (file, field, problem)
     ├── IngestError                400  an ingest could not run (unreadable source, bad format)
     ├── NotFound                   404  a dataset, version or principal does not exist
-    │   └── UnknownCollection           a collection does not exist or the caller may not see it
+    │   ├── UnknownCollection           a collection does not exist or the caller may not see it
+    │   └── ModelNotFound               a chat request names a model id hqg does not serve
     ├── AuthError                  401  missing or unknown credentials
     ├── AccessDenied               403  policy denied; carries the reasons and decision id
+    │   └── PromptInjection             the prompt guard blocked the request as an injection
     ├── UnsafeQuery                400  the SQL guard rejected a query; carries the rule name
     ├── InvalidParameter           400  a request parameter cannot be honoured; names it
     │   ├── UnsupportedParameter        an option hqg does not offer (e.g. OpenAI ``n=2``)
@@ -89,6 +91,13 @@ class UnknownCollection(NotFound):
     code = "unknown_collection"
 
 
+class ModelNotFound(NotFound):
+    """A chat request names a model id that ``GET /v1/models`` does not list (OpenAI's
+    ``model_not_found``); the message never echoes the id."""
+
+    code = "model_not_found"
+
+
 class AuthError(HqgError):
     """The caller is not authenticated."""
 
@@ -108,6 +117,13 @@ class AccessDenied(HqgError):
         super().__init__(message)
         self.reasons = reasons
         self.decision_id = decision_id
+
+
+class PromptInjection(AccessDenied):
+    """The prompt guard scored the request as a prompt-injection attempt; a refusal of its
+    own, so a client can tell it from a policy decision (``reasons`` name the rules)."""
+
+    code = "prompt_injection"
 
 
 class UnsafeQuery(HqgError):

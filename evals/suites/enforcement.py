@@ -2,7 +2,9 @@
 
 Each cell is run in-process on the demo workspace through the function its endpoint calls
 (``governed_sql`` for SQL, ``governed_search_request`` for search, ``ask`` for ask and chat) and
-compared with its expected outcome. ``violations`` counts cells whose
+compared with its expected outcome. Every chat cell runs again over the tool-call path and the
+multi-turn path (``evals.tool_paths``) with the same expectation: a decision must not depend
+on the shape of the conversation. ``violations`` counts cells whose
 outcome differs: an unexpected allow is a hole, an unexpected deny a broken product, and both
 gate CI. Unsafe-query and other errors count as violations too: the matrix holds only valid SQL.
 """
@@ -20,7 +22,8 @@ from evals.config import data_file
 from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
-from gateway.ask.answerers import ChatModel
+from evals.tool_paths import PATH_KINDS, TOOL_OPTIONS, EchoingToolModel, path_messages
+from gateway.ask.answerers import DEFAULTS, ChatModel
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
 from gateway.context import RequestContext
@@ -34,7 +37,7 @@ from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
 
 OUTCOMES = ("deny", "allow", "masked", "clear", "nonzero", "withheld")
-KINDS = ("sql", "search", "ask", "chat")
+KINDS = ("sql", "search", "ask", "chat", *PATH_KINDS)
 CHAT_SYSTEM = "You are the support assistant of this workspace. Answer from the documents."
 
 
@@ -143,15 +146,30 @@ def _run_document_request(
     messages = [Message(role="user", content=case.text)]
     if case.kind == "chat":
         messages = [Message(role="system", content=CHAT_SYSTEM), *messages]
+    if case.kind in PATH_KINDS:
+        messages = path_messages(case.kind, case.text, system=CHAT_SYSTEM)
+    tools = case.kind == "chat_tools"
     answered = ask(
         gateway,
         ctx,
         messages=messages,
         collections=case.collections,
-        model=model or build_chat_model(gateway),
-        action=case.kind,
+        model=EchoingToolModel() if tools else model or build_chat_model(gateway),
+        action="chat" if case.kind in PATH_KINDS else case.kind,
+        options=TOOL_OPTIONS if tools else DEFAULTS,
     )
     return answered.response.withheld_collections
+
+
+def with_paths(cases: list[Case]) -> list[Case]:
+    """``cases`` plus each chat cell again over the tool-call and the multi-turn path."""
+    paths = [
+        case.model_copy(update={"kind": kind, "request": f"{case.request}+{kind}"})
+        for case in cases
+        if case.kind == "chat"
+        for kind in PATH_KINDS
+    ]
+    return cases + paths
 
 
 def _judge(case: Case, response: SqlResponse) -> str:
@@ -171,7 +189,7 @@ def _judge(case: Case, response: SqlResponse) -> str:
 
 
 def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
-    cases = load_matrix(data_file(str(config.data.get("matrix", "enforcement.yaml"))))
+    cases = with_paths(load_matrix(data_file(str(config.data.get("matrix", "enforcement.yaml")))))
     if ctx.smoke:
         sql = [c for c in cases if c.kind == "sql"]
         documents = [c for c in cases if c.kind != "sql"]

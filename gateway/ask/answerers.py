@@ -5,6 +5,10 @@ to this principal, numbered from 1, and returns a draft whose sentences cite evi
 ``[n]``. The draft is untrusted either way: the output guard checks every citation, sentence and
 number before anything reaches the caller.
 
+A client's ``Generation`` parameters go to an upstream model as they are; ``ExtractiveAnswerer``
+has nothing to sample, so it ignores them, answers a request offering tools without calling any,
+and refuses only what it cannot honour at all (a JSON ``response_format``).
+
 ``ExtractiveAnswerer`` needs no model: it quotes the evidence sentences that best answer the
 question, each followed by its citation, so every sentence it writes is grounded by
 construction. It never follows instructions in evidence because it follows none at all, and
@@ -16,14 +20,17 @@ fact.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from gateway.ask.generation import DraftDelta, Generation, TokenUsage, ToolCallDraft
 from gateway.ask.prompt_guard import Message
 from gateway.ask.relevance import Candidate, rank_sentences
+from gateway.settings.answer import EXTRACTIVE_ID
 from guards.verdict import InjectionDetector
+from hqg.errors import UnsupportedParameter
 from retrieval.evidence import Evidence
 
 #: What every ``ChatModel`` answers when the evidence does not answer the question, and what the
@@ -34,13 +41,22 @@ ABSTAIN_PHRASE = "I can't find that in the data you may see."
 SECOND_SENTENCE_RATIO = 0.85
 
 
+#: No parameters: every model's defaults.
+DEFAULTS = Generation()
+
+
 class Draft(BaseModel):
-    """A model's answer before the output guard; ``tokens`` is what the model reported."""
+    """A model's answer before the output guard; ``usage`` is what the model reported."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str
-    tokens: int = 0
+    tool_calls: tuple[ToolCallDraft, ...] = ()
+    usage: TokenUsage | None = None
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total_tokens if self.usage else 0
 
 
 class ChatModel(Protocol):
@@ -52,9 +68,27 @@ class ChatModel(Protocol):
     @property
     def backend(self) -> str: ...
 
+    def check_options(self, options: Generation) -> None:
+        """Refuse (``UnsupportedParameter``) what this model cannot honour at all."""
+
     def draft(
-        self, *, question: str, history: Sequence[Message], evidence: Sequence[Evidence]
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
     ) -> Draft: ...
+
+    def stream(
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
+    ) -> Iterator[DraftDelta]:
+        """The draft in pieces as the model writes it (one piece if it cannot stream)."""
 
 
 class ExtractiveAnswerer:
@@ -73,18 +107,43 @@ class ExtractiveAnswerer:
 
     @property
     def name(self) -> str:
-        return "extractive"
+        return EXTRACTIVE_ID
 
     @property
     def backend(self) -> str:
         return "extractive"
 
+    def check_options(self, options: Generation) -> None:
+        if options.wants_json:
+            raise UnsupportedParameter(
+                f"response_format JSON needs an upstream model; {EXTRACTIVE_ID!r} (the "
+                "extractive answerer) answers in text",
+                parameter="response_format",
+            )
+
     def draft(
-        self, *, question: str, history: Sequence[Message], evidence: Sequence[Evidence]
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
     ) -> Draft:
-        del history  # an extractive answer depends on the question and the evidence only
+        del history, options  # depends on the question and the evidence only; samples nothing
         chosen = self._choose(rank_sentences(question, evidence))
         return Draft(text=" ".join(_cited(c) for c in chosen))
+
+    def stream(
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
+    ) -> Iterator[DraftDelta]:
+        """Quoting is instant: the whole draft is one piece."""
+        draft = self.draft(question=question, history=history, evidence=evidence)
+        yield DraftDelta(text=draft.text)
 
     def _choose(self, ranked: Sequence[Candidate]) -> list[Candidate]:
         chosen: list[Candidate] = []

@@ -5,17 +5,23 @@ never instructions. That lowers, but cannot remove, the chance that a model obey
 in a document; the output guard after it is the control that holds (an answer repeating a
 planted claim cites nothing that states it and is withheld as ungrounded).
 
+The client's ``Generation`` parameters are bound to the model call as OpenAI request fields
+(temperature, stop, tools, response_format, ...). Tool calls and token usage come back from the
+model's reply; the pipeline guards both before the client sees them.
+
 Tests use LangChain's deterministic fakes (``FakeListChatModel``, ``GenericFakeChatModel``)
 in place of a remote model: the one thing the test suite may replace (STYLE.md).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gateway.ask.answerers import ABSTAIN_PHRASE, Draft
+from gateway.ask.answerers import ABSTAIN_PHRASE, DEFAULTS, Draft
+from gateway.ask.generation import DraftDelta, Generation, TokenUsage, ToolCallDraft
 from gateway.ask.prompt_guard import Message
 from gateway.settings.answer import AnswerSettings
 from hqg.errors import ConfigError, Unavailable
@@ -23,7 +29,8 @@ from retrieval.evidence import Evidence
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import BaseMessage
+    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.runnables import Runnable
 
 SYSTEM_PROMPT = f"""\
 You answer questions using ONLY the numbered evidence below.
@@ -43,9 +50,10 @@ _BACKTICKS = re.compile(r"`{3,}")
 class LangChainAnswerer:
     """Drafts answers with a LangChain ``BaseChatModel``."""
 
-    def __init__(self, model: BaseChatModel, *, name: str) -> None:
+    def __init__(self, model: BaseChatModel, *, name: str, max_tokens: int | None = None) -> None:
         self._model = model
         self._name = name
+        self._max_tokens = max_tokens  # the operator's cap on a client's max_tokens
 
     @property
     def name(self) -> str:
@@ -55,16 +63,87 @@ class LangChainAnswerer:
     def backend(self) -> str:
         return "langchain"
 
+    def check_options(self, options: Generation) -> None:
+        del options  # an upstream model gets every parameter; it refuses what it cannot do
+
     def draft(
-        self, *, question: str, history: Sequence[Message], evidence: Sequence[Evidence]
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
     ) -> Draft:
         messages = build_messages(question=question, history=history, evidence=evidence)
         try:
-            reply = self._model.invoke(messages)
+            reply = self._bound(options).invoke(messages)
         except Exception as exc:
             raise Unavailable("the chat model did not answer") from exc
-        usage: Any = getattr(reply, "usage_metadata", None) or {}
-        return Draft(text=_text_of(reply.content), tokens=int(usage.get("total_tokens", 0) or 0))
+        return Draft(
+            text=_text_of(reply.content), tool_calls=tool_calls_of(reply), usage=usage_of(reply)
+        )
+
+    def stream(
+        self,
+        *,
+        question: str,
+        history: Sequence[Message],
+        evidence: Sequence[Evidence],
+        options: Generation = DEFAULTS,
+    ) -> Iterator[DraftDelta]:
+        """Text as the model writes it; tool calls and usage once the reply is complete."""
+        messages = build_messages(question=question, history=history, evidence=evidence)
+        whole: Any = None
+        try:
+            for chunk in self._bound(options).stream(messages):
+                whole = chunk if whole is None else whole + chunk
+                text = _text_of(chunk.content)
+                if text:
+                    yield DraftDelta(text=text)
+        except Exception as exc:
+            raise Unavailable("the chat model did not answer") from exc
+        if whole is not None:
+            yield DraftDelta(tool_calls=tool_calls_of(whole), usage=usage_of(whole))
+
+    def _bound(self, options: Generation) -> Runnable[Any, AIMessage]:
+        if options.max_tokens is not None and self._max_tokens is not None:
+            options = options.model_copy(
+                update={"max_tokens": min(options.max_tokens, self._max_tokens)}
+            )
+        kwargs = options.upstream_kwargs()
+        return self._model.bind(**kwargs) if kwargs else self._model
+
+
+def tool_calls_of(reply: AIMessage) -> tuple[ToolCallDraft, ...]:
+    """The reply's function calls with their argument strings as the model wrote them."""
+    raw = reply.additional_kwargs.get("tool_calls") or []
+    if raw:
+        return tuple(
+            ToolCallDraft(
+                id=str(call.get("id") or f"call_{n}"),
+                name=str(call.get("function", {}).get("name", "")),
+                arguments=str(call.get("function", {}).get("arguments", "")),
+            )
+            for n, call in enumerate(raw)
+        )
+    return tuple(
+        ToolCallDraft(
+            id=str(call.get("id") or f"call_{n}"),
+            name=call["name"],
+            arguments=json.dumps(call.get("args", {})),
+        )
+        for n, call in enumerate(reply.tool_calls)
+    )
+
+
+def usage_of(reply: AIMessage) -> TokenUsage | None:
+    """The token counts the model reported, if it did."""
+    usage: Any = reply.usage_metadata
+    if not usage:
+        return None
+    prompt, completion = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
+    total = int(usage.get("total_tokens", 0)) or prompt + completion
+    return TokenUsage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
 
 
 def fence(text: str) -> str:
@@ -106,23 +185,28 @@ def build_messages(
     return out
 
 
-def build_langchain_answerer(settings: AnswerSettings) -> LangChainAnswerer:
-    """The OpenAI-compatible chat model the settings name (``langchain-openai``)."""
+def build_langchain_answerer(
+    settings: AnswerSettings, *, model: str | None = None, name: str | None = None
+) -> LangChainAnswerer:
+    """The OpenAI-compatible chat model ``model`` (default: the settings' one), answering
+    under the id ``name`` (``langchain-openai``)."""
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ConfigError("answer.backend 'langchain' needs langchain-openai installed") from exc
     if settings.api_key is None or settings.base_url is None:
         raise ConfigError("answer.backend 'langchain' needs answer.base_url and answer.api_key")
-    model = ChatOpenAI(
-        model=settings.model,
+    upstream = model or settings.model
+    chat = ChatOpenAI(
+        model=upstream,
         base_url=settings.base_url,
         api_key=settings.api_key,
         timeout=settings.timeout_s,
         max_completion_tokens=settings.max_tokens,
         temperature=0,
+        stream_usage=True,
     )
-    return LangChainAnswerer(model, name=settings.model)
+    return LangChainAnswerer(chat, name=name or upstream, max_tokens=settings.max_tokens)
 
 
 def _text_of(content: object) -> str:

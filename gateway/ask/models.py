@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from gateway.ask.outcome import Abstention
 from gateway.responses import DecisionSummary
 
 
@@ -103,6 +104,7 @@ class AskResponse(BaseModel):
     answer: str
     citations: tuple[Citation, ...]
     abstained: bool
+    abstention: Abstention | None = None  # why, when abstained (gateway.ask.outcome)
     risk: AnswerRisk
     provenance: AskProvenance
     freshness: tuple[EvidenceFreshness, ...]

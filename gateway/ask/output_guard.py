@@ -45,7 +45,7 @@ class GuardedAnswer:
 
 
 @dataclass(frozen=True)
-class _Sentence:
+class ParsedSentence:
     text: str  # with only valid markers left
     bare: str  # without markers
     refs: tuple[int, ...]
@@ -65,11 +65,11 @@ def guard_answer(
     """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
     urls = urls_in(text for item in evidence for text in (item.text, item.source))
     draft = strip_foreign_links(draft, allowed_hosts=allowed_link_hosts, allowed_urls=urls)
-    parsed = [_parse(s, len(evidence)) for s in split_answer(draft)]
+    parsed = [parse_sentence(s, len(evidence)) for s in split_answer(draft)]
     stripped = sum(p.stripped for p in parsed)
     if not parsed or ABSTAIN_PHRASE.lower().rstrip(".") in draft.lower():
         return _abstain(stripped=stripped, hallucination=0.0)
-    checks = tuple(_check(i, p, evidence, question) for i, p in enumerate(parsed))
+    checks = tuple(check_sentence(i, p, evidence, question) for i, p in enumerate(parsed))
     risk = 1.0 - min(c.groundedness for c in checks)
     if risk > max_hallucination_risk:
         return _abstain(stripped=stripped, hallucination=risk, checks=checks)
@@ -78,7 +78,7 @@ def guard_answer(
     answer = egress.mask(" ".join(p.text for p in parsed), extra=(detector.detect,))
     return GuardedAnswer(
         text=answer.text,
-        citations=_citations(parsed, evidence),
+        citations=citations_of(parsed, evidence),
         checks=checks,
         hallucination=risk,
         citations_stripped=stripped,
@@ -87,7 +87,7 @@ def guard_answer(
     )
 
 
-def _parse(sentence: str, available: int) -> _Sentence:
+def parse_sentence(sentence: str, available: int) -> ParsedSentence:
     refs: list[int] = []
     stripped = 0
 
@@ -100,13 +100,13 @@ def _parse(sentence: str, available: int) -> _Sentence:
         return f" [{', '.join(map(str, valid))}]" if valid else ""
 
     text = _MARKER.sub(keep, sentence).strip()
-    return _Sentence(
+    return ParsedSentence(
         text=text, bare=_MARKER.sub("", sentence).strip(), refs=tuple(refs), stripped=stripped
     )
 
 
-def _check(
-    index: int, sentence: _Sentence, evidence: Sequence[Evidence], question: str
+def check_sentence(
+    index: int, sentence: ParsedSentence, evidence: Sequence[Evidence], question: str
 ) -> SentenceCheck:
     cited = [evidence[r - 1] for r in sentence.refs] or list(evidence)
     result = support(sentence.bare, (_context(e) for e in cited), question=question)
@@ -122,7 +122,9 @@ def _context(item: Evidence) -> str:
     return f"{item.title or ''}\n{item.text}"
 
 
-def _citations(parsed: Sequence[_Sentence], evidence: Sequence[Evidence]) -> tuple[Citation, ...]:
+def citations_of(
+    parsed: Sequence[ParsedSentence], evidence: Sequence[Evidence]
+) -> tuple[Citation, ...]:
     out: dict[int, Citation] = {}
     for sentence in parsed:
         for ref in sentence.refs:

@@ -3,8 +3,9 @@
 The order is DESIGN §2's. Detection of PII and injection in the prompt runs once per text
 before the decision; masking runs after it, since the decision says what this principal may
 see. Retrieval searches with the masked question. Low retrieval confidence abstains before any
-model is called. Whatever the model writes passes the output guard before it is returned;
-nothing is returned unless the audit record was written.
+model is called. Whatever the model writes passes the output guard before it is returned
+(its tool calls too, ``gateway.ask.tool_calls``); nothing is returned unless the audit record
+was written. A streamed answer (``gateway.ask.streaming``) shares every stage up to the model.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from gateway.access import CollectionsGrant, asked_collections
-from gateway.ask.answerers import ABSTAIN_PHRASE, ChatModel
+from gateway.ask.answerers import DEFAULTS, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
+from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -25,7 +27,8 @@ from gateway.ask.models import (
     EvidenceFreshness,
     InjectionRisk,
 )
-from gateway.ask.output_guard import GuardedAnswer, guard_answer
+from gateway.ask.outcome import Abstention
+from gateway.ask.output_guard import GuardedAnswer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
 from gateway.ask.relevance import confidence, rank_sentences
 from gateway.ask.retrieve import (
@@ -35,13 +38,15 @@ from gateway.ask.retrieve import (
     prompt_mask_policy,
     retrieve,
 )
+from gateway.ask.stages import NOTHING, Admitted, Ready, guard_text, guard_tools
+from gateway.ask.tool_calls import NO_TOOL_CALLS, GuardedToolCalls
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
 from gateway.ops.sizes import check_prompt, check_question
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, NoQuestion
+from hqg.errors import NoQuestion, PromptInjection
 from hqg.resources import collection_key
 from privacy.masker import MaskPolicy
 from privacy.vault import PseudonymVault
@@ -80,8 +85,9 @@ class AskOutcome:
     response: AskResponse
     egress: EgressGuard  # the response's guard: a transport that re-chunks text passes it again
     seconds: dict[str, float]
-    prompt_tokens: int
-    completion_tokens: int
+    usage: TokenUsage  # the model's counts, else estimated (``usage.estimated``)
+    tool_calls: tuple[ToolCallDraft, ...] = ()  # guarded: arguments masked, names offered
+    finish_reason: str = "stop"  # stop | tool_calls | content_filter (a guard withheld it)
 
 
 def ask(
@@ -92,12 +98,15 @@ def ask(
     collections: Sequence[str] | None,
     model: ChatModel,
     action: str = ASK_ACTION,
+    options: Generation = DEFAULTS,
 ) -> AskOutcome:
-    """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited)."""
+    """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited).
+    ``options`` go to the model (an upstream one; the extractive answerer ignores them)."""
     trail = AuditTrail(gateway, ctx, action=action)
     clock = StageClock(gateway)
     with trail.recording():
-        return _run(gateway, ctx, trail, clock, messages, collections, model)
+        model.check_options(options)
+        return _run(gateway, ctx, trail, clock, messages, collections, model, options)
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,8 @@ class _Answered:
     evidence: tuple[Evidence, ...]
     certainty: float
     guarded: GuardedAnswer
-    tokens: int
+    usage: TokenUsage | None
+    tools: GuardedToolCalls = field(default_factory=lambda: NO_TOOL_CALLS)
 
 
 def _run(
@@ -122,7 +132,22 @@ def _run(
     messages: Sequence[Message],
     collections: Sequence[str] | None,
     model: ChatModel,
+    options: Generation,
 ) -> AskOutcome:
+    admitted = admit(gateway, ctx, trail, clock, messages, collections)
+    answered, egress = _answer(gateway, trail, clock, admitted, model, options)
+    return outcome(gateway, ctx, trail, clock, answered, egress, model=model)
+
+
+def admit(
+    gateway: Gateway,
+    ctx: RequestContext,
+    trail: AuditTrail,
+    clock: StageClock,
+    messages: Sequence[Message],
+    collections: Sequence[str] | None,
+) -> Admitted:
+    """Sizes, the prompt guard (an injection is refused here) and the decision."""
     limits = gateway.settings.limits
     check_prompt([(m.content, *m.tool_arguments) for m in messages], limits)
     index = _question_index(messages)
@@ -144,19 +169,48 @@ def _run(
         grant = decide_ask(gateway, ctx, collections=collections, protected=protected)
     trail.decision = grant.decision
     trail.datasets = [(collection_key(s.name), None) for s in grant.scopes]
-    answered, egress = _answer(gateway, trail, clock, scan, protected, grant, index, model)
-    trail.tokens = answered.tokens
+    return Admitted(scan=scan, protected=protected, grant=grant, index=index)
+
+
+def outcome(
+    gateway: Gateway,
+    ctx: RequestContext,
+    trail: AuditTrail,
+    clock: StageClock,
+    answered: _Answered,
+    egress: EgressGuard,
+    *,
+    model: ChatModel,
+) -> AskOutcome:
+    """The released response of an answered request, its usage and its finish reason."""
     response = _released(
         egress,
-        _response(ctx, answered, model=model, flag_at=gateway.settings.guards.injection_threshold),
+        _response(
+            ctx,
+            answered,
+            model=model,
+            flag_at=gateway.settings.guards.injection_threshold,
+            max_risk=gateway.settings.answer.max_hallucination_risk,
+        ),
     )
+    usage = answered.usage or TokenUsage.estimate(
+        prompt_chars=answered.scan.characters, completion_chars=len(response.answer)
+    )
+    trail.tokens = usage.total_tokens
     trail.extra.update(_answer_extra(response, answered.certainty))
+    trail.extra["tool_calls"] = len(answered.tools.calls)
+    finish = "stop"
+    if answered.tools.blocked:
+        finish = "content_filter"
+    elif answered.tools.calls:
+        finish = "tool_calls"
     return AskOutcome(
         response=response,
         egress=egress,
         seconds=clock.seconds,
-        prompt_tokens=scan.characters // 4,
-        completion_tokens=answered.tokens or len(response.answer) // 4,
+        usage=usage,
+        tool_calls=answered.tools.calls,
+        finish_reason=finish,
     )
 
 
@@ -164,18 +218,57 @@ def _answer(
     gateway: Gateway,
     trail: AuditTrail,
     clock: StageClock,
-    scan: PromptScan,
-    protected: ProtectedUse,
-    grant: CollectionsGrant,
-    index: int,
+    admitted: Admitted,
     model: ChatModel,
+    options: Generation,
 ) -> tuple[_Answered, EgressGuard]:
-    """Retrieve with the masked question, then answer it (or abstain) through the output guard.
+    """Retrieve, then answer (or abstain) through the output guard; tool calls guarded."""
+    ready = prepare(gateway, trail, clock, admitted)
+    guarded, usage, tools = NOTHING, None, NO_TOOL_CALLS
+    if ready.answerable(gateway.settings.answer.min_confidence):
+        with clock.stage("answer"):
+            draft = model.draft(
+                question=ready.question,
+                history=ready.history,
+                evidence=ready.evidence,
+                options=options,
+            )
+        with clock.stage("output_guard"):
+            guarded = guard_text(gateway, ready, draft.text, options, tools=bool(draft.tool_calls))
+            if draft.tool_calls and not guarded.abstained:
+                tools = guard_tools(gateway, ready, draft.tool_calls, options)
+        usage = draft.usage
+    return answered(ready, guarded, usage, tools), ready.egress
+
+
+def answered(
+    ready: Ready,
+    guarded: GuardedAnswer,
+    usage: TokenUsage | None,
+    tools: GuardedToolCalls | None = None,
+) -> _Answered:
+    a = ready.admitted
+    return _Answered(
+        a.scan,
+        a.protected,
+        a.grant,
+        ready.found,
+        ready.evidence,
+        ready.certainty,
+        guarded,
+        usage,
+        tools or NO_TOOL_CALLS,
+    )
+
+
+def prepare(gateway: Gateway, trail: AuditTrail, clock: StageClock, admitted: Admitted) -> Ready:
+    """Retrieve with the masked question; the evidence released through the request's guard.
 
     The caller's input is pseudonymised in a namespace of its own (<PERSON_Q1>), so whether a
     typed value equals one in the evidence is never observable; the evidence, the answer and
     everything else in the response share the egress guard's vault."""
     settings = gateway.settings.answer
+    scan, grant, index = admitted.scan, admitted.grant, admitted.index
     policy = prompt_mask_policy(grant.scopes)
     masked = _masked_prompt(gateway, scan, policy)
     question = masked[index].content
@@ -196,23 +289,7 @@ def _answer(
         evidence = tuple(egress.release(item) for item in usable)
         certainty = confidence(rank_sentences(question, evidence))
     trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
-    guarded, tokens = _abstention(), 0
-    if certainty >= settings.min_confidence and evidence:
-        with clock.stage("answer"):
-            draft = model.draft(question=question, history=masked[:index], evidence=evidence)
-        with clock.stage("output_guard"):
-            guarded = guard_answer(
-                draft.text,
-                evidence=evidence,
-                question=question,
-                max_hallucination_risk=settings.max_hallucination_risk,
-                detector=gateway.components.pii.get(),
-                egress=egress,
-                allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
-            )
-        tokens = draft.tokens
-    answered = _Answered(scan, protected, grant, found, evidence, certainty, guarded, tokens)
-    return answered, egress
+    return Ready(admitted, masked[:index], question, egress, found, evidence, certainty)
 
 
 def _masked_prompt(
@@ -243,8 +320,8 @@ def _question_index(messages: Sequence[Message]) -> int:
 
 def _refuse_injection(scan: PromptScan, threshold: float) -> None:
     if scan.injection_score >= threshold:
-        raise AccessDenied(
-            "the prompt was refused as a prompt-injection attempt",
+        raise PromptInjection(
+            "blocked as prompt injection: the prompt guard refused this request",
             reasons=("prompt injection", *scan.injection_reasons),
         )
 
@@ -254,44 +331,32 @@ def _usable(evidence: Sequence[Evidence], threshold: float) -> tuple[Evidence, .
     return tuple(e for e in evidence if e.risk.injection_score < threshold)
 
 
-def _abstention() -> GuardedAnswer:
-    return GuardedAnswer(
-        text=ABSTAIN_PHRASE,
-        citations=(),
-        checks=(),
-        hallucination=0.0,
-        citations_stripped=0,
-        abstained=True,
-        pii_masked={},
-    )
-
-
-def abstention_text(withheld: int, hidden_collections: int) -> str:
-    """The abstention, saying how much policy withheld so no one reads "no data"."""
-    if not withheld and not hidden_collections:
-        return ABSTAIN_PHRASE
-    return (
-        f"{ABSTAIN_PHRASE} Policy withheld {withheld} item(s) and {hidden_collections} "
-        "collection(s) from this request."
-    )
-
-
 def _response(
-    ctx: RequestContext, answered: _Answered, *, model: ChatModel, flag_at: float
+    ctx: RequestContext,
+    answered: _Answered,
+    *,
+    model: ChatModel,
+    flag_at: float,
+    max_risk: float,
 ) -> AskResponse:
     decision, guarded, scan = answered.grant.decision, answered.guarded, answered.scan
     withheld = answered.found.withheld
-    answer = (
-        abstention_text(sum(withheld.values()), answered.grant.hidden_collections)
-        if guarded.abstained
-        else guarded.text
+    abstention = Abstention.of(
+        abstained=guarded.abstained,
+        hallucination=guarded.hallucination,
+        max_risk=max_risk,
+        blocked=answered.tools.blocked,
+        withheld_items=sum(withheld.values()),
+        withheld_collections=answered.grant.hidden_collections,
     )
+    answer = abstention.text if abstention else guarded.text
     protected = answered.protected
     return AskResponse(
         request_id=ctx.request_id,
         answer=answer,
-        citations=guarded.citations,
-        abstained=guarded.abstained,
+        citations=() if abstention else guarded.citations,
+        abstained=abstention is not None,
+        abstention=abstention,
         risk=AnswerRisk(
             injection=InjectionRisk(
                 score=scan.injection_score,

@@ -73,6 +73,8 @@ NO_DATA_ROUTES = {
     ("GET", "/readyz"): "readiness: component states, no data",
     ("GET", "/metrics"): "Prometheus counters and histograms: numbers and fixed labels",
     ("GET", "/v1/catalog"): "dataset and column metadata from contracts, never values",
+    ("GET", "/v1/models"): "the model ids of the settings: operator configuration, no data",
+    ("GET", "/v1/models/{model_id:path}"): "one model id of the settings, no data",
     ("POST", "/v1/policy/evaluate"): "a decision document: grants, filters, masks, reasons",
     ("POST", "/v1/policy/simulate"): "decision diffs over audit records, which hold no raw PII",
     ("GET", "/v1/policy/observe"): "decision counters per rule",

@@ -114,7 +114,7 @@ def test_json_nested_past_the_depth_limit_is_refused(
 
 
 def _chat(messages: list[dict[str, object]]) -> dict[str, object]:
-    return {"model": "m", "messages": messages}
+    return {"model": "hqg", "messages": messages}
 
 
 PROMPT_CASES = [

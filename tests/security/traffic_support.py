@@ -33,7 +33,7 @@ VALID_BODIES: dict[str, dict[str, object]] = {
     "/v1/sql": {"sql": "SELECT 1"},
     "/v1/search": {"query": "refund window"},
     "/v1/ask": {"question": "How long is the refund window?"},
-    "/v1/chat/completions": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    "/v1/chat/completions": {"model": "hqg", "messages": [{"role": "user", "content": "hi"}]},
     "/v1/policy/evaluate": {"principal": "demo-alice", "sql": "SELECT 1"},
     "/v1/policy/simulate": {
         "candidate": {"modules": {"a.rego": "package a\n"}, "data": {"note": ""}}

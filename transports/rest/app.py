@@ -8,11 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from gateway.ask.answerers import ChatModel
-from gateway.components import Lazy
 from gateway.context import new_request_id
 from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
-from gateway.wiring import lazy_chat_model
+from gateway.wiring import build_model_catalog
 from hqg import __version__
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
@@ -24,6 +23,7 @@ from transports.rest.routes import (
     chat,
     health,
     metrics,
+    models,
     policy,
     search,
     sql,
@@ -37,8 +37,9 @@ def create_app(
 
     ``warm_up`` (what ``hqg serve`` asks for) loads the models and touches every engine in the
     background as the app starts; ``/readyz`` answers 503 until that has finished.
-    ``chat_model`` answers ``/v1/ask`` and chat; by default the settings' one, built on first
-    use (``gateway.wiring.lazy_chat_model``).
+    ``chat_model`` answers ``/v1/ask`` and chat requests that name it (or no model);
+    by default the settings' models answer, each built on first use
+    (``gateway.wiring.build_model_catalog``).
     """
 
     @asynccontextmanager
@@ -57,9 +58,7 @@ def create_app(
     )
     app.state.gateway = gateway
     app.state.readiness = CachedChecks(gateway.settings.limits.readyz_cache_ms / 1000)
-    app.state.chat_model = (
-        lazy_chat_model(gateway) if chat_model is None else Lazy(lambda: chat_model)
-    )
+    app.state.models = build_model_catalog(gateway, default=chat_model)
     install_error_handlers(app)
     app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
 
@@ -73,7 +72,7 @@ def create_app(
         return response
 
     install_access_log(app, gateway.ops.metrics)
-    modules = (health, sql, search, ask, chat, catalog, policy, audit, metrics)
+    modules = (health, sql, search, ask, chat, models, catalog, policy, audit, metrics)
     for module in modules:
         app.include_router(module.router)
     # the routes themselves, for matching a request refused before routing (FastAPI wraps

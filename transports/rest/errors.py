@@ -24,6 +24,7 @@ from hqg.errors import (
     AccessDenied,
     HqgError,
     InvalidParameter,
+    ModelNotFound,
     RateLimited,
     RequestTooLarge,
     Unavailable,
@@ -68,7 +69,9 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
     elif isinstance(exc, UnsafeQuery):
         extra = {"rule": exc.rule}
     elif isinstance(exc, InvalidParameter):
-        extra = {"parameter": exc.parameter}
+        extra = {"parameter": exc.parameter, "param": exc.parameter}  # param: OpenAI's name
+    elif isinstance(exc, ModelNotFound):
+        extra = {"param": "model"}
     elif isinstance(exc, RequestTooLarge):
         extra = {"limit": exc.limit}
     elif isinstance(exc, RateLimited):
@@ -79,7 +82,7 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
     if "reasons" in extra:
         extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
     if "parameter" in extra:  # an unsupported key is the caller's text
-        extra["parameter"] = egress.text(extra["parameter"])
+        extra["parameter"] = extra["param"] = egress.text(extra["parameter"])
     body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

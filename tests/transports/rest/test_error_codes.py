@@ -22,10 +22,10 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, str | None]] = [
     (
         "chat_parameter_hqg_does_not_offer",
         CHAT,
-        {"model": "hqg", "messages": USER, "temperature": 0.7},
+        {"model": "hqg", "messages": USER, "logprobs": True},
         400,
         "unsupported_parameter",
-        "temperature",
+        "logprobs",
     ),
     (
         "chat_more_than_one_choice",

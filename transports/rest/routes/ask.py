@@ -7,23 +7,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.ask.answerers import ChatModel
+from gateway.ask.model_catalog import ModelCatalog
 from gateway.ask.models import AskResponse
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
-from gateway.components import Lazy
 from transports.rest.deps import ContextDep, GatewayDep
 
 router = APIRouter(tags=["answers"])
 
 
-def get_chat_model(request: Request) -> ChatModel:
-    """The app's chat model (``create_app``), built once on first use, under a lock."""
-    model: Lazy[ChatModel] = request.app.state.chat_model
-    return model.get()
+def get_models(request: Request) -> ModelCatalog:
+    """The app's models (``create_app``), each built once on first use, under a lock."""
+    catalog: ModelCatalog = request.app.state.models
+    return catalog
 
 
-ChatModelDep = Annotated[ChatModel, Depends(get_chat_model)]
+ModelsDep = Annotated[ModelCatalog, Depends(get_models)]
 
 
 class AskRequest(BaseModel):
@@ -36,10 +35,12 @@ class AskRequest(BaseModel):
 
 @router.post("/v1/ask")
 def post_ask(
-    body: AskRequest, ctx: ContextDep, gateway: GatewayDep, model: ChatModelDep
+    body: AskRequest, ctx: ContextDep, gateway: GatewayDep, models: ModelsDep
 ) -> AskResponse:
     """Prompt guard, policy, retrieval, answer, output guard; every sentence cited."""
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
     messages = [Message(role="user", content=body.question)]
-    return ask(gateway, ctx, messages=messages, collections=body.collections, model=model).response
+    return ask(
+        gateway, ctx, messages=messages, collections=body.collections, model=models.default()
+    ).response
