@@ -16,13 +16,15 @@ fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
-
+from gateway.ask.conversation import condense
+from gateway.ask.models import Draft
 from gateway.ask.prompt_guard import Message
 from gateway.ask.relevance import Candidate, rank_sentences
+from gateway.ask.text import split_answer, words
 from guards.verdict import InjectionDetector
 from retrieval.evidence import Evidence
 
@@ -32,15 +34,7 @@ ABSTAIN_PHRASE = "I can't find that in the data you may see."
 
 #: A second sentence is added only if it scores at least this share of the best one.
 SECOND_SENTENCE_RATIO = 0.85
-
-
-class Draft(BaseModel):
-    """A model's answer before the output guard; ``tokens`` is what the model reported."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    text: str
-    tokens: int = 0
+_MARKERS = re.compile(r"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")
 
 
 class ChatModel(Protocol):
@@ -82,8 +76,14 @@ class ExtractiveAnswerer:
     def draft(
         self, *, question: str, history: Sequence[Message], evidence: Sequence[Evidence]
     ) -> Draft:
-        del history  # an extractive answer depends on the question and the evidence only
-        chosen = self._choose(rank_sentences(question, evidence))
+        asked = condense(question, history)
+        said = _already_said(history)
+        ranked = [
+            c
+            for c in rank_sentences(asked.question, evidence, context=asked.context)
+            if _said_key(c.text) not in said
+        ]
+        chosen = self._choose(ranked)
         return Draft(text=" ".join(_cited(c) for c in chosen))
 
     def _choose(self, ranked: Sequence[Candidate]) -> list[Candidate]:
@@ -99,6 +99,22 @@ class ExtractiveAnswerer:
                 continue  # any injection signal: a quoted instruction would read as a fact
             chosen.append(candidate)
         return chosen
+
+
+def _already_said(history: Sequence[Message]) -> frozenset[str]:
+    """The sentences earlier assistant turns quoted: a follow-up ("and after that?") is
+    answered with what comes next, not the sentence the conversation already holds."""
+    return frozenset(
+        _said_key(sentence)
+        for message in history
+        if message.role == "assistant"
+        for sentence in split_answer(message.content)
+    )
+
+
+def _said_key(sentence: str) -> str:
+    """A sentence compared without its citation markers, markup, case or final stop."""
+    return " ".join(words(_MARKERS.sub(" ", sentence)))
 
 
 def _cited(candidate: Candidate) -> str:

@@ -15,7 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from gateway.ask.answerers import ABSTAIN_PHRASE, Draft
+from gateway.ask.answerers import ABSTAIN_PHRASE
+from gateway.ask.models import Draft
 from gateway.ask.prompt_guard import Message
 from gateway.settings.answer import AnswerSettings
 from hqg.errors import ConfigError, Unavailable

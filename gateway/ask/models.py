@@ -10,6 +10,15 @@ from pydantic import BaseModel, ConfigDict
 from gateway.responses import DecisionSummary
 
 
+class Draft(BaseModel):
+    """A model's answer before the output guard; ``tokens`` is what the model reported."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    tokens: int = 0
+
+
 class Citation(BaseModel):
     """A chunk the answer cites; ``quote`` is text of that chunk as released to the caller."""
 

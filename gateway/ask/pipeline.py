@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from gateway.access import CollectionsGrant
 from gateway.ask.answerers import ABSTAIN_PHRASE, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
+from gateway.ask.conversation import QuestionRewriter, Standalone, standalone_question
+from gateway.ask.freshness import with_stale_note
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -27,7 +29,7 @@ from gateway.ask.models import (
 )
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
-from gateway.ask.relevance import confidence, rank_sentences
+from gateway.ask.relevance import confidence, prefer_guidance, rank_sentences
 from gateway.ask.retrieve import (
     ASK_ACTION,
     Retrieved,
@@ -35,6 +37,7 @@ from gateway.ask.retrieve import (
     prompt_mask_policy,
     retrieve,
 )
+from gateway.ask.sources import source_kinds
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import EgressGuard, as_egress_policy
@@ -49,6 +52,8 @@ from retrieval.evidence import Evidence
 
 #: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
 PROMPT_NAMESPACE = "Q"
+#: ... and those a model writes into a standalone question read ``<PERSON_R1>``.
+REWRITE_NAMESPACE = "R"
 STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
 
 #: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
@@ -104,6 +109,7 @@ class _Answered:
     scan: PromptScan
     protected: ProtectedUse
     grant: CollectionsGrant
+    standalone: Standalone
     found: Retrieved
     evidence: tuple[Evidence, ...]
     certainty: float
@@ -125,12 +131,7 @@ def _run(
     index = _question_index(messages)
     check_question(messages[index].content, limits)
     with clock.stage("prompt_guard"):
-        scan = scan_prompt(
-            messages,
-            pii=gateway.components.pii.get(),
-            injection=gateway.components.injection.get(),
-            timeout_s=limits.prompt_scan_timeout_ms / 1000,
-        )
+        scan = _scan(gateway, messages)
     trail.extra.update(_prompt_extra(scan))
     _refuse_injection(scan, gateway.settings.answer.block_injection_threshold)
     with clock.stage("decision"):
@@ -141,6 +142,7 @@ def _run(
     trail.datasets = [(collection_key(s.name), None) for s in grant.scopes]
     answered, egress = _answer(gateway, trail, clock, scan, protected, grant, index, model)
     trail.tokens = answered.tokens
+    trail.extra["standalone"] = answered.standalone.how
     response = _released(
         egress,
         _response(ctx, answered, model=model, flag_at=gateway.settings.guards.injection_threshold),
@@ -173,41 +175,77 @@ def _answer(
     settings = gateway.settings.answer
     policy = prompt_mask_policy(grant.scopes)
     masked = _masked_prompt(gateway, scan, policy)
-    question = masked[index].content
     egress = EgressGuard(
         policy=as_egress_policy(policy), vault=PseudonymVault(), finders=gateway.egress_finders
     )
     with clock.stage("retrieval"):
-        found = retrieve(gateway, grant, query=question, k=settings.k, vault=egress.vault)
+        standalone = standalone_question(
+            question=masked[index].content,
+            history=masked[:index],
+            rewriter=model if isinstance(model, QuestionRewriter) else None,
+            guard=lambda text: _guarded_rewrite(gateway, text, policy),
+        )
+        found = retrieve(gateway, grant, query=standalone.search, k=settings.k, vault=egress.vault)
         usable = _usable(found.evidence, gateway.settings.guards.injection_threshold)
         evidence = tuple(egress.release(item) for item in usable)
-        certainty = confidence(rank_sentences(question, evidence))
+        ranked = rank_sentences(standalone.question, evidence, context=standalone.context)
+        certainty = confidence(ranked)
+        kinds = source_kinds(gateway.documents, evidence, settings)
+        evidence = prefer_guidance(evidence, kinds, ranked, floor=settings.min_confidence)
     trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
     guarded, tokens = _abstention(), 0
     if certainty >= settings.min_confidence and evidence:
         with clock.stage("answer"):
-            draft = model.draft(question=question, history=masked[:index], evidence=evidence)
+            draft = model.draft(
+                question=masked[index].content, history=masked[:index], evidence=evidence
+            )
         with clock.stage("output_guard"):
             guarded = guard_answer(
                 draft.text,
                 evidence=evidence,
-                question=question,
+                question=standalone.search,
                 max_hallucination_risk=settings.max_hallucination_risk,
                 detector=gateway.components.pii.get(),
                 egress=egress,
                 allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
             )
         tokens = draft.tokens
-    answered = _Answered(scan, protected, grant, found, evidence, certainty, guarded, tokens)
+    tokens += standalone.tokens
+    answered = _Answered(
+        scan, protected, grant, standalone, found, evidence, certainty, guarded, tokens
+    )
     return answered, egress
 
 
+def _scan(gateway: Gateway, messages: Sequence[Message]) -> PromptScan:
+    return scan_prompt(
+        messages,
+        pii=gateway.components.pii.get(),
+        injection=gateway.components.injection.get(),
+        timeout_s=gateway.settings.limits.prompt_scan_timeout_ms / 1000,
+    )
+
+
+def _guarded_rewrite(gateway: Gateway, text: str, policy: MaskPolicy | None) -> str:
+    """A model's standalone question through the prompt guard, as a user message would go:
+    refused as an injection at the blocking threshold, else masked in a namespace of its own
+    (``<PERSON_R1>``: placeholders it copied from the conversation are kept as they are)."""
+    check_question(text, gateway.settings.limits)
+    scan = _scan(gateway, [Message(role="user", content=text)])
+    _refuse_injection(scan, gateway.settings.answer.block_injection_threshold)
+    return _masked_prompt(gateway, scan, policy, namespace=REWRITE_NAMESPACE)[0].content
+
+
 def _masked_prompt(
-    gateway: Gateway, scan: PromptScan, policy: MaskPolicy | None
+    gateway: Gateway,
+    scan: PromptScan,
+    policy: MaskPolicy | None,
+    *,
+    namespace: str = PROMPT_NAMESPACE,
 ) -> tuple[Message, ...]:
     """The prompt masked under ``policy`` in the caller's own namespace: the spans found by
     the prompt guard, then the egress finders (known entities) over what is left."""
-    vault = PseudonymVault(namespace=PROMPT_NAMESPACE)
+    vault = PseudonymVault(namespace=namespace)
     finders = EgressGuard(
         policy=as_egress_policy(policy), vault=vault, finders=gateway.egress_finders
     )
@@ -271,7 +309,7 @@ def _response(
     answer = (
         abstention_text(sum(withheld.values()), answered.grant.hidden_collections)
         if guarded.abstained
-        else guarded.text
+        else with_stale_note(guarded.text, guarded.citations, answered.evidence)
     )
     protected = answered.protected
     return AskResponse(
