@@ -25,6 +25,8 @@ def test_smoke_run_passes_and_writes_every_report(tmp_path: Path) -> None:
     body = json.loads((report / "report.json").read_text(encoding="utf-8"))
     statuses = {s["name"]: s["status"] for s in body["suites"]}
     assert statuses == {
+        "answer-quality": "passed",
+        "conversations": "passed",
         "enforcement": "passed",
         "groundedness": "passed",
         "injection": "passed",
