@@ -85,11 +85,12 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             score = score_citations(response, expected)
             scores.append(score)
             if not score.exact:
-                cited = ", ".join(sorted({c.doc_id for c in response.citations})) or "-"
-                misses.append((name, caller, str(n + 1), turn.ask, cited))
+                docs = ", ".join(sorted({c.doc_id for c in response.citations})) or "-"
+                misses.append((name, caller, str(n + 1), turn.ask, docs))
     exact = sum(s.exact for s in scores)
-    precision = ratio(sum(s.right for s in scores), sum(s.cited for s in scores))
-    recall = ratio(sum(min(s.right, s.expected) for s in scores), sum(s.expected for s in scores))
+    right, cited = sum(s.right for s in scores), sum(s.cited for s in scores)
+    wanted = sum(s.expected for s in scores)
+    precision, recall = ratio(right, cited), ratio(right, wanted)
     return SuiteOutcome(
         metrics=(
             Metric(
@@ -107,8 +108,8 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             Metric(
                 name="followup_citation_recall",
                 value=recall,
-                n=expected,
-                ci=wilson_interval(right, expected),
+                n=wanted,
+                ci=wilson_interval(right, wanted),
             ),
             Metric(name="conversations", value=len(runs)),
             Metric(name="followups", value=len(scores)),
