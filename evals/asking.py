@@ -61,6 +61,22 @@ def score_citations(response: AskResponse, expected: Sequence[str]) -> CitationS
     return CitationScore(cited=len(cited), expected=len(wanted), right=len(cited & wanted))
 
 
+#: The assistant turn between a probe's earlier questions and its last one (multi-turn probes of
+#: the leakage and enforcement suites): the follow-up is what is decided and scanned.
+EARLIER_ANSWER = "Here is what I found in the documents."
+
+
+def turn_messages(history: Sequence[str], text: str) -> list[Message]:
+    """Earlier user turns (each followed by an assistant turn), then the question ``text``."""
+    messages: list[Message] = []
+    for turn in history:
+        messages += [
+            Message(role="user", content=turn),
+            Message(role="assistant", content=EARLIER_ANSWER),
+        ]
+    return [*messages, Message(role="user", content=text)]
+
+
 def ratio(part: int, whole: int) -> float:
     """``part / whole``, 0 for an empty whole (nothing cited: no precision to speak of)."""
     return part / whole if whole else 0.0

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from demo.ground_truth import DemoGroundTruth
 from demo.policies import tenant_facts
+from evals.asking import turn_messages
 from evals.canaries import CanaryScanner, Finding, canary_groups
 from evals.stats import deterministic_sample
 from gateway.ask.answerers import ChatModel
@@ -55,6 +56,7 @@ class DocumentProbe(BaseModel):
     kind: str  # search | ask | chat
     text: str
     collections: tuple[str, ...] | None = None
+    history: tuple[str, ...] = ()  # earlier user turns of a multi-turn ask or chat
 
 
 class Adversarial(BaseModel):
@@ -154,7 +156,7 @@ class DocumentProber:
                 k=10,
             )
             return found.model_dump_json(), False
-        messages = [Message(role="user", content=probe.text)]
+        messages = turn_messages(probe.history, probe.text)
         if probe.kind == "chat":
             messages = [Message(role="system", content=CHAT_SYSTEM), *messages]
         response = ask(
