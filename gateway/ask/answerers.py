@@ -52,7 +52,12 @@ class ChatModel(Protocol):
 
 
 class ExtractiveAnswerer:
-    """Quotes the best-matching evidence sentences, each with its ``[n]`` citation."""
+    """Quotes the best-matching evidence sentences, each with its ``[n]`` citation.
+
+    A follow-up is ranked with the earlier user turns it depends on
+    (``gateway.ask.conversation.condense``), and a sentence an earlier assistant turn already
+    quoted is not quoted again: "and after that?" gets what comes next.
+    """
 
     def __init__(
         self,
