@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from demo.ground_truth import DemoGroundTruth
 from demo.policies import tenant_facts
+from evals.asking import turn_messages
 from evals.canaries import CanaryScanner, Finding, canary_groups
 from evals.stats import deterministic_sample
 from evals.tool_paths import (
@@ -64,6 +65,7 @@ class DocumentProbe(BaseModel):
     kind: str  # search | ask | chat | chat_tools | multi_turn
     text: str
     collections: tuple[str, ...] | None = None
+    history: tuple[str, ...] = ()  # earlier user turns of a multi-turn ask or chat
 
 
 class Adversarial(BaseModel):
@@ -175,7 +177,7 @@ class DocumentProber:
                 options=TOOL_OPTIONS if tools else DEFAULTS,
             )
             return released_text(outcome), outcome.response.abstained
-        messages = [Message(role="user", content=probe.text)]
+        messages = turn_messages(probe.history, probe.text)
         if probe.kind == "chat":
             messages = [Message(role="system", content=CHAT_SYSTEM), *messages]
         response = ask(

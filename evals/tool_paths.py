@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
-from gateway.ask.answerers import DEFAULTS, Draft
-from gateway.ask.generation import DraftDelta, Generation, ToolCallDraft
+from gateway.ask.answerers import DEFAULTS
+from gateway.ask.generation import Draft, DraftDelta, Generation, ToolCallDraft
 from gateway.ask.pipeline import AskOutcome
 from gateway.ask.prompt_guard import Message
 from retrieval.evidence import Evidence

@@ -117,6 +117,22 @@ class EgressGuard:
             raise PrivacyError("a PII finder failed at egress; nothing served") from exc
         return [s for s in found if WILDCARD in self._policy or s.entity_type in self._policy]
 
+    def model_text(
+        self,
+        value: str,
+        *,
+        detector: SpanFinder,
+        allowed_hosts: Iterable[str],
+        allowed_urls: Iterable[str] = (),
+    ) -> MaskedText:
+        """Text a model wrote that no earlier step has stripped (tool-call arguments, JSON
+        values, streamed windows): foreign links and images stripped, then masked with the
+        live ``detector`` as an extra finder (a model may repeat a value from anywhere)."""
+        stripped = strip_foreign_links(
+            value, allowed_hosts=allowed_hosts, allowed_urls=allowed_urls
+        )
+        return self.mask(stripped, extra=(detector,))
+
     def release(self, model: Model) -> Model:
         """``model`` with every string in it (nested models, tuples, lists, mapping values)
         passed through ``text``; keys, enums, numbers and dates are left alone."""

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from evals.asking import turn_messages
 from evals.config import data_file
 from evals.context import EvalContext
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
@@ -53,6 +54,7 @@ class Case(BaseModel):
     text: str  # the SQL, the search query or the question
     column: str | None = None
     collections: tuple[str, ...] | None = None  # None: every collection (implicit)
+    history: tuple[str, ...] = ()  # earlier user turns of a multi-turn ask or chat
     expect: str
 
     @property
@@ -93,6 +95,7 @@ def _expand(requests: dict[str, dict[str, Any]], matrix: dict[str, Any]) -> list
                     text=request.get("sql") or request["text"],
                     column=request.get("column"),
                     collections=None if collections is None else tuple(collections),
+                    history=tuple(request.get("history", ())),
                     expect=expect,
                 )
             )
@@ -143,7 +146,7 @@ def _run_document_request(
             gateway, ctx, query=case.text, collections=case.collections, mode=SearchMode.HYBRID, k=5
         )
         return found.withheld_collections
-    messages = [Message(role="user", content=case.text)]
+    messages = turn_messages(case.history, case.text)
     if case.kind == "chat":
         messages = [Message(role="system", content=CHAT_SYSTEM), *messages]
     if case.kind in PATH_KINDS:

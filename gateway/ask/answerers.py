@@ -20,14 +20,15 @@ fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
-
-from gateway.ask.generation import DraftDelta, Generation, TokenUsage, ToolCallDraft
+from gateway.ask.conversation import condense
+from gateway.ask.generation import Draft, DraftDelta, Generation
 from gateway.ask.prompt_guard import Message
 from gateway.ask.relevance import Candidate, rank_sentences
+from gateway.ask.text import split_answer, words
 from gateway.settings.answer import EXTRACTIVE_ID
 from guards.verdict import InjectionDetector
 from hqg.errors import UnsupportedParameter
@@ -43,20 +44,7 @@ SECOND_SENTENCE_RATIO = 0.85
 
 #: No parameters: every model's defaults.
 DEFAULTS = Generation()
-
-
-class Draft(BaseModel):
-    """A model's answer before the output guard; ``usage`` is what the model reported."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    text: str
-    tool_calls: tuple[ToolCallDraft, ...] = ()
-    usage: TokenUsage | None = None
-
-    @property
-    def tokens(self) -> int:
-        return self.usage.total_tokens if self.usage else 0
+_MARKERS = re.compile(r"\[\d{1,3}(?:\s*,\s*\d{1,3})*\]")
 
 
 class ChatModel(Protocol):
@@ -92,7 +80,12 @@ class ChatModel(Protocol):
 
 
 class ExtractiveAnswerer:
-    """Quotes the best-matching evidence sentences, each with its ``[n]`` citation."""
+    """Quotes the best-matching evidence sentences, each with its ``[n]`` citation.
+
+    A follow-up is ranked with the earlier user turns it depends on
+    (``gateway.ask.conversation.condense``), and a sentence an earlier assistant turn already
+    quoted is not quoted again: "and after that?" gets what comes next.
+    """
 
     def __init__(
         self,
@@ -129,8 +122,15 @@ class ExtractiveAnswerer:
         evidence: Sequence[Evidence],
         options: Generation = DEFAULTS,
     ) -> Draft:
-        del history, options  # depends on the question and the evidence only; samples nothing
-        chosen = self._choose(rank_sentences(question, evidence))
+        del options  # an extractive answer has nothing to sample
+        asked = condense(question, history)
+        said = _already_said(history)
+        ranked = [
+            c
+            for c in rank_sentences(asked.question, evidence, context=asked.context)
+            if _said_key(c.text) not in said
+        ]
+        chosen = self._choose(ranked)
         return Draft(text=" ".join(_cited(c) for c in chosen))
 
     def stream(
@@ -158,6 +158,22 @@ class ExtractiveAnswerer:
                 continue  # any injection signal: a quoted instruction would read as a fact
             chosen.append(candidate)
         return chosen
+
+
+def _already_said(history: Sequence[Message]) -> frozenset[str]:
+    """The sentences earlier assistant turns quoted: a follow-up ("and after that?") is
+    answered with what comes next, not the sentence the conversation already holds."""
+    return frozenset(
+        _said_key(sentence)
+        for message in history
+        if message.role == "assistant"
+        for sentence in split_answer(message.content)
+    )
+
+
+def _said_key(sentence: str) -> str:
+    """A sentence compared without its citation markers, markup, case or final stop."""
+    return " ".join(words(_MARKERS.sub(" ", sentence)))
 
 
 def _cited(candidate: Candidate) -> str:

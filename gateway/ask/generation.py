@@ -84,6 +84,34 @@ class TokenUsage(BaseModel):
         )
 
 
+def combined(*usages: TokenUsage | None) -> TokenUsage | None:
+    """The counts of several model calls of one request (a question rewrite, then the answer)
+    added up; ``None`` when no call reported any."""
+    reported = [u for u in usages if u is not None]
+    if not reported:
+        return None
+    return TokenUsage(
+        prompt_tokens=sum(u.prompt_tokens for u in reported),
+        completion_tokens=sum(u.completion_tokens for u in reported),
+        total_tokens=sum(u.total_tokens for u in reported),
+        estimated=any(u.estimated for u in reported),
+    )
+
+
+class Draft(BaseModel):
+    """A model's answer before the output guard; ``usage`` is what the model reported."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    tool_calls: tuple[ToolCallDraft, ...] = ()
+    usage: TokenUsage | None = None
+
+    @property
+    def tokens(self) -> int:
+        return self.usage.total_tokens if self.usage else 0
+
+
 class DraftDelta(BaseModel):
     """A piece of a streamed draft: text, and on the last pieces tool calls and usage."""
 

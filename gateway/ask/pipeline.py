@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from gateway.access import CollectionsGrant, asked_collections
 from gateway.ask.answerers import DEFAULTS, ChatModel
 from gateway.ask.bias import ProtectedUse, protected_use
-from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft
+from gateway.ask.conversation import QuestionRewriter, standalone_question
+from gateway.ask.freshness import with_stale_note
+from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft, combined
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -30,7 +32,7 @@ from gateway.ask.models import (
 from gateway.ask.outcome import Abstention
 from gateway.ask.output_guard import GuardedAnswer
 from gateway.ask.prompt_guard import Message, PromptScan, scan_prompt
-from gateway.ask.relevance import confidence, rank_sentences
+from gateway.ask.relevance import confidence, prefer_guidance, rank_sentences
 from gateway.ask.retrieve import (
     ASK_ACTION,
     Retrieved,
@@ -38,6 +40,7 @@ from gateway.ask.retrieve import (
     prompt_mask_policy,
     retrieve,
 )
+from gateway.ask.sources import source_kinds
 from gateway.ask.stages import NOTHING, Admitted, Ready, guard_text, guard_tools
 from gateway.ask.tool_calls import NO_TOOL_CALLS, GuardedToolCalls
 from gateway.auditing import AuditTrail
@@ -55,6 +58,8 @@ from retrieval.search import masked_query_of
 
 #: Pseudonyms of the caller's own input read ``<PERSON_Q1>``, never ``<PERSON_1>``.
 PROMPT_NAMESPACE = "Q"
+#: ... and those a model writes into a standalone question read ``<PERSON_R1>``.
+REWRITE_NAMESPACE = "R"
 STAGES = ("prompt_guard", "decision", "retrieval", "answer", "output_guard")
 
 #: The audit action of an OpenAI-compatible chat completion (policy decides it as ``ask``).
@@ -153,12 +158,7 @@ def admit(
     index = _question_index(messages)
     check_question(messages[index].content, limits)
     with clock.stage("prompt_guard"):
-        scan = scan_prompt(
-            messages,
-            pii=gateway.components.pii.get(),
-            injection=gateway.components.injection.get(),
-            timeout_s=limits.prompt_scan_timeout_ms / 1000,
-        )
+        scan = _scan(gateway, messages)
     trail.extra.update(_prompt_extra(scan))
     _refuse_injection(scan, gateway.settings.answer.block_injection_threshold)
     with clock.stage("decision"):
@@ -223,8 +223,8 @@ def _answer(
     options: Generation,
 ) -> tuple[_Answered, EgressGuard]:
     """Retrieve, then answer (or abstain) through the output guard; tool calls guarded."""
-    ready = prepare(gateway, trail, clock, admitted)
-    guarded, usage, tools = NOTHING, None, NO_TOOL_CALLS
+    ready = prepare(gateway, trail, clock, admitted, model)
+    guarded, usage, tools = NOTHING, ready.standalone.usage, NO_TOOL_CALLS
     if ready.answerable(gateway.settings.answer.min_confidence):
         with clock.stage("answer"):
             draft = model.draft(
@@ -237,7 +237,7 @@ def _answer(
             guarded = guard_text(gateway, ready, draft.text, options, tools=bool(draft.tool_calls))
             if draft.tool_calls and not guarded.abstained:
                 tools = guard_tools(gateway, ready, draft.tool_calls, options)
-        usage = draft.usage
+        usage = combined(usage, draft.usage)
     return answered(ready, guarded, usage, tools), ready.egress
 
 
@@ -261,8 +261,12 @@ def answered(
     )
 
 
-def prepare(gateway: Gateway, trail: AuditTrail, clock: StageClock, admitted: Admitted) -> Ready:
-    """Retrieve with the masked question; the evidence released through the request's guard.
+def prepare(
+    gateway: Gateway, trail: AuditTrail, clock: StageClock, admitted: Admitted, model: ChatModel
+) -> Ready:
+    """Retrieve with the masked standalone question (a follow-up with the conversation it
+    depends on, ``gateway.ask.conversation``); the evidence released through the request's
+    guard, guidance preferred over anecdote.
 
     The caller's input is pseudonymised in a namespace of its own (<PERSON_Q1>), so whether a
     typed value equals one in the evidence is never observable; the evidence, the answer and
@@ -276,28 +280,65 @@ def prepare(gateway: Gateway, trail: AuditTrail, clock: StageClock, admitted: Ad
         policy=as_egress_policy(policy), vault=PseudonymVault(), finders=gateway.egress_finders
     )
     with clock.stage("retrieval"):
+        standalone = standalone_question(
+            question=question,
+            history=masked[:index],
+            rewriter=model if isinstance(model, QuestionRewriter) else None,
+            guard=lambda text: _guarded_rewrite(gateway, text, policy),
+        )
         asked = scan.messages[index].content
         found = retrieve(
             gateway,
             grant,
-            query=question,
-            masked_view_query=masked_query_of(asked.text, asked.spans),
+            query=standalone.search,
+            # the prompt guard's spans mask the question for the masked view; a standalone
+            # question made of more than it is detected again
+            masked_view_query=(
+                masked_query_of(asked.text, asked.spans) if standalone.search == question else None
+            ),
             k=settings.k,
             vault=egress.vault,
         )
         usable = _usable(found.evidence, gateway.settings.guards.injection_threshold)
         evidence = tuple(egress.release(item) for item in usable)
-        certainty = confidence(rank_sentences(question, evidence))
+        ranked = rank_sentences(standalone.question, evidence, context=standalone.context)
+        certainty = confidence(ranked)
+        kinds = source_kinds(gateway.documents, evidence, settings)
+        evidence = prefer_guidance(evidence, kinds, ranked, floor=settings.min_confidence)
     trail.rows, trail.withheld, trail.chunks = len(evidence), found.withheld, len(evidence)
-    return Ready(admitted, masked[:index], question, egress, found, evidence, certainty)
+    trail.extra["standalone"] = standalone.how
+    return Ready(admitted, masked[:index], question, standalone, egress, found, evidence, certainty)
+
+
+def _scan(gateway: Gateway, messages: Sequence[Message]) -> PromptScan:
+    return scan_prompt(
+        messages,
+        pii=gateway.components.pii.get(),
+        injection=gateway.components.injection.get(),
+        timeout_s=gateway.settings.limits.prompt_scan_timeout_ms / 1000,
+    )
+
+
+def _guarded_rewrite(gateway: Gateway, text: str, policy: MaskPolicy | None) -> str:
+    """A model's standalone question through the prompt guard, as a user message would go:
+    refused as an injection at the blocking threshold, else masked in a namespace of its own
+    (``<PERSON_R1>``: placeholders it copied from the conversation are kept as they are)."""
+    check_question(text, gateway.settings.limits)
+    scan = _scan(gateway, [Message(role="user", content=text)])
+    _refuse_injection(scan, gateway.settings.answer.block_injection_threshold)
+    return _masked_prompt(gateway, scan, policy, namespace=REWRITE_NAMESPACE)[0].content
 
 
 def _masked_prompt(
-    gateway: Gateway, scan: PromptScan, policy: MaskPolicy | None
+    gateway: Gateway,
+    scan: PromptScan,
+    policy: MaskPolicy | None,
+    *,
+    namespace: str = PROMPT_NAMESPACE,
 ) -> tuple[Message, ...]:
     """The prompt masked under ``policy`` in the caller's own namespace: the spans found by
     the prompt guard, then the egress finders (known entities) over what is left."""
-    vault = PseudonymVault(namespace=PROMPT_NAMESPACE)
+    vault = PseudonymVault(namespace=namespace)
     finders = EgressGuard(
         policy=as_egress_policy(policy), vault=vault, finders=gateway.egress_finders
     )
@@ -349,7 +390,11 @@ def _response(
         withheld_items=sum(withheld.values()),
         withheld_collections=answered.grant.hidden_collections,
     )
-    answer = abstention.text if abstention else guarded.text
+    answer = (
+        abstention.text
+        if abstention
+        else with_stale_note(guarded.text, guarded.citations, answered.evidence)
+    )
     protected = answered.protected
     return AskResponse(
         request_id=ctx.request_id,

@@ -50,13 +50,14 @@ def retrieve(
     grant: CollectionsGrant,
     *,
     query: str,
-    masked_view_query: str,
+    masked_view_query: str | None,
     k: int,
     vault: PseudonymVault,
 ) -> Retrieved:
     """Hybrid search of the granted collections, masked on read with ``vault``; collections
     searched in their masked view get ``masked_view_query`` (built from the prompt guard's
-    spans: the question is not detected a second time)."""
+    spans: the question is not detected a second time), or ``query`` detected again when
+    there is none (a standalone question holds more than the question)."""
     result = governed_search(
         gateway.vectors,
         gateway.embedder,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from gateway.access import CollectionsGrant
 from gateway.ask.bias import ProtectedUse
+from gateway.ask.conversation import Standalone
 from gateway.ask.generation import Generation, ToolCallDraft
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan
@@ -52,6 +53,7 @@ class Ready:
     admitted: Admitted
     history: tuple[Message, ...]  # masked, before the question
     question: str  # masked
+    standalone: Standalone  # what retrieval searched: the question with its conversation
     egress: EgressGuard
     found: Retrieved
     evidence: tuple[Evidence, ...]
@@ -73,7 +75,7 @@ def guard_text(
     return guard(
         text,
         evidence=ready.evidence,
-        question=ready.question,
+        question=ready.standalone.search,
         max_hallucination_risk=gateway.settings.answer.max_hallucination_risk,
         detector=gateway.components.pii.get(),
         egress=ready.egress,

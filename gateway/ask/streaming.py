@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from gateway.ask.answerers import DEFAULTS, ChatModel
-from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft
+from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft, combined
 from gateway.ask.pipeline import AskOutcome, StageClock, admit, answered, outcome, prepare
 from gateway.ask.prompt_guard import Message
 from gateway.ask.retrieve import ASK_ACTION
@@ -85,7 +85,7 @@ class StreamedAnswer:
             self.ctx,
             self.trail,
             self.clock,
-            answered(self.ready, guarded, usage, tools),
+            answered(self.ready, guarded, combined(self.ready.standalone.usage, usage), tools),
             self.ready.egress,
             model=self.model,
         )
@@ -112,8 +112,7 @@ def ask_stream(
     clock = StageClock(gateway)
     with trail.recording():
         model.check_options(options)
-        ready = prepare(
-            gateway, trail, clock, admit(gateway, ctx, trail, clock, messages, collections)
-        )
+        admitted = admit(gateway, ctx, trail, clock, messages, collections)
+        ready = prepare(gateway, trail, clock, admitted, model)
         trail.extra["streamed"] = True
     return StreamedAnswer(gateway, ctx, trail, clock, ready, model, options)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 #: The id of the extractive answerer on the chat surface.
 EXTRACTIVE_ID = "hqg"
@@ -40,6 +40,19 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(default=2, ge=1, le=10)
     block_injection_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
     max_hallucination_risk: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: Document labels (catalog, case-folded) that mark guidance and anecdote sources: when
+    #: guidance answers a question, anecdotes are not given to the answerer (docs/answers.md).
+    guidance_labels: frozenset[str] = frozenset(
+        {"policy", "handbook", "procedure", "guideline", "guide", "faq", "manual"}
+    )
+    anecdote_labels: frozenset[str] = frozenset(
+        {"ticket", "case", "incident", "conversation", "email", "chat"}
+    )
+
+    @field_validator("guidance_labels", "anecdote_labels")
+    @classmethod
+    def _folded(cls, value: frozenset[str]) -> frozenset[str]:
+        return frozenset(label.strip().casefold() for label in value if label.strip())
 
     @model_validator(mode="after")
     def _langchain_needs_an_endpoint(self) -> AnswerSettings:

@@ -26,6 +26,8 @@ def test_smoke_run_passes_and_writes_every_report(tmp_path: Path) -> None:
     statuses = {s["name"]: s["status"] for s in body["suites"]}
     assert statuses == {
         "analyst": "passed",
+        "answer-quality": "passed",
+        "conversations": "passed",
         "enforcement": "passed",
         "groundedness": "passed",
         "injection": "passed",

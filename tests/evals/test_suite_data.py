@@ -149,3 +149,31 @@ def test_analyst_questions_are_hybrid_and_asked_by_the_analyst_checked_by_the_st
         # the steward restricts to acme explicitly (products are published to every tenant)
         assert "acme" in question.steward or "'products'" in question.steward, question.id
     assert any("'documents')" in q.analyst for q in questions.questions)
+
+
+def test_the_conversations_are_two_or_three_turns_and_at_least_twenty() -> None:
+    from evals.suites.conversations import load_conversations
+
+    spec = load_conversations(data_file("conversations.yaml"))
+    runs = spec.runs()
+    assert len(runs) >= 20
+    assert {len(conv.turns) for _, _, conv in runs} == {2, 3}
+    assert {caller.partition("/")[0] for _, caller, _ in runs} <= set(PRINCIPALS)
+
+
+def test_answer_quality_facts_are_stated_by_the_documents_the_generator_writes(
+    tmp_path: Path,
+) -> None:
+    """Every key fact occurs in one of its question's expected documents, as generated."""
+    from demo.documents import write_demo_documents
+    from evals.suites.answer_quality import load_questions
+
+    spec = load_questions(data_file("answer_quality.yaml"))
+    assert len(spec.runs()) >= 40
+    written = write_demo_documents(tmp_path / "docs")
+    bodies = {doc.doc_id: doc.path.read_text(encoding="utf-8") for doc in written.documents}
+    for name, question in spec.questions.items():
+        for tenant, facts in question.facts.items():
+            texts = [bodies[doc.format(tenant=tenant)] for doc in question.cites]
+            for fact in facts:
+                assert any(fact in text for text in texts), (name, tenant, fact)
