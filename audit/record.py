@@ -27,7 +27,12 @@ from audit.redact import redact_sql_literals
 from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
-_ACTION = r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|http\.unrouted)$"
+_ACTION = (
+    r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|mcp\.[a-z_]{1,32}|http\.unrouted)$"
+)
+#: The ``extra`` key holding the use case's own action when a transport files a record under a
+#: name of its own (MCP's ``mcp.<tool>``): replay, metrics and usage read the use case.
+USE_CASE = "use_case"
 
 Name = Annotated[str, StringConstraints(pattern=_NAME)]
 ExtraValue = (
@@ -85,3 +90,10 @@ class AuditRecord(BaseModel):
     extra: Annotated[
         dict[str, ExtraValue], Field(max_length=16), BeforeValidator(_keys_are_names)
     ] = Field(default_factory=dict)
+
+
+def use_case_of(record: AuditRecord) -> str:
+    """The action of the use case that served ``record`` (its ``action`` unless a transport
+    filed it under its own name)."""
+    use_case = record.extra.get(USE_CASE)
+    return use_case if isinstance(use_case, str) and use_case else record.action

@@ -22,10 +22,10 @@ app = typer.Typer(
 
 def _register() -> None:
     """Attach every command group (imported here so ``--help`` stays cheap to build)."""
-    from cli import ask, audit, catalog, demo, ingest, policy, search, serve, sql, usage
+    from cli import ask, audit, catalog, demo, ingest, mcp, policy, search, serve, sql, usage
     from cli import eval as eval_cli
 
-    for module in (catalog, demo, serve, sql, search, ask, usage):
+    for module in (catalog, demo, serve, mcp, sql, search, ask, usage):
         module.register(app)
     app.add_typer(ingest.app, name="ingest")
     app.add_typer(policy.app, name="policy")

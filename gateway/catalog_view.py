@@ -13,12 +13,17 @@ from gateway.context import RequestContext
 from gateway.responses import CatalogColumn, CatalogEntry, CatalogResponse, DecisionSummary
 from gateway.service import Gateway
 from gateway.visibility import CATALOG_ACTION
+from hqg.errors import NotFound
 from ingestion.catalog import Dataset
 from retrieval.grants import TableGrant
 from retrieval.provenance import freshness_of
 
 
-def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
+def catalog_view(
+    gateway: Gateway, ctx: RequestContext, *, only: str | None = None
+) -> CatalogResponse:
+    """The datasets ``ctx`` may query; with ``only``, just that one, or ``NotFound`` when it
+    is missing or hidden (the same answer, ``gateway.visibility``)."""
     trail = AuditTrail(gateway, ctx, action=CATALOG_ACTION)
     with trail.recording():
         datasets = gateway.datasets()
@@ -31,12 +36,14 @@ def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
         entries = tuple(
             _entry(dataset, grant, now)
             for name, dataset in sorted(datasets.items())
-            if (grant := decision.tables.get(name)) is not None
+            if (grant := decision.tables.get(name)) is not None and only in (None, name)
         )
+        if only is not None and not entries:
+            raise NotFound("no such dataset")
         return CatalogResponse(
             request_id=ctx.request_id,
             datasets=entries,
-            withheld=len(datasets) - len(entries),
+            withheld=0 if only is not None else len(datasets) - len(entries),
             decision=DecisionSummary.of(decision),
         )
 

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from audit import AuditRecord, iter_records
+from audit.record import use_case_of
 from authz.bundle import PolicyBundle
 from authz.decision import Decision
 from authz.diff import DecisionDiff, Flip, diff_decisions
@@ -182,7 +183,8 @@ def _pending(
     gateway: Gateway, record: AuditRecord, sources: dict[str, TableSource]
 ) -> _Pending | str:
     """The replay input of one record, or why it is skipped."""
-    if record.action not in REPLAYED_ACTIONS:
+    action = use_case_of(record)
+    if action not in REPLAYED_ACTIONS:
         return f"action {record.action} is not replayed"
     if record.decision_id is None or not record.datasets:
         return "refused before policy decided"
@@ -197,7 +199,7 @@ def _pending(
     except HqgError:
         return "purpose is no longer valid"
     used = {name: sources[name] for name in names}
-    document = policy_input(ctx, action=record.action, tables=[s.contract for s in used.values()])
+    document = policy_input(ctx, action=action, tables=[s.contract for s in used.values()])
     return _Pending(record=record, used=used, document=document)
 
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from starlette.routing import Route
 
 from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
@@ -14,6 +15,12 @@ from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import lazy_chat_model
 from hqg import __version__
+from transports.mcp.http import (
+    METADATA_PATH,
+    McpHttp,
+    protected_resource_metadata,
+)
+from transports.mcp.http import PATH as MCP_PATH
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
 from transports.rest.http import install_access_log
@@ -36,7 +43,8 @@ def create_app(
         if warm_up:
             app.state.warm_up = WarmUp(gateway)
             app.state.warm_up.start()
-        yield
+        async with mcp.run():
+            yield
         gateway.close()
 
     app = FastAPI(
@@ -63,6 +71,10 @@ def create_app(
         return response
 
     install_access_log(app, gateway.ops.metrics)
+    mcp = McpHttp(gateway, chat_model=app.state.chat_model)  # MCP over streamable HTTP
+    app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"]))
+    for path in (METADATA_PATH, f"{METADATA_PATH}{MCP_PATH}"):
+        app.add_route(path, protected_resource_metadata, methods=["GET"], include_in_schema=False)
     modules = (health, sql, search, ask, chat, catalog, policy, metrics)
     for module in modules:
         app.include_router(module.router)
