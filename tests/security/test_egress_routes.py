@@ -65,6 +65,19 @@ DATA_ROUTES: dict[tuple[str, str], Callable[[TestClient, str], httpx.Response]] 
         "/v1/ask", json={"question": QUESTION, "collections": ["handbook"]}, headers=auth(key)
     ),
     ("POST", "/v1/chat/completions"): _chat(stream=False),
+    ("POST", "/mcp"): lambda c, key: c.post(
+        "/mcp",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {
+                "name": "search",
+                "arguments": {"query": "refund window", "collections": ["handbook"]},
+            },
+        },
+        headers={**auth(key), "Accept": "application/json, text/event-stream"},
+    ),
 }
 STREAMS = {"chat, streamed": _chat(stream=True)}
 
@@ -76,6 +89,8 @@ NO_DATA_ROUTES = {
     ("POST", "/v1/policy/evaluate"): "a decision document: grants, filters, masks, reasons",
     ("POST", "/v1/policy/simulate"): "decision diffs over audit records, which hold no raw PII",
     ("GET", "/v1/policy/observe"): "decision counters per rule",
+    ("GET", "/.well-known/oauth-protected-resource"): "RFC 9728 metadata: constant but the URL",
+    ("GET", "/.well-known/oauth-protected-resource/mcp"): "the same metadata, MCP's path form",
 }
 FRAMEWORK_ROUTES = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 

@@ -15,8 +15,6 @@ and a session cannot be hijacked to act as someone else.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.context import ServerRequestContext
@@ -38,18 +36,14 @@ _CONTEXT = "hqg_mcp_context"
 
 
 class McpHttp:
-    """The ``/mcp`` endpoint (an ASGI app) and the session manager its app's lifespan runs."""
+    """The ``/mcp`` endpoint, an ASGI app that needs no lifespan: each request is served by a
+    stateless session manager of its own, run for that request only (the SDK's stateless mode
+    keeps nothing between requests anyway), so the endpoint works in any host app and event
+    loop, and nothing of one caller's request is left for the next."""
 
     def __init__(self, gateway: Gateway, *, chat_model: Lazy[ChatModel]) -> None:
         self.gateway = gateway
-        server = build_server(gateway, caller=_caller, chat_model=chat_model)
-        self.manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
-
-    @asynccontextmanager
-    async def run(self) -> AsyncIterator[None]:
-        """Serve while the app runs (enter in the app's lifespan)."""
-        async with self.manager.run():
-            yield
+        self.server = build_server(gateway, caller=_caller, chat_model=chat_model)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -60,7 +54,9 @@ class McpHttp:
             return
         request.state.principal_id = ctx.principal.id  # the access log's
         setattr(request.state, _CONTEXT, ctx)
-        await self.manager.handle_request(scope, receive, send)
+        manager = StreamableHTTPSessionManager(app=self.server, json_response=True, stateless=True)
+        async with manager.run():
+            await manager.handle_request(scope, receive, send)
 
     def _authenticate(self, request: Request) -> RequestContext:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")

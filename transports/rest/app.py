@@ -43,8 +43,7 @@ def create_app(
         if warm_up:
             app.state.warm_up = WarmUp(gateway)
             app.state.warm_up.start()
-        async with mcp.run():
-            yield
+        yield
         gateway.close()
 
     app = FastAPI(
@@ -71,8 +70,8 @@ def create_app(
         return response
 
     install_access_log(app, gateway.ops.metrics)
-    mcp = McpHttp(gateway, chat_model=app.state.chat_model)  # MCP over streamable HTTP
-    app.router.routes.append(Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"]))
+    mcp = Route(MCP_PATH, McpHttp(gateway, chat_model=app.state.chat_model), methods=["POST"])
+    app.router.routes.append(mcp)  # MCP over streamable HTTP
     for path in (METADATA_PATH, f"{METADATA_PATH}{MCP_PATH}"):
         app.add_route(path, protected_resource_metadata, methods=["GET"], include_in_schema=False)
     modules = (health, sql, search, ask, chat, catalog, policy, metrics)
@@ -80,5 +79,8 @@ def create_app(
         app.include_router(module.router)
     # the routes themselves, for matching a request refused before routing (FastAPI wraps
     # included routers in objects that do not expose the matched route)
-    app.state.api_routes = tuple(route for module in modules for route in module.router.routes)
+    app.state.api_routes = (
+        *(route for module in modules for route in module.router.routes),
+        mcp,
+    )
     return app

@@ -26,6 +26,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "/v1/ask": ASK_ACTION,
     "/v1/chat/completions": CHAT_ACTION,
     "/v1/catalog": CATALOG_ACTION,
+    "/mcp": "mcp.request",  # refused at the edge, before the MCP method is read
 }
 
 
