@@ -66,7 +66,8 @@ def call_all(gateway: Gateway, calls: Sequence[McpCall], *, model: ChatModel) ->
                         raise AuthError("unknown principal")
                     current[:] = [RequestContext.create(principal, purpose=call.purpose)]
                 except HqgError as exc:
-                    replies.append(McpReply(True, exc.code, {"error": {"code": exc.code}}))
+                    error = {"code": exc.code, "status": exc.status}
+                    replies.append(McpReply(True, exc.code, {"error": error}))
                     continue
                 result = await client.call_tool(call.tool, call.arguments)
                 text = "\n".join(getattr(block, "text", "") for block in result.content)

@@ -245,7 +245,7 @@ def probe_over_mcp(ctx: EvalContext, spec: LeakageSpec, prober: Prober, payloads
     oracle_of = iter(oracles)
     for (caller, probe, sql), reply in zip(sent, replies, strict=True):
         prober.tally.requests += 1
-        prober.tally.statuses["mcp:" + ("error" if reply.is_error else "ok")] += 1
+        prober.tally.statuses[str(reply.error.get("status", 500)) if reply.is_error else "200"] += 1
         text = reply.text + json.dumps(reply.data, ensure_ascii=False, default=str)
         found = prober.scanner.scan(text) - prober.scanner.scan(sql)
         if probe in spec.oracles:

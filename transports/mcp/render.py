@@ -74,6 +74,7 @@ def error_result(gateway: Gateway, exc: HqgError, *, request_id: str) -> CallToo
         "code": exc.code,
         "message": egress.text(exc.message),
         "request_id": request_id,
+        "status": exc.status,  # the HTTP status REST answers for the same refusal
     }
     if isinstance(exc, AccessDenied):
         error["decision_id"] = exc.decision_id
