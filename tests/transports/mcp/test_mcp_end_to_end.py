@@ -41,7 +41,7 @@ async def alice(session: ClientSession) -> dict[str, Any]:
         "hr_described": await call(session, "describe_dataset", name="hr_salaries"),
         "injection": await call(session, "search", query=INJECTION),
         "explain": await call(
-            session, "explain_decision", principal="demo-bob", sql="SELECT 1 FROM products"
+            session, "explain_decision", principal="bob", sql="SELECT 1 FROM products"
         ),
     }
 
@@ -170,11 +170,11 @@ def test_every_call_is_audited_as_mcp_and_the_log_verifies(transport) -> None:
     home, _ = transport
     records = list(iter_records(home / "audit" / "audit.jsonl"))
     mine = [r for r in records if r.action.startswith("mcp.")]
-    actions = [r.action for r in mine if r.principal_id == "demo-alice"]
+    actions = [r.action for r in mine if r.principal_id == "alice"]
     for tool in ("list_datasets", "query_sql", "describe_dataset", "search", "explain_decision"):
         assert f"mcp.{tool}" in actions
     assert actions.count("mcp.query_sql") == 2  # one record per call
-    blocked = [r for r in mine if r.action == "mcp.search" and r.principal_id == "demo-alice"]
+    blocked = [r for r in mine if r.action == "mcp.search" and r.principal_id == "alice"]
     assert [r.allowed for r in blocked] == [False]
     assert "prompt injection" in blocked[0].reasons
     served = next(r for r in mine if r.action == "mcp.query_sql" and r.allowed)
