@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ask, ingest, pii, policy, search, sql, startup
+from benchmarks import ask, ingest, mcp, pii, policy, search, sql, startup
 from benchmarks.common import Row, RunContext
 
 BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
     ask.NAME: ask.run,
     pii.NAME: pii.run,
     startup.NAME: startup.run,
+    mcp.NAME: mcp.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

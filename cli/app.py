@@ -29,6 +29,7 @@ def _register() -> None:
         demo,
         ingest,
         keys,
+        mcp,
         policy,
         principals,
         search,
@@ -38,7 +39,7 @@ def _register() -> None:
     )
     from cli import eval as eval_cli
 
-    for module in (catalog, demo, serve, sql, search, ask, usage):
+    for module in (catalog, demo, serve, mcp, sql, search, ask, usage):
         module.register(app)
     app.add_typer(ingest.app, name="ingest")
     app.add_typer(policy.app, name="policy")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from audit import AuditRecord, DatasetRef
 from audit.marks import decision_id_of, mark_audited, mark_decision
-from audit.record import ExtraValue
+from audit.record import USE_CASE, ExtraValue
 from authz.decision import Decision
 from gateway.context import RequestContext
 from gateway.service import Gateway
@@ -45,12 +45,15 @@ class AuditTrail:
 
     def write(self, *, status: int, reasons: Sequence[str] = ()) -> None:
         decision = self.decision
+        filed_as = self.ctx.audit_action
+        if filed_as is not None and filed_as != self.action:
+            self.extra[USE_CASE] = self.action
         record = AuditRecord(
             request_id=self.ctx.request_id,
             principal_id=self.ctx.principal.id,
             tenant=self.ctx.principal.tenant,
             purpose=self.ctx.purpose,
-            action=self.action,
+            action=filed_as or self.action,
             datasets=tuple(DatasetRef(name=n, version=v) for n, v in self.datasets),
             decision_id=decision.decision_id if decision else self.refused_by,
             policy_hash=decision.policy_hash if decision else None,

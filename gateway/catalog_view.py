@@ -24,6 +24,7 @@ from gateway.responses import (
 )
 from gateway.service import Gateway
 from gateway.visibility import CATALOG_ACTION
+from hqg.errors import NotFound
 from ingestion.catalog import Dataset
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.grants import TableGrant
@@ -31,7 +32,11 @@ from retrieval.provenance import freshness_of
 from retrieval.sql.search_relation import FIXED_COLUMNS
 
 
-def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
+def catalog_view(
+    gateway: Gateway, ctx: RequestContext, *, only: str | None = None
+) -> CatalogResponse:
+    """The datasets ``ctx`` may query; with ``only``, just that one, or ``NotFound`` when it
+    is missing or hidden (the same answer, ``gateway.visibility``)."""
     trail = AuditTrail(gateway, ctx, action=CATALOG_ACTION)
     with trail.recording():
         datasets = gateway.datasets()
@@ -48,20 +53,26 @@ def catalog_view(gateway: Gateway, ctx: RequestContext) -> CatalogResponse:
         entries = tuple(
             _entry(dataset, grant, now)
             for name, dataset in sorted(datasets.items())
-            if (grant := decision.tables.get(name)) is not None
+            if (grant := decision.tables.get(name)) is not None and only in (None, name)
         )
-        collections = tuple(
-            _collection(gateway, decision, record, now=now)
-            for name, record in sorted(records.items())
-            if name in decision.collections
+        if only is not None and not entries:
+            raise NotFound("no such dataset")
+        collections = (
+            ()
+            if only is not None
+            else tuple(
+                _collection(gateway, decision, record, now=now)
+                for name, record in sorted(records.items())
+                if name in decision.collections
+            )
         )
         return CatalogResponse(
             request_id=ctx.request_id,
             datasets=entries,
-            withheld=len(datasets) - len(entries),
+            withheld=0 if only is not None else len(datasets) - len(entries),
             decision=DecisionSummary.of(decision),
             collections=collections,
-            collections_withheld=len(records) - len(collections),
+            collections_withheld=0 if only is not None else len(records) - len(collections),
         )
 
 

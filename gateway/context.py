@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.identity import Principal
 from hqg.errors import AccessDenied
@@ -27,6 +27,9 @@ class RequestContext:
     request_id: str
     principal: Principal
     purpose: str | None
+    #: The action the audit record is filed under when a transport names its calls itself
+    #: (MCP: ``mcp.query_sql``); policy still decides the use case's own action.
+    audit_action: str | None = None
 
     @classmethod
     def create(
@@ -43,4 +46,9 @@ class RequestContext:
 
     def with_purpose(self, purpose: str) -> RequestContext:
         """The same request under another purpose (a body field overrides the header)."""
-        return RequestContext.create(self.principal, purpose=purpose, request_id=self.request_id)
+        chosen = RequestContext.create(self.principal, purpose=purpose, request_id=self.request_id)
+        return replace(chosen, audit_action=self.audit_action)
+
+    def filed_as(self, action: str) -> RequestContext:
+        """The same request, audited under ``action`` whichever use case serves it."""
+        return replace(self, audit_action=action)

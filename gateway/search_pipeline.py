@@ -25,6 +25,7 @@ from gateway.egress import for_collections
 from gateway.ops.sizes import check_question
 from gateway.responses import DecisionSummary
 from gateway.service import Gateway
+from hqg.errors import ParameterOutOfRange
 from hqg.resources import collection_key
 from ingestion.vectors.base import SearchMode
 from privacy.vault import PseudonymVault
@@ -46,6 +47,16 @@ class SearchResponse(BaseModel):
     withheld: dict[str, int]
     withheld_collections: int
     decision: DecisionSummary
+
+
+def search_k(gateway: Gateway, k: int | None) -> int:
+    """The number of results a request gets: its ``k``, else the default; over the cap is an
+    error naming it (never silently cut)."""
+    caps = gateway.settings.search
+    chosen = k or caps.default_k
+    if chosen > caps.max_k:
+        raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
+    return chosen
 
 
 def governed_search_request(

@@ -4,9 +4,11 @@ Each cell is run in-process on the demo workspace through the function its endpo
 (``governed_sql`` for SQL, ``governed_search_request`` for search, ``ask`` for ask and chat) and
 compared with its expected outcome. Every chat cell runs again over the tool-call path and the
 multi-turn path (``evals.tool_paths``) with the same expectation: a decision must not depend
-on the shape of the conversation. ``violations`` counts cells whose
-outcome differs: an unexpected allow is a hole, an unexpected deny a broken product, and both
-gate CI. Unsafe-query and other errors count as violations too: the matrix holds only valid SQL.
+on the shape of the conversation. The SQL, search and ask cells run once more as MCP tool
+calls (``evals.mcp_channel``), judged the same way (``mcp_violations``, also counted in
+``violations``). ``violations`` counts cells whose outcome differs: an unexpected allow is a
+hole, an unexpected deny a broken product, and both gate CI. Unsafe-query and other errors
+count as violations too: the matrix holds only valid SQL.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from evals.asking import turn_messages
 from evals.config import data_file
 from evals.context import EvalContext
+from evals.mcp_channel import McpReply, call_all, enforcement_call, refused
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.stats import deterministic_sample, wilson_interval
 from evals.tool_paths import PATH_KINDS, TOOL_OPTIONS, EchoingToolModel, path_messages
@@ -122,7 +125,7 @@ def observe(gateway: Gateway, case: Case, model: ChatModel | None = None) -> str
     try:
         ctx = RequestContext.create(principal, purpose=case.purpose)
         if case.kind == "sql":
-            return _judge(case, governed_sql(gateway, ctx, sql=case.text))
+            return judge(case, governed_sql(gateway, ctx, sql=case.text))
         withheld = _run_document_request(gateway, ctx, case, model)
     except AccessDenied:
         return "ok" if case.expect == "deny" else "denied"
@@ -175,7 +178,35 @@ def with_paths(cases: list[Case]) -> list[Case]:
     return cases + paths
 
 
-def _judge(case: Case, response: SqlResponse) -> str:
+def mcp_violations(gateway: Gateway, cases: list[Case], model: ChatModel) -> list[tuple[Case, str]]:
+    """The MCP channel (``evals.mcp_channel``): the same cells as tool calls; the failures,
+    each labelled ``mcp:``."""
+    calls = [call for case in cases if (call := enforcement_call(case)) is not None]
+    replies = call_all(gateway, calls, model=model)
+    failures = []
+    for case, reply in zip(cases, replies, strict=True):
+        why = _judge_reply(case, reply)
+        if why != "ok":
+            failures.append((case, f"mcp: {why}"))
+    return failures
+
+
+def _judge_reply(case: Case, reply: McpReply) -> str:
+    if reply.is_error:
+        if refused(reply):
+            return "ok" if case.expect == "deny" else "denied"
+        return f"error {reply.error.get('code')}"
+    if case.kind == "sql":
+        return judge(case, SqlResponse.model_validate(reply.data))
+    if case.expect == "deny":
+        return "allowed"
+    withheld = int(reply.data.get("withheld_collections", 0))
+    if (case.expect == "withheld") != (withheld > 0):
+        return "withheld collections differ from expected"
+    return "ok"
+
+
+def judge(case: Case, response: SqlResponse) -> str:
     if case.expect == "deny":
         return "allowed"
     if case.expect in ("masked", "clear") and case.column is not None:
@@ -202,19 +233,23 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
     gateway = ctx.gateway
     model = build_chat_model(gateway)
     failures = [(c, why) for c in cases if (why := observe(gateway, c, model)) != "ok"]
+    over_mcp = [c for c in cases if enforcement_call(c) is not None]
+    mcp_failures = mcp_violations(gateway, over_mcp, model)
+    failures += mcp_failures
     expected = Counter("deny" if c.expect == "deny" else "allow" for c in cases)
     kinds = Counter(c.kind for c in cases)
     rows = Counter(f"{c.principal}/{c.purpose}" for c in cases)
     bad_rows = Counter(f"{c.principal}/{c.purpose}" for c, _ in failures)
     return SuiteOutcome(
         metrics=(
-            Metric(name="violations", value=len(failures), n=len(cases)),
+            Metric(name="violations", value=len(failures), n=len(cases) + len(over_mcp)),
             Metric(
                 name="violation_rate",
-                value=len(failures) / len(cases),
-                n=len(cases),
-                ci=wilson_interval(len(failures), len(cases)),
+                value=len(failures) / (len(cases) + len(over_mcp)),
+                n=len(cases) + len(over_mcp),
+                ci=wilson_interval(len(failures), len(cases) + len(over_mcp)),
             ),
+            Metric(name="mcp_violations", value=len(mcp_failures), n=len(over_mcp)),
             Metric(name="cases", value=len(cases)),
             Metric(name="expected_denies", value=expected["deny"]),
             Metric(name="expected_allows", value=expected["allow"]),

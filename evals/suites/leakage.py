@@ -5,6 +5,7 @@ deterministic sample of the payloadbox SQL-injection corpus are sent through ``/
 in-process app as each caller of ``evals/data/leakage.yaml``; every response body, error or not,
 is scanned. Document probes (search, ask, chat) and corpus jailbreaks wrapped as exfiltration
 attempts go through the in-process document pipelines (``evals.document_probes``). The
+MCP channel (``probe_over_mcp``) sends the SQL probes as ``query_sql`` tool calls. The
 write-side channel (``evals.write_side``) ingests an adversarial corpus into a copy of the demo
 and reads it back as the masked callers. Positive
 controls prove the probes can see: an entitled caller must find the groups it is entitled to,
@@ -36,6 +37,7 @@ from evals.document_probes import (
     DocumentTally,
     adversarial_payloads,
 )
+from evals.mcp_channel import McpCall, call_all
 from evals.model import Bar, Chart, Metric, SuiteConfig, SuiteOutcome, Table
 from evals.pii_sweep import PiiSweeper, PiiSweepSpec, sweep_requests, sweep_values
 from evals.stats import deterministic_sample, wilson_interval
@@ -194,6 +196,7 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
                 for template in spec.sqli_templates:
                     prober.send(caller, "sqli", template.replace("{payload}", payload))
         swept = sweep_pii(ctx, spec, prober)
+    mcp_controls_failed = probe_over_mcp(ctx, spec, prober, payloads)
     documents, attacks = probe_documents(ctx, spec, prober)
     write = measure_write_side(ctx)
     result = outcome(
@@ -204,10 +207,63 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
             "metrics": (
                 *result.metrics,
                 Metric(name="pii_sweep_requests", value=swept),
+                Metric(name="mcp_controls_failed", value=mcp_controls_failed),
                 *write_side_metrics(write),
             ),
             "tables": (*result.tables, write_side_table(write)),
         }
+    )
+
+
+def probe_over_mcp(ctx: EvalContext, spec: LeakageSpec, prober: Prober, payloads: list[str]) -> int:
+    """The MCP channel (``evals.mcp_channel``): the SQL probes, value oracles and injection
+    payloads as ``query_sql`` tool calls, every reply (text and structured content, error or
+    not) scanned like a response body; findings are filed under ``mcp:<probe>``. Returns the
+    positive controls this channel failed (it must see what the REST probes see)."""
+    from gateway.wiring import build_chat_model
+
+    sent: list[tuple[str, str, str]] = []  # caller, probe, sql
+    oracles: list[tuple[str, str, str]] = []  # caller, probe, "tenant:kind" it would reveal
+    for caller in spec.callers:
+        sent += [(caller, name, sql) for name, sql in spec.probes.items()]
+        for name, template in spec.oracles.items():
+            kind = "salary" if "{salary}" in template else "customer"
+            for tenant in sorted(ctx.ground_truth.tenants):
+                values = oracle_values(ctx.ground_truth, tenant)
+                sent.append((caller, name, template.format(**values)))
+                oracles.append((caller, name, f"{tenant}:{kind}"))
+        sent += [
+            (caller, "sqli", template.replace("{payload}", payload))
+            for payload in payloads
+            for template in spec.sqli_templates
+        ]
+    calls = [
+        McpCall(caller.partition("/")[0], caller.partition("/")[2], "query_sql", {"sql": sql})
+        for caller, _, sql in sent
+    ]
+    replies = call_all(ctx.gateway, calls, model=build_chat_model(ctx.gateway))
+    oracle_of = iter(oracles)
+    for (caller, probe, sql), reply in zip(sent, replies, strict=True):
+        prober.tally.requests += 1
+        prober.tally.statuses[str(reply.error.get("status", 500)) if reply.is_error else "200"] += 1
+        text = reply.text + json.dumps(reply.data, ensure_ascii=False, default=str)
+        found = prober.scanner.scan(text) - prober.scanner.scan(sql)
+        if probe in spec.oracles:
+            tenant, _, kind = next(oracle_of)[2].partition(":")
+            rows = reply.data.get("rows") if not reply.is_error else None
+            first = rows[0][0] if rows and rows[0] else None
+            if first not in (None, 0, "0"):
+                value = oracle_values(ctx.ground_truth, tenant)[
+                    "salary" if kind == "salary" else "email"
+                ]
+                found |= {Finding(group=f"{tenant}:{kind}", digest=digest(value))}
+        prober.record(caller, f"mcp:{probe}", found)
+    seen = prober.tally.seen
+    return sum(
+        1
+        for c in spec.controls
+        if c.probe in spec.probes
+        and not set(c.groups) <= seen.get(f"{c.caller} mcp:{c.probe}", set())
     )
 
 

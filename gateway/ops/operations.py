@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit import AuditRecord
+from audit.record import use_case_of
 from authz.decision import Decision
 from authz.sandbox import WorkerSlots
 from gateway.ops.limits import Clock, RateLimiter
@@ -57,7 +58,7 @@ class Operations:
             metrics.record_decision(allowed=decision.allow)
         withheld = sum(record.withheld.values())
         if record.status < 400:
-            metrics.record_withheld(kind=withheld_kind(record.action), count=withheld)
+            metrics.record_withheld(kind=withheld_kind(use_case_of(record)), count=withheld)
             metrics.record_masks(masks if masks is not None else masks_in_force(decision, record))
         self._attribute(record, chunks=chunks, tokens=tokens, rows_scanned=rows_scanned)
         log.info(
@@ -98,7 +99,7 @@ def masks_in_force(decision: Decision | None, record: AuditRecord) -> dict[str, 
     The fallback when a pipeline does not report the masks it applied itself: a column masked
     by the decision on a table the query read counts once, whether or not it was selected.
     """
-    if decision is None or record.action != "sql":
+    if decision is None or use_case_of(record) != "sql":
         return {}
     counts: Counter[str] = Counter()
     for dataset in record.datasets:

@@ -24,6 +24,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from audit import AuditRecord
+from audit.record import use_case_of
 
 NO_TENANT = "-"
 CHUNK_ACTIONS = frozenset({"search", "ask", "chat"})
@@ -66,7 +67,7 @@ class UsageEntry(BaseModel):
         """The usage line of an audit record (chunks, tokens and rows scanned come from the
         pipeline)."""
         withheld = sum(record.withheld.values())
-        chunky = withheld_kind(record.action) == "chunks"
+        chunky = withheld_kind(use_case_of(record)) == "chunks"
         return cls(
             ts=record.ts,
             request_id=record.request_id,

@@ -6,13 +6,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from starlette.routing import Route
 
 from gateway.ask.answerers import ChatModel
+from gateway.components import Lazy
 from gateway.context import new_request_id
 from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import build_model_catalog
 from hqg import __version__
+from transports.mcp.http import (
+    METADATA_PATH,
+    McpHttp,
+    protected_resource_metadata,
+)
+from transports.mcp.http import PATH as MCP_PATH
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
 from transports.rest.http import install_access_log
@@ -72,10 +80,19 @@ def create_app(
         return response
 
     install_access_log(app, gateway.ops.metrics)
+    mcp = Route(
+        MCP_PATH, McpHttp(gateway, chat_model=Lazy(app.state.models.default)), methods=["POST"]
+    )
+    app.router.routes.append(mcp)  # MCP over streamable HTTP
+    for path in (METADATA_PATH, f"{METADATA_PATH}{MCP_PATH}"):
+        app.add_route(path, protected_resource_metadata, methods=["GET"], include_in_schema=False)
     modules = (health, sql, search, ask, chat, models, catalog, policy, audit, metrics)
     for module in modules:
         app.include_router(module.router)
     # the routes themselves, for matching a request refused before routing (FastAPI wraps
     # included routers in objects that do not expose the matched route)
-    app.state.api_routes = tuple(route for module in modules for route in module.router.routes)
+    app.state.api_routes = (
+        *(route for module in modules for route in module.router.routes),
+        mcp,
+    )
     return app

@@ -12,13 +12,12 @@ from starlette.routing import BaseRoute
 from gateway.admin.audit_read import AUDIT_READ_ACTION
 from gateway.ask.pipeline import CHAT_ACTION
 from gateway.ask.retrieve import ASK_ACTION
-from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.search_pipeline import SEARCH_ACTION
 from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION
+from gateway.tool_calls import admit
 from gateway.visibility import CATALOG_ACTION
-from hqg.errors import RateLimited
 
 #: The action each audited data route's pipeline records, spelled by the pipelines themselves
 #: so a refusal here is filed under the same action as the pipeline's own records.
@@ -30,6 +29,7 @@ ROUTE_ACTIONS: dict[str, str] = {
     "/v1/catalog": CATALOG_ACTION,
     "/v1/audit": AUDIT_READ_ACTION,
     "/v1/audit/{ident}": AUDIT_READ_ACTION,
+    "/mcp": "mcp.request",  # refused at the edge, before the MCP method is read
 }
 
 
@@ -53,10 +53,4 @@ def route_path(route: object) -> str | None:
 
 def enforce_limits(gateway: Gateway, ctx: RequestContext, *, route: object) -> None:
     """Admit the authenticated request or raise ``RateLimited`` (already audited)."""
-    try:
-        gateway.ops.limiter.acquire(principal=ctx.principal.id, tenant=ctx.principal.tenant)
-    except RateLimited as exc:
-        action = action_for_route(route_path(route))
-        if action is not None:
-            AuditTrail(gateway, ctx, action=action).fail(exc)
-        raise
+    admit(gateway, ctx, action=action_for_route(route_path(route)))

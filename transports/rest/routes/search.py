@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.search_pipeline import SearchResponse, governed_search_request
-from hqg.errors import ParameterOutOfRange
+from gateway.search_pipeline import SearchResponse, governed_search_request, search_k
 from ingestion.vectors.base import SearchMode
 from transports.rest.deps import ContextDep, GatewayDep
 
@@ -26,10 +25,7 @@ class SearchRequest(BaseModel):
 @router.post("/v1/search")
 def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
     """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
-    caps = gateway.settings.search
-    k = body.k or caps.default_k
-    if k > caps.max_k:
-        raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
+    k = search_k(gateway, body.k)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
     return governed_search_request(
