@@ -157,7 +157,15 @@ def _coverage(engine: Any) -> tuple[FileCoverage, ...]:
 def run_tests(directory: Path, *, coverage: bool = True) -> RegoTestReport:
     """Run every ``test_*`` rule in the bundle; ``ConfigError`` if a module does not parse."""
     modules = read_modules(directory, include_tests=True)
-    engine = _engine_with(modules, read_data(directory))
+    return run_module_tests(modules, read_data(directory), coverage=coverage)
+
+
+def run_module_tests(
+    modules: tuple[PolicyModule, ...], data_json: str, *, coverage: bool = True
+) -> RegoTestReport:
+    """``run_tests`` over modules held in memory (the sandbox's worker runs a caller's bundle
+    this way: ``authz.sandbox.sandboxed_tests``)."""
+    engine = _engine_with(modules, data_json)
     engine.set_enable_coverage(coverage)
     results = tuple(_run_one(engine, *test) for test in discover_tests(engine))
     return RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())

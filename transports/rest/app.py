@@ -14,6 +14,7 @@ from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import lazy_chat_model
 from hqg import __version__
+from transports.console import install_console
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
 from transports.rest.http import install_access_log
@@ -69,4 +70,5 @@ def create_app(
     # the routes themselves, for matching a request refused before routing (FastAPI wraps
     # included routers in objects that do not expose the matched route)
     app.state.api_routes = tuple(route for module in modules for route in module.router.routes)
+    install_console(app, gateway)
     return app
