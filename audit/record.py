@@ -27,7 +27,10 @@ from audit.redact import redact_sql_literals
 from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
-_ACTION = r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|http\.unrouted)$"
+_ACTION = (
+    r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|console\.[a-z_]{1,32}"
+    r"|http\.unrouted)$"
+)
 
 Name = Annotated[str, StringConstraints(pattern=_NAME)]
 ExtraValue = (

@@ -66,7 +66,9 @@ def enforced_candidate(gateway: Gateway) -> Candidate:
     )
 
 
-def run_candidate_tests(gateway: Gateway, ctx: RequestContext, candidate: Candidate) -> RegoTestReport:
+def run_candidate_tests(
+    gateway: Gateway, ctx: RequestContext, candidate: Candidate
+) -> RegoTestReport:
     """The candidate's own tests, run in the sandbox (needs ``policy.simulate``)."""
     trail = AuditTrail(gateway, ctx, action="policy.test")
     with trail.recording():
@@ -156,7 +158,9 @@ def candidate_from_form(modules: Mapping[str, str], data_text: str) -> Candidate
     try:
         data = json.loads(data_text or "{}")
     except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"data.json: not JSON (line {exc.lineno}, column {exc.colno})") from exc
+        raise InvalidRequest(
+            f"data.json: not JSON (line {exc.lineno}, column {exc.colno})"
+        ) from exc
     if not isinstance(data, dict):
         raise InvalidRequest("data.json must be a JSON object")
     return Candidate(modules=dict(modules), data=data)

@@ -71,7 +71,11 @@ test_allow_security_opens_the_console if {
 }
 
 test_allow_steward_opens_the_console if {
-	actions.permitted with input as {"principal": steward, "action": "console.audit", "purpose": "analytics"}
+	actions.permitted with input as {"principal": steward, "action": "console.review", "purpose": "analytics"}
+}
+
+test_deny_steward_browses_the_audit_log_in_the_console if {
+	not actions.permitted with input as {"principal": steward, "action": "console.audit", "purpose": "analytics"}
 }
 
 test_deny_analyst_opens_the_console if {

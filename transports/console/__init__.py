@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gateway.service import Gateway
-from transports.console.routes import auth, playground, review
+from transports.console.routes import audit, auth, observe, playground, review
 from transports.console.web import (
     HERE,
     PREFIX,
@@ -20,7 +20,7 @@ from transports.console.web import (
     install_security_headers,
 )
 
-MODULES = (auth, review, playground)
+MODULES = (auth, review, playground, audit, observe)
 
 
 def install_console(app: FastAPI, gateway: Gateway) -> None:

@@ -14,13 +14,14 @@ Every POST carries the session's CSRF token in a ``csrf`` form field.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
@@ -93,7 +94,9 @@ class ConsoleUser:
 
 def _session_user(request: Request) -> ConsoleUser:
     session = state_of(request).sessions.get(request.cookies.get(COOKIE))
-    principal = None if session is None else gateway_of(request).principals.find(session.principal_id)
+    principal = (
+        None if session is None else gateway_of(request).principals.find(session.principal_id)
+    )
     if session is None or principal is None:
         raise AuthError("sign in to the console")
     ctx = RequestContext.create(principal, purpose=None, request_id=request.state.request_id)
@@ -173,20 +176,26 @@ def install_security_headers(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/"):
+        if _is_console(request):
             response.headers.update(SECURITY_HEADERS)
         return response
+
+
+def _is_console(request: Request) -> bool:
+    path = request.url.path
+    return path == PREFIX or path.startswith(PREFIX + "/")
 
 
 def install_error_pages(app: FastAPI) -> None:
     """Console requests get an HTML error page from the app's own ``HqgError`` response (so
     the refusal is audited and its message guarded exactly as the JSON API's); a console page
     asked for without a session is sent to sign-in."""
-    json_response = app.exception_handlers[HqgError]
+    json_handler = app.exception_handlers[HqgError]
 
     async def handler(request: Request, exc: Exception) -> Response:
-        response = await json_response(request, exc)
-        if not request.url.path.startswith(PREFIX + "/") and request.url.path != PREFIX:
+        answer = json_handler(request, exc)
+        response: Response = await answer if inspect.isawaitable(answer) else answer
+        if not _is_console(request):
             return response
         if isinstance(exc, AuthError) and request.method == "GET":
             return RedirectResponse(f"{PREFIX}/signin", status_code=303)
@@ -203,5 +212,3 @@ def install_error_pages(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(HqgError, handler)
-
-
