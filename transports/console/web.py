@@ -161,8 +161,8 @@ def render(
         .render(
             prefix=PREFIX,
             nav=NAV,
-            user=None if user is None else user.ctx.principal.id,
-            purpose=None if user is None else user.ctx.purpose,
+            signed_in=None if user is None else user.ctx.principal.id,
+            signed_in_purpose=None if user is None else user.ctx.purpose,
             csrf=None if user is None else user.session.csrf,
             **{key: released(gateway, value) for key, value in values.items()},
         )
