@@ -28,8 +28,8 @@ from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
 _ACTION = (
-    r"^(sql|search|ask|chat|catalog|audit|policy\.[a-z_]{1,32}|console\.[a-z_]{1,32}"
-    r"|http\.unrouted)$"
+    r"^(sql|search|ask|chat|catalog|audit(\.[a-z_]{1,32})?|policy\.[a-z_]{1,32}"
+    r"|console\.[a-z_]{1,32}|http\.unrouted)$"
 )
 
 Name = Annotated[str, StringConstraints(pattern=_NAME)]

@@ -1,6 +1,6 @@
 """Reading the audit log as the security team: filtered pages, one record, the chain's state.
 
-Every read needs ``audit.read`` and is itself audited (action ``audit``). Records hold no raw
+Every read needs ``audit.read`` and is itself audited under that action. Records hold no raw
 PII (``audit.record``), so they are shown as kept. A verification is audited with its outcome
 (``extra``: ``verified``, ``records``), which is how the console knows the last one: the log
 holds its own check history, in every process, across restarts.
@@ -24,7 +24,6 @@ from gateway.context import RequestContext
 from gateway.service import Gateway
 from hqg.errors import InvalidRequest, NotFound
 
-AUDIT_ACTION = "audit"
 READ_ACTION = "audit.read"
 _LAST_VERIFY_SCAN = 10_000
 
@@ -72,7 +71,7 @@ def chain_status(gateway: Gateway, ctx: RequestContext) -> ChainStatus:
 
 def verify_chain(gateway: Gateway, ctx: RequestContext) -> VerifyReport:
     """Check the whole chain now; the outcome goes into this request's own record."""
-    trail = AuditTrail(gateway, ctx, action=AUDIT_ACTION)
+    trail = AuditTrail(gateway, ctx, action=READ_ACTION)
     with trail.recording():
         trail.decision = gateway.decide(ctx, action=READ_ACTION)
         require_allowed(trail.decision)
@@ -84,7 +83,7 @@ def verify_chain(gateway: Gateway, ctx: RequestContext) -> VerifyReport:
 @contextmanager
 def _reading(gateway: Gateway, ctx: RequestContext) -> Iterator[None]:
     """Decide ``audit.read`` and audit the read, however it ends."""
-    trail = AuditTrail(gateway, ctx, action=AUDIT_ACTION)
+    trail = AuditTrail(gateway, ctx, action=READ_ACTION)
     with trail.recording():
         trail.decision = gateway.decide(ctx, action=READ_ACTION)
         require_allowed(trail.decision)
@@ -94,7 +93,7 @@ def _reading(gateway: Gateway, ctx: RequestContext) -> Iterator[None]:
 def _status(gateway: Gateway) -> ChainStatus:
     path = gateway.audit.path
     verified = page(
-        path, AuditFilter(action=AUDIT_ACTION), limit=1000, max_scan=_LAST_VERIFY_SCAN
+        path, AuditFilter(action=READ_ACTION), limit=1000, max_scan=_LAST_VERIFY_SCAN
     ).entries
     last = next((e.record for e in verified if "verified" in e.record.extra), None)
     records = None if last is None else last.extra.get("records")
