@@ -18,6 +18,7 @@ from audit import VerifyReport, verify
 from audit.chain import ChainLink
 from audit.head import read_head
 from audit.query import AuditEntry, AuditFilter, AuditPage, find, page
+from audit.verify import Progress
 from gateway.access import require_allowed
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
@@ -69,13 +70,16 @@ def chain_status(gateway: Gateway, ctx: RequestContext) -> ChainStatus:
         return _status(gateway)
 
 
-def verify_chain(gateway: Gateway, ctx: RequestContext) -> VerifyReport:
-    """Check the whole chain now; the outcome goes into this request's own record."""
+def verify_chain(
+    gateway: Gateway, ctx: RequestContext, *, progress: Progress | None = None
+) -> VerifyReport:
+    """Check the whole chain now (``progress`` is told the lines checked so far); the outcome
+    goes into this request's own record."""
     trail = AuditTrail(gateway, ctx, action=READ_ACTION)
     with trail.recording():
         trail.decision = gateway.decide(ctx, action=READ_ACTION)
         require_allowed(trail.decision)
-        report = verify(gateway.audit.path)
+        report = verify(gateway.audit.path, progress=progress)
         trail.extra.update(verified=report.ok, records=report.records)
         return report
 

@@ -26,11 +26,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
+from audit import VerifyReport
 from gateway.admin.console import console_action
 from gateway.context import RequestContext
 from gateway.egress import error_guard
 from gateway.service import Gateway
 from hqg.errors import AuthError, HqgError
+from transports.console.jobs import Jobs
 from transports.console.sessions import COOKIE, Session, SessionStore, same_token
 
 PREFIX = "/console"
@@ -61,6 +63,7 @@ class ConsoleState:
 
     sessions: SessionStore
     templates: Environment
+    verify_jobs: Jobs[VerifyReport]
 
 
 def console_state(gateway: Gateway) -> ConsoleState:
@@ -73,7 +76,7 @@ def console_state(gateway: Gateway) -> ConsoleState:
     sessions = SessionStore(
         ttl_seconds=settings.session_minutes * 60, capacity=settings.max_sessions
     )
-    return ConsoleState(sessions=sessions, templates=templates)
+    return ConsoleState(sessions=sessions, templates=templates, verify_jobs=Jobs())
 
 
 def state_of(request: Request) -> ConsoleState:
@@ -92,7 +95,7 @@ class ConsoleUser:
     session: Session
 
 
-def _session_user(request: Request) -> ConsoleUser:
+def session_user(request: Request) -> ConsoleUser:
     session = state_of(request).sessions.get(request.cookies.get(COOKIE))
     principal = (
         None if session is None else gateway_of(request).principals.find(session.principal_id)
@@ -109,7 +112,7 @@ def page(action: str) -> Callable[[Request], ConsoleUser]:
     """A dependency: the signed-in user, admitted to ``action`` (decided and audited)."""
 
     def admitted(request: Request) -> ConsoleUser:
-        user = _session_user(request)
+        user = session_user(request)
         console_action(gateway_of(request), user.ctx, action=action)
         return user
 
@@ -120,7 +123,7 @@ def form_action(action: str) -> Callable[[Request], Awaitable[ConsoleUser]]:
     """``page(action)`` for a form post: the session's CSRF token must come with it."""
 
     async def admitted(request: Request) -> ConsoleUser:
-        user = _session_user(request)
+        user = session_user(request)
         offered = (await request.form()).get("csrf")
         if not same_token(offered if isinstance(offered, str) else None, user.session.csrf):
             raise AuthError("the form's CSRF token is missing or wrong: reload the page")

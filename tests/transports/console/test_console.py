@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -245,13 +246,31 @@ def test_an_audit_record_shows_its_decision_reasons(
     assert "hr_salaries" in record.text
 
 
-def test_verify_now_checks_the_chain_and_is_remembered(sec: TestClient, gateway: Gateway) -> None:
+def test_verify_now_checks_the_chain_with_progress_and_is_remembered(
+    sec: TestClient, gateway: Gateway
+) -> None:
     csrf = csrf_of(sec.get("/console/audit").text)
-    answer = sec.post("/console/audit/verify", data={"csrf": csrf})
-    assert answer.status_code == 200
-    assert "intact" in answer.text
+    started = sec.post("/console/audit/verify", data={"csrf": csrf})
+    assert started.status_code == 202
+    poll = re.search(r'href="(/console/audit/verify/[^"]+)"', started.text)
+    result = started.text
+    for _ in range(300):  # a small log: done at once; bounded either way
+        if poll is None or "Verifying" not in result:
+            break
+        time.sleep(0.1)
+        result = sec.get(poll.group(1)).text
+    assert "intact" in result
     assert "Last verification: never" not in sec.get("/console/audit").text
     assert verify(gateway.audit.path).ok
+
+
+def test_only_its_owner_may_read_a_verification(sec: TestClient, gateway: Gateway) -> None:
+    csrf = csrf_of(sec.get("/console/audit").text)
+    started = sec.post("/console/audit/verify", data={"csrf": csrf})
+    poll = re.search(r'href="(/console/audit/verify/[^"]+)"', started.text)
+    assert poll
+    dana = sign_in(fresh_client(gateway), "demo-dana")
+    assert dana.get(poll.group(1)).status_code == 404
 
 
 def test_every_console_action_is_audited(sec: TestClient, gateway: Gateway) -> None:

@@ -8,10 +8,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from audit import VerifyReport
+from audit.head import read_head
 from audit.query import AuditFilter, Outcome
 from gateway.admin.audit_view import audit_entry, audit_page, chain_status, verify_chain
-from hqg.errors import InvalidRequest
-from transports.console.web import PREFIX, ConsoleUser, form_action, gateway_of, page, render
+from hqg.errors import InvalidRequest, NotFound
+from transports.console.jobs import Job
+from transports.console.web import (
+    PREFIX,
+    ConsoleUser,
+    form_action,
+    gateway_of,
+    page,
+    render,
+    session_user,
+    state_of,
+)
 
 router = APIRouter()
 Auditor = Annotated[ConsoleUser, Depends(page("console.audit"))]
@@ -75,8 +87,32 @@ def audit_record(
 
 @router.post(f"{PREFIX}/audit/verify")
 def verify_now(request: Request, user: Verifier) -> HTMLResponse:
-    report = verify_chain(gateway_of(request), user.ctx)
-    return render(request, "verify.html", user=user, report=report)
+    """Start checking the whole chain in the background; the page polls its progress."""
+    gateway = gateway_of(request)
+    head = read_head(gateway.audit.path)
+
+    def work(job: Job[VerifyReport]) -> VerifyReport:
+        return verify_chain(gateway, user.ctx, progress=job.advance)
+
+    total = None if head is None else head.count
+    ident = state_of(request).verify_jobs.start(user.ctx.principal.id, total, work)
+    return _progress(request, user, ident, status=202)
+
+
+@router.get(f"{PREFIX}/audit/verify/{{ident}}")
+def verify_progress(
+    request: Request, ident: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+) -> HTMLResponse:
+    """A started verification's progress; only its owner's session may read it. Not a new
+    action (nothing is decided or read here), so polling writes no audit records."""
+    return _progress(request, session_user(request), ident, status=200)
+
+
+def _progress(request: Request, user: ConsoleUser, ident: str, *, status: int) -> HTMLResponse:
+    job = state_of(request).verify_jobs.get(ident, user.ctx.principal.id)
+    if job is None:
+        raise NotFound("no such verification (it may have expired): start another")
+    return render(request, "verify.html", user=user, status=status, job=job, ident=ident)
 
 
 def _instant(text: str, name: str) -> datetime | None:
