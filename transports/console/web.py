@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audit import VerifyReport
 from gateway.admin.console import console_action
@@ -190,11 +192,17 @@ def _is_console(request: Request) -> bool:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    """Console requests get an HTML error page from the app's own ``HqgError`` response (so
-    the refusal is audited and its message guarded exactly as the JSON API's); a console page
-    asked for without a session is sent to sign-in."""
-    json_handler = app.exception_handlers[HqgError]
+    """Console requests get an HTML error page made from the app's own JSON error response (so
+    a refusal is audited and its message guarded exactly as the JSON API's): for ``HqgError``,
+    an invalid form or query (422) and an unknown page or method. A console page asked for
+    without a session is sent to sign-in."""
+    for kind in (HqgError, RequestValidationError, StarletteHTTPException):
+        app.add_exception_handler(kind, _as_page(app.exception_handlers[kind]))
 
+
+def _as_page(
+    json_handler: Callable[..., Any],
+) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
         answer = json_handler(request, exc)
         response: Response = await answer if inspect.isawaitable(answer) else answer
@@ -214,4 +222,4 @@ def install_error_pages(app: FastAPI) -> None:
             reasons=error.get("reasons", []),
         )
 
-    app.add_exception_handler(HqgError, handler)
+    return handler

@@ -323,3 +323,13 @@ def test_no_ground_truth_pii_value_appears_on_any_page(
 def _rows(html: str) -> list[str]:
     body = html.split('<table id="records">', 1)[1].split("</table>", 1)[0]
     return [row for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S) if "<td" in row]
+
+
+def test_a_bad_query_or_an_unknown_page_answers_with_an_html_error_page(sec: TestClient) -> None:
+    bad = sec.get("/console/audit", params={"outcome": "maybe"})
+    missing = sec.get("/console/nothing-here")
+    for answer, status in ((bad, 422), (missing, 404)):
+        assert answer.status_code == status
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+    assert sec.get("/v1/nothing-here").headers["content-type"].startswith("application/json")
