@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from fastapi.testclient import TestClient
 from audit import iter_records, verify
 from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
+from gateway.settings import load_settings
+from gateway.wiring import build_gateway
 from tests.gateway.conftest import auth
 from tests.transports.console.conftest import csrf_of, fresh_client, sign_in
 
@@ -333,3 +336,11 @@ def test_a_bad_query_or_an_unknown_page_answers_with_an_html_error_page(sec: Tes
         assert answer.headers["content-type"].startswith("text/html")
         assert answer.headers["content-security-policy"].startswith("default-src 'self'")
     assert sec.get("/v1/nothing-here").headers["content-type"].startswith("application/json")
+
+
+def test_a_gateway_with_the_console_disabled_serves_no_console(home: Path) -> None:
+    gw = build_gateway(load_settings(home=home, console={"enabled": False}))
+    try:
+        assert fresh_client(gw).get("/console/signin").status_code == 404
+    finally:
+        gw.close()
