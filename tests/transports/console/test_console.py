@@ -344,3 +344,19 @@ def test_a_gateway_with_the_console_disabled_serves_no_console(home: Path) -> No
         assert fresh_client(gw).get("/console/signin").status_code == 404
     finally:
         gw.close()
+
+
+def test_the_audit_browser_pages_to_older_records(sec: TestClient, app_client: TestClient) -> None:
+    for _ in range(30):
+        app_client.get("/v1/catalog", headers=auth("demo-alice"))
+    first = sec.get("/console/audit", params={"principal": "alice", "action": "catalog"})
+    older = re.search(r'href="(/console/audit\?[^"]*cursor=\d+)"', first.text)
+    assert older, "a full page links to older records"
+    second = sec.get(older.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    seqs = [
+        re.findall(r'<td><a href="/console/audit/record/(\d+)">', p.text) for p in (first, second)
+    ]
+    assert len(seqs[0]) == 25
+    assert seqs[1]
+    assert max(map(int, seqs[1])) < min(map(int, seqs[0]))  # newest first, no overlap
