@@ -69,4 +69,3 @@ def fresh_client(gateway: Gateway) -> TestClient:
 def sec(gateway: Gateway) -> TestClient:
     """A fresh client signed in as demo-sec (the security role)."""
     return sign_in(fresh_client(gateway), "demo-sec")
-

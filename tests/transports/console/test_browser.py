@@ -69,7 +69,8 @@ def server(gateway: Gateway) -> Iterator[str]:
             break
         time.sleep(0.1)
     assert instance.started, "the server did not start"
-    with httpx.Client(base_url=base) as client:  # past traffic for the audit log and simulate
+    # past traffic for the audit log and simulate (the first request loads the engines)
+    with httpx.Client(base_url=base, timeout=300) as client:
         client.post(
             "/v1/sql", json={"sql": "SELECT count(*) FROM orders"}, headers=auth("demo-alice")
         )
@@ -95,7 +96,7 @@ def browser() -> Iterator[WebDriver]:
     options.add_argument("--window-size=1400,1000")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(120)
+    driver.set_page_load_timeout(300)
     yield driver
     driver.quit()
 
@@ -139,7 +140,7 @@ class Pages:
         """Click something that loads a new page, and wait for that page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 180).until(expected_conditions.staleness_of(old))
         self._settle()
 
     def click_in_place(self, css: str) -> None:
@@ -150,14 +151,14 @@ class Pages:
         element = self.driver.find_element(By.ID, element_id)
         self.driver.execute_script("arguments[0].value = arguments[1];", element, value)
 
-    def wait_for(self, css: str, seconds: float = 60) -> None:
+    def wait_for(self, css: str, seconds: float = 180) -> None:
         deadline = time.monotonic() + seconds
         while not self.driver.find_elements(By.CSS_SELECTOR, css):
             assert time.monotonic() < deadline, f"{css} never appeared"
             time.sleep(0.2)
 
     def _settle(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while self.driver.execute_script("return document.readyState") != "complete":
             assert time.monotonic() < deadline
             time.sleep(0.1)
@@ -253,7 +254,7 @@ def test_the_audit_filters_narrow_the_results(pages: Pages) -> None:
 def test_verify_now_reports_the_chain(pages: Pages) -> None:
     pages.open("/console/audit")
     pages.click_in_place('#chain button[type="submit"]')
-    deadline = time.monotonic() + 60  # the result replaces the progress when it is done
+    deadline = time.monotonic() + 180  # the result replaces the progress when it is done
     while "intact" not in pages.driver.find_element(By.ID, "verify-result").text:
         assert time.monotonic() < deadline, "the verification never finished"
         time.sleep(0.2)
