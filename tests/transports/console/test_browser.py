@@ -64,7 +64,7 @@ def server(gateway: Gateway) -> Iterator[str]:
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):  # up to 30 s on a loaded machine
+    for _ in range(1200):  # up to 120 s on a loaded machine
         if instance.started:
             break
         time.sleep(0.1)
