@@ -29,7 +29,7 @@ from hqg.refs import DatasetRef
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
 _ACTION = (
     r"^(sql|search|ask|chat|catalog|audit(\.[a-z_]{1,32})?|policy\.[a-z_]{1,32}"
-    r"|mcp\.[a-z_]{1,32}|http\.unrouted)$"
+    r"|mcp\.[a-z_]{1,32}|console\.[a-z_]{1,32}|http\.unrouted)$"
 )
 
 #: The ``extra`` key holding the use case's own action when a transport files a record under a

@@ -7,7 +7,7 @@ to look; its messages never quote a line's content.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -28,7 +28,13 @@ class VerifyReport(BaseModel):
     head: ChainLink | None = None
 
 
-def verify(path: Path) -> VerifyReport:
+Progress = Callable[[int], None]
+"""Told the number of lines checked so far, every ``PROGRESS_EVERY`` lines (the console's
+"verify now" shows it on a large log)."""
+PROGRESS_EVERY = 1000
+
+
+def verify(path: Path, *, progress: Progress | None = None) -> VerifyReport:
     """Check every line's hash, sequence and link, then the head sidecar.
 
     Holds a shared lock on the log while reading, so an append in progress (line written, head
@@ -37,17 +43,25 @@ def verify(path: Path) -> VerifyReport:
     try:
         with path.open("rb") as handle:
             fcntl.flock(handle, fcntl.LOCK_SH)
-            return _verify_lines(path, handle)
+            return _verify_lines(path, handle, progress)
     except FileNotFoundError:
-        return _verify_lines(path, ())  # no log: fine only if there is no head either
+        return _verify_lines(path, (), progress)  # no log: fine only if there is no head either
 
 
-def _verify_lines(path: Path, lines: Iterable[bytes]) -> VerifyReport:
+def _verify_lines(path: Path, lines: Iterable[bytes], progress: Progress | None) -> VerifyReport:
     try:
         head = read_head(path)
     except (OSError, ValueError):
         return VerifyReport(ok=False, records=0, problem="the head file is unreadable")
-    return _check_lines(enumerate(lines, start=1), head=head)
+    numbered = enumerate(lines, start=1)
+    return _check_lines(numbered if progress is None else _told(numbered, progress), head=head)
+
+
+def _told(lines: Iterable[tuple[int, bytes]], progress: Progress) -> Iterator[tuple[int, bytes]]:
+    for number, raw in lines:
+        if number % PROGRESS_EVERY == 0:
+            progress(number)
+        yield number, raw
 
 
 def _check_lines(lines: Iterable[tuple[int, bytes]], *, head: ChainLink | None) -> VerifyReport:

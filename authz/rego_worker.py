@@ -6,8 +6,9 @@ address-space cap (``RLIMIT_AS``: an allocation past it fails, Rust aborts, Pyth
 ``MemoryError``) and a CPU-time cap (``RLIMIT_CPU``, a backstop to the parent's wall-clock
 deadline). The request on stdin is JSON ``{"modules": [[path, source], ...], "data_json",
 "inputs": [canonical input, ...]}``; the answer on stdout is ``{"decisions": [...]}`` (one raw
-decision, or ``null`` when evaluation failed, per input) or ``{"load_error": message}``. Exit
-codes name what went wrong when no answer could be written.
+decision, or ``null`` when evaluation failed, per input) or ``{"load_error": message}``. With
+``"tests": true`` the bundle's own ``test_*`` rules are run instead and the answer is
+``{"tests": RegoTestReport}``. Exit codes name what went wrong when no answer could be written.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def _evaluate(request: dict[str, Any]) -> dict[str, Any]:
         data_json=request["data_json"],
         policy_hash="candidate",
     )
+    if request.get("tests"):
+        return _tests(bundle.modules, bundle.data_json)
     try:
         engine = new_engine(bundle)
     except ConfigError as exc:
@@ -55,6 +58,18 @@ def _evaluate(request: dict[str, Any]) -> dict[str, Any]:
         except Exception:
             decisions.append(None)  # the parent fails closed on it
     return {"decisions": decisions}
+
+
+def _tests(modules: Any, data_json: str) -> dict[str, Any]:
+    """The bundle's ``test_*`` rules run (``authz.testing``), or why they could not be."""
+    from authz.testing import run_module_tests
+    from hqg.errors import ConfigError
+
+    try:
+        report = run_module_tests(modules, data_json, coverage=False)
+    except ConfigError as exc:
+        return {"load_error": exc.message}
+    return {"tests": report.model_dump(mode="json")}
 
 
 def main(argv: list[str]) -> int:

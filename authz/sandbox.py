@@ -36,11 +36,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from authz import rego_worker
-from authz.bundle import PolicyBundle
+from authz.bundle import PolicyBundle, PolicyModule
 from authz.cache import canonical_json
 from authz.decision import Decision, decision_problem, deny, parse_decision
 from authz.engine import DECISION_PATH, PROBE_INPUT
 from authz.regorus_engine import ENGINE_NAME
+from authz.testing import RegoTestReport
 from hqg.errors import InvalidRequest, RateLimited
 
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
@@ -84,8 +85,11 @@ def child_env() -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(paths), "PATH": os.environ.get("PATH", "")}
 
 
-def run_worker(bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLimits) -> Any:
-    """The worker's JSON answer for ``inputs`` (canonical JSON documents), within ``limits``."""
+def run_worker(
+    bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLimits, *, tests: bool = False
+) -> Any:
+    """The worker's JSON answer for ``inputs`` (canonical JSON documents), within ``limits``;
+    with ``tests``, the bundle's ``test_*`` rules run instead (``sandboxed_tests``)."""
     command = [
         sys.executable,
         "-P",
@@ -100,6 +104,7 @@ def run_worker(bundle: PolicyBundle, inputs: Sequence[str], limits: CandidateLim
             "modules": [[m.path, m.source] for m in bundle.modules],
             "data_json": bundle.data_json,
             "inputs": list(inputs),
+            "tests": tests,
         }
     )
     with subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
@@ -144,6 +149,24 @@ def load_problem(message: str) -> str:
     if location is None or problem is None:
         return "candidate: it could not be loaded by the policy engine"
     return f"candidate: {location.group(1)}: {problem.group(1)[:_MAX_PROBLEM_CHARS]}"
+
+
+def sandboxed_tests(
+    modules: Mapping[str, str], data_json: str, limits: CandidateLimits, slots: WorkerSlots
+) -> RegoTestReport:
+    """Run a caller's bundle's ``test_*`` rules (``authz.testing``) in a bounded worker: the
+    tests are the caller's code as much as the policy is."""
+    bundle = PolicyBundle(
+        root=Path("<candidate>"),
+        modules=tuple(PolicyModule(path=p, source=s) for p, s in sorted(modules.items())),
+        data_json=data_json,
+        policy_hash="candidate",
+    )
+    with slots.slot():
+        answer = run_worker(bundle, [], limits, tests=True)
+    if "load_error" in answer:
+        raise InvalidRequest(load_problem(str(answer["load_error"])))
+    return RegoTestReport.model_validate(answer["tests"])
 
 
 class WorkerSlots:

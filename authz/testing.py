@@ -150,14 +150,21 @@ def _coverage(engine: Any) -> tuple[FileCoverage, ...]:
 def run_tests(directory: Path, *, coverage: bool = True) -> RegoTestReport:
     """Run every ``test_*`` rule in the bundle; ``ConfigError`` if a module does not parse."""
     modules = read_modules(directory, include_tests=True)
-    engine = _engine_with(modules, read_data(directory))
+    return run_module_tests(modules, read_data(directory), coverage=coverage)
+
+
+def run_module_tests(
+    modules: tuple[PolicyModule, ...], data_json: str, *, coverage: bool = True
+) -> RegoTestReport:
+    """``run_tests`` over modules held in memory (the sandbox's worker runs a caller's bundle
+    this way: ``authz.sandbox.sandboxed_tests``)."""
+    engine = _engine_with(modules, data_json)
     engine.set_enable_coverage(coverage)
     results = tuple(_run_one(engine, *test) for test in discover_tests(engine))
     report = RegoTestReport(results=results, coverage=_coverage(engine) if coverage else ())
     if not any(r.error is None for r in report.failures):
         return report
     ast = json.loads(engine.get_ast_as_json())
-    data_json = read_data(directory)
     explained = tuple(
         r.model_copy(
             update={"failure": diagnose(modules, data_json, ast, package=r.package, name=r.name)}

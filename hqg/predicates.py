@@ -171,3 +171,39 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         ">=": lambda a, b: bool(a >= b),
     }
     return comparisons[op](left, right)
+
+
+_OP_WORDS = {
+    "=": "is",
+    "!=": "is not",
+    "<": "is below",
+    "<=": "is at most",
+    ">": "is above",
+    ">=": "is at least",
+    "in": "is one of",
+    "not_in": "is none of",
+    "is_null": "is empty",
+    "not_null": "is not empty",
+}
+
+
+def in_words(predicate: Predicate | None) -> str:
+    """The predicate as a reviewer reads it: ``tenant_id is 'acme' and not (…)``.
+
+    >>> in_words(All((Compare("tenant_id", "=", "acme"), Compare("rank", "<=", 2))))
+    "tenant_id is 'acme' and rank is at most 2"
+    """
+    if predicate is None:
+        return "every row"
+    if isinstance(predicate, Compare):
+        words = f"{predicate.column} {_OP_WORDS[predicate.op]}"
+        if isinstance(predicate.value, tuple):
+            return f"{words} ({', '.join(repr(v) for v in predicate.value)})"
+        return words if predicate.value is None else f"{words} {predicate.value!r}"
+    if isinstance(predicate, Not):
+        return f"not ({in_words(predicate.item)})"
+    joiner = " and " if isinstance(predicate, All) else " or "
+    return joiner.join(
+        f"({in_words(item)})" if isinstance(item, All | AnyOf) else in_words(item)
+        for item in predicate.items
+    )

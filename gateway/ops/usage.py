@@ -17,7 +17,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -177,3 +177,55 @@ def aggregate(
         principals = report.principals.setdefault(tenant, {})
         principals.setdefault(entry.principal_id or NO_TENANT, UsageTotals()).add(entry)
     return report
+
+
+class UsageSeries(BaseModel):
+    """One tenant's (or one principal's) totals per day, oldest day first, and overall."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str  # tenant, or "tenant/principal"
+    days: list[UsageTotals]
+    total: UsageTotals = Field(default_factory=UsageTotals)
+
+
+class UsageOverTime(BaseModel):
+    """Daily series over the last ``len(days)`` days (UTC) per tenant and per principal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[str]  # ISO dates
+    tenants: list[UsageSeries]
+    principals: list[UsageSeries]
+    skipped: int = 0
+
+
+def over_time(entries: Iterable[UsageEntry | None], *, days: int, now: datetime) -> UsageOverTime:
+    """Per-day totals for the ``days`` days ending with ``now``'s (older entries are left out)."""
+    today = _utc(now).date()
+    first = today.toordinal() - days + 1
+    labels = [date.fromordinal(first + i).isoformat() for i in range(days)]
+    tenants: dict[str, UsageSeries] = {}
+    principals: dict[str, UsageSeries] = {}
+    skipped = 0
+    for entry in entries:
+        if entry is None:
+            skipped += 1
+            continue
+        slot = entry.ts.date().toordinal() - first
+        if not 0 <= slot < days:
+            continue
+        tenant = entry.tenant or NO_TENANT
+        keys = ((tenants, tenant), (principals, f"{tenant}/{entry.principal_id or NO_TENANT}"))
+        for table, key in keys:
+            series = table.setdefault(
+                key, UsageSeries(key=key, days=[UsageTotals() for _ in range(days)])
+            )
+            series.days[slot].add(entry)
+            series.total.add(entry)
+    return UsageOverTime(
+        days=labels,
+        tenants=[tenants[k] for k in sorted(tenants)],
+        principals=[principals[k] for k in sorted(principals)],
+        skipped=skipped,
+    )

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from authz.settings import PolicySettings
 from gateway.settings.answer import AnswerSettings
+from gateway.settings.console import ConsoleSettings
 from gateway.settings.ops import LimitSettings, LoggingSettings
 from guards.settings import GuardSettings
 from hqg.errors import ConfigError
@@ -91,6 +92,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     answer: AnswerSettings = AnswerSettings()
     ingest: IngestLimits = IngestLimits()
+    console: ConsoleSettings = ConsoleSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -63,3 +63,29 @@ test_deny_role_data_can_be_changed_by_data if {
 	not actions.permitted with input as {"principal": alice, "action": "sql", "purpose": "analytics"}
 		with data.hqg_config.roles as roles
 }
+
+steward := {"id": "dana", "tenant": null, "roles": ["steward"], "purposes": ["analytics"]}
+
+test_allow_security_opens_the_console if {
+	actions.permitted with input as {"principal": sec, "action": "console.review", "purpose": "security"}
+}
+
+test_allow_steward_opens_the_console if {
+	actions.permitted with input as {"principal": steward, "action": "console.review", "purpose": "analytics"}
+}
+
+test_deny_steward_browses_the_audit_log_in_the_console if {
+	not actions.permitted with input as {"principal": steward, "action": "console.audit", "purpose": "analytics"}
+}
+
+test_deny_analyst_opens_the_console if {
+	not actions.permitted with input as {"principal": alice, "action": "console.signin", "purpose": "analytics"}
+}
+
+test_deny_steward_applies_a_policy_from_the_console if {
+	not actions.permitted with input as {"principal": steward, "action": "console.apply", "purpose": "analytics"}
+}
+
+test_allow_security_applies_a_policy_from_the_console if {
+	actions.permitted with input as {"principal": sec, "action": "console.apply", "purpose": "security"}
+}

@@ -95,6 +95,25 @@ NO_DATA_ROUTES = {
     ("GET", "/v1/audit/{ident}"): "one audit record, which holds no raw PII",
     ("GET", "/.well-known/oauth-protected-resource"): "RFC 9728 metadata: constant but the URL",
     ("GET", "/.well-known/oauth-protected-resource/mcp"): "the same metadata, MCP's path form",
+    # the web console: policy, audit and catalog metadata, never rows or chunks; every value a
+    # page shows passes the error guard (known PII values become placeholders)
+    ("GET", "/console"): "a redirect",
+    ("GET", "/console/signin"): "the sign-in form",
+    ("POST", "/console/signin"): "a redirect with the session cookie",
+    ("POST", "/console/signout"): "a redirect",
+    ("GET", "/console/review"): "the access matrix: decisions, filters in words, masks",
+    ("GET", "/console/review.csv"): "the access matrix as CSV",
+    ("GET", "/console/review/explain"): "a decision document, as /v1/policy/evaluate",
+    ("GET", "/console/playground"): "the enforced bundle's source",
+    ("POST", "/console/playground/explain"): "a decision document, as /v1/policy/evaluate",
+    ("POST", "/console/playground/test"): "Rego test results",
+    ("POST", "/console/playground/simulate"): "decision diffs, as /v1/policy/simulate",
+    ("POST", "/console/playground/apply"): "the applied bundle's version",
+    ("GET", "/console/audit"): "audit records, which hold no raw PII",
+    ("GET", "/console/audit/record/{ident}"): "one audit record",
+    ("POST", "/console/audit/verify"): "the chain's verification report",
+    ("GET", "/console/usage"): "usage counts per tenant and principal",
+    ("GET", "/console/freshness"): "dataset and collection versions, ages, counts",
 }
 FRAMEWORK_ROUTES = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 

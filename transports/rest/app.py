@@ -15,6 +15,7 @@ from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import build_model_catalog
 from hqg import __version__
+from transports.console import install_console
 from transports.mcp.http import (
     METADATA_PATH,
     McpHttp,
@@ -95,4 +96,5 @@ def create_app(
         *(route for module in modules for route in module.router.routes),
         mcp,
     )
+    install_console(app, gateway)
     return app

@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from cli.app import _register, app
 from cli.usage import parse_since
-from gateway.ops.usage import UsageEntry, UsageLedger, aggregate, ledger_path, read_usage
+from gateway.ops.usage import (
+    UsageEntry,
+    UsageLedger,
+    aggregate,
+    ledger_path,
+    over_time,
+    read_usage,
+)
 from gateway.service import Gateway
 from hqg.errors import ConfigError
 from tests.gateway.ops.conftest import auth
@@ -69,6 +76,25 @@ def test_aggregation_sums_per_tenant_and_principal(tmp_path: Path) -> None:
     assert report.tenants["-"].requests == 1
     later = aggregate(read_usage(ledger.path), since=T0 + timedelta(minutes=2))
     assert set(later.tenants) == {"globex", "-"}
+
+
+def test_usage_over_time_sums_per_day_per_tenant_and_principal() -> None:
+    day = timedelta(days=1)
+    entries = [
+        entry(0),
+        entry(1, ts=T0 + day, status=403, rows_returned=0),
+        entry(2, ts=T0 + day, tenant="globex", principal_id="carol", chunks=4),
+        entry(3, ts=T0 - 5 * day),  # before the window
+        None,  # a torn line
+    ]
+    series = over_time(entries, days=3, now=T0 + day)
+    assert series.days == ["2026-10-31", "2026-11-01", "2026-11-02"]
+    acme = next(s for s in series.tenants if s.key == "acme")
+    assert [d.requests for d in acme.days] == [0, 1, 1]
+    assert [d.refused for d in acme.days] == [0, 0, 1]
+    assert acme.total.rows_returned == 10
+    assert [s.key for s in series.principals] == ["acme/alice", "globex/carol"]
+    assert series.skipped == 1
 
 
 def test_a_torn_line_is_skipped_and_counted(tmp_path: Path) -> None:

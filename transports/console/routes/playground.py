@@ -1,0 +1,129 @@
+"""The policy playground: explain a request as someone, and edit, test, simulate and (when the
+operator allows it) apply a candidate bundle.
+
+The candidate travels in the form itself (one text field per module, ``module:<path>``, and
+``data_json``), so the server keeps no draft state and every button works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
+
+from authz.bundle import PolicyBundle, bundle_from_sources
+from gateway.admin.explain import evaluate_as
+from gateway.admin.playground import (
+    Candidate,
+    apply_candidate,
+    candidate_from_form,
+    enforced_candidate,
+    run_candidate_tests,
+)
+from gateway.admin.simulate import simulate
+from hqg.errors import ConfigError, InvalidRequest
+from transports.console.web import PREFIX, ConsoleUser, form_action, gateway_of, page, render
+
+router = APIRouter()
+Viewer = Annotated[ConsoleUser, Depends(page("console.playground"))]
+Poster = Annotated[ConsoleUser, Depends(form_action("console.playground"))]
+MODULE_FIELD = "module:"
+MAX_FIELD_CHARS = 200_000
+
+
+@router.get(f"{PREFIX}/playground")
+def playground(request: Request, user: Viewer) -> HTMLResponse:
+    return _page(request, user, enforced_candidate(gateway_of(request)), {})
+
+
+@router.post(f"{PREFIX}/playground/explain")
+async def explain(request: Request, user: Poster) -> HTMLResponse:
+    form = await request.form()
+    principal, purpose, sql = _text(form, "principal"), _text(form, "purpose"), _text(form, "sql")
+    if not principal or not sql:
+        raise InvalidRequest("choose a principal and write a query")
+    explained = evaluate_as(
+        gateway_of(request), user.ctx, principal_id=principal, purpose=purpose or None, sql=sql
+    )
+    values = {"explained": explained, "principal": principal, "purpose": purpose, "sql": sql}
+    return _page(request, user, _candidate(form), values)
+
+
+@router.post(f"{PREFIX}/playground/test")
+async def run_tests(request: Request, user: Poster) -> HTMLResponse:
+    form = await request.form()
+    candidate = _candidate(form)
+    report = run_candidate_tests(gateway_of(request), user.ctx, candidate)
+    return _page(request, user, candidate, {"tests": report, **_request_fields(form)})
+
+
+@router.post(f"{PREFIX}/playground/simulate")
+async def run_simulation(request: Request, user: Poster) -> HTMLResponse:
+    form = await request.form()
+    candidate = _candidate(form)
+
+    def load() -> PolicyBundle:
+        try:
+            return bundle_from_sources(candidate.modules, candidate.data)
+        except ConfigError as exc:  # the bundle is the caller's input, not our configuration
+            raise InvalidRequest(f"candidate: {exc.message}") from exc
+
+    report = simulate(gateway_of(request), user.ctx, candidate=load)
+    return _page(request, user, candidate, {"simulation": report, **_request_fields(form)})
+
+
+@router.post(f"{PREFIX}/playground/apply")
+async def apply(request: Request, user: Poster) -> HTMLResponse:
+    form = await request.form()
+    candidate = _candidate(form)
+    applied = apply_candidate(gateway_of(request), user.ctx, candidate)
+    return _page(request, user, candidate, {"applied": applied, **_request_fields(form)})
+
+
+def _page(
+    request: Request, user: ConsoleUser, candidate: Candidate, values: dict[str, Any]
+) -> HTMLResponse:
+    gateway = gateway_of(request)
+    principals = sorted(p.id for p in gateway.principals.principals())
+    return render(
+        request,
+        "playground.html",
+        user=user,
+        active="playground",
+        principals=principals,
+        modules=sorted(candidate.modules.items()),
+        data_json=_pretty(candidate),
+        can_apply=gateway.settings.console.apply_policy,
+        **{"principal": "", "purpose": "", "sql": "", **values},
+    )
+
+
+def _pretty(candidate: Candidate) -> str:
+    return json.dumps(candidate.data, indent=2, sort_keys=True)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
+        raise InvalidRequest(f"{name}: expected text of at most {MAX_FIELD_CHARS} characters")
+    return value.replace("\r\n", "\n").strip()  # browsers send a textarea's lines as CRLF
+
+
+def _request_fields(form: FormData) -> dict[str, str]:
+    return {name: _text(form, name) for name in ("principal", "purpose", "sql")}
+
+
+def _candidate(form: FormData) -> Candidate:
+    modules = {
+        key.removeprefix(MODULE_FIELD): _text(form, key) + "\n"
+        for key in form
+        if key.startswith(MODULE_FIELD)
+    }
+    if not modules:
+        raise InvalidRequest("the candidate has no modules")
+    return candidate_from_form(modules, _text(form, "data_json"))
