@@ -10,7 +10,7 @@ import pytest
 
 from audit import AuditLog, DatasetRef
 from audit.query import AuditEntry, AuditFilter, Outcome, find, iter_matching, page
-from tests.gateway.audit.test_audit_log import T0, make_record
+from tests.audit.test_audit_log import T0, make_record
 
 
 def _log(tmp_path: Path, count: int = 30) -> Path:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
-from tests.gateway.conftest import truth  # noqa: F401  (session fixture)
+from tests.conftest import truth  # noqa: F401  (session fixture)
 from transports.rest import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

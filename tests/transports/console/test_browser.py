@@ -26,7 +26,7 @@ import uvicorn
 
 from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.rest import create_app
 
 pytestmark = pytest.mark.slow

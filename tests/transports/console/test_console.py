@@ -19,7 +19,7 @@ from demo.ground_truth import DemoGroundTruth
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from tests.transports.console.conftest import csrf_of, fresh_client, sign_in
 
 PAGES = ("/console/review", "/console/playground", "/console/audit", "/console/usage")

@@ -14,7 +14,7 @@ from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from tests.transports.console.conftest import fresh_client, sign_in
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 
 def post(

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.audit import app as cli
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 runner = CliRunner()
 

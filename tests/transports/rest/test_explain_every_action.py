@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.policy import app as policy_cli
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 QUESTION = "What is the refund window?"
 PROTECTED = "What is the gender split of our customers?"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cli.keys import app as keys_cli
 from cli.principals import app as principals_cli
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 
 runner = CliRunner()
 

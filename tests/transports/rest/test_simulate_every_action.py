@@ -20,7 +20,7 @@ from authz.bundle import load_bundle
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.rest import create_app
 
 QUESTION = "What is the refund window?"

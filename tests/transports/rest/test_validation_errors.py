@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from tests.gateway.conftest import auth
+from tests.conftest import auth
 from transports.openai.compat import ChatCompletionRequest
 from transports.rest.routes.search import SearchRequest
 from transports.rest.validation import describe
