@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.load.served import copy_workspace, serve, wait_until_ready
+from tests.load.served import serve, wait_until_ready
+from tests.workspaces import copy_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 #: The venv's environment: without PYTHONPATH (the tests' points at the server's tree).

@@ -1,15 +1,14 @@
-"""The composition root builds the REST app's chat model once, however many first requests
-race for it (it used to be memoised on ``app.state`` by whichever request came first)."""
+"""The composition root builds each chat model once, however many first requests race for it
+(it used to be memoised on ``app.state`` by whichever request came first)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from types import SimpleNamespace
 from typing import Any
 
+from gateway.ask.model_catalog import ModelCatalog
 from gateway.components import Lazy
-from transports.rest.routes.ask import get_chat_model
 
 
 def test_concurrent_first_requests_build_the_chat_model_once() -> None:
@@ -21,15 +20,15 @@ def test_concurrent_first_requests_build_the_chat_model_once() -> None:
         built.append(model)
         return model
 
-    request: Any = SimpleNamespace(
-        app=SimpleNamespace(state=SimpleNamespace(chat_model=Lazy(build)))
+    catalog = ModelCatalog(
+        models={"hqg": Lazy(build)}, owners={"hqg": "hqg"}, aliases={}, default_id="hqg"
     )
     start = threading.Barrier(8)
     seen: list[object] = []
 
     def first_request() -> None:
         start.wait()
-        seen.append(get_chat_model(request))
+        seen.append(catalog.default())
 
     threads = [threading.Thread(target=first_request) for _ in range(8)]
     for thread in threads:
