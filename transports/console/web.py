@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from audit import VerifyReport
@@ -129,7 +130,7 @@ def form_action(action: str) -> Callable[[Request], Awaitable[ConsoleUser]]:
         offered = (await request.form()).get("csrf")
         if not same_token(offered if isinstance(offered, str) else None, user.session.csrf):
             raise AuthError("the form's CSRF token is missing or wrong: reload the page")
-        console_action(gateway_of(request), user.ctx, action=action)
+        await run_in_threadpool(console_action, gateway_of(request), user.ctx, action=action)
         return user
 
     return admitted

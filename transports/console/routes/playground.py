@@ -3,6 +3,8 @@ operator allows it) apply a candidate bundle.
 
 The candidate travels in the form itself (one text field per module, ``module:<path>``, and
 ``data_json``), so the server keeps no draft state and every button works without JavaScript.
+The routes are async to read the form; the use cases (a worker process, the audit log, DuckDB
+counts) run in the thread pool, off the event loop.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from authz.bundle import PolicyBundle, bundle_from_sources
@@ -45,8 +48,13 @@ async def explain(request: Request, user: Poster) -> HTMLResponse:
     principal, purpose, sql = _text(form, "principal"), _text(form, "purpose"), _text(form, "sql")
     if not principal or not sql:
         raise InvalidRequest("choose a principal and write a query")
-    explained = evaluate_as(
-        gateway_of(request), user.ctx, principal_id=principal, purpose=purpose or None, sql=sql
+    explained = await run_in_threadpool(
+        evaluate_as,
+        gateway_of(request),
+        user.ctx,
+        principal_id=principal,
+        purpose=purpose or None,
+        sql=sql,
     )
     values = {"explained": explained, "principal": principal, "purpose": purpose, "sql": sql}
     return _page(request, user, _candidate(form), values)
@@ -56,7 +64,7 @@ async def explain(request: Request, user: Poster) -> HTMLResponse:
 async def run_tests(request: Request, user: Poster) -> HTMLResponse:
     form = await request.form()
     candidate = _candidate(form)
-    report = run_candidate_tests(gateway_of(request), user.ctx, candidate)
+    report = await run_in_threadpool(run_candidate_tests, gateway_of(request), user.ctx, candidate)
     return _page(request, user, candidate, {"tests": report, **_request_fields(form)})
 
 
@@ -71,7 +79,7 @@ async def run_simulation(request: Request, user: Poster) -> HTMLResponse:
         except ConfigError as exc:  # the bundle is the caller's input, not our configuration
             raise InvalidRequest(f"candidate: {exc.message}") from exc
 
-    report = simulate(gateway_of(request), user.ctx, candidate=load)
+    report = await run_in_threadpool(simulate, gateway_of(request), user.ctx, candidate=load)
     return _page(request, user, candidate, {"simulation": report, **_request_fields(form)})
 
 
@@ -79,7 +87,7 @@ async def run_simulation(request: Request, user: Poster) -> HTMLResponse:
 async def apply(request: Request, user: Poster) -> HTMLResponse:
     form = await request.form()
     candidate = _candidate(form)
-    applied = apply_candidate(gateway_of(request), user.ctx, candidate)
+    applied = await run_in_threadpool(apply_candidate, gateway_of(request), user.ctx, candidate)
     return _page(request, user, candidate, {"applied": applied, **_request_fields(form)})
 
 
