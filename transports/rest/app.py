@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
-from gateway.context import new_request_id
 from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import lazy_chat_model
 from hqg import __version__
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
-from transports.rest.http import install_access_log
+from transports.rest.http import AccessLog
 from transports.rest.routes import ask, catalog, chat, health, metrics, policy, search, sql
 
 
@@ -51,18 +50,8 @@ def create_app(
         lazy_chat_model(gateway) if chat_model is None else Lazy(lambda: chat_model)
     )
     install_error_handlers(app)
-    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
-
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.request_id = new_request_id(request.headers.get("x-request-id"))
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
-    install_access_log(app, gateway.ops.metrics)
+    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)
+    app.add_middleware(AccessLog, metrics=gateway.ops.metrics)  # outside: ids every refusal
     modules = (health, sql, search, ask, chat, catalog, policy, metrics)
     for module in modules:
         app.include_router(module.router)

@@ -7,6 +7,7 @@ in the metrics and the usage ledger) under the action the route would have audit
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from gateway.ask.pipeline import CHAT_ACTION
@@ -53,7 +54,23 @@ def enforce_limits(gateway: Gateway, ctx: RequestContext, *, route: object) -> N
     try:
         gateway.ops.limiter.acquire(principal=ctx.principal.id, tenant=ctx.principal.tenant)
     except RateLimited as exc:
-        action = action_for_route(route_path(route))
-        if action is not None:
-            AuditTrail(gateway, ctx, action=action).fail(exc)
+        _audit_refusal(gateway, ctx, route=route, exc=exc)
         raise
+
+
+async def admit(gateway: Gateway, ctx: RequestContext, *, route: object) -> None:
+    """``enforce_limits`` for the event loop: admitting is a few dictionary operations under a
+    lock, so it runs inline; only a refusal's durable audit record goes to a worker thread."""
+    try:
+        gateway.ops.limiter.acquire(principal=ctx.principal.id, tenant=ctx.principal.tenant)
+    except RateLimited as exc:
+        await run_in_threadpool(_audit_refusal, gateway, ctx, route=route, exc=exc)
+        raise
+
+
+def _audit_refusal(
+    gateway: Gateway, ctx: RequestContext, *, route: object, exc: RateLimited
+) -> None:
+    action = action_for_route(route_path(route))
+    if action is not None:
+        AuditTrail(gateway, ctx, action=action).fail(exc)
