@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from gateway.ask.answerers import ChatModel
 from gateway.ask.models import AskResponse
@@ -35,11 +36,14 @@ class AskRequest(BaseModel):
 
 
 @router.post("/v1/ask")
-def post_ask(
+async def post_ask(
     body: AskRequest, ctx: ContextDep, gateway: GatewayDep, model: ChatModelDep
 ) -> AskResponse:
     """Prompt guard, policy, retrieval, answer, output guard; every sentence cited."""
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
     messages = [Message(role="user", content=body.question)]
-    return ask(gateway, ctx, messages=messages, collections=body.collections, model=model).response
+    outcome = await run_in_threadpool(
+        ask, gateway, ctx, messages=messages, collections=body.collections, model=model
+    )
+    return outcome.response

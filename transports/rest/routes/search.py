@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from gateway.search_pipeline import SearchResponse, governed_search_request
 from hqg.errors import ParameterOutOfRange
@@ -24,7 +25,7 @@ class SearchRequest(BaseModel):
 
 
 @router.post("/v1/search")
-def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
+async def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
     """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
     caps = gateway.settings.search
     k = body.k or caps.default_k
@@ -32,6 +33,7 @@ def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> Se
         raise ParameterOutOfRange(f"k may be at most {caps.max_k}", parameter="k")
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return governed_search_request(
-        gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k
-    )
+    return await run_in_threadpool(
+        governed_search_request,
+        gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from gateway.responses import SqlResponse
 from gateway.sql_pipeline import governed_sql
@@ -23,8 +24,8 @@ class SqlRequest(BaseModel):
 
 
 @router.post("/v1/sql")
-def post_sql(body: SqlRequest, ctx: ContextDep, gateway: GatewayDep) -> SqlResponse:
+async def post_sql(body: SqlRequest, ctx: ContextDep, gateway: GatewayDep) -> SqlResponse:
     """Run one SELECT under policy: rows filtered, columns masked, provenance attached."""
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return governed_sql(gateway, ctx, sql=body.sql, limit=body.limit)
+    return await run_in_threadpool(governed_sql, gateway, ctx, sql=body.sql, limit=body.limit)
