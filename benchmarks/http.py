@@ -380,9 +380,31 @@ def _prepare(ctx: RunContext) -> Path:
     return home
 
 
+def first_requests(url: str, probes: tuple[Probe, ...] = PROBES) -> dict[str, float]:
+    """The latency of each probe's first request after ``/readyz`` said ready (ms)."""
+    firsts: dict[str, float] = {}
+    for probe in probes:
+        cell = drive(url, probe, concurrency=1, seconds=60, max_requests=1)
+        if cell.latencies_ms:
+            firsts[probe.label] = cell.latencies_ms[0]
+    return firsts
+
+
+def first_rows(firsts: dict[str, float], cells: list[Cell]) -> list[Row]:
+    """Each route's first request against its p50 at concurrency 1 (issue 18, goal 6)."""
+    steady = {c.probe.label: c.percentile(50) for c in cells if c.concurrency == 1}
+    return [
+        row(NAME, f"{label} first request after ready vs c=1 p50", "ms",
+            baseline=steady[label], hqg=ms, note="warm-up runs before /readyz says ready")
+        for label, ms in firsts.items()
+        if steady.get(label)
+    ]  # fmt: skip
+
+
 def run(ctx: RunContext) -> list[Row]:
     home = _prepare(ctx)
     local = in_process(home, ctx, n=25 if ctx.quick else 100)
     with served(home, log=ctx.scratch / NAME / "serve.log") as url:
+        firsts = first_requests(url)
         cells = measure(url, seconds=2.0 if ctx.quick else 10.0)
-    return rows(cells, local)
+    return rows(cells, local) + first_rows(firsts, cells)
