@@ -12,6 +12,7 @@ that picked a "free" port itself and passed it on would race every other process
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -64,10 +65,24 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    sock = config.bind_socket()  # bound here, so the port is known before serving
+    sock = listen_without_delay(config)  # bound here, so the port is known before serving
     if port_file is not None:
         write_port(port_file, int(sock.getsockname()[1]))
     graceful_server(config, on_exit=gateway.queries.interrupt_all).run(sockets=[sock])
+
+
+def listen_without_delay(config: uvicorn.Config) -> socket.socket:
+    """The listening socket, with ``TCP_NODELAY`` for every connection accepted from it.
+
+    asyncio sets ``TCP_NODELAY`` only on sockets whose protocol number says TCP, and uvicorn's
+    listener (hence each accepted connection) has protocol 0: Nagle's algorithm then held each
+    response's body until the client acknowledged its headers, which a client delays by up to
+    40 ms (measured: /healthz 48 ms p50 on loopback, 0.2 ms with the option). Linux copies the
+    option from the listener to the sockets it accepts."""
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def write_port(path: Path, port: int) -> None:
