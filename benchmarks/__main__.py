@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ask, http, ingest, pii, policy, search, sql
+from benchmarks import ask, embedding, http, ingest, pii, policy, search, sql
 from benchmarks.common import Row, RunContext
 
 BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
     policy.NAME: policy.run,
     search.NAME: search.run,
     ask.NAME: ask.run,
+    embedding.NAME: embedding.run,
     http.NAME: http.run,
     pii.NAME: pii.run,
 }
