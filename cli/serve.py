@@ -75,25 +75,33 @@ def serve(
     if count == 1:
         serve_on(sock, settings, options)
     else:
-        raise typer.Exit(supervise(count, lambda: serve_on(sock, settings, options)))
+        worker = ServeOptions(host=options.host, port=options.port, warm_first=True)
+        raise typer.Exit(supervise(count, lambda: serve_on(sock, settings, worker)))
 
 
 @dataclass(frozen=True)
 class ServeOptions:
     host: str
     port: int
+    # warm up before accepting connections: with several workers on one socket, /readyz
+    # answered by one warm worker must not send traffic to a cold one (a warm-up failure
+    # ends the worker, and the supervisor the service)
+    warm_first: bool = False
 
 
 def serve_on(sock: socket.socket, settings: Settings, options: ServeOptions) -> None:
     """Build the gateway and its app, and serve them on ``sock`` until told to stop."""
     import uvicorn
 
+    from gateway.readiness import warm_up
     from gateway.wiring import build_gateway
     from transports.rest import create_app
 
     gateway = build_gateway(settings)
+    if options.warm_first:
+        warm_up(gateway)
     config = uvicorn.Config(
-        create_app(gateway, warm_up=True),
+        create_app(gateway, warm_up=not options.warm_first),
         host=options.host,
         port=options.port,
         log_config=None,  # configure_logging routes uvicorn's loggers to the JSON handler
