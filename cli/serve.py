@@ -58,7 +58,6 @@ def serve(
     """Serve the gateway's HTTP API on HOME; ingests may run beside it.
 
     Models load and engines warm up as it starts; /readyz says ready once they have."""
-
     from gateway.ops.logs import configure_logging
     from gateway.settings import load_settings
 
@@ -120,7 +119,7 @@ def listen_without_delay(host: str, port: int) -> socket.socket:
     Nagle's algorithm then held each response's body until the client acknowledged its
     headers, which a client delays by up to 40 ms (measured: /healthz 48 ms p50 on loopback,
     0.2 ms with the option). Linux copies the option from the listener to the sockets it
-    accepts; asyncio sets it itself on a listener whose protocol is TCP, as this one's is."""
+    accepts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family, backlog=2048)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
