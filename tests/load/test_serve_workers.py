@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from audit.read import iter_records
 from audit.verify import verify
+from tests.load import served
 from tests.load.served import copy_workspace, serve_process, wait_until_ready
 
 POINT = {"sql": "SELECT * FROM orders WHERE order_id = 42"}
@@ -19,7 +21,12 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def test_two_workers_serve_one_workspace_and_stop_together(demo_home: Path, tmp_path: Path) -> None:
+def test_two_workers_serve_one_workspace_and_stop_together(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a worker accepts connections only once warm (models loaded), even /healthz: two
+    # processes loading models on a shared CI machine may need more than the usual wait
+    monkeypatch.setattr(served, "STARTUP_SECONDS", 600.0)
     home = copy_workspace(demo_home, tmp_path / "home")
     env = {"HQG_SERVER__WORKERS": "2"}
     with serve_process(home, log=tmp_path / "serve.log", env=env) as (url, server):
