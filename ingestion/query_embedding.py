@@ -7,7 +7,8 @@ one. ``BatchingEmbedder`` group-commits them the way the audit log group-commits
 first caller embeds whatever is queued, the callers who arrive meanwhile wait for the next
 batch. Nobody waits for company, so a lone query is not delayed. ``CachingEmbedder`` keeps the
 vectors of recent one-text calls (the same question asked again, a retried request); batches
-from ingest pass straight through. Both wrap any ``Embedder`` and return what it returns.
+from ingest pass straight through. It is off unless configured: its hits are a timing signal
+shared by every caller of the process. Both wrap any ``Embedder`` and return what it returns.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ class EmbeddingSettings(BaseModel):
     ``runtime`` ``torch`` is sentence-transformers (the reference); ``onnx-int8`` runs the
     same model's int8 ONNX export on onnxruntime (``pip install 'hqg[int8]'``) with
     ``onnx_threads`` threads. Query embeddings (one text per call) are batched across
-    concurrent requests and the last ``query_cache_size`` are kept (0: none).
+    concurrent requests; the last ``query_cache_size`` may be kept (default 0: none).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -45,7 +45,9 @@ class EmbeddingSettings(BaseModel):
     batch_size: int = Field(default=32, ge=1, le=1024)
     runtime: Literal["torch", "onnx-int8"] = "torch"
     onnx_threads: int = Field(default=1, ge=1, le=64)
-    query_cache_size: int = Field(default=1024, ge=0, le=1_000_000)
+    # off by default: a hit is ~10 ms faster, a timing oracle telling one caller whether any
+    # other (another tenant's too) just searched the same text
+    query_cache_size: int = Field(default=0, ge=0, le=1_000_000)
 
 
 def build_vector_index(settings: VectorSettings, directory: Path) -> VectorIndex:
