@@ -27,8 +27,7 @@ log = logging.getLogger("hqg.serve")
 def supervise(count: int, target: Callable[[], None]) -> int:
     """Run ``target`` in ``count`` forked processes until all end; 0 if all ended cleanly
     after a stop signal, 1 otherwise."""
-    children = [_fork(target) for _ in range(count)]
-    alive = set(children)
+    alive: set[int] = set()
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -37,21 +36,30 @@ def supervise(count: int, target: Callable[[], None]) -> int:
             stopping = True
             _signal_all(alive, signal.SIGTERM)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before forking: a signal never finds no handler
     signal.signal(signal.SIGINT, stop)
+    for _ in range(count):
+        if not stopping:
+            alive.add(_fork(target))
     failed = False
     while alive:
         pid, status = os.waitpid(-1, 0)
         if pid not in alive:
             continue
         alive.discard(pid)
-        if os.waitstatus_to_exitcode(status) != 0 or not stopping:
+        if not (stopping and _stopped_cleanly(status)):
             failed = True
             if not stopping:
                 log.error("serving process %d ended unexpectedly: stopping the others", pid)
                 stopping = True
                 _signal_all(alive, signal.SIGTERM)
     return 1 if failed else 0
+
+
+def _stopped_cleanly(status: int) -> bool:
+    """Exit 0, or ended by the SIGTERM it was sent: uvicorn stops gracefully and then re-raises
+    the signal it caught, so the default action ends the process with it."""
+    return os.waitstatus_to_exitcode(status) in (0, -signal.SIGTERM)
 
 
 def _fork(target: Callable[[], None]) -> int:
