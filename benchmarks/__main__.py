@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import ask, ingest, mcp, pii, policy, search, sql, startup
+from benchmarks import ask, embedding, http, ingest, mcp, pii, policy, search, sql, startup
 from benchmarks.common import Row, RunContext
 
 BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
@@ -22,6 +22,8 @@ BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
     policy.NAME: policy.run,
     search.NAME: search.run,
     ask.NAME: ask.run,
+    embedding.NAME: embedding.run,
+    http.NAME: http.run,
     pii.NAME: pii.run,
     startup.NAME: startup.run,
     mcp.NAME: mcp.run,

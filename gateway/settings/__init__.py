@@ -36,6 +36,8 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    # serving processes on the one socket, each with its own engines (cli/serve.py)
+    workers: int = Field(default=1, ge=1, le=64)
 
 
 class SqlSettings(BaseModel):

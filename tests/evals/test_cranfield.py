@@ -8,6 +8,7 @@ import pytest
 
 from evals.cranfield import load_corpus, ndcg_at_k, recall_at_k, run
 from ingestion.embedders import SentenceTransformerEmbedder
+from ingestion.onnx_embedder import OnnxInt8Embedder
 from ingestion.vectors.base import SearchMode
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "cranfield"
@@ -43,8 +44,14 @@ def test_corpus_loads_with_positional_query_numbers() -> None:
 
 @pytest.mark.slow
 @needs_corpus
-def test_every_search_mode_meets_its_quality_floor(tmp_path: Path) -> None:
-    report = run(CORPUS, SentenceTransformerEmbedder(batch_size=32), tmp_path)
+@pytest.mark.parametrize("runtime", ["torch", "onnx-int8"])
+def test_every_search_mode_meets_its_quality_floor(tmp_path: Path, runtime: str) -> None:
+    embedder = (
+        OnnxInt8Embedder(batch_size=32)
+        if runtime == "onnx-int8"
+        else SentenceTransformerEmbedder(batch_size=32)
+    )
+    report = run(CORPUS, embedder, tmp_path)
     assert report.documents == 1400
     assert report.queries == 225
     for mode, (ndcg, recall) in FLOORS.items():

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.routing import Route
 
 from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
-from gateway.context import new_request_id
 from gateway.readiness import CachedChecks, WarmUp
 from gateway.service import Gateway
 from gateway.wiring import build_model_catalog
@@ -24,7 +23,7 @@ from transports.mcp.http import (
 from transports.mcp.http import PATH as MCP_PATH
 from transports.rest.edge import EdgeGuard
 from transports.rest.errors import install_error_handlers
-from transports.rest.http import install_access_log
+from transports.rest.http import AccessLog
 from transports.rest.routes import (
     ask,
     audit,
@@ -69,18 +68,8 @@ def create_app(
     app.state.readiness = CachedChecks(gateway.settings.limits.readyz_cache_ms / 1000)
     app.state.models = build_model_catalog(gateway, default=chat_model)
     install_error_handlers(app)
-    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)  # inside the request id
-
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.request_id = new_request_id(request.headers.get("x-request-id"))
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
-
-    install_access_log(app, gateway.ops.metrics)
+    app.add_middleware(EdgeGuard, limits=gateway.settings.limits)
+    app.add_middleware(AccessLog, metrics=gateway.ops.metrics)  # outside: ids every refusal
     mcp = Route(
         MCP_PATH, McpHttp(gateway, chat_model=Lazy(app.state.models.default)), methods=["POST"]
     )

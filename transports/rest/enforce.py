@@ -7,6 +7,7 @@ in the metrics and the usage ledger) under the action the route would have audit
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from gateway.admin.audit_read import AUDIT_READ_ACTION
@@ -16,8 +17,9 @@ from gateway.context import RequestContext
 from gateway.search_pipeline import SEARCH_ACTION
 from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION
-from gateway.tool_calls import admit
+from gateway.tool_calls import refuse
 from gateway.visibility import CATALOG_ACTION
+from hqg.errors import RateLimited
 
 #: The action each audited data route's pipeline records, spelled by the pipelines themselves
 #: so a refusal here is filed under the same action as the pipeline's own records.
@@ -51,6 +53,15 @@ def route_path(route: object) -> str | None:
     return route.path if isinstance(route, BaseRoute) and hasattr(route, "path") else None
 
 
-def enforce_limits(gateway: Gateway, ctx: RequestContext, *, route: object) -> None:
-    """Admit the authenticated request or raise ``RateLimited`` (already audited)."""
-    admit(gateway, ctx, action=action_for_route(route_path(route)))
+async def admit(gateway: Gateway, ctx: RequestContext, *, route: object) -> None:
+    """Admit the authenticated request or raise ``RateLimited`` (already audited).
+
+    On the event loop: taking from the limiter is a few dictionary operations under a lock, so
+    it runs inline; only a refusal's durable audit record goes to a worker thread."""
+    try:
+        gateway.ops.limiter.acquire(principal=ctx.principal.id, tenant=ctx.principal.tenant)
+    except RateLimited as exc:
+        action = action_for_route(route_path(route))
+        if action is not None:
+            await run_in_threadpool(refuse, gateway, ctx, exc, action=action)
+        raise

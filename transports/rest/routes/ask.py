@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from gateway.ask.model_catalog import ModelCatalog
 from gateway.ask.models import AskResponse
@@ -34,13 +35,18 @@ class AskRequest(BaseModel):
 
 
 @router.post("/v1/ask")
-def post_ask(
+async def post_ask(
     body: AskRequest, ctx: ContextDep, gateway: GatewayDep, models: ModelsDep
 ) -> AskResponse:
     """Prompt guard, policy, retrieval, answer, output guard; every sentence cited."""
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
     messages = [Message(role="user", content=body.question)]
-    return ask(
-        gateway, ctx, messages=messages, collections=body.collections, model=models.default()
-    ).response
+
+    def answer() -> AskResponse:  # one worker-thread hop: the model is built on first use
+        model = models.default()
+        return ask(
+            gateway, ctx, messages=messages, collections=body.collections, model=model
+        ).response
+
+    return await run_in_threadpool(answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from gateway.search_pipeline import SearchResponse, governed_search_request, search_k
 from ingestion.vectors.base import SearchMode
@@ -23,11 +24,12 @@ class SearchRequest(BaseModel):
 
 
 @router.post("/v1/search")
-def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
+async def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep) -> SearchResponse:
     """Chunks the caller may see, masked on read, with provenance, freshness and risk."""
     k = search_k(gateway, body.k)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return governed_search_request(
-        gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k
-    )
+    return await run_in_threadpool(
+        governed_search_request,
+        gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k,
+    )  # fmt: skip

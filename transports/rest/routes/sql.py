@@ -6,8 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from gateway.context import RequestContext
 from gateway.responses import SqlResponse
+from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from transports.formats import (
     MEDIA_TYPES,
@@ -44,7 +47,7 @@ class SqlRequest(BaseModel):
         }
     },
 )
-def post_sql(
+async def post_sql(
     body: SqlRequest,
     ctx: ContextDep,
     gateway: GatewayDep,
@@ -60,6 +63,13 @@ def post_sql(
     chosen = negotiate(format, accept)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
+    return await run_in_threadpool(_answer, gateway, ctx, body, chosen)
+
+
+def _answer(
+    gateway: Gateway, ctx: RequestContext, body: SqlRequest, chosen: TableFormat
+) -> SqlResponse | Response:
+    """The query and its encoding, in one worker-thread hop off the event loop."""
     response = governed_sql(gateway, ctx, sql=body.sql, limit=body.limit)
     if chosen is TableFormat.CSV:
         return Response(
