@@ -11,8 +11,6 @@ Each text is normalised once (``privacy.normalize``) and every layer reads that 
 The models run at the same time: the first in the caller's thread, the others in a small pool
 (ONNX Runtime and numpy's matrix products release the GIL), so a prompt costs about the slower
 model rather than the sum of both (the prompt guard's 12 ms p95 budget, ``docs/benchmarks.md``).
-``begin`` returns after the first model, so a caller can use the wait for the others (the
-prompt guard scores injection in it).
 
 The catalog side (``ingestion.known_entities``) supplies the vocabulary and rebuilds it when a
 tagged dataset version is published; this module takes ONE snapshot of it per batch, so a
@@ -110,15 +108,22 @@ class CompositeDetector:
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
         """Spans per text in its own offsets; any layer's failure raises (callers fail closed)."""
-        return self.begin(texts).result()
-
-    def begin(self, texts: Sequence[str]) -> PendingSpans:
-        """Start detecting ``texts``: the first model runs now, in the caller's thread, the
-        others go on in the pool while the caller does other work (the prompt guard scores
-        injection meanwhile); ``result()`` waits for them and layers the vocabulary. A failure
-        raises from ``begin`` or ``result`` (callers fail closed)."""
         vocabulary = self._vocabulary.current()
         normalized = normalize_many(texts)
+        found = self._run_models(texts, normalized)
+        return [
+            union(
+                [
+                    *vocabulary.allowed.filter(text, model_spans, normalized=norm),
+                    *vocabulary.known.find(text, normalized=norm),
+                ]
+            )
+            for text, norm, model_spans in zip(texts, normalized, found, strict=True)
+        ]
+
+    def _run_models(
+        self, texts: Sequence[str], normalized: Sequence[NormalizedText]
+    ) -> list[list[Span]]:
         first, *others = self._models
         pending: list[Future[list[list[Span]]]] = []
         if others and any(text.strip() for text in texts):
@@ -126,45 +131,12 @@ class CompositeDetector:
             pending = [pool.submit(_run, model, texts, normalized) for model in others]
         try:
             found = _run(first, texts, normalized)
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-        return PendingSpans(texts, normalized, vocabulary, found, pending)
-
-
-class PendingSpans:
-    """A detection begun by ``CompositeDetector.begin``: the first model's spans, the other
-    models still running."""
-
-    def __init__(
-        self,
-        texts: Sequence[str],
-        normalized: Sequence[NormalizedText],
-        vocabulary: Vocabulary,
-        found: list[list[Span]],
-        pending: Sequence[Future[list[list[Span]]]],
-    ) -> None:
-        self._texts, self._normalized, self._vocabulary = texts, normalized, vocabulary
-        self._found, self._pending = found, pending
-
-    def result(self) -> list[list[Span]]:
-        """Spans per text: the models' union, less allow-listed names, plus known entities."""
-        for future in self._pending:  # waits, re-raises a failure
-            for spans, extra in zip(self._found, future.result(), strict=True):
+        finally:
+            results = [future.result() for future in pending]  # waits, re-raises a failure
+        for more in results:
+            for spans, extra in zip(found, more, strict=True):
                 spans.extend(extra)
-        allowed, known = self._vocabulary.allowed, self._vocabulary.known
-        return [
-            union(
-                [
-                    *allowed.filter(text, model_spans, normalized=norm),
-                    *known.find(text, normalized=norm),
-                ]
-            )
-            for text, norm, model_spans in zip(
-                self._texts, self._normalized, self._found, strict=True
-            )
-        ]
+        return found
 
 
 class _ModelPool:

@@ -51,36 +51,6 @@ def detect_many(detector: PiiDetector, texts: Sequence[str]) -> list[list[Span]]
     return [detector.detect(text) for text in texts]
 
 
-class PendingDetection(Protocol):
-    """A detection under way (``begin_detection``)."""
-
-    def result(self) -> list[list[Span]]: ...
-
-
-@runtime_checkable
-class StagedPiiDetector(Protocol):
-    """A detector that can return before all its models are done (the composite: its first
-    model runs in the caller's thread, the others in a pool)."""
-
-    def begin(self, texts: Sequence[str]) -> PendingDetection: ...
-
-
-class _Done:
-    def __init__(self, spans: list[list[Span]]) -> None:
-        self._spans = spans
-
-    def result(self) -> list[list[Span]]:
-        return self._spans
-
-
-def begin_detection(detector: PiiDetector, texts: Sequence[str]) -> PendingDetection:
-    """Start detecting ``texts``; the caller may work while a staged detector's other models
-    run, then takes ``result()``. Other detectors finish here."""
-    if isinstance(detector, StagedPiiDetector):
-        return detector.begin(texts)
-    return _Done(detect_many(detector, texts))
-
-
 def pinned(detector: PiiDetector) -> PiiDetector:
     """``detector`` frozen at its current version (see the module doc); others as they are."""
     if isinstance(detector, PinnableDetector):

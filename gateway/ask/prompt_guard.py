@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guards.verdict import InjectionDetector, InjectionVerdict
 from hqg.errors import QueryLimitExceeded
-from privacy.detection import PiiDetector, begin_detection
+from privacy.detection import PiiDetector, detect_many
 from privacy.masker import MaskPolicy, mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span
@@ -96,9 +96,9 @@ def scan_prompt(
     """Scan every text of every message; a detector failure raises (callers fail closed).
 
     With ``timeout_s``, scanning stops with ``QueryLimitExceeded`` once the deadline has passed
-    (checked before each batch of texts and before each text's injection score, so a scan ends
-    within the deadline plus one batch's scan, which the per-message size limit bounds): a huge
-    prompt costs its limit, not its size.
+    (checked before each batch of texts for PII and before each text for injection, so a scan
+    ends within the deadline plus one batch's scan, which the per-message size limit bounds): a
+    huge prompt costs its limit, not its size.
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
 
@@ -109,13 +109,17 @@ def scan_prompt(
                 " (HQG_LIMITS__PROMPT_SCAN_TIMEOUT_MS)"
             )
 
+    def scan(text: str, spans: list[Span]) -> ScannedText:
+        in_time()
+        return _scan(text, spans, injection)
+
     raw = [text for m in messages for text in (m.content, *m.tool_arguments)]
-    found = iter(_scan_all(raw, pii, injection, in_time))
+    found = iter(_detect_all(raw, pii, in_time))
     scanned = tuple(
         ScannedMessage(
             role=m.role,
-            content=next(found),
-            tool_arguments=tuple(next(found) for _ in m.tool_arguments),
+            content=scan(m.content, next(found)),
+            tool_arguments=tuple(scan(a, next(found)) for a in m.tool_arguments),
         )
         for m in messages
     )
@@ -136,31 +140,24 @@ _BATCH = 16
 """Texts per detector batch: batching pays for itself, and the deadline is checked between."""
 
 
-def _scan_all(
-    texts: Sequence[str],
-    pii: PiiDetector,
-    injection: InjectionDetector,
-    in_time: Callable[[], None],
-) -> list[ScannedText]:
-    """Each text's spans and verdict; blank texts go to no detector. A batch's injection
-    verdicts are scored while the PII detector's later models still run on it (the composite
-    returns from ``begin`` after its first model), so the scan costs about the slower model."""
+def _detect_all(
+    texts: Sequence[str], pii: PiiDetector, in_time: Callable[[], None]
+) -> list[list[Span]]:
+    """Spans per text; blank texts are not sent to the models."""
     spans: list[list[Span]] = [[] for _ in texts]
-    verdicts = [InjectionVerdict(score=0.0) for _ in texts]
     todo = [i for i, text in enumerate(texts) if text.strip()]
     for first in range(0, len(todo), _BATCH):
         in_time()
         part = todo[first : first + _BATCH]
-        pending = begin_detection(pii, [texts[i] for i in part])
-        for i in part:
-            in_time()
-            verdicts[i] = injection.score(texts[i])
-        for i, found in zip(part, pending.result(), strict=True):
+        for i, found in zip(part, detect_many(pii, [texts[i] for i in part]), strict=True):
             spans[i] = found
-    return [
-        ScannedText(text=text, spans=tuple(found), verdict=verdict)
-        for text, found, verdict in zip(texts, spans, verdicts, strict=True)
-    ]
+    return spans
+
+
+def _scan(text: str, spans: list[Span], injection: InjectionDetector) -> ScannedText:
+    if not text.strip():
+        return ScannedText(text=text, spans=(), verdict=InjectionVerdict(score=0.0))
+    return ScannedText(text=text, spans=tuple(spans), verdict=injection.score(text))
 
 
 def masked_spans(spans: Sequence[Span], policy: MaskPolicy | None) -> list[Span]:

@@ -81,6 +81,7 @@ def _flag_rate(detector: InjectionDetector, texts: Sequence[str]) -> float:
     return sum(max(detector.score(c).score for c in chunks(t)) >= 0.5 for t in texts) / len(texts)
 
 
+@pytest.mark.slow  # a corpus sweep: about a minute of model scoring (CI runs it)
 def test_on_held_out_bipia_emails_it_adds_recall_at_a_small_false_positive_cost(
     combined: LearnedInjectionDetector,
 ) -> None:

@@ -30,7 +30,7 @@ def test_the_question_is_detected_once_on_the_ask_path(
 
         return call
 
-    for name in ("detect", "detect_many", "begin"):
+    for name in ("detect", "detect_many"):
         monkeypatch.setattr(composite, name, counted(name))
     response = client.post("/v1/ask", json={"question": QUESTION}, headers=auth("demo-alice"))
     assert response.status_code == 200, response.text[:300]
