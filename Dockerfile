@@ -27,6 +27,9 @@ COPY demo demo
 COPY policies policies
 COPY evals evals
 COPY cli cli
+# the light client: its source in client/, linked at the root as the server imports it
+COPY client client
+COPY hqg_client hqg_client
 
 # The same order as the Makefile: torch pinned first; opa-golib declares Python >= 3.14 but
 # works on 3.11, so it goes in without that check before the constrained install.

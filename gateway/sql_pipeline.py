@@ -49,7 +49,7 @@ from ingestion.documents.catalog import CollectionRecord
 from retrieval.provenance import Provenance, dataset_ref, freshness_of
 from retrieval.sql.context import GuardLimits
 from retrieval.sql.results import SqlResult
-from retrieval.sql.rules.tables import UnknownTable
+from retrieval.sql.rules.tables import unknown_table_name
 from retrieval.sql.service import SqlLimits, run_governed_sql
 from retrieval.sql.sources import TableSource
 from retrieval.sql.suggestions import suggestion_text
@@ -226,8 +226,10 @@ def _visible_resources(
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
         try:
             return named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
-        except UnknownTable as missing:
-            raise unknown_table(missing.name, seen) from missing
+        except UnsafeQuery as refused:
+            if (name := unknown_table_name(refused)) is None:
+                raise
+            raise unknown_table(name, seen) from refused
 
 
 def unknown_table(name: str, seen: Iterable[str]) -> UnsafeQuery:
@@ -251,8 +253,10 @@ def _refuse_invisible(
         seen = visible_tables(gateway, ctx, [s.contract for s in every.values()])
         try:
             named_resources(gateway, sql, {n: s for n, s in every.items() if n in seen})
-        except UnknownTable as missing:
-            raise unknown_table(missing.name, seen) from missing
+        except UnsafeQuery as refused:
+            if (name := unknown_table_name(refused)) is None:
+                raise
+            raise unknown_table(name, seen) from refused
         # and if it ever did not, still never the 403 that would name a hidden dataset
         raise unknown_table(min(hidden), seen)
     resources = [collection_resource(record) for record in records.values()]

@@ -62,6 +62,5 @@ def unknown_column_error(engine_message: str, visible: Iterable[str]) -> UnsafeQ
     if name is None:
         return None
     text = suggestion_text("column", name, visible)
-    return UnsafeQuery(
-        f"{text} (GET /v1/catalog lists the columns you may query)", rule="unknown_column"
-    )
+    # the rule stays the engine's: the query was refused where it always was, only better said
+    return UnsafeQuery(f"{text} (GET /v1/catalog lists the columns you may query)", rule="engine")

@@ -18,7 +18,7 @@ _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery)
 #: Catalog statements an analyst types first in DuckDB's CLI. They are refused (DuckDB would
 #: answer them from the raw files, outside masks and visibility) with a pointer to the governed
 #: catalog, the same answer whatever they name, so the refusal says nothing about a table.
-_CATALOG_STATEMENTS = frozenset({"DESCRIBE", "SHOW", "SUMMARIZE", "PRAGMA"})
+_CATALOG_STATEMENTS = frozenset({"DESCRIBE", "SHOW", "SUMMARIZE"})
 CATALOG_POINTER = (
     "{statement} is not run by the gateway; the governed catalog lists the datasets and "
     "columns you may query, with types and masks: GET /v1/catalog or `hqg catalog`. "
@@ -80,7 +80,7 @@ def select_only(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     """Only SELECT, set operations over SELECTs, WITH … SELECT and ``FROM t SELECT``."""
     statement = _catalog_statement(tree)
     if statement is not None:
-        raise UnsafeQuery(CATALOG_POINTER.format(statement=statement), rule="catalog_statement")
+        raise UnsafeQuery(CATALOG_POINTER.format(statement=statement), rule="statement_type")
     if isinstance(tree, exp.Command):
         raise UnsafeQuery("commands are not allowed", rule="statement_type")
     if not isinstance(tree, _QUERY_ROOTS):
@@ -96,13 +96,13 @@ def select_only(tree: exp.Expr, context: GuardContext) -> exp.Expr:
 
 
 def _catalog_statement(tree: exp.Expr) -> str | None:
-    """``DESCRIBE``, ``SHOW``, ``SUMMARIZE`` or ``PRAGMA`` when ``tree`` is one of them."""
+    """``DESCRIBE``, ``SHOW`` or ``SUMMARIZE`` when ``tree`` is one of them."""
     if isinstance(tree, exp.Describe):
         return "DESCRIBE"
     if isinstance(tree, exp.Summarize):
         return "SUMMARIZE"
-    if isinstance(tree, exp.Show | exp.Pragma):
-        return tree.key.upper()
+    if isinstance(tree, exp.Show):
+        return "SHOW"
     if isinstance(tree, exp.Command) and str(tree.this).upper() in _CATALOG_STATEMENTS:
         return str(tree.this).upper()
     return None

@@ -106,14 +106,17 @@ def no_cte_shadowing(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     return tree
 
 
-class UnknownTable(UnsafeQuery):
-    """A table name that is no dataset of the context's catalog; ``name`` (lower-case, a plain
-    identifier by ``plain_table_names``) lets a caller that knows what the principal may see
-    suggest near matches among those names only (``gateway.sql_pipeline``)."""
+UNKNOWN_TABLE = "unknown table "
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"unknown table {name}", rule="unknown_table")
-        self.name = name
+
+def unknown_table_name(error: UnsafeQuery) -> str | None:
+    """The name an ``unknown_table`` refusal of ``granted_tables`` names (a plain identifier,
+    lower-case), so a caller that knows what the principal may see can suggest near matches
+    among those names only (``gateway.sql_pipeline``); None for any other refusal."""
+    prefix = f"unknown_table: {UNKNOWN_TABLE}"
+    if error.rule != "unknown_table" or not str(error).startswith(prefix):
+        return None
+    return str(error).removeprefix(prefix)
 
 
 def granted_tables(tree: exp.Expr, context: GuardContext) -> exp.Expr:
@@ -121,7 +124,7 @@ def granted_tables(tree: exp.Expr, context: GuardContext) -> exp.Expr:
     for table in dataset_references(tree):
         name = table.name.lower()
         if name not in context.datasets:
-            raise UnknownTable(name)
+            raise UnsafeQuery(f"{UNKNOWN_TABLE}{name}", rule="unknown_table")
         if name not in context.granted:
             raise AccessDenied(
                 f"dataset {name} is not readable by this principal",
