@@ -10,7 +10,8 @@ from pathlib import Path
 
 from audit.read import iter_records
 from benchmarks import http
-from tests.load.served import copy_workspace
+from tests.load.served import 
+from tests.workspaces import copy_workspace
 
 
 def test_http_benchmark_answers_every_request_and_audits_every_governed_one(

@@ -11,7 +11,8 @@ import pytest
 from audit.read import iter_records
 from audit.verify import verify
 from tests.load import served
-from tests.load.served import copy_workspace, serve_process, wait_until_ready
+from tests.load.served import serve_process, wait_until_ready
+from tests.workspaces import copy_workspace
 
 POINT = {"sql": "SELECT * FROM orders WHERE order_id = 42"}
 
