@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 
 import typer
 from rich.console import Console
@@ -20,34 +21,52 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    """Attach every command group (imported here so ``--help`` stays cheap to build)."""
-    from cli import (
-        ask,
-        audit,
-        catalog,
-        demo,
-        ingest,
-        keys,
-        mcp,
-        policy,
-        principals,
-        search,
-        serve,
-        sql,
-        usage,
-    )
-    from cli import eval as eval_cli
+@app.callback()
+def _root() -> None:
+    """Makes ``hqg`` a group even when only the invoked command is attached (Typer runs a
+    lone command as the application itself)."""
 
-    for module in (catalog, demo, serve, mcp, sql, search, ask, usage):
-        module.register(app)
-    app.add_typer(ingest.app, name="ingest")
-    app.add_typer(policy.app, name="policy")
-    app.add_typer(audit.app, name="audit")
-    app.add_typer(principals.app, name="principals")
-    app.add_typer(keys.app, name="keys")
-    app.add_typer(catalog.contract_app, name="contract")
-    app.add_typer(eval_cli.app, name="eval")
+
+#: Every command group, in ``hqg --help`` order: its module and what it attaches, a
+#: ``register`` function (top-level commands) or a sub-application named after the group.
+#: Modules are imported only when their group is attached: ``hqg sql --url ...`` imports the
+#: ``sql`` module alone, never the server's engines the other groups need (docs/benchmarks.md).
+_GROUPS: dict[str, tuple[str, str]] = {
+    "catalog": ("cli.catalog", "register"),
+    "demo": ("cli.demo", "register"),
+    "serve": ("cli.serve", "register"),
+    "mcp": ("cli.mcp", "register"),
+    "sql": ("cli.sql", "register"),
+    "search": ("cli.search", "register"),
+    "ask": ("cli.ask", "register"),
+    "usage": ("cli.usage", "register"),
+    "ingest": ("cli.ingest", "app"),
+    "policy": ("cli.policy", "app"),
+    "audit": ("cli.audit", "app"),
+    "principals": ("cli.principals", "app"),
+    "keys": ("cli.keys", "app"),
+    "contract": ("cli.catalog", "contract_app"),
+    "eval": ("cli.eval", "app"),
+}
+
+
+def _register(command: str | None = None) -> None:
+    """Attach the group of ``command`` only, or every group when it names none of them (no
+    command, ``--help``, a typo: the help and the "no such command" error list them all)."""
+    names = [command] if command in _GROUPS else list(_GROUPS)
+    for name in names:
+        module, attribute = _GROUPS[name]
+        attached = getattr(import_module(module), attribute)
+        if attribute == "register":
+            attached(app)
+        else:
+            app.add_typer(attached, name=name)
+
+
+def _invoked(args: list[str]) -> str | None:
+    """The command group named on the command line: the first argument (``hqg`` itself has
+    no options but ``--help``), or None."""
+    return args[0] if args and not args[0].startswith("-") else None
 
 
 def main() -> None:
@@ -59,7 +78,7 @@ def main() -> None:
     from gateway.ops.logs import configure_logging, log_uncaught
     from gateway.settings import load_logging_settings
 
-    _register()
+    _register(_invoked(sys.argv[1:]))
     try:
         configure_logging(load_logging_settings())
         app()

@@ -4,7 +4,7 @@ remote)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,10 @@ from cli.options import (
 )
 from cli.remote import UrlOption, governed
 from cli.text import shown
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+    from gateway.service import Gateway
 
 
 def register(app: typer.Typer) -> None:
@@ -37,21 +41,23 @@ def ask_command(
     """Answer from the documents you may see, exactly as /v1/ask would, and audit it
     (in-process, or by the gateway at --url)."""
     from gateway.ask.models import AskResponse
-    from gateway.ask.pipeline import ask
-    from gateway.ask.prompt_guard import Message
-    from gateway.wiring import build_chat_model
+
+    def local(gateway: Gateway, ctx: RequestContext) -> AskResponse:
+        from gateway.ask.pipeline import ask
+        from gateway.ask.prompt_guard import Message
+        from gateway.wiring import build_chat_model
+
+        return ask(
+            gateway,
+            ctx,
+            messages=[Message(role="user", content=question)],
+            collections=collection,
+            model=build_chat_model(gateway),
+        ).response
 
     response = governed(
         AskResponse,
-        lambda gateway, ctx: (
-            ask(
-                gateway,
-                ctx,
-                messages=[Message(role="user", content=question)],
-                collections=collection,
-                model=build_chat_model(gateway),
-            ).response
-        ),
+        local,
         url=url,
         key=key,
         purpose=purpose,

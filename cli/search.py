@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,10 @@ from cli.options import (
 from cli.remote import UrlOption, governed
 from cli.text import shown
 from ingestion.vectors.base import SearchMode
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+    from gateway.service import Gateway
 
 
 def register(app: typer.Typer) -> None:
@@ -38,13 +42,18 @@ def search(
 ) -> None:
     """Search document collections under policy exactly as /v1/search would, and audit it
     (in-process, or by the gateway at --url)."""
-    from gateway.search_pipeline import SearchResponse, governed_search_request
+    from gateway.responses import SearchResponse
+
+    def local(gateway: Gateway, ctx: RequestContext) -> SearchResponse:
+        from gateway.search_pipeline import governed_search_request
+
+        return governed_search_request(
+            gateway, ctx, query=query, collections=collection, mode=mode, k=k
+        )
 
     response = governed(
         SearchResponse,
-        lambda gateway, ctx: governed_search_request(
-            gateway, ctx, query=query, collections=collection, mode=mode, k=k
-        ),
+        local,
         url=url,
         key=key,
         purpose=purpose,

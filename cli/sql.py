@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +23,10 @@ from cli.text import output_console, shown
 from gateway.responses import SqlResponse
 from hqg.errors import InvalidParameter
 from transports.formats import TableFormat, to_csv
+
+if TYPE_CHECKING:
+    from gateway.context import RequestContext
+    from gateway.service import Gateway
 
 #: ``hqg sql`` prints a table, CSV or the JSON response (Arrow is for /v1/sql and the client).
 CLI_FORMATS = (TableFormat.JSON, TableFormat.CSV)
@@ -54,15 +58,13 @@ def sql(
 ) -> None:
     """Run QUERY under policy exactly as /v1/sql would, and audit it (in-process, or by the
     gateway at --url). The statement comes from QUERY, --file, or stdin (QUERY omitted or '-')."""
-    from gateway.sql_pipeline import governed_sql
-
     chosen = "json" if as_json else output.strip().lower()
     if chosen not in ("table", *CLI_FORMATS):
         raise InvalidParameter("--format must be table, csv or json", parameter="format")
     text = statement(query, file)
     response = governed(
         SqlResponse,
-        lambda gateway, ctx: governed_sql(gateway, ctx, sql=text, limit=limit),
+        lambda gateway, ctx: _local_sql(gateway, ctx, sql=text, limit=limit),
         url=url,
         key=key,
         purpose=purpose,
@@ -76,6 +78,15 @@ def sql(
         typer.echo(to_csv(response), nl=False)
     else:
         print_sql_response(output_console(), response)
+
+
+def _local_sql(
+    gateway: Gateway, ctx: RequestContext, *, sql: str, limit: int | None
+) -> SqlResponse:
+    """The statement run in this process (the pipeline, and DuckDB, imported only here)."""
+    from gateway.sql_pipeline import governed_sql
+
+    return governed_sql(gateway, ctx, sql=sql, limit=limit)
 
 
 def statement(query: str | None, file: Path | None) -> str:

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from authz.decision import Decision
+from ingestion.vectors.base import SearchMode
 from privacy.operators import MaskKind
+from retrieval.evidence import Evidence
 from retrieval.provenance import Freshness, Provenance
 from retrieval.sql.results import ResultColumn
 
@@ -103,3 +105,16 @@ class CatalogResponse(BaseModel):
     decision: DecisionSummary
     collections: tuple[CatalogCollection, ...] = ()
     collections_withheld: int = 0  # collections the caller may not search (not named)
+
+
+class SearchResponse(BaseModel):
+    """``POST /v1/search``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_id: str
+    mode: SearchMode
+    results: tuple[Evidence, ...]
+    withheld: dict[str, int]
+    withheld_collections: int
+    decision: DecisionSummary

@@ -16,37 +16,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from gateway.access import asked_collections, decide_collections
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.egress import for_collections
 from gateway.ops.sizes import check_question
 from gateway.responses import DecisionSummary
+from gateway.responses import SearchResponse as SearchResponse  # its home; re-exported
 from gateway.service import Gateway
 from hqg.errors import ParameterOutOfRange
 from hqg.resources import collection_key
 from ingestion.vectors.base import SearchMode
 from privacy.vault import PseudonymVault
-from retrieval.evidence import Evidence
 from retrieval.search import governed_search
 
 #: The policy and audit action of a governed search.
 SEARCH_ACTION = "search"
-
-
-class SearchResponse(BaseModel):
-    """``POST /v1/search``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    request_id: str
-    mode: SearchMode
-    results: tuple[Evidence, ...]
-    withheld: dict[str, int]
-    withheld_collections: int
-    decision: DecisionSummary
 
 
 def search_k(gateway: Gateway, k: int | None) -> int:

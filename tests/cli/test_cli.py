@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cli.app import _register, app
+from cli.app import _GROUPS, _register, app
 from tests.workspaces import copy_workspace
 
 runner = CliRunner()
@@ -40,6 +43,20 @@ def test_help_explains_every_command() -> None:
     assert result.exit_code == 0
     for command in ("demo", "serve", "ingest", "catalog", "contract", "sql", "policy", "audit"):
         assert command in result.output
+
+
+def test_help_through_the_entry_point_lists_every_group_though_groups_load_lazily() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ")}
+    assert set(_GROUPS) <= listed
 
 
 def test_ingest_table_prints_a_summary_and_records_a_version(tmp_path: Path) -> None:

@@ -4,6 +4,9 @@ server holds the embedded vector index, and the server governs and audits them."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +79,64 @@ def test_catalog_through_the_server_shows_the_callers_view(served: tuple[str, Pa
     names = {d["name"] for d in json.loads(result.output)["datasets"]}
     assert "customers" in names
     assert "hr_salaries" not in names
+
+
+#: What a data command against a running gateway must not load: the server's engines and
+#: models (seconds of start-up each), its web framework, its PII and SQL stacks.
+SERVER_MODULES = (
+    "torch",
+    "sentence_transformers",
+    "transformers",
+    "onnxruntime",
+    "spacy",
+    "presidio_analyzer",
+    "presidio_anonymizer",
+    "duckdb",
+    "sqlglot",
+    "pyarrow",
+    "regorus",
+    "fastapi",
+    "uvicorn",
+    "starlette",
+)
+
+#: Runs ``hqg`` through its entry point as the console script does, then prints which of
+#: the modules named in argv[1] (comma-separated) the process imported.
+_PROBE = """
+import atexit, sys
+watched = sys.argv[1].split(",")
+atexit.register(lambda: print("LOADED=" + ",".join(m for m in watched if m in sys.modules)))
+sys.argv = ["hqg", *sys.argv[2:]]
+from cli import main
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sql", "SELECT count(*) AS n FROM products"],
+        ["sql", "SELECT name FROM products LIMIT 2", "--format", "csv"],
+        ["search", "refund window", "--json"],
+        ["ask", "How long is the refund window?"],
+        ["catalog"],
+    ],
+    ids=["sql", "sql-csv", "search", "ask", "catalog"],
+)
+def test_a_data_command_with_url_loads_nothing_of_the_server(
+    served: tuple[str, Path], command: list[str]
+) -> None:
+    url, _ = served
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, ",".join(SERVER_MODULES), *command]
+        + ["--url", url, "--key", "demo-alice"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout.rsplit("LOADED=", 1)[1].strip()
+    assert loaded == "", f"hqg {command[0]} --url imported {loaded}"
