@@ -10,7 +10,6 @@ from pathlib import Path
 
 from audit.read import iter_records
 from benchmarks import http
-from tests.load.served import 
 from tests.workspaces import copy_workspace
 
 
