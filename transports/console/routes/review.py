@@ -13,6 +13,7 @@ from gateway.admin.explain import evaluate_as
 from gateway.admin.review import access_review
 from hqg.resources import collection_key
 from transports.console.web import PREFIX, ConsoleUser, gateway_of, page, released, render
+from transports.formats import spreadsheet_safe
 
 router = APIRouter()
 Reviewer = Annotated[ConsoleUser, Depends(page("console.review"))]
@@ -35,18 +36,17 @@ def review_csv(request: Request, user: Reviewer) -> Response:
         ["principal", "kind", "resource", "purpose", "allowed", "rows", "masked", "reasons"]
     )
     for cell in matrix.cells:
-        writer.writerow(
-            [
-                cell.principal,
-                cell.kind,
-                cell.resource,
-                cell.purpose or "",
-                "allowed" if cell.allowed else "denied",
-                cell.rows or "",
-                "; ".join(cell.masked),
-                "; ".join(cell.reasons),
-            ]
+        values = (
+            cell.principal,
+            cell.kind,
+            cell.resource,
+            cell.purpose or "",
+            "allowed" if cell.allowed else "denied",
+            cell.rows or "",
+            "; ".join(cell.masked),
+            "; ".join(cell.reasons),
         )
+        writer.writerow([spreadsheet_safe(value) for value in values])  # all text, no numbers
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
