@@ -3,10 +3,11 @@
 Every format renders the ``SqlResponse`` the egress guard already released: a format changes the
 encoding, never what is shown. JSON is the response model itself (values as documented in
 ``retrieval.sql.results``). CSV (RFC 4180, a header row, NULL as an empty field) carries the
-rows only; the request id, decision id, row count and truncation travel in ``X-Hqg-*`` headers
-(``summary_headers``). The Arrow IPC stream has one typed column per result column (DuckDB's
-type kept in the field's ``duckdb_type`` metadata) and the whole response but its rows as JSON
-in the schema metadata key ``hqg``, so masking, withheld counts and provenance are not lost.
+rows only, every text cell safe to open in a spreadsheet (``spreadsheet_safe``); the request
+id, decision id, row count and truncation travel in ``X-Hqg-*`` headers (``summary_headers``).
+The Arrow IPC stream has one typed column per result column (DuckDB's type kept in the field's
+``duckdb_type`` metadata) and the whole response but its rows as JSON in the schema metadata
+key ``hqg``, so masking, withheld counts and provenance are not lost.
 
 Shared by the REST route and ``hqg sql --format``; pyarrow is optional (the ``arrow`` extra)
 and only the Arrow format needs it.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.responses import SqlResponse
 from hqg.errors import InvalidParameter, Unavailable
+from retrieval.sql.results import is_numeric_type
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -77,13 +79,31 @@ def summary_headers(response: SqlResponse) -> dict[str, str]:
     }
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would run it as a formula (a cell
+    such as ``=HYPERLINK(...)`` from the data): the quote makes it literal text, as OWASP
+    advises. For text cells only: a number such as ``-5`` is left as it is."""
+    return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def to_csv(response: SqlResponse) -> str:
-    """The rows as CSV with a header row; lists and structs as their JSON text."""
+    """The rows as CSV with a header row; lists and structs as their JSON text, and every cell
+    of a non-numeric column (and every column name) ``spreadsheet_safe``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.name for column in response.columns])
+    writer.writerow([spreadsheet_safe(column.name) for column in response.columns])
+    text = [not is_numeric_type(column.type) for column in response.columns]
     for row in response.rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow(
+            [
+                spreadsheet_safe(_csv_cell(value)) if text[i] else _csv_cell(value)
+                for i, value in enumerate(row)
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -1,7 +1,8 @@
-"""Reading the audit log as the security team: filtered pages, one record, the chain's state.
+"""The audit chain's state for the security team: its head, the last verification, "verify now".
 
-Every read needs ``audit.read`` and is itself audited under that action. Records hold no raw
-PII (``audit.record``), so they are shown as kept. A verification is audited with its outcome
+Pages and single records are read by ``gateway.admin.audit_read`` (the one reader, shared with
+``/v1/audit`` and the CLI). Every read here needs ``audit.read`` and is itself audited under
+that action. A verification is audited with its outcome
 (``extra``: ``verified``, ``records``), which is how the console knows the last one: the log
 holds its own check history, in every process, across restarts.
 """
@@ -17,15 +18,14 @@ from pydantic import BaseModel, ConfigDict
 from audit import VerifyReport, verify
 from audit.chain import ChainLink
 from audit.head import read_head
-from audit.query import AuditEntry, AuditFilter, AuditPage, find, page
+from audit.query import AuditFilter, page
 from audit.verify import Progress
 from gateway.access import require_allowed
+from gateway.admin.audit_read import AUDIT_READ_ACTION as READ_ACTION
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.service import Gateway
-from hqg.errors import InvalidRequest, NotFound
 
-READ_ACTION = "audit.read"
 _LAST_VERIFY_SCAN = 10_000
 
 
@@ -38,31 +38,6 @@ class ChainStatus(BaseModel):
     last_verified_at: datetime | None
     last_verified_ok: bool | None
     last_verified_records: int | None
-
-
-def audit_page(
-    gateway: Gateway,
-    ctx: RequestContext,
-    flt: AuditFilter,
-    *,
-    limit: int,
-    cursor: int | None = None,
-) -> AuditPage:
-    """One page of matching records, newest first (``audit.query.page``)."""
-    with _reading(gateway, ctx):
-        try:
-            return page(gateway.audit.path, flt, limit=limit, cursor=cursor)
-        except ValueError as exc:  # a forged cursor, a limit out of range
-            raise InvalidRequest("the page cursor or size is not valid") from exc
-
-
-def audit_entry(gateway: Gateway, ctx: RequestContext, ident: str) -> AuditEntry:
-    """The record with this request id, decision id or line number."""
-    with _reading(gateway, ctx):
-        entry = find(gateway.audit.path, ident)
-        if entry is None:
-            raise NotFound("no audit record with that id")
-        return entry
 
 
 def chain_status(gateway: Gateway, ctx: RequestContext) -> ChainStatus:

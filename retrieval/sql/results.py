@@ -73,6 +73,11 @@ def json_type(duckdb_type: str) -> str:
     return "number" if base in _JSON_NUMBER_TYPES else "string"
 
 
+def is_numeric_type(duckdb_type: str) -> bool:
+    """Whether a column holds numbers, whether JSON writes them as numbers or as exact text."""
+    return _base_type(duckdb_type) in _JSON_NUMBER_TYPES | STRING_NUMBER_TYPES
+
+
 def json_safe_row(row: tuple[Any, ...], types: tuple[str, ...] = ()) -> tuple[JsonValue, ...]:
     """``row`` as JSON values; a value of a ``STRING_NUMBER_TYPES`` column (``types`` are the
     columns' DuckDB types) is its exact decimal text."""

@@ -209,3 +209,14 @@ def test_prompt_scanning_stops_at_its_deadline(traffic_gateway: Gateway) -> None
     )
     assert "HQG_LIMITS__PROMPT_SCAN_TIMEOUT_MS" in str(error["message"])
     assert elapsed < 0.3 + 10  # the deadline plus one message's scan, generously
+
+
+def test_a_form_body_is_checked_as_text_and_never_parsed_as_json_by_a_json_route(
+    traffic_client: TestClient,
+) -> None:
+    deep = '{"sql": "SELECT 1", "limit": ' + "[" * 5000 + "]" * 5000 + "}"
+    form = {**bearer(), "content-type": "application/x-www-form-urlencoded"}
+    response = traffic_client.post("/v1/sql", content=deep.encode(), headers=form)
+    assert response.status_code == 422  # the JSON route refuses a form; nothing parsed it
+    bad_text = traffic_client.post("/v1/sql", content=b"sql=%ff%fe", headers=form)
+    assert bad_text.status_code == 400, bad_text.text

@@ -35,6 +35,8 @@ from gateway.context import RequestContext
 from gateway.egress import error_guard
 from gateway.service import Gateway
 from hqg.errors import AuthError, HqgError
+from hqg.predicates import in_words, parse_predicate
+from hqg.resources import collection_key
 from transports.console.jobs import Jobs
 from transports.console.sessions import COOKIE, Session, SessionStore, same_token
 
@@ -76,10 +78,18 @@ def console_state(gateway: Gateway) -> ConsoleState:
         autoescape=select_autoescape(default=True, default_for_string=True),
         auto_reload=False,
     )
+    templates.filters["in_words"] = filter_in_words
+    templates.globals["collection_key"] = collection_key
     sessions = SessionStore(
         ttl_seconds=settings.session_minutes * 60, capacity=settings.max_sessions
     )
     return ConsoleState(sessions=sessions, templates=templates, verify_jobs=Jobs())
+
+
+def filter_in_words(document: Any) -> str:
+    """A decision document's row or point filter (its JSON form) as a reviewer reads it; a
+    filter that does not parse raises, so a page never shows a wrong one."""
+    return in_words(None if document is None else parse_predicate(document))
 
 
 def state_of(request: Request) -> ConsoleState:

@@ -3,9 +3,10 @@
 A body is counted while it is read and refused with 413 as soon as it passes
 ``HQG_LIMITS__MAX_BODY_BYTES`` (or at once when its ``Content-Length`` says it will), so a
 hostile client costs at most the limit in memory, never its whole upload. The path, query
-string, headers and a JSON body must be well-formed text (``transports.rest.wellformed``); a JSON
-body nested deeper than ``HQG_LIMITS__MAX_JSON_DEPTH`` is refused before a pydantic model or a
-recursive walker sees it. The accepted body is then replayed to the application unchanged.
+string, headers and a JSON or form body must be well-formed text
+(``transports.rest.wellformed``); a JSON body nested deeper than ``HQG_LIMITS__MAX_JSON_DEPTH``
+is refused before a pydantic model or a recursive walker sees it. The accepted body is then
+replayed to the application unchanged.
 
 A pure ASGI middleware rather than ``@app.middleware``: that one would buffer the body first.
 """
@@ -18,7 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.settings.ops import LimitSettings
 from hqg.errors import HqgError, InvalidRequest, RequestTooLarge
 from transports.rest.errors import hqg_error_response
-from transports.rest.wellformed import check_headers, check_json_body, check_target
+from transports.rest.wellformed import (
+    check_form_body,
+    check_headers,
+    check_json_body,
+    check_target,
+)
 
 BODY_LIMIT = "HQG_LIMITS__MAX_BODY_BYTES"
 
@@ -38,7 +44,9 @@ class EdgeGuard:
             check_target(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
             check_headers(scope["headers"])
             body = await self._read_body(scope, receive)
-            if body and _is_json(scope):
+            if body and _is_form(scope):
+                check_form_body(body)
+            elif body and _is_json(scope):
                 check_json_body(body, max_depth=self.limits.max_json_depth)
         except HqgError as exc:
             response = hqg_error_response(Request(scope), exc)
@@ -80,13 +88,24 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+def _content_type(scope: Scope) -> bytes | None:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bytes(value.lower())
+    return None
+
+
+def _is_form(scope: Scope) -> bool:
+    """A urlencoded form (the console's sign-in and playground): checked as text, not JSON."""
+    kind = _content_type(scope)
+    return kind is not None and kind.startswith(b"application/x-www-form-urlencoded")
+
+
 def _is_json(scope: Scope) -> bool:
     """Every body hqg accepts is JSON; one declared otherwise is still checked as JSON unless
     it is plainly something else, so a wrong content type cannot skip the checks."""
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return not value.lower().startswith((b"multipart/", b"application/octet-stream"))
-    return True
+    kind = _content_type(scope)
+    return kind is None or not kind.startswith((b"multipart/", b"application/octet-stream"))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -51,6 +51,12 @@ def check_headers(headers: list[tuple[bytes, bytes]]) -> None:
         decode_utf8(value, where="header")
 
 
+def check_form_body(body: bytes) -> None:
+    """A form (``application/x-www-form-urlencoded``, the console's) must be valid text once
+    percent-decoded, as a query string must. No JSON route parses one: it answers 422."""
+    decode_utf8(unquote_to_bytes(body.replace(b"+", b" ")), where="body")
+
+
 def check_json_body(body: bytes, *, max_depth: int) -> None:
     """A JSON body must decode strictly and hold only valid strings, nested at most
     ``max_depth`` deep. A body that is not JSON at all is left to the route's own parser."""

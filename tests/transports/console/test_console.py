@@ -6,6 +6,7 @@ The real engines throughout (DuckDB, regorus, the sandboxed candidate worker, th
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import time
@@ -178,7 +179,10 @@ def test_editing_a_rule_fails_the_tests_and_simulate_shows_the_flip(
     assert tests.status_code == 200, tests.text[:500]
     assert "failed" in tests.text
     assert "test_allow_analyst_sql_for_analytics" in tests.text
-    assert "false or undefined" in tests.text  # expected true, actual false
+    failure = tests.text.split("test_allow_analyst_sql_for_analytics", 1)[1].split("</tr>", 1)[0]
+    assert "<code>true</code>" in failure  # expected
+    assert re.search(r'class="deny"><code>(false|undefined)</code>', failure)  # actual
+    assert "<pre>" in failure  # the input the test evaluated
 
     simulated = sec.post("/console/playground/simulate", data=form)
     assert simulated.status_code == 200, simulated.text[:500]
@@ -208,6 +212,72 @@ def test_the_playground_explains_a_request_as_another_principal(sec: TestClient)
     assert "SQL as it would execute" in answer.text
     assert "hqg_src_" in answer.text  # the rewritten SQL
     assert "customers.email" in answer.text  # a mask
+
+
+def _explain(sec: TestClient, **fields: str) -> str:
+    page = sec.get("/console/playground").text
+    form = {**_playground_form(page), "csrf": csrf_of(page), **fields}
+    answer = sec.post("/console/playground/explain", data=form)
+    assert answer.status_code == 200, answer.text[:500]
+    return answer.text.split('id="explained"', 1)[1]
+
+
+def _cell(html: str, collection: str) -> str:
+    """The collections table's row of ``collection``."""
+    match = re.search(rf"<tr><td>{collection}</td>(.*?)</tr>", html, flags=re.S)
+    assert match, html[:1500]
+    return match.group(1)
+
+
+def test_the_playground_explains_a_search_over_every_collection_with_filters_and_masks(
+    sec: TestClient,
+) -> None:
+    explained = _explain(sec, kind="search", principal="alice", collections="", sql="")
+    assert "SQL as it would execute" not in explained
+    handbook = _cell(explained, "handbook")
+    assert "granted" in handbook
+    assert "acme" in handbook  # alice's tenant, the filter in words
+    assert "*: pseudonym" in handbook
+    assert "denied" in _cell(explained, "hr")
+    assert re.search(r"\d+ refused collections? (is|are) skipped", explained), explained[:1500]
+
+
+def test_the_playground_explains_an_ask_with_the_refusal_the_real_ask_gets(
+    sec: TestClient, app_client: TestClient
+) -> None:
+    question = "What is the gender split of our customers?"  # a protected attribute
+    served = app_client.post("/v1/ask", json={"question": question}, headers=auth("demo-alice"))
+    assert served.status_code != 200, served.text[:300]
+    explained = _explain(sec, kind="ask", principal="alice", question=question, collections="")
+    refusal = html_lib.escape(served.json()["error"]["message"], quote=False)
+    assert f'<p class="error">{refusal}</p>' in explained
+    assert "Decided as <code>ask</code>" in explained
+
+
+def test_the_playground_refuses_a_request_kind_it_does_not_explain(sec: TestClient) -> None:
+    page = sec.get("/console/playground").text
+    form = {**_playground_form(page), "csrf": csrf_of(page), "principal": "alice"}
+    bad_kind = sec.post("/console/playground/explain", data={**form, "kind": "delete"})
+    assert bad_kind.status_code == 422
+    assert "kind must be one of sql, search, ask" in bad_kind.text
+    no_sql = sec.post("/console/playground/explain", data={**form, "kind": "sql", "sql": ""})
+    assert no_sql.status_code == 422
+    assert "write a query" in no_sql.text
+
+
+def test_a_review_collection_cell_is_explained_as_a_search(sec: TestClient) -> None:
+    def cell(resource: str) -> str:
+        answer = sec.get(
+            "/console/review/explain",
+            params={"principal": "alice", "kind": "collection", "resource": resource},
+        )
+        assert answer.status_code == 200, answer.text[:300]
+        assert "vector_search" not in answer.text  # no SQL stands in for the search
+        return answer.text.split('id="explained"', 1)[1]
+
+    assert "granted" in _cell(cell("handbook"), "handbook")
+    assert "acme" in _cell(cell("handbook"), "handbook")
+    assert "denied" in _cell(cell("hr"), "hr")
 
 
 def test_applying_from_the_browser_is_off_by_default(sec: TestClient) -> None:

@@ -242,3 +242,25 @@ def test_unknown_format_is_refused_before_the_query_runs(client: TestClient) -> 
 def test_unsupported_accept_falls_back_to_json(client: TestClient) -> None:
     response = post(client, "demo-alice", "SELECT 1 AS x", headers={"Accept": "text/html"})
     assert response.json()["rows"] == [[1]]
+
+
+def test_csv_neutralises_text_cells_a_spreadsheet_would_run_as_formulas(
+    client: TestClient,
+) -> None:
+    sql = (
+        "SELECT '=HYPERLINK(\"http://evil.example\",\"x\")' AS link, '+1' AS plus, "
+        "'-2' AS minus, '@SUM(A1)' AS at, 'plain' AS text, -5 AS n, "
+        "CAST(-1.5 AS DECIMAL(4, 2)) AS d FROM products LIMIT 1"
+    )
+    response = post(client, "demo-alice", sql, params={"format": "csv"})
+    assert response.status_code == 200, response.text
+    table = list(csv.reader(io.StringIO(response.text)))
+    assert table[1] == [
+        '\'=HYPERLINK("http://evil.example","x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "plain",
+        "-5",
+        "-1.50",
+    ]

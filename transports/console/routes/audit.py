@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from audit import VerifyReport
 from audit.head import read_head
 from audit.query import AuditFilter, Outcome
-from gateway.admin.audit_view import audit_entry, audit_page, chain_status, verify_chain
+from gateway.admin.audit_read import read_audit, show_audit_record
+from gateway.admin.audit_view import chain_status, verify_chain
 from hqg.errors import InvalidRequest, NotFound
 from transports.console.jobs import Job
 from transports.console.web import (
@@ -55,7 +56,7 @@ def audit_browser(
         since=_instant(since, "since"),
         until=_instant(until, "until"),
     )
-    found = audit_page(gateway, user.ctx, flt, limit=PAGE_SIZE, cursor=cursor)
+    found = read_audit(gateway, user.ctx, flt, limit=PAGE_SIZE, cursor=cursor)
     filters = {
         "principal": principal,
         "action": action,
@@ -81,7 +82,7 @@ def audit_browser(
 def audit_record(
     request: Request, user: Auditor, ident: Annotated[str, Path(pattern=_FIELD)]
 ) -> HTMLResponse:
-    entry = audit_entry(gateway_of(request), user.ctx, ident)
+    entry = show_audit_record(gateway_of(request), user.ctx, ident)
     return render(request, "record.html", user=user, seq=entry.seq, record=entry.record)
 
 

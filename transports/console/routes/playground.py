@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from authz.bundle import PolicyBundle, bundle_from_sources
-from gateway.admin.explain import evaluate_as
+from gateway.admin.explain import Explained, explain_as
 from gateway.admin.playground import (
     Candidate,
     apply_candidate,
@@ -27,6 +27,9 @@ from gateway.admin.playground import (
     run_candidate_tests,
 )
 from gateway.admin.simulate import simulate
+from gateway.ask.retrieve import ASK_ACTION
+from gateway.search_pipeline import SEARCH_ACTION
+from gateway.sql_pipeline import SQL_ACTION
 from hqg.errors import ConfigError, InvalidRequest
 from transports.console.web import PREFIX, ConsoleUser, form_action, gateway_of, page, render
 
@@ -35,6 +38,8 @@ Viewer = Annotated[ConsoleUser, Depends(page("console.playground"))]
 Poster = Annotated[ConsoleUser, Depends(form_action("console.playground"))]
 MODULE_FIELD = "module:"
 MAX_FIELD_CHARS = 200_000
+KINDS = (SQL_ACTION, SEARCH_ACTION, ASK_ACTION)  # what the playground explains
+REQUEST_FIELDS = ("kind", "principal", "purpose", "sql", "collections", "question")
 
 
 @router.get(f"{PREFIX}/playground")
@@ -44,20 +49,34 @@ def playground(request: Request, user: Viewer) -> HTMLResponse:
 
 @router.post(f"{PREFIX}/playground/explain")
 async def explain(request: Request, user: Poster) -> HTMLResponse:
+    """Explain a SQL query, a search or an ask as the chosen principal (``explain_as``)."""
     form = await request.form()
-    principal, purpose, sql = _text(form, "principal"), _text(form, "purpose"), _text(form, "sql")
-    if not principal or not sql:
-        raise InvalidRequest("choose a principal and write a query")
+    fields = _request_fields(form)
+    if not fields["principal"]:
+        raise InvalidRequest("choose a principal")
     explained = await run_in_threadpool(
-        evaluate_as,
+        explain_as,
         gateway_of(request),
         user.ctx,
-        principal_id=principal,
-        purpose=purpose or None,
-        sql=sql,
+        principal_id=fields["principal"],
+        purpose=fields["purpose"] or None,
+        request=_explained(fields),
     )
-    values = {"explained": explained, "principal": principal, "purpose": purpose, "sql": sql}
-    return _page(request, user, _candidate(form), values)
+    return _page(request, user, _candidate(form), {"explained": explained, **fields})
+
+
+def _explained(fields: dict[str, str]) -> Explained:
+    """The request to explain from the form: its kind decides which fields it reads."""
+    kind = fields["kind"] or SQL_ACTION
+    if kind not in KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}")
+    if kind == SQL_ACTION:
+        if not fields["sql"]:
+            raise InvalidRequest("write a query to explain")
+        return Explained(sql=fields["sql"])
+    names = [name for name in fields["collections"].replace(",", " ").split() if name]
+    question = fields["question"] if kind == ASK_ACTION else None
+    return Explained(action=kind, collections=names or None, question=question or None)
 
 
 @router.post(f"{PREFIX}/playground/test")
@@ -105,7 +124,8 @@ def _page(
         modules=sorted(candidate.modules.items()),
         data_json=_pretty(candidate),
         can_apply=gateway.settings.console.apply_policy,
-        **{"principal": "", "purpose": "", "sql": "", **values},
+        kinds=KINDS,
+        **{**dict.fromkeys(REQUEST_FIELDS, ""), "kind": SQL_ACTION, **values},
     )
 
 
@@ -123,7 +143,7 @@ def _text(form: FormData, name: str) -> str:
 
 
 def _request_fields(form: FormData) -> dict[str, str]:
-    return {name: _text(form, name) for name in ("principal", "purpose", "sql")}
+    return {name: _text(form, name) for name in REQUEST_FIELDS}
 
 
 def _candidate(form: FormData) -> Candidate:

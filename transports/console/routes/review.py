@@ -9,10 +9,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gateway.admin.explain import evaluate_as
+from gateway.admin.explain import Explained, explain_as
 from gateway.admin.review import access_review
+from gateway.search_pipeline import SEARCH_ACTION
 from hqg.resources import collection_key
 from transports.console.web import PREFIX, ConsoleUser, gateway_of, page, released, render
+from transports.formats import spreadsheet_safe
 
 router = APIRouter()
 Reviewer = Annotated[ConsoleUser, Depends(page("console.review"))]
@@ -35,18 +37,17 @@ def review_csv(request: Request, user: Reviewer) -> Response:
         ["principal", "kind", "resource", "purpose", "allowed", "rows", "masked", "reasons"]
     )
     for cell in matrix.cells:
-        writer.writerow(
-            [
-                cell.principal,
-                cell.kind,
-                cell.resource,
-                cell.purpose or "",
-                "allowed" if cell.allowed else "denied",
-                cell.rows or "",
-                "; ".join(cell.masked),
-                "; ".join(cell.reasons),
-            ]
+        values = (
+            cell.principal,
+            cell.kind,
+            cell.resource,
+            cell.purpose or "",
+            "allowed" if cell.allowed else "denied",
+            cell.rows or "",
+            "; ".join(cell.masked),
+            "; ".join(cell.reasons),
         )
+        writer.writerow([spreadsheet_safe(value) for value in values])  # all text, no numbers
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -62,15 +63,16 @@ def explain_cell(
     kind: Annotated[Literal["dataset", "collection"], Query()],
     resource: Annotated[str, Query(pattern=_NAME)],
 ) -> HTMLResponse:
-    """One cell: the explain use case on the request that reads exactly that resource."""
+    """One cell: the explain use case on the request that reads exactly that resource, a
+    ``SELECT *`` of the dataset or a search of the collection (as the matrix decides it)."""
     # the name matched _NAME (no quotes, no spaces); the query is explained, never executed
-    sql = (
-        f'SELECT * FROM "{resource}"'  # noqa: S608
+    wanted = (
+        Explained(sql=f'SELECT * FROM "{resource}"')  # noqa: S608
         if kind == "dataset"
-        else f"SELECT * FROM vector_search('{resource}', 'access review', 1)"  # noqa: S608
+        else Explained(action=SEARCH_ACTION, collections=[resource])
     )
-    explained = evaluate_as(
-        gateway_of(request), user.ctx, principal_id=principal, purpose=None, sql=sql
+    explained = explain_as(
+        gateway_of(request), user.ctx, principal_id=principal, purpose=None, request=wanted
     )
     key = resource if kind == "dataset" else collection_key(resource)
     return render(
