@@ -28,7 +28,7 @@ from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
 _ACTION = (
-    r"^(sql|search|ask|chat|catalog|audit(\.[a-z_]{1,32})?|policy\.[a-z_]{1,32}"
+    r"^(sql|search|ask|chat|catalog|models|audit(\.[a-z_]{1,32})?|policy\.[a-z_]{1,32}"
     r"|mcp\.[a-z_]{1,32}|console\.[a-z_]{1,32}|http\.unrouted)$"
 )
 

@@ -15,6 +15,10 @@ from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
 from hqg.errors import ModelNotFound
 
+#: The audit action of a model listing refused before it ran (a rate-limited ``/v1/models``):
+#: listing reads no data, so only refusals are audited.
+MODELS_ACTION = "models"
+
 
 @dataclass(frozen=True)
 class ModelEntry:

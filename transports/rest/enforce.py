@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from gateway.admin.audit_read import AUDIT_READ_ACTION
+from gateway.ask.model_catalog import MODELS_ACTION
 from gateway.ask.pipeline import CHAT_ACTION
 from gateway.ask.retrieve import ASK_ACTION
 from gateway.context import RequestContext
@@ -29,6 +30,8 @@ ROUTE_ACTIONS: dict[str, str] = {
     "/v1/ask": ASK_ACTION,
     "/v1/chat/completions": CHAT_ACTION,
     "/v1/catalog": CATALOG_ACTION,
+    "/v1/models": MODELS_ACTION,
+    "/v1/models/{model_id}": MODELS_ACTION,
     "/v1/audit": AUDIT_READ_ACTION,
     "/v1/audit/{ident}": AUDIT_READ_ACTION,
     "/mcp": "mcp.request",  # refused at the edge, before the MCP method is read

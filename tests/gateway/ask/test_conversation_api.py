@@ -69,7 +69,7 @@ def test_the_upstream_models_standalone_question_is_what_retrieval_searches(
     )
     response = client.post(
         "/v1/chat/completions",
-        json={"model": "hqg", "messages": HISTORY},
+        json={"model": "fake-list", "messages": HISTORY},
         headers=auth("demo-alice"),
     )
     assert response.status_code == 200, response.text
@@ -89,7 +89,7 @@ def test_a_standalone_question_carrying_an_injection_is_refused(
     )
     response = client.post(
         "/v1/chat/completions",
-        json={"model": "hqg", "messages": HISTORY},
+        json={"model": "fake-list", "messages": HISTORY},
         headers=auth("demo-alice"),
     )
     assert response.status_code == 403, response.text

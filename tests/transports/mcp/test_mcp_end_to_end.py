@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -77,6 +78,10 @@ def transport(
 ) -> Iterator[tuple[Path, dict[str, dict[str, Any]]]]:
     """(workspace, what each principal's session saw) for one transport."""
     home = copy_workspace(demo_home, tmp_path_factory.mktemp(f"mcp-{request.param}") / "home")
+    # a fresh audit chain: the session's demo home holds other tests' records (its own
+    # in-process MCP calls among them), and these tests count this module's records only
+    for kept in (home / "audit").iterdir():
+        shutil.rmtree(kept) if kept.is_dir() else kept.unlink()
     if request.param == "stdio":
         yield home, _run(home, "stdio", None)
         return
