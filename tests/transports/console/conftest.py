@@ -4,7 +4,6 @@ module does), and a signed-in browser-less client."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from tests.conftest import truth  # noqa: F401  (session fixture)
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -23,7 +23,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @pytest.fixture(scope="module")
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("console") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     for name in ("audit.jsonl", "audit.head", "usage.jsonl"):
         for found in copy.rglob(name):
             found.unlink()

@@ -7,7 +7,6 @@ exactly the requests made here.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 
 from cli.audit import app as cli
 from tests.conftest import auth
+from tests.workspaces import copy_workspace
 
 runner = CliRunner()
 
@@ -23,7 +23,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("auditq") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     for name in ("audit.jsonl", "audit.head"):
         for found in copy.rglob(name):
             found.unlink()

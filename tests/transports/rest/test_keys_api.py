@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from typer.testing import CliRunner
 from cli.keys import app as keys_cli
 from cli.principals import app as principals_cli
 from tests.conftest import auth
+from tests.workspaces import copy_workspace
 
 runner = CliRunner()
 
@@ -20,7 +20,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("keys") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     return copy
 
 

@@ -8,7 +8,6 @@ are exactly the requests made here.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from policies import bundle_dir
 from tests.conftest import auth
+from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
 QUESTION = "What is the refund window?"
@@ -29,7 +29,7 @@ QUESTION = "What is the refund window?"
 @pytest.fixture(scope="module")
 def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("simulate") / "home"
-    shutil.copytree(demo_home, copy)
+    copy_workspace(demo_home, copy)
     for name in ("audit.jsonl", "audit.head"):
         for found in copy.rglob(name):
             found.unlink()
