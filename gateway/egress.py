@@ -42,7 +42,7 @@ from privacy.masker import MaskedText, MaskPolicy, mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span
 from privacy.vault import PseudonymVault
-from retrieval.evidence import WILDCARD
+from retrieval.evidence import WILDCARD, Evidence
 
 if TYPE_CHECKING:
     from gateway.service import Gateway
@@ -268,6 +268,11 @@ def error_guard(gateway: Gateway | None) -> EgressGuard:
 def urls_in(texts: Iterable[str]) -> frozenset[str]:
     """Every absolute URL written out in ``texts``, as written."""
     return frozenset(match.group(0) for text in texts for match in _BARE_URL.finditer(text))
+
+
+def evidence_urls(evidence: Iterable[Evidence]) -> frozenset[str]:
+    """The URLs a model may repeat verbatim: those in the released evidence's text or source."""
+    return urls_in(text for item in evidence for text in (item.text, item.source))
 
 
 def strip_foreign_links(

@@ -26,7 +26,7 @@ from gateway.ask.answerers import ABSTAIN_PHRASE
 from gateway.ask.grounding import support
 from gateway.ask.models import Citation, SentenceCheck
 from gateway.ask.text import sentences, split_answer, terms
-from gateway.egress import EgressGuard, strip_foreign_links, urls_in
+from gateway.egress import EgressGuard, evidence_urls, strip_foreign_links
 from privacy.detector import PiiDetector
 from retrieval.evidence import Evidence
 
@@ -63,7 +63,7 @@ def guard_answer(
     allowed_link_hosts: frozenset[str] = frozenset(),
 ) -> GuardedAnswer:
     """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
-    urls = urls_in(text for item in evidence for text in (item.text, item.source))
+    urls = evidence_urls(evidence)
     draft = strip_foreign_links(draft, allowed_hosts=allowed_link_hosts, allowed_urls=urls)
     parsed = [parse_sentence(s, len(evidence)) for s in split_answer(draft)]
     stripped = sum(p.stripped for p in parsed)

@@ -41,10 +41,8 @@ def source_kinds(
 ) -> tuple[SourceKind, ...]:
     """The kind of each evidence item, in order; a document the catalog does not know (removed
     since it was indexed) is ``OTHER``: neither preferred nor set aside."""
-    kinds: dict[tuple[str, str], SourceKind] = {}
-    for item in evidence:
-        key = (item.collection, item.doc_id)
-        if key not in kinds:
-            record = catalog.document(*key)
-            kinds[key] = SourceKind.OTHER if record is None else kind_of(record.labels, settings)
-    return tuple(kinds[(item.collection, item.doc_id)] for item in evidence)
+    records = catalog.documents_by_key((item.collection, item.doc_id) for item in evidence)
+    return tuple(
+        kind_of(record.labels, settings) if record is not None else SourceKind.OTHER
+        for record in (records.get((item.collection, item.doc_id)) for item in evidence)
+    )

@@ -20,7 +20,7 @@ from gateway.ask.prompt_guard import Message, PromptScan
 from gateway.ask.retrieve import Retrieved
 from gateway.ask.structured import guard_json
 from gateway.ask.tool_calls import GuardedToolCalls, guard_tool_calls
-from gateway.egress import EgressGuard, urls_in
+from gateway.egress import EgressGuard, evidence_urls
 from gateway.service import Gateway
 from retrieval.evidence import Evidence
 
@@ -94,5 +94,5 @@ def guard_tools(
         injection=gateway.components.injection.get(),
         block_at=gateway.settings.answer.block_injection_threshold,
         allowed_link_hosts=gateway.settings.guards.allowed_link_hosts,
-        allowed_urls=urls_in(t for e in ready.evidence for t in (e.text, e.source)),
+        allowed_urls=evidence_urls(ready.evidence),
     )

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from gateway.ask.output_guard import GuardedAnswer, guard_answer
-from gateway.egress import EgressGuard, urls_in
+from gateway.egress import EgressGuard, evidence_urls
 from privacy.detector import PiiDetector
 from retrieval.evidence import Evidence
 
@@ -47,7 +47,7 @@ def guard_json(
     if claims is None or checked.abstained:
         risk = 1.0 if claims is None else checked.hallucination
         return replace(checked, abstained=True, hallucination=risk, citations=())
-    urls = urls_in(text for item in evidence for text in (item.text, item.source))
+    urls = evidence_urls(evidence)
     released = egress.model_text(
         draft, detector=detector.detect, allowed_hosts=allowed_link_hosts, allowed_urls=urls
     )

@@ -24,7 +24,7 @@ from gateway.ask.output_guard import (
     parse_sentence,
 )
 from gateway.ask.text import split_answer
-from gateway.egress import EgressGuard, strip_foreign_links, urls_in
+from gateway.egress import EgressGuard, evidence_urls, strip_foreign_links
 from privacy.detector import PiiDetector
 from retrieval.evidence import Evidence
 
@@ -48,7 +48,7 @@ class SentenceWindows:
         self._detector = detector
         self._egress = egress
         self._hosts = allowed_link_hosts
-        self._urls = urls_in(t for item in evidence for t in (item.text, item.source))
+        self._urls = evidence_urls(evidence)
         self._pending = ""
         self._parsed: list[ParsedSentence] = []
         self._checks: list[SentenceCheck] = []

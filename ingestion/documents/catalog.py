@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -207,11 +207,23 @@ class DocumentCatalog(CatalogFile):
         return [self._document(row) for row in rows]
 
     def document(self, collection: str, doc_id: str) -> DocumentRecord | None:
+        return self.documents_by_key([(collection, doc_id)]).get((collection, doc_id))
+
+    def documents_by_key(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], DocumentRecord]:
+        """The records of ``(collection, doc_id)`` keys, read over one connection (an answer
+        looks up each document it cites; ``document`` would open one connection per key).
+        A key the catalog does not hold is absent from the result."""
+        found: dict[tuple[str, str], DocumentRecord] = {}
         with self._connect() as con:
-            row = con.execute(
-                "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", (collection, doc_id)
-            ).fetchone()
-        return None if row is None else self._document(row)
+            for key in dict.fromkeys(keys):
+                row = con.execute(
+                    "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", key
+                ).fetchone()
+                if row is not None:
+                    found[key] = self._document(row)
+        return found
 
     def save_documents(self, records: Sequence[DocumentRecord]) -> None:
         """Record documents' new states in one transaction; bumps the generation once so

@@ -1,9 +1,11 @@
 """Long console actions ("verify now" on a large audit log) run in a thread; the page polls.
 
 A job belongs to the principal that started it, and only that principal may read its
-progress. The store keeps the newest ``capacity`` jobs; a finished job stays readable until it
-is pushed out. The work itself is a use case (it decides and audits); the store only runs it
-and remembers how far it got.
+progress. A principal runs one job at a time: starting another while one runs answers with the
+running one, so repeated clicks cannot start unbounded threads (evicting a job from the store
+would not stop its thread). The store keeps the newest ``capacity`` jobs; a finished job stays
+readable until it is pushed out. The work itself is a use case (it decides and audits); the
+store only runs it and remembers how far it got.
 """
 
 from __future__ import annotations
@@ -42,10 +44,14 @@ class Jobs(Generic[Result]):
         self._lock = threading.Lock()
 
     def start(self, owner: str, total: int | None, work: Callable[[Job[Result]], Result]) -> str:
-        """Run ``work(job)`` in a daemon thread; the job's id."""
+        """Run ``work(job)`` in a daemon thread; the job's id (the running one's, if ``owner``
+        has one)."""
         job: Job[Result] = Job(owner=owner, total=total)
         ident = secrets.token_urlsafe(16)
         with self._lock:
+            for running, other in self._jobs.items():
+                if other.owner == owner and not other.finished:
+                    return running
             self._jobs[ident] = job
             while len(self._jobs) > self._capacity:
                 self._jobs.popitem(last=False)
