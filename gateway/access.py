@@ -17,9 +17,10 @@ from authz.decision import Decision
 from gateway.context import RequestContext
 from gateway.service import Gateway
 from gateway.staleness import collection_scope
-from gateway.visibility import visible_collections
+from gateway.visibility import visible_collections, visible_tables
 from hqg.errors import AccessDenied, UnknownCollection
 from hqg.resources import collection_of
+from ingestion.contracts import DatasetContract
 from ingestion.documents.catalog import CollectionRecord
 from retrieval.search import CollectionScope
 from retrieval.sql.context import GuardContext, GuardLimits
@@ -119,7 +120,7 @@ def decide_collections(
     if not named and not decision.allow and decision.denied:
         refused = {collection_of(key) for key in decision.denied}
         granted = [record for record in chosen if record.name not in refused]
-        hidden = _visible_count(gateway, ctx, [r for r in chosen if r.name in refused])
+        hidden = visible_collection_count(gateway, ctx, [r for r in chosen if r.name in refused])
         decision = _ask(gateway, ctx, granted, action)
     require_allowed(decision)
     now = datetime.now(UTC)
@@ -127,14 +128,25 @@ def decide_collections(
     return CollectionsGrant(decision=decision, scopes=scopes, hidden_collections=hidden)
 
 
-def _visible_count(
+def visible_collection_count(
     gateway: Gateway, ctx: RequestContext, refused: Sequence[CollectionRecord]
 ) -> int:
     """How many of the ``refused`` collections the caller may know exist: a count that
-    included the ones it may not see would tell it they exist (``gateway.visibility``)."""
+    included the ones it may not see would tell it they exist (``gateway.visibility``).
+    Every count of refused collections a response carries is this one."""
     if not refused:
         return 0
     return len(visible_collections(gateway, ctx, [collection_resource(r) for r in refused]))
+
+
+def visible_table_count(
+    gateway: Gateway, ctx: RequestContext, refused: Sequence[DatasetContract]
+) -> int:
+    """How many of the ``refused`` datasets the caller may know exist (granted to it under
+    another of its purposes); the datasets' counterpart of ``visible_collection_count``."""
+    if not refused:
+        return 0
+    return len(visible_tables(gateway, ctx, refused))
 
 
 def _refuse_unseen(

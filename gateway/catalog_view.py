@@ -1,9 +1,11 @@
 """``/v1/catalog``: what a caller may query, each dataset with the masks that would apply, and
 each document collection with the columns ``vector_search()`` returns on it.
 
-Datasets and collections the caller may not see are counted, not named: a name can itself be
-sensitive. A collection's metadata columns come from a sample of the chunks the caller's grant
-admits, so a key only hidden documents carry is not disclosed (``gateway.hybrid``).
+Datasets and collections the caller may not query are neither named nor, unless it may know
+they exist, counted: a name can itself be sensitive, and so can a count (``withheld`` counts
+what another of the caller's purposes would list, ``gateway.visibility``). A collection's
+metadata columns come from a sample of the chunks the caller's grant admits, so a key only
+hidden documents carry is not disclosed (``gateway.hybrid``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from authz.decision import Decision
-from gateway.access import collection_resource, require_allowed
+from gateway.access import (
+    collection_resource,
+    require_allowed,
+    visible_collection_count,
+    visible_table_count,
+)
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.hybrid import collection_columns
@@ -66,13 +73,23 @@ def catalog_view(
                 if name in decision.collections
             )
         )
+        if only is not None:
+            withheld = collections_withheld = 0
+        else:
+            shown = {entry.name for entry in entries}
+            withheld = visible_table_count(
+                gateway, ctx, [d.contract for n, d in datasets.items() if n not in shown]
+            )
+            collections_withheld = visible_collection_count(
+                gateway, ctx, [r for n, r in records.items() if n not in decision.collections]
+            )
         return CatalogResponse(
             request_id=ctx.request_id,
             datasets=entries,
-            withheld=0 if only is not None else len(datasets) - len(entries),
+            withheld=withheld,
             decision=DecisionSummary.of(decision),
             collections=collections,
-            collections_withheld=0 if only is not None else len(records) - len(collections),
+            collections_withheld=collections_withheld,
         )
 
 

@@ -1,15 +1,16 @@
 """The document collections a caller may search, each with the masks that would apply.
 
 The collections' counterpart of ``gateway.catalog_view``: one ``catalog`` decision over every
-collection; the ones it does not grant are counted, not named (a collection's name can itself
-be sensitive), exactly as ``/v1/search`` counts them when no collection is named.
+collection; the ones it does not grant are not named (a collection's name can itself be
+sensitive) and are counted only when the caller may know they exist, exactly as ``/v1/search``
+counts them when no collection is named.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from gateway.access import collection_resource, require_allowed
+from gateway.access import collection_resource, require_allowed, visible_collection_count
 from gateway.auditing import AuditTrail
 from gateway.context import RequestContext
 from gateway.responses import DecisionSummary
@@ -37,7 +38,7 @@ class CollectionsResponse(BaseModel):
 
     request_id: str
     collections: tuple[CollectionEntry, ...]
-    withheld: int  # collections that exist but this caller may not see (names not disclosed)
+    withheld: int  # refused collections the caller may know exist (``gateway.visibility``)
     decision: DecisionSummary
 
 
@@ -70,6 +71,8 @@ def collections_view(gateway: Gateway, ctx: RequestContext) -> CollectionsRespon
         return CollectionsResponse(
             request_id=ctx.request_id,
             collections=entries,
-            withheld=len(records) - len(entries),
+            withheld=visible_collection_count(
+                gateway, ctx, [r for n, r in records.items() if n not in decision.collections]
+            ),
             decision=DecisionSummary.of(decision),
         )

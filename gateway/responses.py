@@ -101,10 +101,10 @@ class CatalogResponse(BaseModel):
 
     request_id: str
     datasets: tuple[CatalogEntry, ...]
-    withheld: int  # datasets that exist but this caller may not see (names not disclosed)
+    withheld: int  # refused datasets the caller may know exist (``gateway.visibility``)
     decision: DecisionSummary
     collections: tuple[CatalogCollection, ...] = ()
-    collections_withheld: int = 0  # collections the caller may not search (not named)
+    collections_withheld: int = 0  # refused collections the caller may know exist (not named)
 
 
 class SearchResponse(BaseModel):

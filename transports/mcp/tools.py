@@ -169,8 +169,8 @@ TOOLS: tuple[ToolSpec, ...] = (
         "list_datasets",
         "List datasets",
         "The datasets you may query with query_sql: columns, types, PII tags, the mask each "
-        "column gets for you, whether rows are filtered, and freshness. Datasets you may not "
-        "see are only counted ('withheld').",
+        "column gets for you, whether rows are filtered, and freshness. Datasets another of "
+        "your purposes would list are counted ('withheld'), never named.",
         NoArguments,
         CATALOG_ACTION,
         _list_datasets,
