@@ -52,8 +52,9 @@ from hqg.errors import (
 )
 from hqg_client import Client
 from hqg_client import HqgError as ClientError
+from hqg_client.langchain import to_documents as client_documents
+from hqg_client.models import SearchResult
 from ingestion.vectors.base import SearchMode
-from retrieval.evidence import Evidence
 
 
 class HttpResponse(Protocol):
@@ -221,37 +222,11 @@ def server_error(
     return _ERRORS.get(status, HqgError)(message)
 
 
-def to_document(evidence: Evidence, *, decision_id: str, request_id: str) -> Document:
-    """One released chunk as a LangChain document: masked text, provenance in metadata."""
-    return Document(
-        page_content=evidence.text,
-        metadata={
-            "doc_id": evidence.doc_id,
-            "chunk_id": evidence.chunk_id,
-            "collection": evidence.collection,
-            "title": evidence.title,
-            "source": evidence.source,
-            "start": evidence.start,
-            "end": evidence.end,
-            "doc_version": evidence.doc_version,
-            "as_of": evidence.as_of.isoformat(),
-            "stale": evidence.stale,
-            "content_hash": evidence.content_hash,
-            "score": evidence.score,
-            "masked_entities": list(evidence.masked_entities),
-            "injection_score": evidence.risk.injection_score,
-            "decision_id": decision_id,
-            "request_id": request_id,
-            "attributes": dict(evidence.metadata),
-        },
-    )
-
-
 def to_documents(response: SearchResponse) -> list[Document]:
-    return [
-        to_document(item, decision_id=response.decision.id, request_id=response.request_id)
-        for item in response.results
-    ]
+    """The released chunks as LangChain documents, built by the light client's mapping from
+    the response as the wire carries it: in process and over HTTP give the same metadata
+    (``as_of`` in the JSON form, ``...Z``), and the mapping lives in one place."""
+    return client_documents(SearchResult.model_validate(response.model_dump(mode="json")))
 
 
 class HqgRetriever(BaseRetriever):

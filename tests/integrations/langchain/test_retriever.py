@@ -61,9 +61,12 @@ def test_http_retriever_matches_the_in_process_one(gateway: Gateway, client: Tes
     )
     documents = remote.invoke(query)
     _assert_released(documents, tenant="acme")
-    assert [d.metadata["chunk_id"] for d in documents] == [
-        d.metadata["chunk_id"] for d in local.invoke(query)
-    ]
+    here = local.invoke(query)
+    assert [d.metadata["chunk_id"] for d in documents] == [d.metadata["chunk_id"] for d in here]
+    # one mapping for both: the same metadata keys and the wire's as-of form ("...Z")
+    assert [sorted(d.metadata) for d in documents] == [sorted(d.metadata) for d in here]
+    assert [d.metadata["as_of"] for d in documents] == [d.metadata["as_of"] for d in here]
+    assert all(str(d.metadata["as_of"]).endswith("Z") for d in here)
 
 
 def test_async_http_retriever_over_the_asgi_transport(gateway: Gateway) -> None:
