@@ -36,7 +36,15 @@ from pydantic import BaseModel
 
 from authz.decision import Decision
 from guards.links import host_allowed
-from hqg.errors import HqgError, PrivacyError
+from hqg.errors import (
+    AccessDenied,
+    HqgError,
+    InvalidParameter,
+    PrivacyError,
+    RateLimited,
+    RequestTooLarge,
+    UnsafeQuery,
+)
 from ingestion.contracts import DatasetContract
 from privacy.masker import MaskedText, MaskPolicy, mask_text
 from privacy.operators import MaskKind
@@ -263,6 +271,26 @@ def error_guard(gateway: Gateway | None) -> EgressGuard:
     return EgressGuard(
         policy={WILDCARD: MaskKind.PLACEHOLDER}, vault=PseudonymVault(), finders=finders
     )
+
+
+def error_details(exc: HqgError, egress: EgressGuard) -> dict[str, Any]:
+    """What every transport says about a refusal: its code and message and the fields of its
+    kind (the decision and reasons of a deny, the guard rule, the parameter, the limit, the
+    wait), each text through ``egress`` (``error_guard``). One function, so REST, OpenAI and
+    MCP cannot drift apart in what they disclose; a transport only adds its envelope."""
+    details: dict[str, Any] = {"code": exc.code, "message": egress.text(exc.message)}
+    if isinstance(exc, AccessDenied):
+        details["decision_id"] = exc.decision_id
+        details["reasons"] = [egress.text(reason) for reason in exc.reasons]
+    elif isinstance(exc, UnsafeQuery):
+        details["rule"] = exc.rule
+    elif isinstance(exc, InvalidParameter):
+        details["parameter"] = egress.text(exc.parameter)  # an unsupported key is caller text
+    elif isinstance(exc, RequestTooLarge):
+        details["limit"] = exc.limit
+    elif isinstance(exc, RateLimited):
+        details["retry_after"] = exc.retry_after
+    return {key: value for key, value in details.items() if value is not None}
 
 
 def urls_in(texts: Iterable[str]) -> frozenset[str]:

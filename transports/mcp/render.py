@@ -15,10 +15,10 @@ from typing import Any
 from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from gateway.egress import error_guard
+from gateway.egress import error_details, error_guard
 from gateway.responses import SqlResponse
 from gateway.service import Gateway
-from hqg.errors import AccessDenied, HqgError, InvalidParameter, RateLimited, UnsafeQuery
+from hqg.errors import HqgError
 
 #: Rows shown in the text table; the structured content carries all of them.
 TEXT_ROWS = 50
@@ -69,23 +69,9 @@ def _cell(value: Any) -> str:
 
 def error_result(gateway: Gateway, exc: HqgError, *, request_id: str) -> CallToolResult:
     """A refusal as a tool error (``isError``): the REST error body, through the error guard."""
-    egress = error_guard(gateway)
-    error: dict[str, Any] = {
-        "code": exc.code,
-        "message": egress.text(exc.message),
-        "request_id": request_id,
-        "status": exc.status,  # the HTTP status REST answers for the same refusal
-    }
-    if isinstance(exc, AccessDenied):
-        error["decision_id"] = exc.decision_id
-        error["reasons"] = [egress.text(reason) for reason in exc.reasons]
-    elif isinstance(exc, UnsafeQuery):
-        error["rule"] = exc.rule
-    elif isinstance(exc, InvalidParameter):
-        error["parameter"] = egress.text(exc.parameter)
-    elif isinstance(exc, RateLimited):
-        error["retry_after"] = exc.retry_after
-    error = {key: value for key, value in error.items() if value is not None}
+    error = error_details(exc, error_guard(gateway))
+    error["request_id"] = request_id
+    error["status"] = exc.status  # the HTTP status REST answers for the same refusal
     text = f"{error['code']}: {error['message']}"
     if error.get("reasons"):
         text += "\nreasons: " + "; ".join(error["reasons"])

@@ -19,17 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from audit.marks import decision_id_of
-from gateway.egress import error_guard
-from hqg.errors import (
-    AccessDenied,
-    HqgError,
-    InvalidParameter,
-    ModelNotFound,
-    RateLimited,
-    RequestTooLarge,
-    Unavailable,
-    UnsafeQuery,
-)
+from gateway.egress import error_details, error_guard
+from hqg.errors import HqgError, ModelNotFound, RateLimited, Unavailable
 from transports.rest.refusals import audit_refusal
 from transports.rest.validation import describe
 
@@ -62,28 +53,17 @@ def hqg_error_response(request: Request, exc: HqgError) -> JSONResponse:
         exc = audit_error
     else:
         exc = limited or exc
-    extra: dict[str, Any] = {}
-    headers = {}
-    if isinstance(exc, AccessDenied):
-        extra = {"decision_id": exc.decision_id, "reasons": list(exc.reasons)}
-    elif isinstance(exc, UnsafeQuery):
-        extra = {"rule": exc.rule}
-    elif isinstance(exc, InvalidParameter):
-        extra = {"parameter": exc.parameter, "param": exc.parameter}  # param: OpenAI's name
-    elif isinstance(exc, ModelNotFound):
-        extra = {"param": "model"}
-    elif isinstance(exc, RequestTooLarge):
-        extra = {"limit": exc.limit}
-    elif isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
     if exc.status >= 500:
         log.error("request %s failed: %s", getattr(request.state, "request_id", "-"), exc.code)
-    egress = error_guard(getattr(request.app.state, "gateway", None))
-    if "reasons" in extra:
-        extra["reasons"] = [egress.text(reason) for reason in extra["reasons"]]
-    if "parameter" in extra:  # an unsupported key is the caller's text
-        extra["parameter"] = extra["param"] = egress.text(extra["parameter"])
-    body = error_body(request, code=exc.code, message=egress.text(exc.message), **extra)
+    details = error_details(exc, error_guard(getattr(request.app.state, "gateway", None)))
+    headers = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(details.pop("retry_after"))
+    if "parameter" in details:
+        details["param"] = details["parameter"]  # OpenAI's name for it
+    elif isinstance(exc, ModelNotFound):
+        details["param"] = "model"
+    body = error_body(request, **details)
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
