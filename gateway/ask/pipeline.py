@@ -107,11 +107,38 @@ def ask(
 ) -> AskOutcome:
     """Answer the last user message of ``messages`` for ``ctx``; refusals raise (audited).
     ``options`` go to the model (an upstream one; the extractive answerer ignores them)."""
+    with admitted_request(
+        gateway,
+        ctx,
+        messages=messages,
+        collections=collections,
+        model=model,
+        action=action,
+        options=options,
+    ) as (trail, clock, admitted):
+        answered, egress = _answer(gateway, trail, clock, admitted, model, options)
+        return outcome(gateway, ctx, trail, clock, answered, egress, model=model)
+
+
+@contextmanager
+def admitted_request(
+    gateway: Gateway,
+    ctx: RequestContext,
+    *,
+    messages: Sequence[Message],
+    collections: Sequence[str] | None,
+    model: ChatModel,
+    action: str,
+    options: Generation,
+) -> Iterator[tuple[AuditTrail, StageClock, Admitted]]:
+    """The start ``ask`` and ``ask_stream`` share: the request's audit trail and stage clock,
+    the model's options checked and the request admitted (``admit``), all inside the trail's
+    recording, so a refusal here or in the caller's block is audited once."""
     trail = AuditTrail(gateway, ctx, action=action)
     clock = StageClock(gateway)
     with trail.recording():
         model.check_options(options)
-        return _run(gateway, ctx, trail, clock, messages, collections, model, options)
+        yield trail, clock, admit(gateway, ctx, trail, clock, messages, collections)
 
 
 @dataclass(frozen=True)
@@ -127,21 +154,6 @@ class _Answered:
     guarded: GuardedAnswer
     usage: TokenUsage | None
     tools: GuardedToolCalls = field(default_factory=lambda: NO_TOOL_CALLS)
-
-
-def _run(
-    gateway: Gateway,
-    ctx: RequestContext,
-    trail: AuditTrail,
-    clock: StageClock,
-    messages: Sequence[Message],
-    collections: Sequence[str] | None,
-    model: ChatModel,
-    options: Generation,
-) -> AskOutcome:
-    admitted = admit(gateway, ctx, trail, clock, messages, collections)
-    answered, egress = _answer(gateway, trail, clock, admitted, model, options)
-    return outcome(gateway, ctx, trail, clock, answered, egress, model=model)
 
 
 def admit(

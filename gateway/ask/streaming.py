@@ -16,10 +16,17 @@ from dataclasses import dataclass, field, replace
 
 from gateway.ask.answerers import DEFAULTS, ChatModel
 from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft, combined
-from gateway.ask.pipeline import AskOutcome, StageClock, admit, answered, outcome, prepare
+from gateway.ask.pipeline import (
+    AskOutcome,
+    StageClock,
+    admitted_request,
+    answered,
+    outcome,
+    prepare,
+)
 from gateway.ask.prompt_guard import Message
 from gateway.ask.retrieve import ASK_ACTION
-from gateway.ask.stages import Ready, guard_text, guard_tools
+from gateway.ask.stages import Ready, guard_text, guard_tools, output_check
 from gateway.ask.tool_calls import NO_TOOL_CALLS
 from gateway.ask.windows import SentenceWindows
 from gateway.auditing import AuditTrail
@@ -46,14 +53,7 @@ class StreamedAnswer:
 
     def deltas(self) -> Iterator[str]:
         settings = self.gateway.settings
-        windows = SentenceWindows(
-            evidence=self.ready.evidence,
-            question=self.ready.question,
-            max_hallucination_risk=settings.answer.max_hallucination_risk,
-            detector=self.gateway.components.pii.get(),
-            egress=self.ready.egress,
-            allowed_link_hosts=settings.guards.allowed_link_hosts,
-        )
+        windows = SentenceWindows(output_check(self.gateway, self.ready))
         usage: TokenUsage | None = None
         calls: Sequence[ToolCallDraft] = ()
         json_text: list[str] = []
@@ -108,11 +108,15 @@ def ask_stream(
     options: Generation = DEFAULTS,
 ) -> StreamedAnswer:
     """Admit and retrieve now (refusals raise, audited); the answer streams from the result."""
-    trail = AuditTrail(gateway, ctx, action=action)
-    clock = StageClock(gateway)
-    with trail.recording():
-        model.check_options(options)
-        admitted = admit(gateway, ctx, trail, clock, messages, collections)
+    with admitted_request(
+        gateway,
+        ctx,
+        messages=messages,
+        collections=collections,
+        model=model,
+        action=action,
+        options=options,
+    ) as (trail, clock, admitted):
         ready = prepare(gateway, trail, clock, admitted, model)
         trail.extra["streamed"] = True
     return StreamedAnswer(gateway, ctx, trail, clock, ready, model, options)
