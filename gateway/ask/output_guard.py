@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from gateway.ask.answerers import ABSTAIN_PHRASE
 from gateway.ask.grounding import support
@@ -28,6 +28,7 @@ from gateway.ask.models import Citation, SentenceCheck
 from gateway.ask.text import sentences, split_answer, terms
 from gateway.egress import EgressGuard, evidence_urls, strip_foreign_links
 from privacy.detector import PiiDetector
+from privacy.masker import MaskedText
 from retrieval.evidence import Evidence
 
 _MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
@@ -52,39 +53,76 @@ class ParsedSentence:
     stripped: int
 
 
-def guard_answer(
-    draft: str,
-    *,
-    evidence: Sequence[Evidence],
-    question: str,
-    max_hallucination_risk: float,
-    detector: PiiDetector,
-    egress: EgressGuard,
-    allowed_link_hosts: frozenset[str] = frozenset(),
-) -> GuardedAnswer:
-    """Check ``draft`` against ``evidence``; see the module docstring for the rules."""
-    urls = evidence_urls(evidence)
-    draft = strip_foreign_links(draft, allowed_hosts=allowed_link_hosts, allowed_urls=urls)
-    parsed = [parse_sentence(s, len(evidence)) for s in split_answer(draft)]
+@dataclass(frozen=True)
+class OutputCheck:
+    """What one request's output guard checks model text against. The whole-draft, JSON and
+    streamed guards all take this one object (``gateway.ask.stages.output_check`` builds it),
+    so they cannot be handed different evidence, limits or link rules."""
+
+    evidence: Sequence[Evidence]
+    question: str  # what groundedness is judged against
+    max_hallucination_risk: float
+    detector: PiiDetector  # the live detector: a model may repeat a value from anywhere
+    egress: EgressGuard
+    allowed_link_hosts: frozenset[str] = frozenset()
+    #: The URLs a model may repeat verbatim (``evidence_urls``), scanned once per request.
+    evidence_urls: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "evidence_urls", evidence_urls(self.evidence))
+
+    def strip_links(self, text: str) -> str:
+        """``text`` without foreign links and images (``strip_foreign_links``)."""
+        return strip_foreign_links(
+            text, allowed_hosts=self.allowed_link_hosts, allowed_urls=self.evidence_urls
+        )
+
+    def mask(self, text: str) -> MaskedText:
+        """Link-stripped model text masked for release, the live detector an extra finder."""
+        return self.egress.mask(text, extra=(self.detector.detect,))
+
+
+def guard_answer(draft: str, check: OutputCheck) -> GuardedAnswer:
+    """Check ``draft`` against ``check.evidence``; see the module docstring for the rules."""
+    judged = judge(check.strip_links(draft), check)
+    if judged.verdict.abstained:
+        return judged.verdict
+    answer = check.mask(judged.sentences)
+    return replace(judged.verdict, text=answer.text, pii_masked=dict(answer.entity_counts))
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A draft's verdict before release. ``verdict.text`` is the abstention or empty;
+    ``sentences`` (the draft's, valid markers kept) are NOT masked: release them only through
+    ``OutputCheck.mask``."""
+
+    verdict: GuardedAnswer
+    sentences: str = ""
+
+
+def judge(draft: str, check: OutputCheck) -> Judged:
+    """Citations and groundedness of a ``draft`` whose links are already stripped."""
+    parsed = [parse_sentence(s, len(check.evidence)) for s in split_answer(draft)]
     stripped = sum(p.stripped for p in parsed)
     if not parsed or ABSTAIN_PHRASE.lower().rstrip(".") in draft.lower():
-        return _abstain(stripped=stripped, hallucination=0.0)
-    checks = tuple(check_sentence(i, p, evidence, question) for i, p in enumerate(parsed))
+        return Judged(_abstain(stripped=stripped, hallucination=0.0))
+    checks = tuple(
+        check_sentence(i, p, check.evidence, check.question) for i, p in enumerate(parsed)
+    )
     risk = 1.0 - min(c.groundedness for c in checks)
-    if risk > max_hallucination_risk:
-        return _abstain(stripped=stripped, hallucination=risk, checks=checks)
-    # links were stripped from the draft above; a model may repeat a value from anywhere, so
-    # the live detector is an extra finder
-    answer = egress.mask(" ".join(p.text for p in parsed), extra=(detector.detect,))
-    return GuardedAnswer(
-        text=answer.text,
-        citations=citations_of(parsed, evidence),
+    if risk > check.max_hallucination_risk:
+        return Judged(_abstain(stripped=stripped, hallucination=risk, checks=checks))
+    verdict = GuardedAnswer(
+        text="",
+        citations=citations_of(parsed, check.evidence),
         checks=checks,
         hallucination=risk,
         citations_stripped=stripped,
         abstained=False,
-        pii_masked=dict(answer.entity_counts),
+        pii_masked={},
     )
+    return Judged(verdict, sentences=" ".join(p.text for p in parsed))
 
 
 def parse_sentence(sentence: str, available: int) -> ParsedSentence:

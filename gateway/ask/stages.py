@@ -15,7 +15,7 @@ from gateway.access import CollectionsGrant
 from gateway.ask.bias import ProtectedUse
 from gateway.ask.conversation import Standalone
 from gateway.ask.generation import Generation, ToolCallDraft
-from gateway.ask.output_guard import GuardedAnswer, guard_answer
+from gateway.ask.output_guard import GuardedAnswer, OutputCheck, guard_answer
 from gateway.ask.prompt_guard import Message, PromptScan
 from gateway.ask.retrieve import Retrieved
 from gateway.ask.structured import guard_json
@@ -72,8 +72,13 @@ def guard_text(
     if tools and not text.strip():
         return replace(NOTHING, abstained=False)
     guard = guard_json if options.wants_json else guard_answer
-    return guard(
-        text,
+    return guard(text, output_check(gateway, ready))
+
+
+def output_check(gateway: Gateway, ready: Ready) -> OutputCheck:
+    """What this request's output guard checks model text against (whole, JSON or streamed):
+    its evidence, the question retrieval searched, and the gateway's limits."""
+    return OutputCheck(
         evidence=ready.evidence,
         question=ready.standalone.search,
         max_hallucination_risk=gateway.settings.answer.max_hallucination_risk,

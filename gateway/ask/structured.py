@@ -2,60 +2,42 @@
 
 A structured answer carries its claims in its string and number values, not in cited
 sentences, so the groundedness check runs over those values, each as a claim against all the
-evidence (keys are the client's schema, not claims). The JSON text then passes the egress guard
-as model text (links stripped, PII masked); if it is no longer JSON after that, or never was,
+evidence (keys are the client's schema, not claims). The JSON text, its links stripped before
+it is read, is then masked by the egress guard; if it is no longer JSON after that, or never was,
 the answer is withheld: a client parsing it must never get a half-masked or broken body.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from gateway.ask.output_guard import GuardedAnswer, guard_answer
-from gateway.egress import EgressGuard, evidence_urls
-from privacy.detector import PiiDetector
-from retrieval.evidence import Evidence
+from gateway.ask.answerers import ABSTAIN_PHRASE
+from gateway.ask.output_guard import GuardedAnswer, OutputCheck, judge
 
 
-def guard_json(
-    draft: str,
-    *,
-    evidence: Sequence[Evidence],
-    question: str,
-    max_hallucination_risk: float,
-    detector: PiiDetector,
-    egress: EgressGuard,
-    allowed_link_hosts: frozenset[str] = frozenset(),
-) -> GuardedAnswer:
-    """``draft`` checked value by value, then released whole; see the module docstring."""
+def guard_json(draft: str, check: OutputCheck) -> GuardedAnswer:
+    """``draft`` checked value by value, then released whole; see the module docstring. Links
+    are stripped once, from the whole draft, before its values are read."""
+    draft = check.strip_links(draft)
     try:
         claims = [c for c in _values(json.loads(draft)) if c.strip()]
     except ValueError:
         claims = None
-    checked = guard_answer(
-        "\n".join(claims) if claims else "",
-        evidence=evidence,
-        question=question,
-        max_hallucination_risk=max_hallucination_risk,
-        detector=detector,
-        egress=egress,
-        allowed_link_hosts=allowed_link_hosts,
-    )
-    if claims is None or checked.abstained:
-        risk = 1.0 if claims is None else checked.hallucination
-        return replace(checked, abstained=True, hallucination=risk, citations=())
-    urls = evidence_urls(evidence)
-    released = egress.model_text(
-        draft, detector=detector.detect, allowed_hosts=allowed_link_hosts, allowed_urls=urls
-    )
+    judged = judge("\n".join(claims) if claims else "", check).verdict
+    if claims is None or judged.abstained:
+        risk = 1.0 if claims is None else judged.hallucination
+        return replace(
+            judged, text=ABSTAIN_PHRASE, abstained=True, hallucination=risk, citations=()
+        )
+    released = check.mask(draft)
     try:
         json.loads(released.text)
     except ValueError:
-        return replace(checked, abstained=True, hallucination=1.0, citations=())
-    return replace(checked, text=released.text, pii_masked=dict(released.entity_counts))
+        return replace(judged, text=ABSTAIN_PHRASE, abstained=True, hallucination=1.0, citations=())
+    return replace(judged, text=released.text, pii_masked=dict(released.entity_counts))
 
 
 def _values(value: Any) -> Iterator[str]:

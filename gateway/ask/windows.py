@@ -18,37 +18,20 @@ from gateway.ask.answerers import ABSTAIN_PHRASE
 from gateway.ask.models import SentenceCheck
 from gateway.ask.output_guard import (
     GuardedAnswer,
+    OutputCheck,
     ParsedSentence,
     check_sentence,
     citations_of,
     parse_sentence,
 )
 from gateway.ask.text import split_answer
-from gateway.egress import EgressGuard, evidence_urls, strip_foreign_links
-from privacy.detector import PiiDetector
-from retrieval.evidence import Evidence
 
 
 class SentenceWindows:
     """Feed model text in; get released text out, a whole checked sentence at a time."""
 
-    def __init__(
-        self,
-        *,
-        evidence: Sequence[Evidence],
-        question: str,
-        max_hallucination_risk: float,
-        detector: PiiDetector,
-        egress: EgressGuard,
-        allowed_link_hosts: frozenset[str] = frozenset(),
-    ) -> None:
-        self._evidence = evidence
-        self._question = question
-        self._max_risk = max_hallucination_risk
-        self._detector = detector
-        self._egress = egress
-        self._hosts = allowed_link_hosts
-        self._urls = evidence_urls(evidence)
+    def __init__(self, check: OutputCheck) -> None:
+        self._check = check
         self._pending = ""
         self._parsed: list[ParsedSentence] = []
         self._checks: list[SentenceCheck] = []
@@ -79,7 +62,7 @@ class SentenceWindows:
         risk = self._stop_risk if self.stopped else 1.0 - min(grounded, default=1.0)
         return GuardedAnswer(
             text=" ".join(self._released),
-            citations=citations_of(self._parsed, self._evidence),
+            citations=citations_of(self._parsed, self._check.evidence),
             checks=tuple(self._checks),
             hallucination=risk,
             citations_stripped=self._stripped,
@@ -94,7 +77,7 @@ class SentenceWindows:
     @property
     def withheld(self) -> bool:
         """A sentence failed the groundedness limit (a model's own abstention is not that)."""
-        return self.stopped and self._stop_risk > self._max_risk
+        return self.stopped and self._stop_risk > self._check.max_hallucination_risk
 
     def _release_all(self, sentences: Sequence[str]) -> Iterator[str]:
         for sentence in sentences:
@@ -107,24 +90,21 @@ class SentenceWindows:
     def _release(self, sentence: str) -> str:
         if self.stopped:
             return ""
-        text = strip_foreign_links(sentence, allowed_hosts=self._hosts, allowed_urls=self._urls)
-        parsed = parse_sentence(text, len(self._evidence))
+        text = self._check.strip_links(sentence)
+        parsed = parse_sentence(text, len(self._check.evidence))
         self._stripped += parsed.stripped
         if ABSTAIN_PHRASE.lower().rstrip(".") in text.lower():
             self.stopped = not self._released  # the model abstained: nothing after it counts
             return ""
         if not parsed.bare:
             return ""
-        check = check_sentence(len(self._checks), parsed, self._evidence, self._question)
-        if 1.0 - check.groundedness > self._max_risk:
+        check = check_sentence(
+            len(self._checks), parsed, self._check.evidence, self._check.question
+        )
+        if 1.0 - check.groundedness > self._check.max_hallucination_risk:
             self.stopped, self._stop_risk = True, 1.0 - check.groundedness
             return ""
-        masked = self._egress.model_text(
-            parsed.text,
-            detector=self._detector.detect,
-            allowed_hosts=self._hosts,
-            allowed_urls=self._urls,
-        )
+        masked = self._check.mask(parsed.text)
         for entity, count in masked.entity_counts.items():
             self._masked[entity] = self._masked.get(entity, 0) + count
         self._parsed.append(parsed)

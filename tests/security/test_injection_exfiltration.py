@@ -22,7 +22,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from gateway import egress
 from gateway.ask import output_guard
 from gateway.ask.langchain_model import LangChainAnswerer
-from gateway.ask.output_guard import guard_answer
+from gateway.ask.output_guard import OutputCheck, guard_answer
 from gateway.egress import EgressGuard, strip_foreign_links
 from gateway.service import Gateway
 from gateway.settings import load_settings
@@ -139,8 +139,7 @@ def _evidence(text: str) -> Evidence:
 
 
 def _guard(draft: str, evidence_text: str, detector: PiiDetector) -> str:
-    return guard_answer(
-        draft,
+    check = OutputCheck(
         evidence=(_evidence(evidence_text),),
         question="What is the refund window?",
         max_hallucination_risk=1.0,
@@ -149,7 +148,8 @@ def _guard(draft: str, evidence_text: str, detector: PiiDetector) -> str:
             policy={WILDCARD: MaskKind.PLACEHOLDER}, vault=PseudonymVault(), finders=()
         ),
         allowed_link_hosts=ALLOWED,
-    ).text
+    )
+    return guard_answer(draft, check).text
 
 
 def test_a_beacon_to_a_host_the_evidence_names_is_still_stripped(
