@@ -10,7 +10,6 @@ blanked out. The audit record of each answer has the answer's status.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,7 @@ from typer.testing import CliRunner
 from audit import iter_records
 from cli import sql as sql_cli
 from gateway.service import Gateway
-from gateway.settings import load_settings
-from gateway.wiring import build_gateway
 from tests.conftest import auth
-from transports.rest import create_app
 
 HIDDEN_TABLE, MISSING_TABLE = "hr_salaries", "payroll_archive"
 HIDDEN_COLLECTION, MISSING_COLLECTION = "hr", "hr_archive"
@@ -165,19 +161,6 @@ VISIBLE_BUT_DENIED: list[tuple[str, str, str | None, str, dict[str, Any]]] = [
         {"query": "refunds", "collections": ["handbook"]},
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def gateway(demo_home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=demo_home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def _fill(template: dict[str, Any], name: str) -> Any:

@@ -4,15 +4,12 @@ module does), and a signed-in browser-less client."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.service import Gateway
-from gateway.settings import load_settings
-from gateway.wiring import build_gateway
 from tests.conftest import truth  # noqa: F401  (session fixture)
 from tests.workspaces import copy_workspace
 from transports.rest import create_app
@@ -31,16 +28,9 @@ def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def gateway(home: Path) -> Iterator[Gateway]:
-    gw = build_gateway(load_settings(home=home))
-    yield gw
-    gw.close()
-
-
-@pytest.fixture(scope="module")
-def app_client(gateway: Gateway) -> Iterator[TestClient]:
-    with TestClient(create_app(gateway), raise_server_exceptions=False) as client:
-        yield client
+def app_client(client: TestClient) -> TestClient:
+    """The root conftest's app client over this module's private workspace (``home``)."""
+    return client
 
 
 def csrf_of(html: str) -> str:
