@@ -107,6 +107,7 @@ def test_threads_in_one_process_append_without_breaking_the_chain(tmp_path: Path
     assert report.records == 100
 
 
+@pytest.mark.slow
 def test_four_processes_appending_concurrently_keep_an_exact_chain(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     context = multiprocessing.get_context("spawn")

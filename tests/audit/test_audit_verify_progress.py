@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from audit import AuditLog, AuditRecord, verify
 from audit.verify import PROGRESS_EVERY
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: verifies a long log
 
 
 def test_verify_reports_progress_every_thousand_lines(tmp_path: Path) -> None:

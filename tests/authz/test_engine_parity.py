@@ -22,9 +22,12 @@ from authz.testing import discover_tests
 from policies import bundle_dir
 from tests.authz.conftest import CONTRACTS, PRINCIPALS, build_input
 
-pytestmark = pytest.mark.skipif(
-    not golib_available(), reason="opa-golib-python-bindings is not installed (make install)"
-)
+pytestmark = [
+    pytest.mark.slow,  # make test-fast skips it: every decision on two engines, OPA included
+    pytest.mark.skipif(
+        not golib_available(), reason="opa-golib-python-bindings is not installed (make install)"
+    ),
+]
 
 ACTIONS = ("sql", "search", "ask", "catalog", "policy.evaluate", "policy.simulate", "audit.read")
 PURPOSES = (None, "analytics", "support", "stewardship", "security", "marketing")

@@ -16,6 +16,8 @@ from hqg.errors import InvalidRequest, RateLimited
 from policies import bundle_dir
 from tests.authz.conftest import CONTRACTS, PRINCIPALS, build_input
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: sandbox worker processes
+
 LIMITS = CandidateLimits(timeout_seconds=60, max_memory_mb=256)  # ample for a loaded CI box
 SHORT = CandidateLimits(timeout_seconds=2, max_memory_mb=256)
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from audit.read import iter_records
 from benchmarks import http
 from tests.workspaces import copy_workspace
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: serves hqg and drives the HTTP benchmark
 
 
 def test_http_benchmark_answers_every_request_and_audits_every_governed_one(

@@ -9,6 +9,8 @@ import pytest
 
 from benchmarks import __main__ as bench
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: benchmark runs
+
 
 def test_policy_benchmark_runs_and_writes_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from cli.app import _GROUPS, _register, app
 from tests.workspaces import copy_workspace
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: CLI over workspace copies and subprocesses
+
 runner = CliRunner()
 _register()
 

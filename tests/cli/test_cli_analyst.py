@@ -7,9 +7,12 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.app import _register, app
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: CLI over the demo workspace
 
 runner = CliRunner()
 _register()

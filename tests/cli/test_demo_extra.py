@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: subprocess interpreters
+
 # Faker made unimportable, as in an install without the demo extra
 _WITHOUT_FAKER = "import sys; sys.modules['faker'] = None; from cli import main; main()"
 

@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ingestion.workspace import Workspace
 from tests.workspaces import REPO
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: subprocess CLI
 
 #: ``hqg catalog`` with the catalog read failing unexpectedly, its message quoting a value
 CRASHING_CATALOG = """

@@ -22,6 +22,8 @@ from demo.data import generate_demo_data
 from hqg.errors import NotFound
 from ingestion.documents.front_matter import split_front_matter
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: generates the demo documents repeatedly
+
 FRONT_MATTER_KEYS = {
     "id",
     "title",

@@ -24,6 +24,8 @@ from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_chat_model, build_gateway
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: the full tool-path matrix
+
 
 @pytest.fixture(scope="module")
 def gateway(demo_home: Path) -> Iterator[Gateway]:

@@ -11,6 +11,8 @@ import pytest
 from evals.context import EvalContext
 from evals.write_side import WriteSideTally, measure_write_side
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: builds a workspace from an ingest
+
 
 @pytest.fixture(scope="module")
 def tally(demo_home: Path) -> WriteSideTally:

@@ -15,6 +15,8 @@ from gateway.service import Gateway
 from gateway.sql_pipeline import governed_sql
 from hqg.errors import AccessDenied, UnknownCollection
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: embeds and searches per query
+
 TICKETS_JOIN = (
     "SELECT v.ticket_id, v.customer_id, v.text, t.status "
     "FROM vector_search('tickets', 'I would like to return my order', 8) v "

@@ -24,6 +24,8 @@ from guards.measure import (
 from guards.settings import GuardSettings
 from tests.guards.conftest import CORPORA
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: corpus sweeps
+
 THRESHOLD = GuardSettings().injection_threshold
 
 TPR_FLOORS = {

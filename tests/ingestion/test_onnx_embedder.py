@@ -12,6 +12,8 @@ from ingestion.embedding import Embedder
 from ingestion.onnx_embedder import OnnxInt8Embedder
 from ingestion.vectors.settings import EmbeddingSettings, build_embedder
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: loads the int8 ONNX model
+
 TEXTS = [
     "How long is the refund window for damaged items?",
     "My order never arrived and nobody answers my e-mails. " * 6,

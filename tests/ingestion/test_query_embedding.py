@@ -12,6 +12,8 @@ from hqg.errors import Unavailable
 from ingestion.embedding import Embedder
 from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: concurrent embedding
+
 
 class Recording:
     """The real model, with every call's batch recorded (and a gate to hold the first call)."""

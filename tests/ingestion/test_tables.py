@@ -159,6 +159,7 @@ def test_changed_content_creates_a_new_version_and_keeps_the_old_file(
     assert workspace.version_path("people", "v1").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("header", "row", "expected"),
     [

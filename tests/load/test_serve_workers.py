@@ -14,6 +14,8 @@ from tests.load import served
 from tests.load.served import serve_process, wait_until_ready
 from tests.workspaces import copy_workspace
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: forks serving processes
+
 POINT = {"sql": "SELECT * FROM orders WHERE order_id = 42"}
 
 

@@ -21,6 +21,8 @@ from ingestion.contracts import load_contract
 from privacy.known_entities import KnownEntities, KnownEntry
 from tests.workspaces import DEMO_REFERENCE
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: scans every demo document
+
 
 def _entries_from_contracts() -> list[KnownEntry]:
     tables = generate_demo_data(seed=7, reference_time=DEMO_REFERENCE).tables

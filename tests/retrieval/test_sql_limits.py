@@ -38,6 +38,7 @@ def test_a_long_sql_text_is_refused_before_it_is_parsed() -> None:
     assert time.monotonic() - started < 0.5
 
 
+@pytest.mark.slow
 def test_sql_at_the_default_length_limit_parses_in_bounded_time() -> None:
     sql = "SELECT " + "+".join(["1"] * (GuardLimits().max_sql_chars // 2 - 8))
     started = time.monotonic()

@@ -153,6 +153,7 @@ def test_every_openapi_response_model_of_a_data_route_is_released_by_the_guard(
         assert model in released or path == "/v1/chat/completions", (path, model)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("route", [*DATA_ROUTES, *STREAMS], ids=str)
 def test_a_masked_principal_gets_nothing_the_egress_finders_flag(
     guarded: TestClient, route: tuple[str, str] | str

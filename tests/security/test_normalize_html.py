@@ -42,6 +42,7 @@ BOMBS = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("markup", BOMBS.values(), ids=BOMBS.keys())
 def test_adversarial_html_renders_in_linear_time(markup: str) -> None:
     started = time.perf_counter()

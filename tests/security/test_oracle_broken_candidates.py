@@ -19,6 +19,8 @@ from tests.security.traffic_support import (
     traffic_gateway_fixture,  # noqa: F401  (fixture)
 )
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: sandbox worker processes
+
 MARK = "zqxcandidatesource"
 _REST = '"reasons": [], "denied": {}, "limits": {"max_rows": 1, "timeout_ms": 1}'
 _DECISION = f'{{"allow": false, "tables": {{}}, {_REST}}}'

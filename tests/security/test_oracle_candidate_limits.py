@@ -20,6 +20,8 @@ from gateway.wiring import build_gateway
 from tests.conftest import auth
 from transports.rest import create_app
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: sandbox deadlines and memory caps
+
 _DECISION = (
     '{"allow": false, "reasons": [], "tables": {}, "denied": {}, '
     '"limits": {"max_rows": 1, "timeout_ms": 1}}'

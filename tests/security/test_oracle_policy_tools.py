@@ -33,6 +33,8 @@ from tests.conftest import auth
 from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: searches through simulate, CLI
+
 ATTACK_MODULE = """package hqg
 
 import rego.v1

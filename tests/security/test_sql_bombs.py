@@ -108,6 +108,7 @@ def rss() -> Iterator[PeakRss]:
     sampler.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bomb", BOMBS, ids=[bomb["id"] for bomb in BOMBS])
 def test_a_bomb_ends_in_time_as_an_audited_4xx(
     client: TestClient, gateway: Gateway, rss: PeakRss, bomb: dict[str, str]
@@ -264,6 +265,7 @@ def test_sigterm_stops_an_in_flight_query_and_the_server(
     assert time.monotonic() - started < TIMEOUT_S + SLACK_S
 
 
+@pytest.mark.slow
 def test_a_literal_list_at_the_length_limit_is_served_and_audited_in_time(
     client: TestClient, gateway: Gateway
 ) -> None:

@@ -19,6 +19,8 @@ from gateway.wiring import build_gateway
 from ingestion.embedding import Embedder
 from transports.rest import create_app
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: searches up to the statement deadline
+
 ALICE = {"Authorization": "Bearer demo-alice"}
 
 

@@ -78,6 +78,7 @@ def _post_raw(client: TestClient, path: str, raw: bytes, key: str = "demo-alice"
     return client.post(path, content=raw, headers=headers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(INVALID_STRINGS))
 @pytest.mark.parametrize("path", POST_PATHS)
 def test_invalid_text_in_a_body_field_is_400_and_audited(
@@ -116,6 +117,7 @@ def test_a_lone_surrogate_collection_name_is_400_not_500(
 SERVED_PATHS = [path for path in POST_PATHS if path != "/v1/policy/simulate"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ODD_STRINGS))
 @pytest.mark.parametrize("path", SERVED_PATHS)
 def test_odd_but_valid_text_is_never_a_5xx_and_its_record_matches(
@@ -207,6 +209,7 @@ SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 ANY_CHAR = st.characters(codec=None)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.one_of(ANY_CHAR, SURROGATES), max_size=40))
 def test_a_json_string_is_refused_exactly_when_it_is_not_valid_text(text: str) -> None:

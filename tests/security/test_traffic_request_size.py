@@ -32,6 +32,7 @@ def _post(client: TestClient, path: str, body: object) -> object:
     return client.post(path, json=body, headers=bearer())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [p for m, p in ROUTES if m == "POST"])
 def test_a_body_over_one_megabyte_is_413_naming_the_limit(
     traffic_gateway: Gateway, traffic_client: TestClient, path: str
@@ -182,6 +183,7 @@ def test_prompt_limits_refuse_before_scanning_and_name_the_setting(
     assert time.monotonic() - started < 5  # generous: refused before any detector runs
 
 
+@pytest.mark.slow
 def test_prompt_scanning_stops_at_its_deadline(traffic_gateway: Gateway) -> None:
     """Many mid-sized tool results, each under every size limit: scanning them all would take
     far longer than the deadline, which stops it with a 400 naming the setting."""

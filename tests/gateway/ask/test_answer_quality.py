@@ -12,6 +12,8 @@ from gateway.ask.sources import SourceKind, kind_of
 from gateway.settings.answer import AnswerSettings
 from tests.gateway.ask.conftest import auth
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: answer-quality probes
+
 
 def _ask(client: TestClient, key: str, question: str) -> dict[str, Any]:
     response = client.post("/v1/ask", json={"question": question}, headers=auth(key))

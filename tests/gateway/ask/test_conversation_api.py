@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from tests.gateway.ask.conftest import auth
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: multi-turn conversations through the app
+
 
 def _chat(client: TestClient, key: str, turns: list[str]) -> dict[str, Any]:
     """Ask ``turns`` one by one, sending each answer back as the assistant turn; the last body."""

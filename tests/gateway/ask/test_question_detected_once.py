@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from gateway.service import Gateway
 from tests.conftest import auth
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: a gateway of its own for one count
+
 QUESTION = "What did Michael Brown ask about the refund window?"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
@@ -24,6 +25,8 @@ from gateway.service import Gateway
 from tests.gateway.ask.conftest import auth
 from tests.security.egress_support import ticket_authors
 from transports.rest import create_app
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: upstream probes over many documents
 
 MASKED = "demo-alice"
 #: Names of no acme customer: the non-authors of the probe.

@@ -28,6 +28,7 @@ def limited_client(limited: Gateway) -> Iterator[TestClient]:
         yield client
 
 
+@pytest.mark.slow
 def test_the_request_over_the_limit_gets_429_with_retry_after(
     limited_client: TestClient, limited: Gateway
 ) -> None:

@@ -25,6 +25,8 @@ from gateway.service import Gateway
 from hqg.errors import ConfigError
 from tests.gateway.ops.conftest import auth
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: concurrent processes and CLI
+
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 

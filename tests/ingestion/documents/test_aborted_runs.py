@@ -124,6 +124,7 @@ def _agree(store: VersionedEdgeIndex, records: list[DocumentRecord]) -> None:
     assert store.count("handbook", predicate=None) == sum(r.chunk_count for r in records)
 
 
+@pytest.mark.slow
 def test_with_the_versioned_store_a_failed_run_leaves_index_and_catalog_agreeing(
     put: Put, ingest: Ingest, versioned: VersionedEdgeIndex, workspace: Workspace, tmp_path: Path
 ) -> None:

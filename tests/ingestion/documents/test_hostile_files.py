@@ -150,6 +150,7 @@ def _two_pages(one: bytes) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import qdrant_edge as qe
 
 from hqg.predicates import All, Compare
 from ingestion.vectors.base import SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
 from tests.ingestion.vectors.conftest import DIM, pid, point
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: builds qdrant-edge collections
 
 CUTOFF = 1_790_000_040.0
 AS_OF = (1_790_000_000.0, 1_790_000_039.999, CUTOFF, 1_790_003_600.5, None)

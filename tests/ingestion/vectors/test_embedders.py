@@ -12,6 +12,8 @@ import pytest
 from hqg.errors import Unavailable
 from ingestion.embedders import SentenceTransformerEmbedder
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: loads and runs the embedding model
+
 
 @pytest.fixture(scope="module")
 def embedder() -> SentenceTransformerEmbedder:

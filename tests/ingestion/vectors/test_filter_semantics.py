@@ -18,6 +18,8 @@ from hqg.predicates import All, AnyOf, Compare, InvalidPredicate, Not, Predicate
 from ingestion.vectors.base import IndexedPoint, SearchMode, VectorIndex
 from tests.ingestion.vectors.conftest import LOCAL_MODE_NOTICES, make_index, pid
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: property sweep on both vector backends
+
 STRINGS: list[Scalar] = ["a", "b", "c"]
 INTS: list[Scalar] = [-1, 0, 1, 2]
 NUMBERS: list[Scalar] = [-0.5, 0, 1, 1.5, 2]

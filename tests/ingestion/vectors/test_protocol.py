@@ -12,6 +12,8 @@ from ingestion.vectors.base import SearchMode, VectorIndex
 from ingestion.vectors.edge import EdgeVectorIndex
 from tests.ingestion.vectors.conftest import DIM, pid, point
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: builds a qdrant-edge collection per test
+
 DOCS = [
     point(
         1,

@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ingestion.vectors.private_copy import OPEN_DIR, copy_sparse_file
 from ingestion.vectors.versions import VersionedEdgeIndex, current_version
 from tests.ingestion.vectors.test_versions import three_docs
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: subprocess readers and writers
 
 _HOLD_IN_ANOTHER_PROCESS = """
 import sys, time

@@ -13,6 +13,8 @@ from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.versions import MAX_CACHED_COUNTS, VersionedEdgeIndex
 from tests.ingestion.vectors.conftest import DIM, point
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: publishes qdrant-edge versions per test
+
 ACME = Compare("tenant", "=", "acme")
 GLOBEX = Compare("tenant", "=", "globex")
 

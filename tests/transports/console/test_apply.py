@@ -20,6 +20,8 @@ from policies import bundle_dir
 from tests.transports.console.conftest import csrf_of, fresh_client, sign_in
 from tests.transports.console.test_console import _playground_form
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: runs the Rego tests of candidate bundles
+
 
 @pytest.fixture(scope="module")
 def link(tmp_path_factory: pytest.TempPathFactory) -> Path:

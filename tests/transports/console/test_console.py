@@ -165,6 +165,7 @@ def test_pages_carry_a_strict_csp_and_no_inline_script(sec: TestClient) -> None:
     assert sec.get("/console/static/htmx.min.js").status_code == 200
 
 
+@pytest.mark.slow
 def test_editing_a_rule_fails_the_tests_and_simulate_shows_the_flip(
     sec: TestClient, app_client: TestClient
 ) -> None:
@@ -199,6 +200,7 @@ def test_the_unedited_bundle_passes_its_tests(sec: TestClient) -> None:
     assert re.search(r'class="pass">\d+ passed', tests.text), tests.text[-800:]
 
 
+@pytest.mark.slow
 def test_the_playground_explains_a_request_as_another_principal(sec: TestClient) -> None:
     page = sec.get("/console/playground").text
     form = {
@@ -360,6 +362,7 @@ def test_the_steward_sees_the_review_but_not_the_audit_log(gateway: Gateway) -> 
     assert client.get("/console/audit").status_code == 403
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["demo-sec", "demo-dana"])
 def test_no_ground_truth_pii_value_appears_on_any_page(
     key: str, gateway: Gateway, app_client: TestClient, truth: DemoGroundTruth
@@ -416,6 +419,7 @@ def test_a_gateway_with_the_console_disabled_serves_no_console(home: Path) -> No
         gw.close()
 
 
+@pytest.mark.slow
 def test_the_audit_browser_pages_to_older_records(sec: TestClient, app_client: TestClient) -> None:
     for _ in range(30):
         app_client.get("/v1/catalog", headers=auth("demo-alice"))

@@ -146,6 +146,7 @@ def limited(demo_home: Path) -> Iterator[Gateway]:
     gw.close()
 
 
+@pytest.mark.slow
 def test_the_rest_rate_limit_applies_to_tool_calls(limited: Gateway) -> None:
     async def session(client: Client) -> Any:
         return [await client.call_tool("list_datasets", {}) for _ in range(3)]

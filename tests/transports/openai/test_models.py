@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from tests.transports.openai.conftest import ALIAS, UPSTREAM_ID, auth, openai_client
 from tests.transports.openai.fake_upstream import FakeUpstream, Reply
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: a gateway with a fake upstream
+
 QUESTION = "What is the refund window?"
 GROUNDED = "Customers may return an unused item for a full refund within 30 days of delivery [1]."
 

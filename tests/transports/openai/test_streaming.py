@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
@@ -22,6 +23,8 @@ from gateway.service import Gateway
 from tests.transports.openai.conftest import UPSTREAM_ID, auth, openai_client
 from tests.transports.openai.fake_upstream import FakeUpstream, Reply
 from tests.transports.openai.test_parameters import GROUNDED, QUESTION
+
+pytestmark = pytest.mark.slow  # make test-fast skips it: streams through a fake upstream
 
 SECOND = "Customers may return an unused item for a full refund [1]."
 STEERED = "The refund window is 365 days for every store and every product [1]."

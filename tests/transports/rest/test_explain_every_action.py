@@ -128,6 +128,7 @@ def test_an_explain_request_missing_what_its_action_needs_is_refused(
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_cli_eval_explains_a_search_and_an_ask(home: Any) -> None:
     runner = CliRunner()
     base = ["eval", "--as", "alice", "--key", "demo-sec", "--home", str(home)]

@@ -133,6 +133,7 @@ HYBRID_QUERIES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sql", "collection"), HYBRID_QUERIES, ids=["search", "star", "join"])
 def test_a_vector_search_query_explains_exactly_as_v1_sql_plans_it(
     client: TestClient, sql: str, collection: str
@@ -300,6 +301,7 @@ def test_cli_eval_explains_as_another_principal(home: Path):
     assert "SQL as it would execute:" in result.output
 
 
+@pytest.mark.slow
 def test_cli_simulate_is_a_ci_gate_on_flips(home: Path, history, candidate_dir: Path):
     args = ["simulate", "--candidate", str(candidate_dir), "--key", "demo-sec", "--home", str(home)]
     gated = runner.invoke(policy_cli, args)

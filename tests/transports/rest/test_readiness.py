@@ -15,6 +15,8 @@ from ingestion.vectors.versions import current_version
 from tests.workspaces import copy_workspace
 from transports.rest import create_app
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: warm-up and open-store waits
+
 
 def test_readyz_names_a_collection_it_cannot_open(demo_home: Path, tmp_path: Path) -> None:
     """A collection whose published version cannot be opened makes searches fail, so

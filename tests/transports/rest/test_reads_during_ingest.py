@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from gateway.service import Gateway
 from tests.conftest import auth
 
+pytestmark = pytest.mark.slow  # make test-fast skips it: holds an ingest transaction open
+
 #: Generous: a request blocked on the write lock waits SQLite's 30 s busy timeout.
 BOUND_S = 8.0
 

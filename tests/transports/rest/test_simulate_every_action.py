@@ -106,6 +106,7 @@ def _simulate(client: TestClient, candidate: dict[str, Any], **body: Any) -> dic
     return report
 
 
+@pytest.mark.slow
 def test_every_data_action_is_replayed_none_skipped_as_missing(
     client: TestClient, history: dict[str, str], candidate: dict[str, Any]
 ) -> None:
