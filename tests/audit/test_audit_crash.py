@@ -211,6 +211,7 @@ def test_a_failed_batch_fails_every_caller_in_it(tmp_path: Path) -> None:
     assert len(path.read_bytes().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_threads_in_several_processes_keep_an_exact_chain(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     context = multiprocessing.get_context("spawn")

@@ -83,6 +83,7 @@ def test_reading_a_missing_log_yields_nothing(tmp_path: Path) -> None:
     assert verify(path).ok
 
 
+@pytest.mark.slow
 def test_tail_reads_across_read_blocks(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
@@ -170,6 +171,7 @@ def test_append_repairs_a_head_one_line_behind_after_a_crash(tmp_path: Path) -> 
     assert report.records == 3
 
 
+@pytest.mark.slow
 def test_verify_and_readers_never_see_an_append_half_done(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)

@@ -138,6 +138,7 @@ def test_a_line_still_being_written_is_not_read(tmp_path: Path) -> None:
     assert _seqs(list(iter_matching(path, AuditFilter()))) == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_lines_longer_than_a_read_block_are_read_whole_backwards(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)

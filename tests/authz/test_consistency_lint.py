@@ -45,6 +45,7 @@ def _warnings(home: Path, bundle: Path) -> list[Inconsistency]:
         gateway.close()
 
 
+@pytest.mark.slow
 def test_the_demo_links_the_tickets_collection_to_support_tickets(demo_home: Path) -> None:
     gateway = build_gateway(load_settings(home=demo_home))
     try:

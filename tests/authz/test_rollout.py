@@ -39,6 +39,7 @@ def _publish(link: Path, target: Path) -> None:
     temp.replace(link)
 
 
+@pytest.mark.slow
 def test_hot_reload_under_concurrent_requests_never_serves_a_mixed_decision(tmp_path):
     first = _variant(tmp_path, "a", max_rows=111)
     second = _variant(tmp_path, "b", max_rows=222, datasets={"orders": {"roles": ["support"]}})

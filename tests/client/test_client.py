@@ -47,6 +47,7 @@ def test_sql_bytes_returns_csv_and_arrow_from_the_gateway(http: TestClient) -> N
     assert pa.ipc.open_stream(arrow).read_all().column("x").to_pylist() == [1]
 
 
+@pytest.mark.slow
 def test_hybrid_sql_through_the_client(http: TestClient) -> None:
     result = client_for(http).sql(
         "SELECT count(*) AS n FROM vector_search('tickets', 'refund', 20, 'documents')"

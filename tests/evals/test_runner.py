@@ -115,6 +115,7 @@ def test_cli_rejects_an_unknown_suite_with_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SPIDER.is_dir(), reason="shared Spider corpus not present")
 def test_cli_exits_non_zero_when_a_threshold_fails(tmp_path: Path) -> None:
     suites = tmp_path / "suites"

@@ -27,6 +27,7 @@ def _wide(columns: int, rows: int) -> str:
     return f"{header}\n{body}\n"
 
 
+@pytest.mark.slow
 def test_a_5000_column_csv_is_refused_quickly_naming_the_limit(
     workspace: Workspace, write: Write, detector: PresidioDetector
 ) -> None:

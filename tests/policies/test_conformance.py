@@ -18,6 +18,7 @@ MEASURED = 627 / 676
 MARGIN = 0.028
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus opa-rego-cases is not present")
 def test_regorus_passes_the_opa_rego_cases_at_the_measured_rate():
     outcomes = run_corpus(CORPUS)

@@ -100,6 +100,7 @@ def test_span_past_the_end_of_the_text_fails_closed() -> None:
     assert "Ann" not in str(info.value)
 
 
+@pytest.mark.slow
 @given(text_with_spans(), st.sampled_from(list(MaskKind)))
 def test_no_span_value_survives_masking(
     case: tuple[str, list[Span], list[str]], kind: MaskKind

@@ -105,6 +105,7 @@ def test_merge_overlaps_covers_the_union_with_the_winners_type() -> None:
     assert merge_overlaps(spans) == [span("EMAIL_ADDRESS", 0, 20, 0.9), span("PERSON", 30, 35)]
 
 
+@pytest.mark.slow
 @given(spans_strategy)
 def test_resolved_spans_never_overlap(spans: list[Span]) -> None:
     kept = resolve_overlaps(spans)

@@ -70,6 +70,7 @@ def table() -> duckdb.DuckDBPyConnection:
     con.close()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -101,6 +101,7 @@ def test_any_non_select_statement_is_rejected(template: str, table: str) -> None
         guard_sql(template.format(t=table), context=CONTEXT)
 
 
+@pytest.mark.slow
 def test_spider_dev_gold_queries_pass_the_guard() -> None:
     if not SPIDER.is_dir():
         pytest.skip(f"Spider dev corpus not found at {SPIDER}")

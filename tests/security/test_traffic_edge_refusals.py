@@ -123,6 +123,7 @@ def limited_client(demo_home: Path) -> Iterator[tuple[TestClient, Gateway]]:
     gateway.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_edge_refusals_count_against_the_rate_limit(
     limited_client: tuple[TestClient, Gateway], case: Case

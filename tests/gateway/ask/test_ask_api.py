@@ -109,6 +109,7 @@ def test_prompt_pii_is_masked_before_the_answer(client: TestClient) -> None:
     assert "30 days" in str(body["answer"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["demo-alice", "demo-carol", "demo-assistant"])
 def test_planted_injections_never_steer_an_answer(client: TestClient, key: str) -> None:
     questions = [

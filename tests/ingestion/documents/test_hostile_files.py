@@ -57,6 +57,7 @@ def test_a_past_as_of_is_kept() -> None:
     assert body == "body\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "line",
     [

@@ -315,6 +315,7 @@ def test_a_collection_refuses_a_different_embedder(tree: None, ingest: Ingest) -
         ingest(embedder=HashingEmbedder(dim=16, name="other"))
 
 
+@pytest.mark.slow
 def test_embedding_is_batched_and_reported_as_progress(put: Put, ingest: Ingest) -> None:
     put("long.txt", " ".join(f"word{i}" for i in range(2000)))
     events: list[tuple[str, int, int | None]] = []

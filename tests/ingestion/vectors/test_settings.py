@@ -43,6 +43,7 @@ def test_settings_are_frozen_and_strict() -> None:
         VectorSettings(hnsw_ef=0)
 
 
+@pytest.mark.slow
 def test_the_embedded_index_serves_concurrent_writers_and_readers(tmp_path: Path) -> None:
     index = EdgeVectorIndex(tmp_path)
     index.ensure_collection("c", dim=2)

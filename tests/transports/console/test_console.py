@@ -73,6 +73,7 @@ def test_signing_in_as_demo_sec_gives_a_strict_http_only_session_cookie(
     assert answer.headers["location"] == "/console/review"
 
 
+@pytest.mark.slow
 def test_every_page_renders_with_the_demo_data(sec: TestClient, app_client: TestClient) -> None:
     _traffic(app_client)
     for path in PAGES:
@@ -192,6 +193,7 @@ def test_editing_a_rule_fails_the_tests_and_simulate_shows_the_flip(
     assert "alice" in flips
 
 
+@pytest.mark.slow
 def test_the_unedited_bundle_passes_its_tests(sec: TestClient) -> None:
     page = sec.get("/console/playground").text
     form = {**_playground_form(page), "csrf": csrf_of(page)}
@@ -348,6 +350,7 @@ def test_only_its_owner_may_read_a_verification(sec: TestClient, gateway: Gatewa
     assert dana.get(poll.group(1)).status_code == 404
 
 
+@pytest.mark.slow
 def test_every_console_action_is_audited(sec: TestClient, gateway: Gateway) -> None:
     for path in PAGES:
         sec.get(path)

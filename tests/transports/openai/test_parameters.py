@@ -29,6 +29,7 @@ def chat_openai(client: TestClient, key: str, **kwargs: Any) -> ChatOpenAI:
     )
 
 
+@pytest.mark.slow
 def test_chat_openai_with_temperature_and_max_tokens_reaches_the_upstream(
     client: TestClient, upstream: FakeUpstream
 ) -> None:
@@ -154,6 +155,7 @@ def test_usage_is_the_upstreams_when_it_reports_it(
     assert "hqg_estimated" not in (usage.model_extra or {})
 
 
+@pytest.mark.slow
 def test_usage_without_a_model_is_estimated_and_marked(client: TestClient) -> None:
     completion = openai_client(client, "demo-alice").chat.completions.create(
         model="hqg",

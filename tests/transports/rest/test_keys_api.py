@@ -24,6 +24,7 @@ def home(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_a_key_added_rotated_and_revoked_applies_to_the_running_gateway(
     client: TestClient, home: Path
 ) -> None:
