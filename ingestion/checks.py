@@ -2,15 +2,20 @@
 row is bad: a value that does not cast, a NULL where the contract forbids it, a duplicated or
 missing primary key. Good rows (empty reason) are loaded; the others are quarantined with the
 reason, so nothing is dropped silently.
+
+The same checks also exist as a yes/no per row (``clean_select`` plus ``duplicate_key_select``)
+for the one-pass load of a batch that passes them all: a row is flagged exactly when
+``checked_select`` would give it a reason, so the two paths accept the same batches.
 """
 
 from __future__ import annotations
 
-from ingestion.contracts import DatasetContract
+from ingestion.contracts import Column, DatasetContract
 from ingestion.duck import ident, text
 
 ROW = "_hqg_row"
 REASON = "_hqg_reason"
+BAD = "_hqg_bad"
 
 
 def checked_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
@@ -20,7 +25,6 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
     case-insensitively by the caller).
     """
     typed, reasons = [], []
-    key = {name.lower() for name in contract.primary_key}
     for column in contract.columns:
         src = ident(source_names[column.name])
         cast = f"TRY_CAST({src} AS {column.type})"
@@ -29,7 +33,7 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
             f"CASE WHEN {src} IS NOT NULL AND {cast} IS NULL "
             f"THEN {text(f'{column.name}: not a valid {column.type}')} END"
         )
-        if not column.nullable or column.name.lower() in key:
+        if _required(contract, column):
             reasons.append(
                 f"CASE WHEN {src} IS NULL THEN {text(f'{column.name}: missing value')} END"
             )
@@ -48,6 +52,31 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
     )
 
 
+def clean_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
+    """SELECT over ``raw`` yielding the typed contract columns and ``BAD``: true when the row
+    has a value that does not cast or a NULL the contract forbids (``checked_select``'s
+    per-row reasons; keys are checked on the typed table by ``duplicate_key_select``)."""
+    typed, bad = [], []
+    for column in contract.columns:
+        src = ident(source_names[column.name])
+        cast = f"TRY_CAST({src} AS {column.type})"
+        typed.append(f"{cast} AS {ident(column.name)}")
+        if _required(contract, column):
+            bad.append(f"{cast} IS NULL")  # missing, or present and not castable
+        elif column.type != "VARCHAR":  # text always casts to VARCHAR
+            bad.append(f"({src} IS NOT NULL AND {cast} IS NULL)")
+    flag = " OR ".join(bad) or "false"
+    return f"SELECT {', '.join(typed)}, coalesce({flag}, false) AS {ident(BAD)} FROM {raw}"
+
+
+def duplicate_key_select(contract: DatasetContract, table: str) -> str | None:
+    """One row, one boolean: whether two rows of the typed ``table`` share a primary key."""
+    if not contract.primary_key:
+        return None
+    key = ", ".join(ident(name) for name in contract.primary_key)
+    return f"SELECT EXISTS (SELECT 1 FROM {table} GROUP BY {key} HAVING count(*) > 1)"
+
+
 def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
     """One row: for each contract column present, the share of non-null values that fail."""
     parts = []
@@ -60,6 +89,11 @@ def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str]
             f" / nullif(count({src}), 0), 0) AS {ident(column.name)}"
         )
     return f"SELECT {', '.join(parts) or '1 AS none'} FROM {raw}"
+
+
+def _required(contract: DatasetContract, column: Column) -> bool:
+    """A NULL here is a bad row: the contract forbids it, or the column is part of the key."""
+    return not column.nullable or column.name.lower() in {k.lower() for k in contract.primary_key}
 
 
 def _type(contract: DatasetContract, name: str) -> str:
