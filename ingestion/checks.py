@@ -3,9 +3,9 @@ row is bad: a value that does not cast, a NULL where the contract forbids it, a 
 missing primary key. Good rows (empty reason) are loaded; the others are quarantined with the
 reason, so nothing is dropped silently.
 
-The same checks also exist as a yes/no per row (``clean_select`` plus ``duplicate_key_select``)
-for the one-pass load of a batch that passes them all: a row is flagged exactly when
-``checked_select`` would give it a reason, so the two paths accept the same batches.
+The same checks also exist as counts (``clean_select`` then ``clean_check_select``) for the
+one-pass load of a batch that passes them all: they count a failure exactly when
+``checked_select`` would give some row a reason, so the two paths accept the same batches.
 """
 
 from __future__ import annotations
@@ -53,28 +53,31 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
 
 
 def clean_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
-    """SELECT over ``raw`` yielding the typed contract columns and ``BAD``: true when the row
-    has a value that does not cast or a NULL the contract forbids (``checked_select``'s
-    per-row reasons; keys are checked on the typed table by ``duplicate_key_select``)."""
+    """SELECT over ``raw`` yielding the typed contract columns and ``BAD``: true when a
+    nullable column holds a value that does not cast. The other checks need no source text
+    and run on the typed table (``clean_check_select``)."""
     typed, bad = [], []
     for column in contract.columns:
         src = ident(source_names[column.name])
         cast = f"TRY_CAST({src} AS {column.type})"
         typed.append(f"{cast} AS {ident(column.name)}")
-        if _required(contract, column):
-            bad.append(f"{cast} IS NULL")  # missing, or present and not castable
-        elif column.type != "VARCHAR":  # text always casts to VARCHAR
+        if not _required(contract, column) and column.type != "VARCHAR":
             bad.append(f"({src} IS NOT NULL AND {cast} IS NULL)")
-    flag = " OR ".join(bad) or "false"
-    return f"SELECT {', '.join(typed)}, coalesce({flag}, false) AS {ident(BAD)} FROM {raw}"
+    flag = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
+    return f"SELECT {', '.join(typed)}, {flag} AS {ident(BAD)} FROM {raw}"
 
 
-def duplicate_key_select(contract: DatasetContract, table: str) -> str | None:
-    """One row, one boolean: whether two rows of the typed ``table`` share a primary key."""
-    if not contract.primary_key:
-        return None
+def clean_check_select(contract: DatasetContract, table: str) -> str:
+    """One aggregate over ``clean_select``'s typed ``table``: rows, rows failing a check, and
+    distinct keys. A NULL in a required column is a missing value or one that did not cast;
+    fewer distinct keys than rows is a duplicated key. Zero failures and as many keys as rows
+    is exactly ``checked_select`` giving every row an empty reason."""
+    failures = [f"count_if({ident(BAD)})"] + [
+        f"count(*) - count({ident(c.name)})" for c in contract.columns if _required(contract, c)
+    ]
     key = ", ".join(ident(name) for name in contract.primary_key)
-    return f"SELECT EXISTS (SELECT 1 FROM {table} GROUP BY {key} HAVING count(*) > 1)"
+    keys = f"count(DISTINCT ({key}))" if contract.primary_key else "count(*)"
+    return f"SELECT count(*), {' + '.join(failures)}, {keys} FROM {table}"
 
 
 def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:

@@ -23,8 +23,8 @@ from ingestion.checks import (
     REASON,
     ROW,
     checked_select,
+    clean_check_select,
     clean_select,
-    duplicate_key_select,
     failing_ratio_select,
 )
 from ingestion.contracts import DatasetContract
@@ -126,21 +126,16 @@ class Staging:
         self.con.execute(
             f"CREATE TABLE data AS {clean_select(contract, self.source_names(contract), scan)}"
         )
-        row = self.con.execute(f"SELECT count(*), count_if({BAD}) FROM data").fetchone()
-        read, bad = (int(row[0]), int(row[1])) if row else (0, 0)
+        row = self.con.execute(clean_check_select(contract, "data")).fetchone()
+        read, failures, keys = (int(value) for value in row) if row else (0, 0, 0)
         self._check_size(columns=len(self.source_columns), rows=read)
         self.progress("load", read, read)
-        duplicates = duplicate_key_select(contract, "data")
-        if bad or (duplicates is not None and self._true(duplicates)):
+        if failures or keys != read:
             self.con.execute("DROP TABLE data")
             return None
         self.con.execute(f"ALTER TABLE data DROP COLUMN {BAD}")
         self.progress("check", read, read)
         return LoadCounts(read=read, good=read, bad=0, reasons={})
-
-    def _true(self, select: str) -> bool:
-        row = self.con.execute(select).fetchone()
-        return bool(row and row[0])
 
     def count(self, table: str, where: str = "true") -> int:
         row = self.con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()
