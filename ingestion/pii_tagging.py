@@ -88,12 +88,19 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
     sample = [value for value in values if value and value.strip()]
     hits: Counter[str] = Counter()
     inside: set[str] = set()
-    found = [
-        spans
-        for begin in range(0, len(sample), _BATCH)
-        for spans in detect_many(detector, sample[begin : begin + _BATCH])
-    ]
-    for value, spans in zip(sample, found, strict=True):
+    # a sampled column repeats values (statuses, codes): each distinct value is detected once
+    distinct = list(dict.fromkeys(sample))
+    found = {
+        value: spans
+        for begin in range(0, len(distinct), _BATCH)
+        for value, spans in zip(
+            distinct[begin : begin + _BATCH],
+            detect_many(detector, distinct[begin : begin + _BATCH]),
+            strict=True,
+        )
+    }
+    for value in sample:
+        spans = found[value]
         covered: Counter[str] = Counter()
         for span in spans:
             covered[span.entity_type] += span.end - span.start
