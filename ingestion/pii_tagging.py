@@ -10,13 +10,13 @@ line naming a customer), the column is reported (or tagged, for inferred contrac
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from privacy.detection import PiiDetector, detect_many
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import spans_to_json
+from privacy.spans import Span, spans_to_json
 from privacy.vault import PseudonymVault
 
 PII_SUFFIX = "__pii"
@@ -85,11 +85,19 @@ class ColumnPii:
 def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
     """One detection pass over sampled values (see ``ColumnPii``); dates alone do not count as
     free-text PII (an order date is not a person)."""
-    sample = [value for value in values if value and value.strip()]
-    hits: Counter[str] = Counter()
-    inside: set[str] = set()
-    # a sampled column repeats values (statuses, codes): each distinct value is detected once
-    distinct = list(dict.fromkeys(sample))
+    return columns_pii({"": values}, detector)[""]
+
+
+def columns_pii(
+    samples: Mapping[str, Iterable[str]], detector: PiiDetector
+) -> dict[str, ColumnPii]:
+    """``column_pii`` of several columns' samples, detected together: each distinct value once
+    (a sampled column repeats statuses and codes), in full batches across columns."""
+    kept = {
+        column: [value for value in values if value and value.strip()]
+        for column, values in samples.items()
+    }
+    distinct = list(dict.fromkeys(value for values in kept.values() for value in values))
     found = {
         value: spans
         for begin in range(0, len(distinct), _BATCH)
@@ -99,10 +107,15 @@ def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
             strict=True,
         )
     }
+    return {column: _summarise(values, found) for column, values in kept.items()}
+
+
+def _summarise(sample: Sequence[str], found: Mapping[str, Sequence[Span]]) -> ColumnPii:
+    hits: Counter[str] = Counter()
+    inside: set[str] = set()
     for value in sample:
-        spans = found[value]
         covered: Counter[str] = Counter()
-        for span in spans:
+        for span in found[value]:
             covered[span.entity_type] += span.end - span.start
         inside.update(kind for kind in covered if kind not in _NOT_FREE_TEXT_PII)
         hits.update(kind for kind, chars in covered.items() if chars >= _VALUE_SHARE * len(value))

@@ -36,7 +36,7 @@ from ingestion.pii_tagging import (
     PII_SUFFIX,
     SAMPLE_SIZE,
     ColumnPii,
-    column_pii,
+    columns_pii,
     tag_free_text,
 )
 from ingestion.sources import SourceFile
@@ -169,13 +169,13 @@ class Staging:
 
     def pii_candidates(self, detector: PiiDetector) -> dict[str, ColumnPii]:
         """Text columns of the raw batch whose sampled values hold PII."""
-        found = {}
-        for name, kind in self.source_columns.items():
-            if kind.upper() == "VARCHAR":
-                pii = column_pii(self.sample(RAW, name), detector)
-                if pii.tag is not None:
-                    found[name] = pii
-        return found
+        samples = {
+            name: self.sample(RAW, name)
+            for name, kind in self.source_columns.items()
+            if kind.upper() == "VARCHAR"
+        }
+        found = columns_pii(samples, detector)
+        return {name: pii for name, pii in found.items() if pii.tag is not None}
 
     def check_and_load(self, contract: DatasetContract, detector: PiiDetector) -> LoadCounts:
         """Type and check every row; load the good ones into ``data`` with free-text spans."""
@@ -228,14 +228,13 @@ class Staging:
         ]
 
     def untagged_pii_warnings(self, contract: DatasetContract, detector: PiiDetector) -> list[str]:
-        warnings = []
-        for column in contract.columns:
-            if column.type != "VARCHAR" or column.pii_entity or column.is_free_text:
-                continue
-            warning = column_pii(self.sample("data", column.name), detector).warning(column.name)
-            if warning is not None:
-                warnings.append(warning)
-        return warnings
+        samples = {
+            column.name: self.sample("data", column.name)
+            for column in contract.columns
+            if column.type == "VARCHAR" and not column.pii_entity and not column.is_free_text
+        }
+        found = columns_pii(samples, detector)
+        return [w for name, pii in found.items() if (w := pii.warning(name)) is not None]
 
     def write_quarantine(self, path: Path) -> None:
         """Copy every bad row, as its source text plus the reason, to the quarantine file."""
