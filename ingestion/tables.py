@@ -14,7 +14,6 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -153,57 +152,47 @@ class _Run:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
-        self.pii_detector = detector_version(self.detector)
-        current = existing.current if existing else None
-        # the hash decides "unchanged" only against a current version under a contract; any
-        # other run needs it only to name the new version, so it is read beside the load
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-ingest-hash") as pool:
-            file_hash = pool.submit(self._hash)
-            if contract is not None and current is not None:
-                content_hash = _fingerprint(file_hash.result(), contract)
-                if current.content_hash == content_hash:
-                    self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
-                    if self.rescan is None:
-                        return self._unchanged(contract, origin, content_hash, current)
-            staging_path = self.workspace.dataset_dir(self.dataset) / (
-                f".{self.run_id}.staging.duckdb"
-            )
-            try:
-                return self._stage(staging_path, contract, origin, file_hash, limits)
-            except HqgError:
-                raise
-            except (duckdb.Error, OSError) as exc:
-                problem = f"ingest failed ({type(exc).__name__})"
-                raise IngestError(f"{self.source.path}: {problem}") from exc
-            finally:
-                staging_path.unlink(missing_ok=True)
-                Path(f"{staging_path}.wal").unlink(missing_ok=True)
-
-    def _hash(self) -> str:
         self.progress("hash", 0, self.source.size)
         file_hash = self.source.content_hash()
         self.progress("hash", self.source.size, self.source.size)
-        return file_hash
+        self.pii_detector = detector_version(self.detector)
+        if contract is not None:
+            content_hash = _fingerprint(file_hash, contract)
+            current = existing.current if existing else None
+            if current is not None and current.content_hash == content_hash:
+                self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
+                if self.rescan is None:
+                    return self._unchanged(contract, origin, content_hash, current)
+        staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
+        try:
+            return self._stage(staging_path, contract, origin, file_hash, limits)
+        except HqgError:
+            raise
+        except (duckdb.Error, OSError) as exc:
+            raise IngestError(f"{self.source.path}: ingest failed ({type(exc).__name__})") from exc
+        finally:
+            staging_path.unlink(missing_ok=True)
+            Path(f"{staging_path}.wal").unlink(missing_ok=True)
 
     def _stage(
         self,
         path: Path,
         contract: DatasetContract | None,
         origin: str,
-        file_hash: Future[str],
+        file_hash: str,
         limits: IngestLimits,
     ) -> IngestReport:
         with Staging.open(path, self.source, limits=limits, progress=self.progress) as stage:
             loaded = self._load(stage, contract)
             if isinstance(loaded, _Rejected):
-                return self._reject(stage, loaded, origin, file_hash.result())
+                return self._reject(stage, loaded, origin, file_hash)
             contract, drift, counts = loaded
             warnings = stage.untagged_pii_warnings(contract, self.detector)
             quarantine = self._quarantine_path() if counts.bad else None
             if quarantine is not None:
                 stage.write_quarantine(quarantine)
             as_of = stage.as_of(contract) or self.source.mtime
-        content_hash = _fingerprint(file_hash.result(), contract)
+        content_hash = _fingerprint(file_hash, contract)
         free_text = any(column.is_free_text for column in contract.columns)
         pii_detector = self.pii_detector if free_text else ""
         version = self._publish(path, counts.good, counts.bad, content_hash, as_of, pii_detector)
