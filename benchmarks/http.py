@@ -242,6 +242,7 @@ def served(
     The server runs the code of the ``source`` tree (this one by default; another checkout for
     an A/B comparison) and is terminated on exit."""
     port_file = log.with_name(f"{log.name}.port")
+    port_file.unlink(missing_ok=True)  # a previous run's port would be read as this one's
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(source), **(env or {})}
     with log.open("wb") as out:
         server = subprocess.Popen(

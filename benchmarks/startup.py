@@ -7,11 +7,17 @@ loads nothing. Measured as the wall time of whole ``hqg`` processes (what a user
 on the demo workspace, as demo-alice: baseline = in-process, hqg = ``--url`` (ratio < 1 is the
 saving). A third row times the light client alone in a fresh interpreter (import + one call),
 the floor a script pays.
+
+Then the server side of the same question (issue 18, goal 6): each use case (SQL, search, ask,
+chat) on a ``hqg serve`` of its own that has just said ready, its first request against its
+100th (the median of the 91st to 100th, one at a time). The warm-up runs before ``/readyz``
+says ready, so a ratio near 1 means nothing was left for the first caller to load.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.common import Row, RunContext, row
+from benchmarks.http import ASK, SEARCH, SQL, Probe, drive, served
 
 NAME = "startup"
 KEY = "demo-alice"
@@ -40,6 +47,16 @@ CLIENT_CALL = (
     "Client(sys.argv[1], sys.argv[2]).sql('SELECT count(*) FROM products')"
 )
 STARTUP_S = 300.0
+FIRST_N = 100
+
+
+def chat_body(n: int) -> dict[str, object]:
+    """The ``n``-th chat completion: the built-in extractive model, a distinct question."""
+    question = f"How long is the refund window? (case {n})"
+    return {"model": "hqg", "messages": [{"role": "user", "content": question}]}
+
+
+CHAT = Probe("/v1/chat/completions", "/v1/chat/completions", chat_body)
 
 
 def _hqg(*args: str) -> list[str]:
@@ -94,7 +111,30 @@ def run(ctx: RunContext) -> list[Row]:
     home = ctx.scratch / "startup" / "home"
     home.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(_hqg("demo", "--home", str(home)), check=True, capture_output=True, env=env)
-    return measure(home, n=1 if ctx.quick else 3)
+    return measure(home, n=1 if ctx.quick else 3) + first_requests(home)
+
+
+def first_requests(home: Path, probes: tuple[Probe, ...] = (SQL, SEARCH, ASK, CHAT)) -> list[Row]:
+    """Per use case, on a fresh server each (so no other route warmed anything for it): the
+    first request after ``/readyz`` said ready against the median of the 91st-100th."""
+    rows = []
+    for probe in probes:
+        log = home.parent / f"first{probe.path.replace('/', '-')}.log"
+        with served(home, log=log) as url:
+            cell = drive(url, probe, concurrency=1, seconds=900, max_requests=FIRST_N)
+        if cell.errors or len(cell.latencies_ms) < FIRST_N:
+            raise RuntimeError(f"{probe.label}: {cell.errors} errors in {FIRST_N} requests")
+        rows.append(
+            row(
+                NAME,
+                f"{probe.label}: first request after ready vs 100th",
+                "ms",
+                baseline=statistics.median(cell.latencies_ms[-10:]),
+                hqg=cell.latencies_ms[0],
+                note="fresh server per route; baseline = median of the 91st-100th",
+            )
+        )
+    return rows
 
 
 def measure(home: Path, *, n: int) -> list[Row]:

@@ -21,6 +21,7 @@ from functools import partial
 from gateway.service import Gateway
 from hqg.errors import HqgError
 from ingestion.vectors.base import SearchMode
+from retrieval.sql.rules.statements import parse_statement
 
 log = logging.getLogger("hqg.ready")
 WARMING = "warming"
@@ -73,41 +74,93 @@ def _open_for_append(gateway: Gateway) -> None:
         pass
 
 
-def warm_up(gateway: Gateway) -> None:
-    """Load the models and touch every engine once, so the first request is not the slow one.
+#: A statement with the clauses requests use, parsed and printed once so sqlglot builds its
+#: parser and generator tables before the first query rather than during it.
+_SQL_SAMPLE = (
+    "WITH r AS (SELECT a, count(*) AS n FROM t JOIN u USING (k) WHERE b = 1 AND c IN (1, 2) "
+    "GROUP BY a HAVING count(*) > 1) SELECT * FROM r ORDER BY n DESC LIMIT 5"
+)
 
-    The models (PII and injection detectors, embedder) must load: a failure raises, and the
-    process never turns ready. The stores (each collection's index, by a real search; the SQL
-    engine over the current versions; the policy engine) are warmed as far as they open now:
-    one that cannot open is left to ``store_checks``, which ``/readyz`` runs on every call, so
-    readiness follows the store when it recovers.
+Step = tuple[str, Callable[[], object]]
+
+
+class WarmUpFailed(RuntimeError):
+    """A required warm-up step failed: the process must not turn ready. ``state`` is what
+    ``/readyz`` shows: the error code and the step (never the message, which may carry
+    paths)."""
+
+    def __init__(self, step: str, cause: Exception) -> None:
+        super().__init__(f"warm-up step {step!r} failed")
+        self.state = f"{_code(cause)}:{step}"
+
+
+def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
+    """Load the models and run every use case's first-call work once, so the first request
+    is as fast as the hundredth.
+
+    The models (PII detectors and the catalog vocabulary they and the egress guard match,
+    the injection detector, the embedder) must load: a failure raises ``WarmUpFailed`` naming
+    the step, and the process never turns ready. The rest is warmed as far as it opens now:
+    each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
+    engine's connection over every current version and over each dataset alone (the
+    connection a one-table query reuses), the policy engine, and ``extra`` (the app's
+    default answerer). One that fails is left to ``store_checks``, which ``/readyz`` runs, so
+    readiness follows a store when it recovers. Nothing is served or audited.
     """
     components = gateway.components
-    components.pii.get().detect(_SAMPLE)
-    components.injection.get().score(_SAMPLE)
-    vector = components.embedder.get().embed([_SAMPLE])[0]
+    vectors: list[list[float]] = []
+    required: tuple[Step, ...] = (
+        ("pii", lambda: components.pii.get().detect(_SAMPLE)),
+        ("vocabulary", lambda: components.vocabulary.get().current()),
+        ("injection", lambda: components.injection.get().score(_SAMPLE)),
+        ("embedder", lambda: vectors.extend(components.embedder.get().embed([_SAMPLE]))),
+    )
+    for name, step in required:
+        try:
+            step()
+        except Exception as exc:
+            raise WarmUpFailed(name, exc) from exc
     warmed: dict[str, str] = {}
     for record in gateway.documents.collections():
         search = partial(
             gateway.vectors.search,
             record.name,
             mode=SearchMode.HYBRID,
-            dense=vector,
+            dense=vectors[0],
             text=_SAMPLE,
             predicate=None,
             k=1,
         )
         _probe(warmed, f"vectors:{record.name}", search)
+    _probe(warmed, "sql", lambda: parse_statement(_SQL_SAMPLE).sql(dialect="duckdb"))
     _probe(warmed, "warehouse", lambda: _open_warehouse(gateway))
+    _probe(warmed, "tables", lambda: _open_each_table(gateway))
     _probe(warmed, "policy", gateway.policy.check)
+    for name, step in extra:
+        _probe(warmed, name, step)
+
+
+def _open_each_table(gateway: Gateway) -> None:
+    """Open the pooled connection a query over one dataset uses, and read its table once
+    (the pool keeps one connection per exact set of versions; a single-table query, the
+    common one, would otherwise open and attach its own on the first request)."""
+    sources = gateway.sources(gateway.datasets())
+    room = max(0, gateway.queries.settings.max_connections - 1)  # keep the all-tables one
+    for name, source in list(sources.items())[:room]:
+        with gateway.queries.session({name: source}) as session:
+            alias = session.aliases[name]  # the engine's own attach alias, never a name
+            sql = f'SELECT * FROM "{alias}"."main"."data" LIMIT 1'  # noqa: S608
+            session.fetch(sql, parameters=None, max_rows=1, timeout_seconds=5)
 
 
 @dataclass
 class WarmUp:
     """The start-up warm-up of one app: run once in a background thread, state read by
-    ``/readyz`` (``warming``, ``ok`` or the failure's error code)."""
+    ``/readyz`` (``warming``, ``ok``, or ``<error code>:<step>`` when a required step failed).
+    ``extra`` are the app's own optional steps (``warm_up``)."""
 
     gateway: Gateway
+    extra: tuple[Step, ...] = ()
     state: str = WARMING
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -122,8 +175,12 @@ class WarmUp:
 
     def _run(self) -> None:
         try:
-            warm_up(self.gateway)
-        except Exception as exc:
+            warm_up(self.gateway, extra=self.extra)
+        except WarmUpFailed as exc:
+            log.exception("warm-up failed")
+            self.state = exc.state
+            return
+        except Exception as exc:  # anything else is a failure too, never "ready"
             log.exception("warm-up failed")
             self.state = _code(exc)
             return

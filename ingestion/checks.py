@@ -2,15 +2,20 @@
 row is bad: a value that does not cast, a NULL where the contract forbids it, a duplicated or
 missing primary key. Good rows (empty reason) are loaded; the others are quarantined with the
 reason, so nothing is dropped silently.
+
+The same checks also exist as counts (``clean_select`` then ``clean_check_select``) for the
+one-pass load of a batch that passes them all: they count a failure exactly when
+``checked_select`` would give some row a reason, so the two paths accept the same batches.
 """
 
 from __future__ import annotations
 
-from ingestion.contracts import DatasetContract
+from ingestion.contracts import Column, DatasetContract
 from ingestion.duck import ident, text
 
 ROW = "_hqg_row"
 REASON = "_hqg_reason"
+BAD = "_hqg_bad"
 
 
 def checked_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
@@ -20,7 +25,6 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
     case-insensitively by the caller).
     """
     typed, reasons = [], []
-    key = {name.lower() for name in contract.primary_key}
     for column in contract.columns:
         src = ident(source_names[column.name])
         cast = f"TRY_CAST({src} AS {column.type})"
@@ -29,7 +33,7 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
             f"CASE WHEN {src} IS NOT NULL AND {cast} IS NULL "
             f"THEN {text(f'{column.name}: not a valid {column.type}')} END"
         )
-        if not column.nullable or column.name.lower() in key:
+        if _required(contract, column):
             reasons.append(
                 f"CASE WHEN {src} IS NULL THEN {text(f'{column.name}: missing value')} END"
             )
@@ -48,6 +52,34 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
     )
 
 
+def clean_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
+    """SELECT over ``raw`` yielding the typed contract columns and ``BAD``: true when a
+    nullable column holds a value that does not cast. The other checks need no source text
+    and run on the typed table (``clean_check_select``)."""
+    typed, bad = [], []
+    for column in contract.columns:
+        src = ident(source_names[column.name])
+        cast = f"TRY_CAST({src} AS {column.type})"
+        typed.append(f"{cast} AS {ident(column.name)}")
+        if not _required(contract, column) and column.type != "VARCHAR":
+            bad.append(f"({src} IS NOT NULL AND {cast} IS NULL)")
+    flag = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
+    return f"SELECT {', '.join(typed)}, {flag} AS {ident(BAD)} FROM {raw}"
+
+
+def clean_check_select(contract: DatasetContract, table: str) -> str:
+    """One aggregate over ``clean_select``'s typed ``table``: rows, rows failing a check, and
+    distinct keys. A NULL in a required column is a missing value or one that did not cast;
+    fewer distinct keys than rows is a duplicated key. Zero failures and as many keys as rows
+    is exactly ``checked_select`` giving every row an empty reason."""
+    failures = [f"count_if({ident(BAD)})"] + [
+        f"count(*) - count({ident(c.name)})" for c in contract.columns if _required(contract, c)
+    ]
+    key = ", ".join(ident(name) for name in contract.primary_key)
+    keys = f"count(DISTINCT ({key}))" if contract.primary_key else "count(*)"
+    return f"SELECT count(*), {' + '.join(failures)}, {keys} FROM {table}"
+
+
 def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
     """One row: for each contract column present, the share of non-null values that fail."""
     parts = []
@@ -60,6 +92,11 @@ def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str]
             f" / nullif(count({src}), 0), 0) AS {ident(column.name)}"
         )
     return f"SELECT {', '.join(parts) or '1 AS none'} FROM {raw}"
+
+
+def _required(contract: DatasetContract, column: Column) -> bool:
+    """A NULL here is a bad row: the contract forbids it, or the column is part of the key."""
+    return not column.nullable or column.name.lower() in {k.lower() for k in contract.primary_key}
 
 
 def _type(contract: DatasetContract, name: str) -> str:

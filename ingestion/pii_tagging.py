@@ -10,13 +10,13 @@ line naming a customer), the column is reported (or tagged, for inferred contrac
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from privacy.detection import PiiDetector, detect_many
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
-from privacy.spans import spans_to_json
+from privacy.spans import Span, spans_to_json
 from privacy.vault import PseudonymVault
 
 PII_SUFFIX = "__pii"
@@ -85,17 +85,37 @@ class ColumnPii:
 def column_pii(values: Iterable[str], detector: PiiDetector) -> ColumnPii:
     """One detection pass over sampled values (see ``ColumnPii``); dates alone do not count as
     free-text PII (an order date is not a person)."""
-    sample = [value for value in values if value and value.strip()]
+    return columns_pii({"": values}, detector)[""]
+
+
+def columns_pii(
+    samples: Mapping[str, Iterable[str]], detector: PiiDetector
+) -> dict[str, ColumnPii]:
+    """``column_pii`` of several columns' samples, detected together: each distinct value once
+    (a sampled column repeats statuses and codes), in full batches across columns."""
+    kept = {
+        column: [value for value in values if value and value.strip()]
+        for column, values in samples.items()
+    }
+    distinct = list(dict.fromkeys(value for values in kept.values() for value in values))
+    found = {
+        value: spans
+        for begin in range(0, len(distinct), _BATCH)
+        for value, spans in zip(
+            distinct[begin : begin + _BATCH],
+            detect_many(detector, distinct[begin : begin + _BATCH]),
+            strict=True,
+        )
+    }
+    return {column: _summarise(values, found) for column, values in kept.items()}
+
+
+def _summarise(sample: Sequence[str], found: Mapping[str, Sequence[Span]]) -> ColumnPii:
     hits: Counter[str] = Counter()
     inside: set[str] = set()
-    found = [
-        spans
-        for begin in range(0, len(sample), _BATCH)
-        for spans in detect_many(detector, sample[begin : begin + _BATCH])
-    ]
-    for value, spans in zip(sample, found, strict=True):
+    for value in sample:
         covered: Counter[str] = Counter()
-        for span in spans:
+        for span in found[value]:
             covered[span.entity_type] += span.end - span.start
         inside.update(kind for kind in covered if kind not in _NOT_FREE_TEXT_PII)
         hits.update(kind for kind, chars in covered.items() if chars >= _VALUE_SHARE * len(value))

@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from ingestion.drift import DriftReport
 from ingestion.inference import contract_type, infer_contract
 from ingestion.limits import IngestLimits, over_limit
 from ingestion.sources import SourceFile
-from ingestion.staging import Staging
+from ingestion.staging import LoadCounts, Staging
 from ingestion.workspace import Workspace
 from privacy.detection import PiiDetector, detector_version, pinned
 
@@ -115,6 +116,15 @@ def _dataset_lock(workspace: Workspace, dataset: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class _Rejected:
+    """A batch whose schema drift the contract does not allow, and why."""
+
+    contract: DatasetContract
+    drift: DriftReport
+    reasons: list[str]
+
+
 class _Run:
     """One ingest run; a class only to keep its shared state out of long argument lists."""
 
@@ -172,22 +182,11 @@ class _Run:
         file_hash: str,
         limits: IngestLimits,
     ) -> IngestReport:
-        with Staging.open(
-            path, self.source, contract=contract, limits=limits, progress=self.progress
-        ) as stage:
-            if contract is None:
-                contract = infer_contract(
-                    self.dataset,
-                    stage.source_columns,
-                    pii=stage.pii_candidates(self.detector),
-                    nullable=stage.nullable_columns(),
-                )
-            drift = stage.drift(contract)
-            blocking = drift.blocking_reasons(contract)
-            if blocking:
-                return self._reject(stage, contract, origin, file_hash, drift, blocking)
-            contract = _evolve(contract, drift)
-            counts = stage.check_and_load(contract, self.detector)
+        with Staging.open(path, self.source, limits=limits, progress=self.progress) as stage:
+            loaded = self._load(stage, contract)
+            if isinstance(loaded, _Rejected):
+                return self._reject(stage, loaded, origin, file_hash)
+            contract, drift, counts = loaded
             warnings = stage.untagged_pii_warnings(contract, self.detector)
             quarantine = self._quarantine_path() if counts.bad else None
             if quarantine is not None:
@@ -222,6 +221,30 @@ class _Run:
             warnings=tuple(warnings),
             quarantine_reasons=counts.reasons,
         )
+
+    def _load(
+        self, stage: Staging, contract: DatasetContract | None
+    ) -> tuple[DatasetContract, DriftReport, LoadCounts] | _Rejected:
+        """Load the batch: in one pass when it is clean under a given contract, else raw,
+        then (inferring a contract for a first ingest) drift-checked and checked row by row."""
+        if contract is not None:
+            counts = stage.load_clean(contract)
+            if counts is not None:
+                return contract, DriftReport(), counts
+        stage.load_raw(all_varchar=contract is not None)
+        if contract is None:
+            contract = infer_contract(
+                self.dataset,
+                stage.source_columns,
+                pii=stage.pii_candidates(self.detector),
+                nullable=stage.nullable_columns(),
+            )
+        drift = stage.drift(contract)
+        blocking = drift.blocking_reasons(contract)
+        if blocking:
+            return _Rejected(contract, drift, blocking)
+        contract = _evolve(contract, drift)
+        return contract, drift, stage.check_and_load(contract, self.detector)
 
     def _publish(
         self,
@@ -278,17 +301,12 @@ class _Run:
         )
 
     def _reject(
-        self,
-        stage: Staging,
-        contract: DatasetContract,
-        origin: str,
-        file_hash: str,
-        drift: DriftReport,
-        reasons: list[str],
+        self, stage: Staging, rejected: _Rejected, origin: str, file_hash: str
     ) -> IngestReport:
         """Quarantine the whole batch: schema drift the contract does not allow."""
+        contract, drift = rejected.contract, rejected.drift
         quarantine = self._quarantine_path()
-        reason = "batch rejected: " + "; ".join(reasons)
+        reason = "batch rejected: " + "; ".join(rejected.reasons)
         rows = stage.write_rejected(quarantine, reason)
         run = self._record(
             "rejected",

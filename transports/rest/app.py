@@ -53,7 +53,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
-            app.state.warm_up = WarmUp(gateway)
+            app.state.warm_up = WarmUp(gateway, extra=(("answerer", app.state.models.default),))
             app.state.warm_up.start()
         yield
         gateway.close()

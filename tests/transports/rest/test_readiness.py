@@ -3,14 +3,17 @@ with the start-up warm-up (``hqg serve``) it turns ready only once the engines a
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.components import Lazy
 from gateway.readiness import CachedChecks
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
+from ingestion.embedding import Embedder
 from ingestion.vectors.versions import current_version
 from tests.workspaces import copy_workspace
 from transports.rest import create_app
@@ -96,3 +99,53 @@ def test_cached_checks_expire_and_run_again() -> None:
     assert len(runs) == 2
     assert CachedChecks(0.0).get(check) == {"policy": "ok"}
     assert len(runs) == 3
+
+
+def test_readyz_stays_unready_while_the_warm_up_runs_and_healthz_stays_live(
+    demo_home: Path,
+) -> None:
+    """Held on purpose in the middle of the warm-up (the embedder's load waits for an event):
+    ``/readyz`` must answer 503 ``warming`` for as long as it lasts, whatever the stores say,
+    while ``/healthz`` (liveness) answers 200."""
+    gateway = build_gateway(load_settings(home=demo_home))
+    release = threading.Event()
+    real = gateway.components.embedder.build
+
+    def held() -> Embedder:
+        release.wait(timeout=300)
+        return real()
+
+    gateway.components.embedder = Lazy(held)
+    with TestClient(create_app(gateway, warm_up=True)) as client:
+        warm = client.app.state.warm_up  # type: ignore[attr-defined]
+        during = [client.get("/readyz") for _ in range(3)]
+        live = client.get("/healthz")
+        release.set()
+        state = warm.wait(timeout=300)
+        after = client.get("/readyz")
+    assert all(r.status_code == 503 for r in during)
+    assert all(r.json()["checks"]["warm_up"] == "warming" for r in during)
+    assert all(r.json()["checks"]["policy"] == "ok" for r in during)  # stores open: not enough
+    assert live.status_code == 200
+    assert state == "ok"
+    assert after.status_code == 200, after.text
+
+
+def test_a_failed_warm_up_keeps_readyz_unready_and_names_the_step(demo_home: Path) -> None:
+    gateway = build_gateway(load_settings(home=demo_home))
+
+    def broken() -> Embedder:
+        raise RuntimeError("/secret/path/model.onnx: no such file")
+
+    gateway.components.embedder = Lazy(broken)
+    with TestClient(create_app(gateway, warm_up=True)) as client:
+        state = client.app.state.warm_up.wait(timeout=300)  # type: ignore[attr-defined]
+        answers = [client.get("/readyz") for _ in range(2)]
+        live = client.get("/healthz")
+    assert state == "unavailable:embedder"
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json()["ready"] is False
+        assert answer.json()["checks"]["warm_up"] == "unavailable:embedder"
+        assert "secret" not in answer.text  # a code and a step, never the message
+    assert live.status_code == 200
