@@ -180,7 +180,7 @@ class DocumentRun:
                 outcome = self._one(entry)
                 if outcome is not None:
                     self.ledger.decided(self.position, outcome)
-                if sum(len(d.draft.texts) for d in self.drafted) >= self.options.batch_size:
+                if sum(len(d.draft.pieces) for d in self.drafted) >= self.options.batch_size:
                     self._prepare_drafted()
                 if sum(len(p.prepared.chunks) for p in self.pending) >= self.options.batch_size:
                     self._index_pending(background)
