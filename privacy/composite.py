@@ -107,18 +107,7 @@ class CompositeDetector:
         return self.detect_many([text])[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Spans per text in its own offsets; any layer's failure raises (callers fail closed).
-
-        A text repeated in the batch is detected once: spans depend on the text alone (the
-        vocabulary is one snapshot per call), and an ingest batch repeats many (every
-        document's metadata keys, "status: open", its tenant's id segment)."""
-        distinct = list(dict.fromkeys(texts))
-        if len(distinct) == len(texts):
-            return self._detect_distinct(texts)
-        found = dict(zip(distinct, self._detect_distinct(distinct), strict=True))
-        return [list(found[text]) for text in texts]  # Span is frozen: sharing is safe
-
-    def _detect_distinct(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans per text in its own offsets; any layer's failure raises (callers fail closed)."""
         vocabulary = self._vocabulary.current()
         normalized = normalize_many(texts)
         found = self._run_models(texts, normalized)

@@ -95,31 +95,3 @@ def test_spacy_multiplies_on_one_blas_thread(detector: PresidioDetector) -> None
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas
     assert {pool["num_threads"] for pool in blas} == {1}
-
-
-class _Counting:
-    """The real spaCy detector, recording the texts it is given."""
-
-    def __init__(self, real: PresidioDetector) -> None:
-        self.real, self.seen = real, list[str]()
-
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        self.seen.extend(texts)
-        return self.real.detect_many(texts)
-
-    def detect(self, text: str) -> list[Span]:
-        return self.detect_many([text])[0]
-
-
-def test_a_text_repeated_in_a_batch_is_detected_once_and_gets_the_same_spans(
-    detector: PresidioDetector,
-) -> None:
-    counting = _Counting(detector)
-    composite = CompositeDetector([counting], _Source(_known("Tyler West")))
-    texts = ["status: open", "Makayla Ward called", "status: open", "tyler west", "tyler west"]
-    found = composite.detect_many(texts)
-    assert sorted(counting.seen) == sorted(set(texts))
-    assert found == [composite.detect(text) for text in texts]
-    assert found[0] == found[2]
-    assert found[3] == found[4] != []
-    assert found[3] is not found[4]  # callers may extend their list
