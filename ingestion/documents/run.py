@@ -20,6 +20,7 @@ healthy; a backend that fails the probe, or the index failing, aborts the run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import TypeVar
 from guards.verdict import InjectionDetector
 from hqg.errors import HqgError, IngestError, Unavailable
 from ingestion.documents.catalog import DocStatus, DocumentRecord
-from ingestion.documents.chunk_embedding import ChunkEmbedder
+from ingestion.documents.chunk_embedding import ChunkEmbedder, Embedded
 from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.faults import Probe, Stage, StageFailed, stage
 from ingestion.documents.governance import Defaults, resolve_governance
@@ -42,7 +43,12 @@ from ingestion.documents.parsers import (
     parser_for,
     read_limited,
 )
-from ingestion.documents.prepare import PreparedDocument, prepare_document
+from ingestion.documents.prepare import (
+    DocumentDraft,
+    PreparedDocument,
+    draft_document,
+    prepare_drafts,
+)
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
 from ingestion.documents.sources import SourceEntry, fingerprint, walk
 from ingestion.documents.tenancy import RunTenancy, Tenancy
@@ -111,6 +117,17 @@ class Stages:
 
 
 @dataclass(frozen=True)
+class _Drafted:
+    """A document chunked, waiting for PII detection with others (``prepare_drafts``)."""
+
+    position: int
+    entry: SourceEntry
+    parsed: ParsedDocument
+    draft: DocumentDraft
+    doc_hash: str
+
+
+@dataclass(frozen=True)
 class _Pending:
     """A document waiting for its chunks to be embedded with others."""
 
@@ -119,6 +136,14 @@ class _Pending:
     parsed: ParsedDocument
     prepared: PreparedDocument
     previous: DocumentRecord | None
+
+
+@dataclass(frozen=True)
+class _Embedding:
+    """Documents whose chunks are being embedded in the background, and the result."""
+
+    queued: list[_Pending]
+    result: Future[list[Embedded]]
 
 
 class DocumentRun:
@@ -139,19 +164,30 @@ class DocumentRun:
             probe=self.probe,
             progress=stages.progress,
         )
+        self.drafted: list[_Drafted] = []
         self.pending: list[_Pending] = []
+        self.embedding: _Embedding | None = None
         self.position = 0  # the walk position of the file being decided
 
     def execute(self) -> DocRunReport:
+        """Decide every walked file, in three overlapping steps: documents are chunked one by
+        one, their PII found in batches across documents (``prepare_drafts``), and their chunks
+        embedded in batches by a background thread while the next batch is detected (torch and
+        ONNX Runtime release the GIL, so both cores work), then indexed here, in walk order."""
         entries = self._withhold_names(list(walk(self.options.source, base=self.options.base)))
-        for self.position, entry in enumerate(entries):
-            outcome = self._one(entry)
-            if outcome is not None:
-                self.ledger.decided(self.position, outcome)
-            if sum(len(p.prepared.chunks) for p in self.pending) >= self.options.batch_size:
-                self._index_pending()
-            self.stages.progress("documents", self.position + 1, len(entries))
-        self._index_pending()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-embed") as background:
+            for self.position, entry in enumerate(entries):
+                outcome = self._one(entry)
+                if outcome is not None:
+                    self.ledger.decided(self.position, outcome)
+                if sum(len(d.draft.pieces) for d in self.drafted) >= self.options.batch_size:
+                    self._prepare_drafted()
+                if sum(len(p.prepared.chunks) for p in self.pending) >= self.options.batch_size:
+                    self._index_pending(background)
+                self.stages.progress("documents", self.position + 1, len(entries))
+            self._prepare_drafted()
+            self._index_pending(background)
+            self._index_pending(background)  # the last batch, embedding since the call above
         self.position = len(entries)
         if self.options.is_root:
             self._delete_vanished()
@@ -229,7 +265,9 @@ class DocumentRun:
         try:
             parsed_meta = self._parse(entry, data, doc_hash)
             parsed, meta = parsed_meta
-            if meta.doc_id in self.ledger.seen:  # another file's id: leave its record be
+            if meta.doc_id in self.ledger.seen or any(
+                d.draft.meta.doc_id == meta.doc_id for d in self.drafted
+            ):  # another file's id: leave its record be
                 reason = "document id is used by another file in this run"
                 return DocOutcome(
                     source=entry.relative,
@@ -238,23 +276,60 @@ class DocumentRun:
                     reasons=(reason,),
                 )
             self._check_owner(entry, meta.doc_id)
-            prepared = self._prepare(parsed, meta)
+            draft = self._draft(parsed, meta)
+        except Exception as exc:
+            return self._failed(self.position, entry, doc_hash, parsed_meta, exc)
+        self.drafted.append(_Drafted(self.position, entry, parsed, draft, doc_hash))
+        return None
+
+    def _failed(
+        self,
+        position: int,
+        entry: SourceEntry,
+        doc_hash: str,
+        parsed_meta: tuple[ParsedDocument, DocumentMeta] | None,
+        exc: Exception,
+    ) -> DocOutcome:
+        """What a document's failure means: a stage's (quarantined, once the probe shows the
+        backend is fine) or the file's (failed); a backend failure re-raises."""
+        try:
+            raise exc
         except StageFailed as failed:
             self.probe.blame_document(failed)  # raises when the backend, not the file, fails
             if parsed_meta is None:  # before the document had an id
                 return self._fail(entry, doc_hash, failed.reason)
             parsed, meta = parsed_meta
-            self._claim(entry, meta)
+            self._claim(position, entry, meta)
             return self._quarantine(entry, meta, reasons=(failed.reason,), warnings=parsed.warnings)
         except Unavailable:
             raise
-        except IngestError as exc:
-            return self._fail(entry, doc_hash, exc.message)
+        except IngestError as error:
+            return self._fail(entry, doc_hash, error.message)
         except HqgError:
             raise
-        except Exception as exc:  # a parser choking on hostile input fails that document only
-            return self._fail(entry, doc_hash, f"could not be parsed ({type(exc).__name__})")
-        return self._publish(entry, parsed, prepared)
+        except Exception as error:  # a parser choking on hostile input fails that document only
+            return self._fail(entry, doc_hash, f"could not be parsed ({type(error).__name__})")
+
+    def _prepare_drafted(self) -> None:
+        """Find PII in every drafted document in one batch, then publish or fail each."""
+        if not self.drafted:
+            return
+        drafted, self.drafted = self.drafted, []
+        results = prepare_drafts(
+            [item.draft for item in drafted],
+            detector=self.stages.detector,
+            injection=self.stages.injection,
+        )
+        for item, result in zip(drafted, results, strict=True):
+            if isinstance(result, PreparedDocument):
+                outcome = self._publish(item, result)
+            else:
+                parsed_meta = (item.parsed, item.draft.meta)
+                outcome = self._failed(
+                    item.position, item.entry, item.doc_hash, parsed_meta, result
+                )
+            if outcome is not None:
+                self.ledger.decided(item.position, outcome)
 
     def _unchanged(self, previous: DocumentRecord | None, doc_hash: str) -> bool:
         return (
@@ -346,35 +421,31 @@ class DocumentRun:
         first, _, rest = entry.relative.partition("/")
         return first if rest and is_tenant(first) else None
 
-    def _prepare(self, parsed: ParsedDocument, meta: DocumentMeta) -> PreparedDocument:
-        return prepare_document(
+    def _draft(self, parsed: ParsedDocument, meta: DocumentMeta) -> DocumentDraft:
+        return draft_document(
             parsed.text,
             meta,
             headings=parsed.has_headings,
             chunking=self.options.chunking,
-            detector=self.stages.detector,
-            injection=self.stages.injection,
             hidden=parsed.hidden_text,
         )
 
-    def _claim(self, entry: SourceEntry, meta: DocumentMeta) -> None:
+    def _claim(self, position: int, entry: SourceEntry, meta: DocumentMeta) -> None:
         """This file now holds ``meta.doc_id``; an id it declared before is retired."""
         self.ledger.seen.add(meta.doc_id)
         renamed = self.ledger.by_path.get(entry.recorded_path)
         if renamed is not None and renamed.doc_id != meta.doc_id:
-            self._retire([renamed], "the file now declares another document id")
+            self._retire([renamed], "the file now declares another document id", position)
 
-    def _publish(
-        self, entry: SourceEntry, parsed: ParsedDocument, prepared: PreparedDocument
-    ) -> DocOutcome | None:
+    def _publish(self, item: _Drafted, prepared: PreparedDocument) -> DocOutcome | None:
         """Quarantine now, or queue for indexing (None): embedding is batched across
         documents (``chunk_embedding``)."""
-        meta = prepared.meta
+        entry, parsed, meta = item.entry, item.parsed, prepared.meta
         previous = self.ledger.by_id.get(meta.doc_id)
-        self._claim(entry, meta)
+        self._claim(item.position, entry, meta)
         score = prepared.injection_score
         if not (self.options.quarantine_injections and score >= self.options.injection_threshold):
-            self.pending.append(_Pending(self.position, entry, parsed, prepared, previous))
+            self.pending.append(_Pending(item.position, entry, parsed, prepared, previous))
             return None
         reasons = (
             f"injection score {score:.2f} >= threshold {self.options.injection_threshold:.2f}",
@@ -414,13 +485,22 @@ class DocumentRun:
             warnings=warnings,
         )
 
-    def _index_pending(self) -> None:
-        """Embed every queued document's chunks in shared batches (``chunk_embedding``), then
-        index each document; one the embedder rejects alone is quarantined."""
-        if not self.pending:
-            return
-        queued, self.pending = self.pending, []
-        embedded = self.chunk_embedder.documents([item.prepared.chunks for item in queued])
+    def _index_pending(self, background: ThreadPoolExecutor) -> None:
+        """Start embedding every queued document's chunks in shared batches
+        (``chunk_embedding``) in ``background``, and index the batch started by the previous
+        call: one embedding runs while the run goes on detecting."""
+        started, self.embedding = self.embedding, None
+        if self.pending:
+            queued, self.pending = self.pending, []
+            chunks = [item.prepared.chunks for item in queued]
+            self.embedding = _Embedding(
+                queued, background.submit(self.chunk_embedder.documents, chunks)
+            )
+        if started is not None:
+            self._index(started.queued, started.result.result())  # re-raises its failure
+
+    def _index(self, queued: list[_Pending], embedded: list[Embedded]) -> None:
+        """Index each embedded document; one the embedder rejected alone is quarantined."""
         self._withdraw(*(item.prepared.meta.doc_id for item in queued))
         for item, points in zip(queued, embedded, strict=True):
             meta = item.prepared.meta
@@ -540,9 +620,9 @@ class DocumentRun:
             )
         ]
         if gone:
-            self._retire(gone, "source file no longer exists")
+            self._retire(gone, "source file no longer exists", self.position)
 
-    def _retire(self, records: Sequence[DocumentRecord], reason: str) -> None:
+    def _retire(self, records: Sequence[DocumentRecord], reason: str, position: int) -> None:
         """Delete these documents' points and record them as deleted."""
         self._withdraw(*(record.doc_id for record in records))
         now = datetime.now(UTC)
@@ -558,7 +638,7 @@ class DocumentRun:
                 )
             )
             self.ledger.decided(
-                self.position,
+                position,
                 DocOutcome(
                     source=record.source,
                     action=Action.DELETED,

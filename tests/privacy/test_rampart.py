@@ -40,7 +40,22 @@ def test_a_name_past_the_first_window_is_found_in_the_original_offsets(
 
 
 def test_texts_without_capitals_or_digits_are_not_run(rampart: RampartDetector) -> None:
-    assert rampart.detect_many(["the parcel was late", "", "   "]) == [[], [], []]
+    assert rampart.detect_many(["the parcel was late", "", "   ", "i_am-here!"]) == [[], [], [], []]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("ich bin jürgen müller aus münchen", "jürgen müller"),  # a non-ASCII letter
+        ("my name is søren kierkegaard", "søren kierkegaard"),
+        ("call mary at 5 today", "mary"),  # a digit
+        ("then Ann called", "Ann"),  # a capital anywhere, not only first
+    ],
+)
+def test_a_text_with_a_capital_a_digit_or_a_non_ascii_letter_is_read(
+    rampart: RampartDetector, text: str, name: str
+) -> None:
+    assert ("PERSON", name) in _typed(text, rampart)
 
 
 def test_only_enabled_entities_are_reported() -> None:
