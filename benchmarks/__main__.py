@@ -42,7 +42,7 @@ BENCHMARKS: dict[str, Callable[[RunContext], list[Row]]] = {
     million.NAME: million.run,
 }
 OPT_IN = frozenset({million.NAME})
-"""Run only when named with ``--only`` (the full million benchmark takes an hour here)."""
+"""Run only when named with ``--only`` (a million chunks take hours to index here)."""
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
