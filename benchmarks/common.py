@@ -39,6 +39,7 @@ class Latency(BaseModel):
     p50_ms: float
     p95_ms: float
     mean_ms: float
+    p99_ms: float | None = None  # set by ``latency``; summaries built elsewhere may omit it
 
 
 def row(
@@ -71,6 +72,7 @@ def latency(call: Callable[[], Any], *, n: int, warmup: int = 5) -> Latency:
         p50_ms=statistics.median(samples),
         p95_ms=samples[min(n - 1, round(0.95 * (n - 1)))],
         mean_ms=statistics.fmean(samples),
+        p99_ms=samples[min(n - 1, round(0.99 * (n - 1)))],
     )
 
 
@@ -102,9 +104,10 @@ def _privacy_settings() -> Any:
 class RunContext:
     """Per-run options and the expensive shared objects, built on first use."""
 
-    def __init__(self, *, quick: bool, scratch: Path) -> None:
+    def __init__(self, *, quick: bool, scratch: Path, chunks: int | None = None) -> None:
         self.quick = quick
         self.scratch = scratch
+        self.chunks = chunks  # ``--chunks``: the size of the ``million`` collection
         self._spacy: PresidioDetector | None = None
         self._rampart: RampartDetector | None = None
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -109,6 +109,10 @@ class CachedEmbedder:
     def dim(self) -> int:
         return int(self._inner.dim)
 
+    def prime(self, texts: Sequence[str], vectors: Sequence[list[float]]) -> None:
+        """Remember vectors computed elsewhere (e.g. read from a cache)."""
+        self._memo.update(zip(texts, vectors, strict=True))
+
     def embed(self, texts: Any) -> list[list[float]]:
         missing = [text for text in texts if text not in self._memo]
         if missing:
@@ -125,55 +129,79 @@ def _text(rng: random.Random, i: int) -> tuple[str, int, int]:
 
 def _points(collection: str, n: int, seed: int) -> Iterator[Any]:
     """``n`` indexed points with real ingest payloads and random unit vectors."""
+    rng = random.Random(seed)
+    for i, vector in enumerate(unit_vectors(n, seed)):
+        text, s, e = _text(rng, i)
+        yield bench_point(collection, i, text, [(s, e)], vector)
+
+
+def unit_vectors(n: int, seed: int, *, batch: int = 2048) -> Iterator[list[float]]:
+    """``n`` random unit vectors of ``DIM`` floats, generated ``batch`` at a time."""
     import numpy as np
 
+    generator = np.random.default_rng(seed)
+    for start in range(0, n, batch):
+        block = generator.standard_normal((min(batch, n - start), DIM)).astype("float32")
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        yield from block.tolist()
+
+
+def bench_point(
+    collection: str,
+    i: int,
+    text: str,
+    persons: Sequence[tuple[int, int]],
+    vector: list[float],
+    *,
+    tenant: str | None = None,
+    classification: str = "internal",
+) -> Any:
+    """Chunk ``i`` of ``collection`` as document ingest stores it (``DocumentChunk.payload()``):
+    tenant alternating acme/globex unless given, ``persons`` as stored PERSON spans and masked
+    in the masked text; the masked view ranks by the same ``vector``."""
     from ingestion.contracts import Classification
     from ingestion.documents.model import DocumentChunk, DocumentMeta, content_hash
     from privacy.spans import Span, spans_to_json
 
-    rng, vectors = random.Random(seed), np.random.default_rng(seed)
-    for start in range(0, n, 2048):
-        batch = vectors.standard_normal((min(2048, n - start), DIM)).astype("float32")
-        batch /= np.linalg.norm(batch, axis=1, keepdims=True)
-        for offset, vector in enumerate(batch):
-            i = start + offset
-            text, s, e = _text(rng, i)
-            meta = DocumentMeta(
-                collection=collection,
-                doc_id=f"bench/{i}",
-                source=f"bench/{i}.md",
-                doc_hash=content_hash(str(i)),
-                version=1,
-                title=f"Ticket {i}",
-                as_of=REFERENCE - timedelta(hours=i % 500),
-                ingested_at=REFERENCE,
-                freshness_sla_seconds=30 * 86400,
-                tenant=("acme", "globex")[i % 2],
-                classification=Classification.INTERNAL,
-                labels=(),
-                metadata={"ticket_id": i},
-            )
-            spans = [Span(entity_type="PERSON", start=s, end=e, score=0.85)]
-            chunk = DocumentChunk(
-                meta=meta,
-                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{collection}/{i}")),
-                index=0,
-                text=text,
-                start=0,
-                end=len(text),
-                heading_path=(),
-                content_hash=content_hash(text),
-                pii=spans_to_json(spans),
-                pii_entities=("PERSON",),
-                text_masked=text[:s] + "<PERSON>" + text[e:],
-                injection_score=0.0,
-                injection_reasons=(),
-            )
-            yield chunk.to_point(vector.tolist(), masked_dense=vector.tolist())
+    meta = DocumentMeta(
+        collection=collection,
+        doc_id=f"bench/{i}",
+        source=f"bench/{i}.md",
+        doc_hash=content_hash(str(i)),
+        version=1,
+        title=f"Ticket {i}",
+        as_of=REFERENCE - timedelta(hours=i % 500),
+        ingested_at=REFERENCE,
+        freshness_sla_seconds=30 * 86400,
+        tenant=tenant or ("acme", "globex")[i % 2],
+        classification=Classification(classification),
+        labels=(),
+        metadata={"ticket_id": i},
+    )
+    spans = [Span(entity_type="PERSON", start=s, end=e, score=0.85) for s, e in persons]
+    masked = text
+    for s, e in sorted(persons, reverse=True):
+        masked = masked[:s] + "<PERSON>" + masked[e:]
+    chunk = DocumentChunk(
+        meta=meta,
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{collection}/{i}")),
+        index=0,
+        text=text,
+        start=0,
+        end=len(text),
+        heading_path=(),
+        content_hash=content_hash(text),
+        pii=spans_to_json(spans),
+        pii_entities=("PERSON",) if spans else (),
+        text_masked=masked,
+        injection_score=0.0,
+        injection_reasons=(),
+    )
+    return chunk.to_point(vector, masked_dense=vector)
 
 
-def _load_collection(gateway: Any, collection: str, n: int) -> float:
-    """Create ``collection`` with ``n`` synthetic chunks and build its HNSW; returns seconds."""
+def register_collection(gateway: Any, collection: str) -> None:
+    """Record ``collection`` in the document catalog, as ingest does (policy decides on it)."""
     from ingestion.contracts import Classification
     from ingestion.documents.catalog import CollectionRecord
 
@@ -190,6 +218,11 @@ def _load_collection(gateway: Any, collection: str, n: int) -> float:
             created_at=REFERENCE,
         )
     )
+
+
+def _load_collection(gateway: Any, collection: str, n: int) -> float:
+    """Create ``collection`` with ``n`` synthetic chunks and build its HNSW; returns seconds."""
+    register_collection(gateway, collection)
     start = time.perf_counter()
     with gateway.components.writer(collection) as index:
         index.ensure_collection(collection, dim=DIM)

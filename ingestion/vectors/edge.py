@@ -64,6 +64,14 @@ def _config(dim: int) -> qe.EdgeConfig:
     return qe.EdgeConfig(vectors=vectors, sparse_vectors=sparse)
 
 
+def _filter_indexes() -> list[tuple[str, qe.PayloadSchemaType]]:
+    """The payload indexes policy filters use, besides the tenant key (see ``layout``)."""
+    indexed = [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
+    indexed += [(f, qe.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
+    indexed += [(f, qe.PayloadSchemaType.Float) for f in FLOAT_FIELDS]
+    return indexed
+
+
 class EdgeVectorIndex:
     """``VectorIndex`` over qdrant-edge shards in ``directory`` (created if missing)."""
 
@@ -98,12 +106,25 @@ class EdgeVectorIndex:
         self._shards[name] = qe.EdgeShard.load(str(path), None)
 
     def ensure_collection(self, name: str, *, dim: int) -> None:
-        """Create the shard and its payload indexes (before any point, so HNSW sees them)."""
+        """Create the shard and its payload indexes (before any point, so HNSW sees them).
+
+        On an existing shard (a writer's copy of the current version), add the filter indexes
+        a newer release declares and it lacks, so a collection created before them gets them
+        at its next ingest instead of filtering by scanning payloads forever.
+        """
         check_collection_name(name)
         with self._lock:
             if name in self._shards:
                 if self._dims[name] != dim:
                     raise ConfigError(f"collection {name!r} has another vector dimension")
+                try:
+                    shard = self._shards[name]
+                    present = set(shard.info().payload_schema)
+                    for field, kind in _filter_indexes():
+                        if field not in present:
+                            shard.update(qe.UpdateOperation.create_field_index(field, kind))
+                except Exception as exc:
+                    raise Unavailable(f"collection {name!r} could not be indexed") from exc
                 return
             try:
                 shard = qe.EdgeShard.create(str(self._directory / name), _config(dim))
@@ -112,10 +133,7 @@ class EdgeVectorIndex:
                         TENANT_FIELD, qe.KeywordIndexParams(is_tenant=True)
                     )
                 )
-                indexed = [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS]
-                indexed += [(f, qe.PayloadSchemaType.Integer) for f in INTEGER_FIELDS]
-                indexed += [(f, qe.PayloadSchemaType.Float) for f in FLOAT_FIELDS]
-                for field, kind in indexed:
+                for field, kind in _filter_indexes():
                     shard.update(qe.UpdateOperation.create_field_index(field, kind))
             except Exception as exc:
                 raise Unavailable(f"collection {name!r} could not be created") from exc
