@@ -1,26 +1,33 @@
 """Train and measure the learned injection signal (``guards.learned``); write its weights.
 
-``python -m evals.injection_classifier CORPORA_DIR`` embeds every text with the gateway's
-MiniLM embedder, adds the rule score, fits a logistic regression (scikit-learn, fixed seed) on
-the *train* side of a fixed per-corpus split and writes ``guards/data/injection_lr.json`` plus
-its manifest (data hashes, seed, split rule, held-out and leave-one-corpus-out rates).
+``python -m evals.injection_classifier CORPORA_DIR [--cache FILE]`` embeds every window with
+the gateway's MiniLM embedder, adds the rule score and the window's contrast to its text, fits a
+small MLP (scikit-learn, fixed seed) on the *train* side of a fixed per-corpus split and writes
+``guards/data/injection_mlp.json`` plus its manifest (data hashes, seed, split rule, held-out
+and leave-one-corpus-out rates). ``--cache`` keeps the embeddings between runs (an ``.npz``
+keyed by text; delete it after a model change).
 
 Split: BIPIA by its own train/test files; every other corpus by SHA-256 of the text (the last
 hex digit < ``a`` → train, i.e. 10/16 train), so the split never depends on order or seed.
-Documents are scored per chunk of ≤ 800 characters cut at line breaks (as ingest chunks them);
-a poisoned BIPIA chunk is positive when it holds the attack, and a document is flagged when any
-chunk is. Training corpora: positives llm-guard (MIT), Giskard (MIT), BIPIA attacks (MIT repo;
-contexts: e-mails MIT, tables and code CC BY-SA 4.0); negatives NotInject (MIT), XSTest safe
-(CC-BY-4.0), BIPIA clean contexts. Tensor Trust has no licence: measured, never trained on;
-WildGuard and JailbreakBench are measured only (held out entirely). deepset's set is not in
-the shared corpora.
+Documents (BIPIA contexts, the demo's documents) are cut as ingest cuts them (≤ 800-character
+chunks at line breaks) and each chunk into two-sentence windows (``guards.learned.windows``);
+a window of a poisoned document is positive when it holds a sentence of the attack, and a
+document is flagged when any window (or the rules on any chunk) is. Prompts are one row each.
+Training corpora: positives llm-guard (MIT), Giskard (MIT), BIPIA attacks (MIT repo; contexts:
+e-mails MIT, tables and code CC BY-SA 4.0), the demo's planted injections; negatives NotInject
+(MIT), XSTest safe (CC-BY-4.0), BIPIA clean contexts and its users' questions, the demo's
+documents. Tensor Trust has no licence: measured, never trained on; WildGuard and
+JailbreakBench are measured only (held out entirely). deepset's set is not in the shared
+corpora.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +36,7 @@ import numpy as np
 
 from guards.bipia import _attacks, _contexts, insert_attack
 from guards.corpora import (
+    LabelledSet,
     load_giskard,
     load_jailbreakbench,
     load_llm_guard,
@@ -37,21 +45,27 @@ from guards.corpora import (
     load_xstest,
 )
 from guards.heuristics import HeuristicInjectionDetector
-from guards.learned import WEIGHTS_FILE, chunks
+from guards.learned import PROMPT_CHARS, WEIGHTS_FILE, Kind, chunks, features, units, windows
 
 SEED = 20261206
-MAX_FPR = 0.01
-TRAINED = ("llm-guard", "giskard", "bipia", "notinject", "xstest")
+MAX_FPR = 0.02
+"""The threshold is the lowest cut holding every negative training family (documents as a
+whole, out-of-fold) at or under this false-positive rate."""
+HIDDEN = 32
+EPOCHS = 60
+TRAINED = ("llm-guard", "giskard", "bipia", "notinject", "xstest", "demo")
+FOLDS = 4
 
 
 @dataclass(frozen=True)
 class Example:
     corpus: str
     family: str
+    kind: Kind
     text: str
     label: int
     train: bool
-    doc: str  # document id: chunks of one document share it
+    attack: str | None = None  # the planted text of a poisoned document
 
 
 def _hash_train(text: str) -> bool:
@@ -60,8 +74,9 @@ def _hash_train(text: str) -> bool:
 
 def _bipia(root: Path) -> list[Example]:
     bench = root / "bipia" / "benchmark"
-    examples: list[Example] = []
+    out: list[Example] = []
     for split in ("train", "test"):
+        train = split == "train"
         text_attacks = _attacks(bench / f"text_attack_{split}.json")
         code_attacks = _attacks(bench / f"code_attack_{split}.json")
         for task, attacks in (
@@ -69,30 +84,52 @@ def _bipia(root: Path) -> list[Example]:
             ("table", text_attacks),
             ("code", code_attacks),
         ):
-            contexts = _contexts(bench / task / f"{split}.jsonl")
-            if split == "train":
-                contexts = contexts[:120]
-            for i, context in enumerate(contexts):
-                for piece in chunks(context):
-                    examples.append(
-                        Example("bipia", f"bipia {task} clean", piece, 0, split == "train",
-                                f"{split}-{task}-clean-{i}")
-                    )  # fmt: skip
+            path = bench / task / f"{split}.jsonl"
+            contexts = _contexts(path)[:120] if train else _contexts(path)
+            out += [
+                Example("bipia", f"bipia {task} clean", "document", c, 0, train) for c in contexts
+            ]
             for a, attack in enumerate(attacks):
                 for p, position in enumerate(("start", "middle", "end")):
                     context = contexts[(a * 3 + p) % len(contexts)]
                     doc = insert_attack(context, attack, position)
-                    for piece in chunks(doc):
-                        if attack[:60] in piece:
-                            examples.append(
-                                Example("bipia", f"bipia {task} poisoned", piece, 1,
-                                        split == "train", f"{split}-{task}-{a}-{p}")
-                            )  # fmt: skip
-    return examples
+                    out.append(
+                        Example(
+                            "bipia", f"bipia {task} poisoned", "document", doc, 1, train, attack
+                        )
+                    )
+            with path.open(encoding="utf-8") as handle:
+                asked = [json.loads(line).get("question") or "" for line in handle if line.strip()]
+            out += [
+                Example("bipia", "bipia users' questions", "prompt", q, 0, train)
+                for q in dict.fromkeys(q for q in asked if q.strip())
+            ]
+    return out  # fmt: skip
 
 
-def _simple(root: Path) -> list[Example]:
-    loaders: list[tuple[str, str, Callable[[Path], list]]] = [  # type: ignore[type-arg]
+def _demo() -> list[Example]:
+    from demo.documents import write_demo_documents
+    from demo.injections import ALL_INJECTIONS
+
+    planted = {i.technique: i.text for i in ALL_INJECTIONS}
+    out: list[Example] = []
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_demo_documents(Path(folder))
+        techniques = {i.doc_id: i.technique for i in written.injections}
+        for doc in written.documents:
+            text = Path(doc.path).read_text(encoding="utf-8")
+            attack = planted[techniques[doc.doc_id]] if doc.doc_id in techniques else None
+            family = "demo documents " + ("poisoned" if attack else "clean")
+            out.append(
+                Example(
+                    "demo", family, "document", text, int(bool(attack)), _hash_train(text), attack
+                )
+            )
+    return out  # fmt: skip
+
+
+def _prompts(root: Path) -> list[Example]:
+    loaders: list[tuple[str, str, Callable[[Path], list[LabelledSet]]]] = [
         ("llm-guard", "llm-guard-tests", load_llm_guard),
         ("giskard", "giskard-prompt-injections", load_giskard),
         ("notinject", "notinject-injecguard", load_notinject),
@@ -100,114 +137,198 @@ def _simple(root: Path) -> list[Example]:
         ("tensor-trust", "tensor-trust", load_tensor_trust),
         ("jailbreakbench", "jailbreakbench-artifacts", load_jailbreakbench),
     ]
-    examples: list[Example] = []
+    out: list[Example] = []
     for corpus, folder, loader in loaders:
         for labelled in loader(root / folder):
-            trainable = corpus in TRAINED and not labelled.name.startswith("wildguard")
             name = "wildguard" if labelled.name.startswith("wildguard") else corpus
-            for i, text in enumerate(labelled.texts):
-                examples.append(
-                    Example(name, labelled.name, text, int(labelled.kind == "attack"),
-                            trainable and _hash_train(text), f"{labelled.name}-{i}")
-                )  # fmt: skip
-    return examples
+            trainable = name in TRAINED
+            out += [
+                Example(name, labelled.name, "prompt", t, int(labelled.kind == "attack"),
+                        trainable and _hash_train(t))
+                for t in labelled.texts
+            ]  # fmt: skip
+    return out
 
 
 def load_examples(root: Path) -> list[Example]:
-    return _simple(root) + _bipia(root)
+    return _prompts(root) + _bipia(root) + _demo()
 
 
-def features(examples: Sequence[Example]) -> np.ndarray:
-    """[MiniLM embedding, rule score] per example (the gateway's own embedder and rules)."""
-    from ingestion.embedders import SentenceTransformerEmbedder
+@dataclass(frozen=True)
+class Rows:
+    """Window texts with their owner (example index), chunk (for the centroid) and label
+    (``_window_label``)."""
 
-    embedder = SentenceTransformerEmbedder(batch_size=32)
+    texts: list[str]
+    owner: list[int]
+    chunk: list[int]
+    label: list[int]
+
+
+def _window_label(window: str, planted: Sequence[str]) -> int:
+    """1: the window holds the attack's instruction (its first sentence); -1 (not trained on):
+    it holds only the rest (a code payload, say, whose lines also occur in clean code); 0."""
+    if planted and planted[0] in window:
+        return 1
+    return -1 if any(u in window for u in planted[1:]) else 0
+
+
+def rows_of(examples: Sequence[Example]) -> Rows:
+    rows = Rows([], [], [], [])
+    chunk_id = 0
+    for i, e in enumerate(examples):
+        pieces = [e.text] if e.kind == "prompt" else chunks(e.text)
+        for piece in pieces:
+            found = [piece[:PROMPT_CHARS]] if e.kind == "prompt" else windows(piece)
+            planted = units(e.attack) if e.attack else []
+            for w in found:
+                positive = e.label if e.kind == "prompt" else _window_label(w, planted)
+                rows.texts.append(w)
+                rows.owner.append(i)
+                rows.chunk.append(chunk_id)
+                rows.label.append(positive)
+            chunk_id += 1
+    return rows
+
+
+def embed_all(texts: Sequence[str], cache: Path | None) -> dict[str, np.ndarray]:
+    """Every distinct text's embedding (the gateway's embedder), read from / added to ``cache``."""
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.exists():
+        with np.load(cache, allow_pickle=False) as stored:
+            known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    missing = sorted(set(texts) - known.keys())
+    if missing:
+        from ingestion.embedders import SentenceTransformerEmbedder
+
+        vectors = SentenceTransformerEmbedder(batch_size=64).embed(missing)
+        known.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+        if cache is not None:
+            keys = sorted(known)
+            np.savez(cache, texts=np.asarray(keys), vectors=np.stack([known[k] for k in keys]))
+    return known
+
+
+def design(examples: Sequence[Example], rows: Rows, cache: Path | None) -> np.ndarray:
+    """The feature matrix (``guards.learned.features``), window by window."""
+    vectors = embed_all(rows.texts, cache)
     rules = HeuristicInjectionDetector()
-    texts = [e.text for e in examples]
-    vectors = np.asarray(embedder.embed(texts), dtype=np.float64)
-    scores = np.asarray([rules.score(t).score for t in texts], dtype=np.float64)[:, None]
-    result: np.ndarray = np.hstack([vectors, scores])
-    return result
+    scores = {t: rules.score(t).score for t in set(rows.texts)}
+    v = np.stack([vectors[t] for t in rows.texts]).astype(np.float64)
+    chunk = np.asarray(rows.chunk)
+    out = np.zeros((len(rows.texts), v.shape[1] * 2 + 2))
+    for c in np.unique(chunk):
+        at = np.where(chunk == c)[0]
+        centroid = v[at].mean(axis=0)
+        out[at] = features(v[at], centroid, np.asarray([scores[rows.texts[i]] for i in at]))
+    return out
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+def fit(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
+    from sklearn.neural_network import MLPClassifier  # type: ignore[import-untyped]
 
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000, random_state=SEED)
+    model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=300, random_state=SEED)
     model.fit(x, y)
-    return model.coef_[0], float(model.intercept_[0])
+    # scored as shipped: the weights are stored as float16 (a small file)
+    model.coefs_ = [c.astype(np.float16).astype(np.float64) for c in model.coefs_]
+    model.intercepts_[0] = model.intercepts_[0].astype(np.float16).astype(np.float64)
+    return model
 
 
-def _proba(w: np.ndarray, b: float, x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-(x @ w + b)))
+def per_example(p: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """An example's probability: the highest of its windows (0 when it has none)."""
+    out = np.zeros(n)
+    np.maximum.at(out, owner, p)
     return out
 
 
-def combined(p: np.ndarray, rule: np.ndarray, cut: float) -> np.ndarray:
-    lifted = np.where(p >= cut, 0.5 + 0.5 * (p - cut) / max(1e-9, 1.0 - cut), 0.0)
-    out: np.ndarray = np.maximum(rule, lifted)
-    return out
-
-
-def choose_threshold(p: np.ndarray, examples: Sequence[Example]) -> float:
-    """The lowest cut at which every negative training family stays at or under ``MAX_FPR``."""
-    families = {e.family for e in examples if e.label == 0}
-    for cut in np.arange(0.5, 0.999, 0.01):
+def choose_threshold(
+    p: np.ndarray, examples: Sequence[Example], rule: np.ndarray, *, among: np.ndarray
+) -> float:
+    """The lowest cut holding every negative family at ``MAX_FPR`` over the examples
+    ``among`` (a validation fold of the training side, scored by a model that never saw it)."""
+    families = {e.family for i, e in enumerate(examples) if e.label == 0 and among[i]}
+    for cut in np.arange(0.3, 0.999, 0.01):
         worst = max(
-            float(np.mean([p[i] >= cut for i, e in enumerate(examples) if e.family == f]))
+            float(np.mean([(p[i] >= cut) or rule[i] >= 0.5
+                           for i, e in enumerate(examples) if e.family == f and among[i]]))
             for f in families
-        )
+        )  # fmt: skip
         if worst <= MAX_FPR:
             return round(float(cut), 2)
     return 0.99
 
 
 def rates(
-    score: np.ndarray, examples: Sequence[Example], mask: np.ndarray
+    flagged: np.ndarray, examples: Sequence[Example], mask: np.ndarray
 ) -> dict[str, dict[str, float]]:
-    """Flag rate at 0.5 per family over ``mask``; BIPIA also per document (any chunk)."""
     table: dict[str, dict[str, float]] = {}
-    fams = sorted({e.family for i, e in enumerate(examples) if mask[i]})
-    for fam in fams:
+    for fam in sorted({e.family for i, e in enumerate(examples) if mask[i]}):
         idx = [i for i, e in enumerate(examples) if mask[i] and e.family == fam]
-        docs: dict[str, bool] = {}
-        for i in idx:
-            docs[examples[i].doc] = docs.get(examples[i].doc, False) or bool(score[i] >= 0.5)
-        table[fam] = {
-            "n": len(idx),
-            "rate": round(float(np.mean(score[idx] >= 0.5)), 4),
-            "documents": len(docs),
-            "document_rate": round(sum(docs.values()) / len(docs), 4),
-        }
+        table[fam] = {"n": len(idx), "rate": round(float(np.mean(flagged[idx])), 4)}
     return table
 
 
+def _encode(matrix: np.ndarray) -> dict[str, object]:
+    half = np.asarray(matrix, dtype="<f2")
+    return {"shape": list(half.shape), "float16": base64.b64encode(half.tobytes()).decode()}
+
+
 def main(argv: Sequence[str]) -> int:
-    """``python -m evals.injection_classifier CORPORA_DIR``: train, measure, write weights."""
+    """``python -m evals.injection_classifier CORPORA_DIR [--cache FILE]``: train, measure,
+    write the weights and their manifest."""
     if not argv:
         print(main.__doc__)
         return 2
     root = Path(argv[0])
+    cache = Path(argv[argv.index("--cache") + 1]) if "--cache" in argv else None
     examples = load_examples(root)
-    x = features(examples)
-    y = np.asarray([e.label for e in examples])
-    train = np.asarray([e.train for e in examples])
-    w, b = fit(x[train], y[train])
-    train_examples = [e for e, t in zip(examples, train, strict=True) if t]
-    cut = choose_threshold(_proba(w, b, x[train]), train_examples)
-    score = combined(_proba(w, b, x), x[:, -1], cut)
-    held_out = ~train
-    rule_only = rates(x[:, -1], examples, held_out)
-    learned = rates(score, examples, held_out)
+    rows = rows_of(examples)
+    x = design(examples, rows, cache)
+    y = np.asarray(rows.label)
+    owner = np.asarray(rows.owner)
+    train_ex = np.asarray([e.train for e in examples])
+    train = train_ex[owner] & (y >= 0)
+    rules = HeuristicInjectionDetector()
+    rule = np.asarray(
+        [
+            rules.score(e.text).score
+            if e.kind == "prompt"
+            else max((rules.score(c).score for c in chunks(e.text)), default=0.0)
+            for e in examples
+        ]
+    )
+    folds = np.asarray(
+        [int(hashlib.sha256(str(o).encode()).hexdigest(), 16) % FOLDS for o in owner]
+    )
+    oof = np.zeros(len(y))  # probabilities of the validation fold
+    model = fit(x[train & (folds != 0)], y[train & (folds != 0)])
+    at = train & (folds == 0)
+    oof[at] = model.predict_proba(x[at])[:, 1]
+    validation = np.zeros(len(examples), dtype=bool)
+    validation[owner[at]] = True
+    cut = choose_threshold(per_example(oof, owner, len(examples)), examples, rule, among=validation)
+    model = fit(x[train], y[train])
+    p = per_example(model.predict_proba(x)[:, 1], owner, len(examples))
+    flagged = (p >= cut) | (rule >= 0.5)
+    held_out = ~train_ex
+    rule_only = rates(rule >= 0.5, examples, held_out)
+    combined = rates(flagged, examples, held_out)
     loco: dict[str, dict[str, dict[str, float]]] = {}
     for corpus in TRAINED:
-        keep = train & np.asarray([e.corpus != corpus for e in examples])
-        wc, bc = fit(x[keep], y[keep])
+        keep = train & np.asarray([examples[o].corpus != corpus for o in owner])
+        left_out = fit(x[keep], y[keep])
+        pc = per_example(left_out.predict_proba(x)[:, 1], owner, len(examples))
         target = np.asarray([e.corpus == corpus for e in examples])
-        loco[corpus] = rates(combined(_proba(wc, bc, x), x[:, -1], cut), examples, target)
+        loco[corpus] = rates((pc >= cut) | (rule >= 0.5), examples, target)
     WEIGHTS_FILE.write_text(
-        json.dumps({"weights": [round(float(v), 6) for v in w], "bias": round(b, 6),
-                    "threshold": cut}) + "\n", encoding="utf-8",
+        json.dumps({
+            "hidden_weights": _encode(model.coefs_[0]),
+            "hidden_bias": _encode(model.intercepts_[0]),
+            "output_weights": _encode(model.coefs_[1][:, 0]),
+            "output_bias": round(float(model.intercepts_[1][0]), 6),
+            "threshold": cut,
+        }) + "\n", encoding="utf-8",
     )  # fmt: skip
     digest = hashlib.sha256()
     for e in examples:
@@ -217,19 +338,22 @@ def main(argv: Sequence[str]) -> int:
         "weights_sha256": hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest(),
         "trainer": "evals.injection_classifier",
         "seed": SEED,
-        "model": "LogisticRegression(C=4.0, class_weight=balanced) on [all-MiniLM-L6-v2, rule]",
+        "model": f"MLPClassifier(hidden=({HIDDEN},), relu, alpha=1e-3) on guards.learned.features",
         "split": "BIPIA by its train/test files; others sha256(text)[-1] < 'a' -> train",
+        "threshold_rule": f"lowest cut with every negative family <= {MAX_FPR} FPR on a "
+        f"validation fold (1 of {FOLDS} of the training side by example, model fit without it)",
         "examples_sha256": digest.hexdigest(),
         "examples": len(examples),
-        "train_examples": int(train.sum()),
+        "windows": len(rows.texts),
+        "train_windows": int(train.sum()),
         "threshold": cut,
         "held_out_rules_only": rule_only,
-        "held_out_combined": learned,
+        "held_out_combined": combined,
         "leave_one_corpus_out_combined": loco,
     }
     manifest_path = WEIGHTS_FILE.with_suffix(".manifest.json")
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"threshold": cut, "held_out": learned, "loco": loco}, indent=1))
+    print(json.dumps({"threshold": cut, "held_out": combined, "rules": rule_only}, indent=1))
     return 0
 
 

@@ -58,8 +58,8 @@ class Components:
 
     def document_injection(self) -> InjectionDetector:
         """The detector document chunks are scored with at ingest: the rules plus, unless
-        ``HQG_GUARDS__LEARNED_DOCUMENTS`` is off, the learned classifier on the chunk's
-        embedding (``guards.learned``)."""
+        ``HQG_GUARDS__LEARNED_DOCUMENTS`` is off, the learned classifier on the embeddings
+        of the chunk's sentence windows (``guards.learned``)."""
         rules = HeuristicInjectionDetector(self.guards)
         return document_detector(rules, self.embedder.get().embed, self.guards)
 

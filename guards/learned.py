@@ -1,11 +1,15 @@
-"""A learned injection signal: logistic regression over the MiniLM embedding the gateway already
-computes for a text, plus the rule score, combined with the rules into one score.
+"""A learned injection signal: a small MLP over MiniLM embeddings of sentence windows plus the
+rule score, combined with the rules into one score.
 
 The rules are precise on what they know and blind to paraphrase ("Recommend a good book" inside
-an e-mail); an embedding sees the *kind* of sentence. Weights are trained by
-``python -m evals.injection_classifier ../shared/corpora`` (fixed per-corpus split, seed in the
-manifest) and shipped in ``guards/data/injection_lr.json`` with a manifest of data hashes and
-held-out rates. numpy only: scoring is one dot product.
+an e-mail); an embedding sees the *kind* of sentence. A one-line instruction is diluted in the
+embedding of an 800-character piece, so a **document** is scored per window of two sentences
+(cut at line breaks and sentence ends), each also compared with the document's centroid (the
+mean of its window embeddings): an instruction unrelated to the text around it stands out. A
+**prompt** is scored whole, as its own centroid (a user's task is no injection in a prompt).
+Weights are trained by ``python -m evals.injection_classifier ../shared/corpora`` (fixed
+per-corpus split, seed in the manifest) and shipped in ``guards/data/injection_mlp.json`` with a
+manifest of data hashes and held-out rates. numpy only: scoring is two small matrix products.
 
 Combination: the rules' score stands; a learned probability at or above ``learned_threshold``
 is mapped onto [0.5, 1] (the injection threshold's side) and the higher of the two wins, so the
@@ -14,50 +18,109 @@ learned signal can add a detection but never hides one the rules made.
 
 from __future__ import annotations
 
+import base64
 import json
-import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
 
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector, InjectionVerdict
 
-WEIGHTS_FILE = Path(__file__).parent / "data" / "injection_lr.json"
+WEIGHTS_FILE = Path(__file__).parent / "data" / "injection_mlp.json"
 REASON = "learned_classifier"
+EMBEDDING_DIM = 384
+FEATURES = 2 * EMBEDDING_DIM + 2
+"""Per window: its embedding, the embedding minus the text's centroid, the rules' score of the
+window, and its cosine to the centroid."""
+MAX_UNIT_CHARS = 400
+"""A sentence longer than this is cut (MiniLM reads about 256 tokens of a window)."""
+MAX_WINDOWS = 32
+"""Windows per document text at most (an ingest chunk has far fewer): bounded cost."""
+PROMPT_CHARS = 1500
+"""A prompt is embedded whole up to this many characters (MiniLM's 256 tokens)."""
+
+Kind = Literal["prompt", "document"]
+Embed = Callable[[Sequence[str]], list[list[float]]]
+Floats = npt.NDArray[np.float64]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def units(text: str) -> list[str]:
+    """Sentences: the text cut at line breaks and sentence ends; pieces with fewer than three
+    letters (a code brace, a table rule) are no sentence."""
+    out: list[str] = []
+    for line in text.splitlines():
+        for piece in _SENTENCE_END.split(line.strip()):
+            piece = piece.strip()
+            if len(_LETTER.findall(piece)) >= 3:
+                out.append(piece[:MAX_UNIT_CHARS])
+    return out
+
+
+def windows(text: str) -> list[str]:
+    """Two consecutive sentences each (one when the text has one), at most ``MAX_WINDOWS``."""
+    found = units(text)
+    if len(found) <= 1:
+        return found
+    return [f"{a} {b}" for a, b in pairwise(found)][:MAX_WINDOWS]
+
+
+def features(vectors: Floats, centroid: Floats, rule_scores: Floats) -> Floats:
+    """The classifier's input rows (``FEATURES`` columns), one per window."""
+    cosine = vectors @ centroid
+    out: Floats = np.hstack([vectors, vectors - centroid, rule_scores[:, None], cosine[:, None]])
+    return out
+
+
+def _matrix(encoded: dict[str, object]) -> Floats:
+    shape = tuple(int(n) for n in encoded["shape"])  # type: ignore[attr-defined]
+    raw = base64.b64decode(str(encoded["float16"]))
+    out: Floats = np.frombuffer(raw, dtype="<f2").astype(np.float64).reshape(shape)
+    return out
 
 
 @dataclass(frozen=True)
 class LearnedScorer:
-    """``probability(embedding, rule_score)`` = σ(w·[embedding, rule_score] + b)."""
+    """``probability`` = σ(relu(x·W1 + b1)·w2 + b2) per window; the text's is the highest."""
 
-    weights: tuple[float, ...]
-    bias: float
+    hidden_weights: Floats
+    hidden_bias: Floats
+    output_weights: Floats
+    output_bias: float
     default_threshold: float
 
-    def probability(self, embedding: Sequence[float], rule_score: float) -> float:
-        if len(embedding) + 1 != len(self.weights):
+    def probabilities(self, rows: Floats) -> Floats:
+        if rows.ndim != 2 or rows.shape[1] != self.hidden_weights.shape[0]:
             raise ValueError(
-                f"embedding has {len(embedding)} dimensions, the classifier expects "
-                f"{len(self.weights) - 1}"
+                f"feature rows have shape {rows.shape}, the classifier expects "
+                f"{self.hidden_weights.shape[0]} columns"
             )
-        z = self.bias + rule_score * self.weights[-1]
-        z += sum(w * x for w, x in zip(self.weights, embedding, strict=False))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        hidden = np.maximum(rows @ self.hidden_weights + self.hidden_bias, 0.0)
+        z = np.clip(hidden @ self.output_weights + self.output_bias, -60.0, 60.0)
+        out: Floats = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     def combine(
-        self, verdict: InjectionVerdict, embedding: Sequence[float], *, threshold: float | None
+        self, verdict: InjectionVerdict, probability: float, *, threshold: float | None
     ) -> InjectionVerdict:
         """The rules' verdict, raised when the classifier is confident (see the module doc)."""
         cut = self.default_threshold if threshold is None else threshold
-        p = self.probability(embedding, verdict.score)
-        if p < cut:
+        if probability < cut:
             return verdict
-        lifted = 0.5 + 0.5 * (p - cut) / max(1e-9, 1.0 - cut)
-        if lifted <= verdict.score:
-            return InjectionVerdict(score=verdict.score, reasons=(*verdict.reasons, REASON))
-        return InjectionVerdict(score=min(1.0, lifted), reasons=(*verdict.reasons, REASON))
+        lifted = min(1.0, 0.5 + 0.5 * (probability - cut) / max(1e-9, 1.0 - cut))
+        return InjectionVerdict(
+            score=max(verdict.score, lifted), reasons=(*verdict.reasons, REASON)
+        )
 
 
 @lru_cache(maxsize=1)
@@ -65,17 +128,16 @@ def load_scorer(path: Path = WEIGHTS_FILE) -> LearnedScorer:
     """The shipped classifier (read once per process)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return LearnedScorer(
-        weights=tuple(float(w) for w in data["weights"]),
-        bias=float(data["bias"]),
+        hidden_weights=_matrix(data["hidden_weights"]),
+        hidden_bias=_matrix(data["hidden_bias"]),
+        output_weights=_matrix(data["output_weights"]),
+        output_bias=float(data["output_bias"]),
         default_threshold=float(data["threshold"]),
     )
 
 
 CHUNK_CHARS = 800
-"""Pieces are scored like ingest chunks (MiniLM reads 256 tokens; a longer text's tail would be
-cut off)."""
-MAX_PIECES = 8
-"""Embeddings per text at most: a long prompt costs a bounded number of them."""
+"""A document is cut as ingest cuts it before its windows are taken (its centroid is a chunk's)."""
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
@@ -98,70 +160,88 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return [c for c in out if c.strip()]
 
 
-class LearnedInjectionDetector:
-    """An ``InjectionDetector``: the rules, raised by the classifier on the text's embedding.
+def text_rows(
+    text: str, kind: Kind, embed: Embed, rules: InjectionDetector, rule_score: float
+) -> Floats:
+    """Feature rows of ``text``: one for the whole of a prompt (``rule_score`` is its rules'
+    score), one per window of a document's chunks (at most ``MAX_WINDOWS`` in all)."""
+    if kind == "prompt":
+        groups = [[text[:PROMPT_CHARS]]]
+    else:
+        groups, budget = [], MAX_WINDOWS
+        for piece in chunks(text):
+            found = windows(piece)[:budget]
+            if found:
+                groups.append(found)
+                budget -= len(found)
+    flat = [w for group in groups for w in group]
+    if not flat:
+        return np.zeros((0, FEATURES))
+    vectors = np.asarray(embed(flat), dtype=np.float64)
+    if vectors.shape != (len(flat), EMBEDDING_DIM):
+        raise ValueError(f"the embedder returned shape {vectors.shape} for {len(flat)} texts")
+    out, start = [], 0
+    for group in groups:
+        block = vectors[start : start + len(group)]
+        start += len(group)
+        if kind == "prompt":
+            scores = np.asarray([rule_score])
+        else:
+            scores = np.asarray([rules.score(w).score for w in group])
+        out.append(features(block, block.mean(axis=0), scores))
+    rows: Floats = np.vstack(out)
+    return rows
 
-    ``embed`` is the gateway's embedder (``Embedder.embed``). Texts shorter than ``min_chars``
-    get the rules alone (a short prompt keeps its latency budget; a document pasted into a
-    prompt, where latent injections hide, is long); longer ones are cut into pieces of
-    ``CHUNK_CHARS`` (at most ``MAX_PIECES``, embedded in one batch) and the most suspicious
-    piece counts.
+
+class LearnedInjectionDetector:
+    """An ``InjectionDetector``: the rules, raised by the classifier (see the module doc).
+
+    ``embed`` is the gateway's embedder (``Embedder.embed``); ``kind`` says how a text is cut.
     """
 
     def __init__(
         self,
         rules: InjectionDetector,
-        embed: Callable[[Sequence[str]], list[list[float]]],
+        embed: Embed,
         *,
+        kind: Kind,
         threshold: float | None = None,
-        min_chars: int = 0,
         scorer: LearnedScorer | None = None,
     ) -> None:
         self._rules = rules
         self._embed = embed
+        self._kind: Kind = kind
         self._threshold = threshold
-        self._min_chars = min_chars
         self._scorer = scorer or load_scorer()
 
     def score(self, text: str) -> InjectionVerdict:
         verdict = self._rules.score(text)
-        if len(text) < self._min_chars or not text.strip():
+        if not text.strip():
             return verdict
-        pieces = chunks(text)[:MAX_PIECES]
-        best = verdict
-        vectors = self._embed(pieces)
-        if len(vectors) != len(pieces):
-            raise ValueError("the embedder returned a different number of vectors")
-        for vector in vectors:
-            combined = self._scorer.combine(verdict, vector, threshold=self._threshold)
-            if combined.score > best.score or (REASON in combined.reasons and best is verdict):
-                best = combined
-        return best
+        rows = text_rows(text, self._kind, self._embed, self._rules, verdict.score)
+        if not len(rows):
+            return verdict
+        probability = float(self._scorer.probabilities(rows).max())
+        return self._scorer.combine(verdict, probability, threshold=self._threshold)
 
 
 def document_detector(
-    rules: InjectionDetector,
-    embed: Callable[[Sequence[str]], list[list[float]]],
-    settings: GuardSettings,
+    rules: InjectionDetector, embed: Embed, settings: GuardSettings
 ) -> InjectionDetector:
     """The detector ingest scores chunks with: rules + classifier unless switched off."""
     if not settings.learned_documents:
         return rules
-    return LearnedInjectionDetector(rules, embed, threshold=settings.learned_threshold)
+    return LearnedInjectionDetector(
+        rules, embed, kind="document", threshold=settings.learned_threshold
+    )
 
 
 def prompt_detector(
-    rules: InjectionDetector,
-    embed: Callable[[Sequence[str]], list[list[float]]],
-    settings: GuardSettings,
+    rules: InjectionDetector, embed: Embed, settings: GuardSettings
 ) -> InjectionDetector:
-    """The prompt guard's detector: the classifier joins for texts of at least
-    ``learned_prompt_min_chars`` (0 switches it off for prompts)."""
-    if settings.learned_prompt_min_chars == 0:
+    """The prompt guard's detector: rules + classifier unless switched off."""
+    if not settings.learned_prompts:
         return rules
     return LearnedInjectionDetector(
-        rules,
-        embed,
-        threshold=settings.learned_threshold,
-        min_chars=settings.learned_prompt_min_chars,
+        rules, embed, kind="prompt", threshold=settings.learned_threshold
     )

@@ -8,11 +8,17 @@ document signals need company.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guards.rules import RULE_NAMES
 
 DEFAULT_INJECTION_THRESHOLD = 0.5
+
+MarkedEvidenceMode = Literal["omit", "wrap"]
+"""What an answering model gets of a flagged chunk a policy let through: nothing, or the chunk
+inside an explicit warning (``gateway.ask.marked``)."""
 
 
 class GuardSettings(BaseModel):
@@ -24,10 +30,11 @@ class GuardSettings(BaseModel):
     ``learned_documents``: score document chunks at ingest with the learned classifier too
     (``guards.learned``).
     ``learned_threshold``: the classifier's probability cut; None keeps the trained one.
-    ``learned_prompt_min_chars``: prompt texts at least this long (a pasted document) are also
-    scored by the classifier; shorter ones by the rules alone; 0: never.
-    Both learned switches are off by default: on the held-out sets the classifier adds recall
-    on indirect injections but also false positives on code and e-mails (``docs/guards.md``)."""
+    ``learned_prompts``: score every prompt text with the classifier too (one embedding each).
+    The measured rates of both switches are in ``docs/guards.md`` (*A learned signal*).
+    ``marked_evidence_upstream``: ``omit`` (default, the safe choice) gives no model a chunk
+    scored at or above ``injection_threshold``; ``wrap`` gives it to an upstream model inside an
+    explicit warning (the extractive answerer never quotes it either way)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -36,7 +43,8 @@ class GuardSettings(BaseModel):
     allowed_link_hosts: frozenset[str] = frozenset()
     learned_documents: bool = False
     learned_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
-    learned_prompt_min_chars: int = Field(default=0, ge=0)
+    learned_prompts: bool = False
+    marked_evidence_upstream: MarkedEvidenceMode = "omit"
 
     @field_validator("allowed_link_hosts")
     @classmethod

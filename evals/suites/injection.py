@@ -17,15 +17,17 @@ from guards.measure import ScoredSet
 
 def _learned_documents(ctx: EvalContext, config: SuiteConfig) -> list[ScoredSet]:
     """BIPIA test documents scored as ingest scores them: chunks of ≤ 800 characters through
-    the rules plus the learned classifier (``guards.learned``), a document flagged when any
-    chunk is. Set names are prefixed ``combined``."""
+    the rules plus the learned classifier (``guards.learned``, sentence windows), a document
+    flagged when any chunk is. Set names are prefixed ``combined``."""
     from guards.bipia import load_bipia
     from guards.heuristics import HeuristicInjectionDetector
     from guards.learned import LearnedInjectionDetector, chunks
     from ingestion.embedders import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
-    detector = LearnedInjectionDetector(HeuristicInjectionDetector(), embedder.embed)
+    detector = LearnedInjectionDetector(
+        HeuristicInjectionDetector(), embedder.embed, kind="document"
+    )
     out: list[ScoredSet] = []
     for labelled in load_bipia(ctx.corpus("bipia")):
         texts = labelled.texts

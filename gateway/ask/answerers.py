@@ -15,7 +15,7 @@ construction. It never follows instructions in evidence because it follows none 
 it skips every sentence in which any injection rule fires, so it does not even quote one: a
 planted instruction that scores under the quarantine threshold (one weak rule, such as a
 bare "SYSTEM:" header) is served as evidence and would otherwise be quoted as if it were a
-fact.
+fact. It quotes nothing of a flagged chunk a policy let through (``gateway.ask.marked``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Protocol
 
 from gateway.ask.conversation import condense
 from gateway.ask.generation import Draft, DraftDelta, Generation
+from gateway.ask.marked import MarkedEvidence
 from gateway.ask.prompt_guard import Message
 from gateway.ask.relevance import Candidate, rank_sentences
 from gateway.ask.text import split_answer, words
@@ -130,7 +131,7 @@ class ExtractiveAnswerer:
             for c in rank_sentences(asked.question, evidence, context=asked.context)
             if _said_key(c.text) not in said
         ]
-        chosen = self._choose(ranked)
+        chosen = self._choose(ranked, evidence)
         return Draft(text=" ".join(_cited(c) for c in chosen))
 
     def stream(
@@ -145,7 +146,7 @@ class ExtractiveAnswerer:
         draft = self.draft(question=question, history=history, evidence=evidence)
         yield DraftDelta(text=draft.text)
 
-    def _choose(self, ranked: Sequence[Candidate]) -> list[Candidate]:
+    def _choose(self, ranked: Sequence[Candidate], evidence: Sequence[Evidence]) -> list[Candidate]:
         chosen: list[Candidate] = []
         for candidate in ranked:
             if len(chosen) >= self._max or candidate.score < self._min_score:
@@ -154,6 +155,8 @@ class ExtractiveAnswerer:
                 break
             if any(c.text == candidate.text for c in chosen):
                 continue
+            if isinstance(evidence[candidate.ref - 1], MarkedEvidence):
+                continue  # a flagged chunk is warned about upstream; a quote cannot carry that
             if self._injection.score(candidate.text).score > 0.0:
                 continue  # any injection signal: a quoted instruction would read as a fact
             chosen.append(candidate)

@@ -21,6 +21,7 @@ from gateway.ask.bias import ProtectedUse, protected_use
 from gateway.ask.conversation import QuestionRewriter, standalone_question
 from gateway.ask.freshness import with_stale_note
 from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft, combined
+from gateway.ask.marked import admit_evidence
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -311,7 +312,11 @@ def prepare(
             k=settings.k,
             vault=egress.vault,
         )
-        usable = _usable(found.evidence, gateway.settings.guards.injection_threshold)
+        usable = admit_evidence(
+            found.evidence,
+            threshold=gateway.settings.guards.injection_threshold,
+            mode=gateway.settings.guards.marked_evidence_upstream,
+        )
         evidence = tuple(egress.release(item) for item in usable)
         ranked = rank_sentences(standalone.question, evidence, context=standalone.context)
         certainty = confidence(ranked)
@@ -377,11 +382,6 @@ def _refuse_injection(scan: PromptScan, threshold: float) -> None:
             "blocked as prompt injection: the prompt guard refused this request",
             reasons=("prompt injection", *scan.injection_reasons),
         )
-
-
-def _usable(evidence: Sequence[Evidence], threshold: float) -> tuple[Evidence, ...]:
-    """Defence in depth: the policy filter already drops injected chunks inside the index."""
-    return tuple(e for e in evidence if e.risk.injection_score < threshold)
 
 
 def _response(
