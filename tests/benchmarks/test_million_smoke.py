@@ -9,6 +9,8 @@ import pytest
 from benchmarks import million
 from benchmarks.common import RunContext
 
+pytestmark = pytest.mark.slow  # builds a 5,000-chunk index and embeds 2,400 sentences (~45 s)
+
 CHUNKS, REAL, QUERIES = 5_000, 400, 12
 
 
