@@ -39,14 +39,12 @@ RECIPE = "nbits-to-fp32+dynamic-qint8-per-channel-keep-layer0/1"
 _KEEP_FP32 = "/encoder/layer.0/"
 
 
-def int8_model(source: Path, cache_dir: Path | None) -> bytes:
+def int8_model(source: Path, cache_dir: Path) -> bytes:
     """The int8 model derived from ``source`` (a Rampart ONNX file), from the cache if a
     verified copy is there, else derived now (and cached when ``cache_dir`` is writable)."""
     import onnxruntime
 
     key = _sha256(source.read_bytes() + f"|{RECIPE}|{onnxruntime.__version__}".encode())
-    if cache_dir is None:
-        return _derive(source)
     target = cache_dir / f"rampart-int8-{key[:32]}.onnx"
     cached = _verified(target)
     if cached is not None:
