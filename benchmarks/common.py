@@ -135,6 +135,7 @@ class RunContext:
                 threshold=settings.rampart_threshold,
                 max_tokens=settings.rampart_max_tokens,
                 threads=settings.rampart_threads,
+                int8=settings.rampart_int8,
             )
         return self._rampart
 

@@ -147,6 +147,7 @@ def second_ner(settings: PrivacySettings) -> list[PiiDetector]:
             threshold=settings.rampart_threshold,
             max_tokens=settings.rampart_max_tokens,
             threads=settings.rampart_threads,
+            int8=settings.rampart_int8,
         )
     ]
 
