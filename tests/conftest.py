@@ -66,7 +66,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 #: The settings fields the NER models read (the rest, salts and vocabularies, are per gateway).
 _MODEL_FIELDS = frozenset(
     {"entities", "score_threshold", "spacy_model", "second_ner", "rampart_threshold"}
-    | {"rampart_max_tokens", "rampart_int8"}
+    | {"rampart_max_tokens", "rampart_int8", "rampart_threads"}
 )
 
 

