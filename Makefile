@@ -58,8 +58,8 @@ unit:
 
 ## The developer's loop: lint, then every test not marked slow (no servers, subprocess CLI,
 ## corpus or property sweeps, benchmarks), on the demo workspace cached in .hqg-test-cache/
-## (tests/workspaces.py); lists the slowest. Measured 2026-12: 2,572 tests, 97 s of CPU (the
-## wall time on a quiet 2-core machine), 3 min 41 s wall with the machine shared four ways.
+## (tests/workspaces.py); lists the slowest. Measured 2026-12-07 on a quiet 2-core machine:
+## 2,707 tests, 99 s wall (84 s user + 14 s system); 3 min 41 s with the machine shared four ways.
 ## Plain pytest in one process: pytest-xdist is not installed, as each worker would load the
 ## models again and 2 cores leave nothing to win. `make test` (CI) still runs everything.
 test-fast: install
