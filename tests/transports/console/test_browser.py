@@ -41,6 +41,7 @@ if CHROMIUM is None or CHROMEDRIVER is None:
     )
 
 from selenium import webdriver  # noqa: E402  (after the skip: optional in a dev install)
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -140,7 +141,12 @@ class Pages:
         """Click something that loads a new page, and wait for that page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         self.driver.find_element(By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.driver, 180).until(expected_conditions.staleness_of(old))
+        # While the old document is torn down, chromedriver may answer the staleness probe with
+        # a generic "Node with given id does not belong to the document" error instead of a
+        # stale-element one: that poll is retried (the next one sees the node stale).
+        WebDriverWait(self.driver, 180, ignored_exceptions=(WebDriverException,)).until(
+            expected_conditions.staleness_of(old)
+        )
         self._settle()
 
     def click_in_place(self, css: str) -> None:
