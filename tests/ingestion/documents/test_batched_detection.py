@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from guards.heuristics import HeuristicInjectionDetector
-from ingestion.contracts import Classification
 from ingestion.documents.chunking import ChunkingSettings
 from ingestion.documents.model import DocumentMeta
 from ingestion.documents.pipeline import ingest_documents
@@ -35,6 +32,7 @@ from privacy.settings import PrivacySettings
 from privacy.spans import keyed_spans_from_json, spans_from_json
 from tests.conftest import SessionModels
 from tests.ingestion.documents.conftest import MemoryIndex
+from tests.security.normalize_support import meta
 
 INJECTION = HeuristicInjectionDetector()
 CHUNKING = ChunkingSettings(chunk_size=160, chunk_overlap=20)
@@ -62,28 +60,17 @@ def model(models: SessionModels) -> Embedder:
     return models.embedder(EmbeddingSettings())
 
 
-def _meta(name: str, title: str, metadata: dict[str, Any]) -> DocumentMeta:
-    now = datetime(2026, 11, 1, tzinfo=UTC)
-    return DocumentMeta(
-        collection="tickets",
-        doc_id=f"acme/{name}",
-        source=name,
-        doc_hash="0" * 64,
-        version=1,
-        title=title,
-        as_of=now,
-        ingested_at=now,
-        freshness_sla_seconds=None,
-        tenant="acme",
-        classification=Classification.CONFIDENTIAL,
-        labels=(),
-        metadata=metadata,
-    )
-
-
 def _documents() -> list[tuple[str, DocumentMeta]]:
     return [
-        (text, _meta(name, title=text.split("\n", 1)[0], metadata={"phone": 2175550193}))
+        (
+            text,
+            meta(
+                title=text.split("\n", 1)[0],
+                metadata={"phone": 2175550193},
+                doc_id=f"acme/{name}",
+                source=name,
+            ),
+        )
         for name, text in TICKETS.items()
     ]
 
