@@ -22,8 +22,8 @@ from datetime import datetime
 from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
-from ingestion.vectors.base import SearchMode, SearchView, VectorIndex
-from ingestion.vectors.queries import MAX_K, plan_search
+from ingestion.vectors.base import Hit, SearchMode, SearchView, VectorIndex
+from ingestion.vectors.queries import fusion_candidates, reciprocal_ranks
 from privacy.detector import PiiDetector
 from privacy.masker import mask_live, mask_text
 from privacy.operators import MaskKind
@@ -86,64 +86,94 @@ def governed_search(
     if not query.strip():
         raise InvalidRequest("query: must contain text")
     queries = _ViewQueries(query, embedder, detector, mode, masked=masked_view_query)
-    hits = []
+    sources = _SOURCES[mode]
+    per_source = fusion_candidates(k) if len(sources) > 1 else k
+    rankings: dict[SearchMode, list[_Scoped]] = {source: [] for source in sources}
     withheld: dict[str, int] = {}
-    scores: dict[str, RankingScores] = {}
     for scope in scopes:
         dense, text = queries.for_view(scope.view)
-        if ranking_scores:
-            scores[scope.name] = _ranking_scores(index, scope, dense=dense, text=text, k=k)
-        found = index.search(
-            scope.name,
-            mode=mode,
-            dense=dense,
-            text=text,
-            predicate=scope.predicate,
-            k=k,
-            view=scope.view,
-        )
-        hits += [(hit, scope) for hit in found]
+        for source in sources:
+            found = index.search(
+                scope.name,
+                mode=source,
+                dense=dense if source is not SearchMode.LEXICAL else None,
+                text=text if source is not SearchMode.DENSE else None,
+                predicate=scope.predicate,
+                k=per_source,
+                view=scope.view,
+            )
+            rankings[source] += [_Scoped(hit, scope) for hit in found]
         withheld[scope.name] = _withheld(index, scope)
-    # ties (frequent with rank fusion) are broken by point id, so an answer does not depend
-    # on the order an engine happened to return equal scores in
-    hits.sort(key=lambda pair: (-pair[0].score, pair[0].id))
+    best = _fused(list(rankings.values()), k)
     evidence = tuple(
-        evidence_from_hit(hit, mask_entities=scope.mask_entities, vault=vault, now=now)
-        for hit, scope in hits[:k]
+        evidence_from_hit(item.hit, mask_entities=item.scope.mask_entities, vault=vault, now=now)
+        for item in best
     )
+    scores = _ranking_scores(rankings, scopes) if ranking_scores else {}
     return SearchResult(evidence=evidence, withheld=withheld, scores=scores)
 
 
+#: The rankings each mode takes; hybrid fuses two (``reciprocal_ranks``).
+_SOURCES: Mapping[SearchMode, tuple[SearchMode, ...]] = {
+    SearchMode.DENSE: (SearchMode.DENSE,),
+    SearchMode.LEXICAL: (SearchMode.LEXICAL,),
+    SearchMode.HYBRID: (SearchMode.DENSE, SearchMode.LEXICAL),
+}
+
+
+@dataclass(frozen=True)
+class _Scoped:
+    """A hit and the collection scope it was found under."""
+
+    hit: Hit
+    scope: CollectionScope
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Unique across collections; orders ties by point id, as ``ranked`` does."""
+        return (self.hit.id, self.scope.name)
+
+
+def _fused(rankings: Sequence[Sequence[_Scoped]], k: int) -> list[_Scoped]:
+    """The best ``k`` over every collection searched. Hybrid fuses the dense ranking and the
+    lexical ranking of all collections together, so collections compete on relevance: fusing
+    per collection would give each collection's best chunk the same top score, however poor a
+    match it is. Ties (frequent with rank fusion) are broken by point id, so an answer does not
+    depend on the order an engine happened to return equal scores in."""
+    items = {item.key: item for ranking in rankings for item in ranking}
+    if len(rankings) == 1:
+        scored = {item.key: item.hit.score for item in rankings[0]}
+    else:
+        scored = reciprocal_ranks([(item.key, item.hit.score) for item in r] for r in rankings)
+    order = sorted(scored, key=lambda key: (-scored[key], key))[:k]
+    return [
+        _Scoped(items[key].hit.model_copy(update={"score": scored[key]}), items[key].scope)
+        for key in order
+    ]
+
+
 def _ranking_scores(
-    index: VectorIndex,
-    scope: CollectionScope,
-    *,
-    dense: list[float] | None,
-    text: str | None,
-    k: int,
-) -> RankingScores:
-    """The dense and lexical scores of the candidates a hybrid search for ``k`` hits fuses:
-    each ranking's top candidates (as many as the fusion takes, at most ``MAX_K``) under the
-    same filter and in the same view. A chunk absent from one ranking's candidates has no
-    score in it (for BM25: no query term matched it)."""
-    if dense is None or text is None:
-        return RankingScores(dense={}, lexical={})
-    plan = plan_search(mode=SearchMode.HYBRID, dense=dense, text=text, k=k, dim=len(dense))
-    limit = min(plan.prefetch, MAX_K)
+    rankings: Mapping[SearchMode, Sequence[_Scoped]], scopes: Sequence[CollectionScope]
+) -> dict[str, RankingScores]:
+    """Per collection, the dense and lexical scores of the candidates the fusion took (a chunk
+    absent from one ranking's candidates has no score in it: for BM25, no query term matched
+    it). Only hybrid search has both rankings."""
 
-    def scores(mode: SearchMode) -> dict[str, float]:
-        found = index.search(
-            scope.name,
-            mode=mode,
-            dense=dense if mode is SearchMode.DENSE else None,
-            text=text if mode is SearchMode.LEXICAL else None,
-            predicate=scope.predicate,
-            k=limit,
-            view=scope.view,
+    def of(source: SearchMode, name: str) -> dict[str, float]:
+        return {
+            str(item.hit.payload["chunk_id"]): item.hit.score
+            for item in rankings.get(source, ())
+            if item.scope.name == name
+        }
+
+    if SearchMode.DENSE not in rankings or SearchMode.LEXICAL not in rankings:
+        return {scope.name: RankingScores(dense={}, lexical={}) for scope in scopes}
+    return {
+        scope.name: RankingScores(
+            dense=of(SearchMode.DENSE, scope.name), lexical=of(SearchMode.LEXICAL, scope.name)
         )
-        return {str(hit.payload["chunk_id"]): hit.score for hit in found}
-
-    return RankingScores(dense=scores(SearchMode.DENSE), lexical=scores(SearchMode.LEXICAL))
+        for scope in scopes
+    }
 
 
 def masked_query(query: str, detector: PiiDetector) -> str:

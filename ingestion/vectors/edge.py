@@ -34,7 +34,6 @@ from ingestion.vectors.layout import (
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
-    RRF_K,
     SPARSE,
     SPARSE_MASKED,
     TENANT_FIELD,
@@ -47,7 +46,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
-from ingestion.vectors.queries import SearchPlan, plan_search, ranked
+from ingestion.vectors.queries import SearchPlan, fuse, plan_search, ranked
 
 _BATCH = 512
 
@@ -198,13 +197,16 @@ class EdgeVectorIndex:
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
-        request = self._request(plan, where, exact, view)
-        points = self._run(shard.query, request)
-        return ranked([_hit(p) for p in points], plan.k)
+        rankings = [
+            ranked([_hit(p) for p in self._run(shard.query, request)], plan.per_source)
+            for request in self._requests(plan, where, exact, view)
+        ]
+        return fuse(rankings, plan.k)
 
-    def _request(
+    def _requests(
         self, plan: SearchPlan, where: qe.Filter | None, exact: bool, view: SearchView
-    ) -> qe.QueryRequest:
+    ) -> list[qe.QueryRequest]:
+        """One request per ranking the plan takes (``fuse`` combines them)."""
         params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
         dense_name, sparse_name = vector_names(view)
         queries: list[Any] = []
@@ -212,20 +214,12 @@ class EdgeVectorIndex:
             queries.append(qe.Query.Nearest(list(plan.dense), using=dense_name))
         if plan.text is not None:
             queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=sparse_name))
-        if len(queries) == 1:
-            return qe.QueryRequest(
-                limit=plan.limit, query=queries[0], filter=where, params=params, with_payload=True
+        return [
+            qe.QueryRequest(
+                limit=plan.limit, query=query, filter=where, params=params, with_payload=True
             )
-        prefetches = [
-            qe.Prefetch(limit=plan.prefetch, query=q, filter=where, params=params) for q in queries
+            for query in queries
         ]
-        return qe.QueryRequest(
-            limit=plan.limit,
-            query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # stub omits Fusion.Rrf
-            prefetches=prefetches,
-            filter=where,
-            with_payload=True,
-        )
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None

@@ -43,7 +43,6 @@ DEFAULT_HNSW_EF = 256  # recall@10 0.89 unfiltered on hard synthetic data (128: 
 # BM25 length normalisation expects chunk-sized text (~100 tokens), not qdrant's 256 default;
 # on Cranfield abstracts 256 -> 100 raised lexical nDCG@10 from 0.361 to 0.375
 BM25_AVG_LEN = 100.0
-RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al. 2009)
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")

@@ -1,14 +1,24 @@
-"""Checking a search call once, for every implementation: which vectors a mode needs, ``k``."""
+"""Checking a search call once, for every implementation: which vectors a mode needs, ``k``;
+and the one reciprocal-rank fusion every hybrid search uses.
+
+Hybrid search fuses here, not inside an engine: the engines order tied points by a hash map's
+iteration order, so an engine's fusion turns a tie in one ranking into a different fused score
+from one build (or call) to the next. Fusing ranks taken with a fixed tie-break makes a hybrid
+result a function of the scores alone, identical for both engines and for one collection or
+many (``retrieval.search`` fuses across collections with the same function).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hqg.errors import ConfigError
 from ingestion.vectors.base import Hit, SearchMode
 
 MAX_K = 1000
+RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al. 2009)
 _PREFETCH_FACTOR = 4
 _MIN_PREFETCH = 50
 #: Results asked of the engine beyond ``k``, so that hits tied at the cut-off all come back and
@@ -26,9 +36,20 @@ class SearchPlan:
     prefetch: int  # candidates per source before fusion
 
     @property
+    def sources(self) -> int:
+        """How many rankings the search takes: 2 for hybrid, else 1."""
+        return (self.dense is not None) + (self.text is not None)
+
+    @property
+    def per_source(self) -> int:
+        """Hits kept from each ranking: ``k`` alone, the fusion's candidates when fused."""
+        return self.prefetch if self.sources > 1 else self.k
+
+    @property
     def limit(self) -> int:
-        """What to ask the engine for: ``k`` and a margin for ties at the cut-off."""
-        return self.k + _TIE_MARGIN
+        """What to ask the engine for per ranking: ``per_source`` and a margin for ties at the
+        cut-off."""
+        return self.per_source + _TIE_MARGIN
 
 
 def plan_search(
@@ -50,8 +71,13 @@ def plan_search(
         dense=tuple(dense) if needs_dense and dense is not None else None,
         text=text if needs_text else None,
         k=k,
-        prefetch=max(k * _PREFETCH_FACTOR, _MIN_PREFETCH),
+        prefetch=fusion_candidates(k),
     )
+
+
+def fusion_candidates(k: int) -> int:
+    """Candidates each ranking contributes to a fusion whose best ``k`` are kept."""
+    return min(max(k * _PREFETCH_FACTOR, _MIN_PREFETCH), MAX_K)
 
 
 def ranked(hits: Sequence[Hit], k: int) -> list[Hit]:
@@ -64,3 +90,32 @@ def ranked(hits: Sequence[Hit], k: int) -> list[Hit]:
     to the same text must be answered alike).
     """
     return sorted(hits, key=lambda hit: (-hit.score, hit.id))[:k]
+
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+def reciprocal_ranks(rankings: Iterable[Sequence[tuple[Key, float]]]) -> dict[Key, float]:
+    """Reciprocal-rank fusion of ``(key, score)`` rankings: each key scores the sum of
+    ``1 / (RRF_K + rank)`` over the rankings it appears in, the best rank being 0 (as Qdrant
+    counts, so a fused score means what the engines' own fusion meant).
+
+    Each ranking is ordered here by score, ties by key, so equal scores never take their
+    rank from the order a caller (or an engine) happened to list them in.
+    """
+    fused: dict[Key, float] = {}
+    for ranking in rankings:
+        ordered = sorted(ranking, key=lambda item: (-item[1], item[0]))
+        for rank, (key, _) in enumerate(ordered):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+    return fused
+
+
+def fuse(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+    """The best ``k`` hits of one collection's rankings: a single ranking as it scored,
+    several fused by ``reciprocal_ranks`` (a hit's score becomes its fused score)."""
+    if len(rankings) == 1:
+        return ranked(rankings[0], k)
+    fused = reciprocal_ranks([(hit.id, hit.score) for hit in ranking] for ranking in rankings)
+    first = {hit.id: hit for ranking in rankings for hit in ranking}
+    return ranked([first[id_].model_copy(update={"score": s}) for id_, s in fused.items()], k)

@@ -27,7 +27,6 @@ from ingestion.vectors.layout import (
     INTEGER_FIELDS,
     KEYWORD_FIELDS,
     LIST_FIELDS,
-    RRF_K,
     SPARSE,
     SPARSE_MASKED,
     TENANT_FIELD,
@@ -40,7 +39,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
-from ingestion.vectors.queries import SearchPlan, plan_search, ranked
+from ingestion.vectors.queries import SearchPlan, fuse, plan_search, ranked
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -190,14 +189,19 @@ class QdrantServerIndex:
         exact = self._exact_below > 0 and where is not None
         exact = exact and self._count(collection, where) < self._exact_below
         params = self._m.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
-        response = self._run(
-            self._client.query_points, collection, **self._query(plan, where, params, view)
-        )
-        return ranked([_hit(p) for p in response.points], plan.k)
+        rankings = [
+            ranked(
+                [_hit(p) for p in self._run(self._client.query_points, collection, **query).points],
+                plan.per_source,
+            )
+            for query in self._queries(plan, where, params, view)
+        ]
+        return fuse(rankings, plan.k)
 
-    def _query(
+    def _queries(
         self, plan: SearchPlan, where: qm.Filter | None, params: Any, view: SearchView
-    ) -> dict[str, Any]:
+    ) -> list[dict[str, Any]]:
+        """One query per ranking the plan takes (``fuse`` combines them)."""
         m = self._m
         dense_name, sparse_name = vector_names(view)
         sources: list[tuple[Any, str]] = []
@@ -207,15 +211,17 @@ class QdrantServerIndex:
             sparse = self._bm25.embed_query(plan.text)
             query = m.SparseVector(indices=sparse.indices, values=sparse.values)
             sources.append((query, sparse_name))
-        common = {"query_filter": where, "limit": plan.limit, "with_payload": True}
-        if len(sources) == 1:
-            query, using = sources[0]
-            return {"query": query, "using": using, "search_params": params, **common}
-        prefetch = [
-            m.Prefetch(query=q, using=u, filter=where, params=params, limit=plan.prefetch)
-            for q, u in sources
+        return [
+            {
+                "query": query,
+                "using": using,
+                "search_params": params,
+                "query_filter": where,
+                "limit": plan.limit,
+                "with_payload": True,
+            }
+            for query, using in sources
         ]
-        return {"query": m.RrfQuery(rrf=m.Rrf(k=RRF_K)), "prefetch": prefetch, **common}
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
         self._dim(collection)
