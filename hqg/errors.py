@@ -119,6 +119,14 @@ class AccessDenied(HqgError):
         self.decision_id = decision_id
 
 
+class OriginNotAllowed(HqgError):
+    """A browser sent the request from a web origin the operator did not allow (the MCP
+    endpoint's defence against DNS rebinding)."""
+
+    code = "origin_not_allowed"
+    status = 403
+
+
 class PromptInjection(AccessDenied):
     """The prompt guard scored the request as a prompt-injection attempt; a refusal of its
     own, so a client can tell it from a policy decision (``reasons`` name the rules)."""

@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from authz.settings import PolicySettings
 from gateway.settings.answer import AnswerSettings
 from gateway.settings.console import ConsoleSettings
+from gateway.settings.mcp import McpSettings
 from gateway.settings.ops import LimitSettings, LoggingSettings
 from guards.settings import GuardSettings
 from hqg.errors import ConfigError
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     ingest: IngestLimits = IngestLimits()
     console: ConsoleSettings = ConsoleSettings()
+    mcp: McpSettings = McpSettings()
 
     @model_validator(mode="before")
     @classmethod

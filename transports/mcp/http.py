@@ -8,6 +8,9 @@ try first). The key is resolved to a principal here and never forwarded anywhere
 request edge (size and text checks, request id, access log) runs in front of this endpoint
 as it does for every route.
 
+A request carrying an ``Origin`` header (a browser's) is refused 403 unless that origin is in
+``HQG_MCP__ALLOWED_ORIGINS`` (``gateway/settings/mcp.py`` says why), before its key is read.
+
 Stateless and JSON responses: each HTTP request carries one MCP request and is served on its
 own, with its own request id and decisions, so nothing about a caller outlives its request
 and a session cannot be hijacked to act as someone else.
@@ -27,7 +30,7 @@ from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
 from gateway.context import RequestContext, new_request_id
 from gateway.service import Gateway
-from hqg.errors import AuthError, HqgError
+from hqg.errors import AuthError, HqgError, OriginNotAllowed
 from transports.mcp.server import build_server
 
 PATH = "/mcp"
@@ -43,11 +46,13 @@ class McpHttp:
 
     def __init__(self, gateway: Gateway, *, chat_model: Lazy[ChatModel]) -> None:
         self.gateway = gateway
+        self.allowed_origins = frozenset(gateway.settings.mcp.allowed_origins)
         self.server = build_server(gateway, caller=_caller, chat_model=chat_model)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
+            self._check_origin(request)
             ctx = self._authenticate(request)
         except HqgError as exc:
             await _refused(request, exc)(scope, receive, send)
@@ -57,6 +62,14 @@ class McpHttp:
         manager = StreamableHTTPSessionManager(app=self.server, json_response=True, stateless=True)
         async with manager.run():
             await manager.handle_request(scope, receive, send)
+
+    def _check_origin(self, request: Request) -> None:
+        origin = request.headers.get("origin")
+        if origin is not None and origin.lower() not in self.allowed_origins:
+            raise OriginNotAllowed(
+                "this web origin may not call /mcp: an operator lists the origins whose pages "
+                "may, in HQG_MCP__ALLOWED_ORIGINS"
+            )
 
     def _authenticate(self, request: Request) -> RequestContext:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")

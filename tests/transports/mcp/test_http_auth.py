@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
+from hqg.errors import ConfigError
 from transports.rest import create_app
 
 METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -62,3 +63,33 @@ def test_a_valid_key_lists_the_tools_its_decisions_allow(client: TestClient) -> 
     names = {tool["name"] for tool in response.json()["result"]["tools"]}
     assert "explain_decision" in names
     assert "query_sql" not in names  # the security role reads no rows
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://evil.example", "http://testserver", "null", "http://localhost:8080"]
+)
+def test_a_browser_origin_not_allowed_is_refused_before_the_key_is_read(
+    client: TestClient, origin: str
+) -> None:
+    headers = {**ACCEPT, "Authorization": "Bearer demo-sec", "Origin": origin}
+    response = client.post("/mcp", json=TOOLS_LIST, headers=headers)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "origin_not_allowed"
+    assert "tools" not in response.text
+
+
+def test_an_allowed_origin_is_served(demo_home: Path) -> None:
+    settings = load_settings(home=demo_home, mcp={"allowed_origins": ["https://Console.example"]})
+    headers = {**ACCEPT, "Authorization": "Bearer demo-sec", "Origin": "https://console.example"}
+    with TestClient(create_app(build_gateway(settings))) as allowed:
+        response = allowed.post("/mcp", json=TOOLS_LIST, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["tools"]
+
+
+@pytest.mark.parametrize("origin", ["console.example", "https://console.example/mcp", "ftp://x"])
+def test_an_allowed_origin_that_is_not_an_origin_is_a_config_error(
+    demo_home: Path, origin: str
+) -> None:
+    with pytest.raises(ConfigError, match="not an origin"):
+        load_settings(home=demo_home, mcp={"allowed_origins": [origin]})
