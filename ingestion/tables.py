@@ -14,6 +14,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +29,9 @@ from ingestion.contracts import Column, DatasetContract
 from ingestion.drift import DriftReport
 from ingestion.inference import contract_type, infer_contract
 from ingestion.limits import IngestLimits, over_limit
+from ingestion.pii_tagging import untagged_pii_warnings
 from ingestion.sources import SourceFile
-from ingestion.staging import LoadCounts, Staging
+from ingestion.staging import LoadCounts, Staging, one_pass
 from ingestion.workspace import Workspace
 from privacy.detection import PiiDetector, detector_version, pinned
 
@@ -117,6 +119,27 @@ def _dataset_lock(workspace: Workspace, dataset: str) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class _Loading:
+    """What loading a batch starts from: the contract (None: infer one), the source's sniffed
+    columns (None: not sniffed yet), the limits, and the run's worker thread."""
+
+    contract: DatasetContract | None
+    columns: dict[str, str] | None
+    limits: IngestLimits
+    background: Executor
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A loaded batch, its drift and counts, and its untagged-PII warnings (being found)."""
+
+    contract: DatasetContract
+    drift: DriftReport
+    counts: LoadCounts
+    warnings: Future[list[str]]
+
+
+@dataclass(frozen=True)
 class _Rejected:
     """A batch whose schema drift the contract does not allow, and why."""
 
@@ -152,46 +175,51 @@ class _Run:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
-        self.progress("hash", 0, self.source.size)
-        file_hash = self.source.content_hash()
-        self.progress("hash", self.source.size, self.source.size)
-        self.pii_detector = detector_version(self.detector)
-        if contract is not None:
-            content_hash = _fingerprint(file_hash, contract)
-            current = existing.current if existing else None
-            if current is not None and current.content_hash == content_hash:
-                self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
-                if self.rescan is None:
-                    return self._unchanged(contract, origin, content_hash, current)
-        staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
-        try:
-            return self._stage(staging_path, contract, origin, file_hash, limits)
-        except HqgError:
-            raise
-        except (duckdb.Error, OSError) as exc:
-            raise IngestError(f"{self.source.path}: ingest failed ({type(exc).__name__})") from exc
-        finally:
-            staging_path.unlink(missing_ok=True)
-            Path(f"{staging_path}.wal").unlink(missing_ok=True)
+        # one worker for the run: it hashes the source while DuckDB sniffs it, then finds the
+        # untagged PII while DuckDB checks and writes (hashlib, the NER models and DuckDB all
+        # release the GIL)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-ingest") as background:
+            self.progress("hash", 0, self.source.size)
+            hashing = background.submit(self.source.content_hash)
+            columns = _sniffed(self.source) if contract is not None and one_pass(contract) else None
+            file_hash = hashing.result()
+            self.progress("hash", self.source.size, self.source.size)
+            self.pii_detector = detector_version(self.detector)
+            if contract is not None:
+                content_hash = _fingerprint(file_hash, contract)
+                current = existing.current if existing else None
+                if current is not None and current.content_hash == content_hash:
+                    self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
+                    if self.rescan is None:
+                        return self._unchanged(contract, origin, content_hash, current)
+            staging = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
+            try:
+                loading = _Loading(contract, columns, limits, background)
+                return self._stage(staging, loading, origin, file_hash)
+            except HqgError:
+                raise
+            except (duckdb.Error, OSError) as exc:
+                raise IngestError(
+                    f"{self.source.path}: ingest failed ({type(exc).__name__})"
+                ) from exc
+            finally:
+                staging.unlink(missing_ok=True)
+                Path(f"{staging}.wal").unlink(missing_ok=True)
 
-    def _stage(
-        self,
-        path: Path,
-        contract: DatasetContract | None,
-        origin: str,
-        file_hash: str,
-        limits: IngestLimits,
-    ) -> IngestReport:
-        with Staging.open(path, self.source, limits=limits, progress=self.progress) as stage:
-            loaded = self._load(stage, contract)
+    def _stage(self, path: Path, loading: _Loading, origin: str, file_hash: str) -> IngestReport:
+        with Staging.open(
+            path, self.source, limits=loading.limits, progress=self.progress
+        ) as stage:
+            loaded = self._load(stage, loading)
             if isinstance(loaded, _Rejected):
                 return self._reject(stage, loaded, origin, file_hash)
-            contract, drift, counts = loaded
-            warnings = stage.untagged_pii_warnings(contract, self.detector)
+            contract, drift, counts = loaded.contract, loaded.drift, loaded.counts
             quarantine = self._quarantine_path() if counts.bad else None
             if quarantine is not None:
                 stage.write_quarantine(quarantine)
             as_of = stage.as_of(contract) or self.source.mtime
+            # leaving ``stage`` checkpoints the file while the detection may still run
+        warnings = loaded.warnings.result()  # a detection failure fails the run here
         content_hash = _fingerprint(file_hash, contract)
         free_text = any(column.is_free_text for column in contract.columns)
         pii_detector = self.pii_detector if free_text else ""
@@ -222,15 +250,22 @@ class _Run:
             quarantine_reasons=counts.reasons,
         )
 
-    def _load(
-        self, stage: Staging, contract: DatasetContract | None
-    ) -> tuple[DatasetContract, DriftReport, LoadCounts] | _Rejected:
+    def _load(self, stage: Staging, loading: _Loading) -> _Loaded | _Rejected:
         """Load the batch: in one pass when it is clean under a given contract, else raw,
         then (inferring a contract for a first ingest) drift-checked and checked row by row."""
+        contract, background = loading.contract, loading.background
         if contract is not None:
-            counts = stage.load_clean(contract)
+            given = contract
+            started: list[Future[list[str]]] = []
+            counts = stage.load_clean(
+                given,
+                columns=loading.columns,
+                on_typed=lambda: started.append(self._warn(stage, given, background)),
+            )
             if counts is not None:
-                return contract, DriftReport(), counts
+                return _Loaded(given, DriftReport(), counts, started[0])
+            for discarded in started:  # sampled rows that failed a check
+                discarded.cancel()
         stage.load_raw(all_varchar=contract is not None)
         if contract is None:
             contract = infer_contract(
@@ -244,7 +279,18 @@ class _Run:
         if blocking:
             return _Rejected(contract, drift, blocking)
         contract = _evolve(contract, drift)
-        return contract, drift, stage.check_and_load(contract, self.detector)
+        counts = stage.check_and_load(contract, self.detector)
+        return _Loaded(contract, drift, counts, self._warn(stage, contract, background))
+
+    def _warn(
+        self, stage: Staging, contract: DatasetContract, background: Executor
+    ) -> Future[list[str]]:
+        """The untagged-PII warnings of ``data``: sampled here (the connection is this
+        thread's), detected on ``background`` while DuckDB goes on checking, checkpointing and
+        quarantining (the NER models and DuckDB both release the GIL)."""
+        return background.submit(
+            untagged_pii_warnings, stage.untagged_samples(contract), self.detector
+        )
 
     def _publish(
         self,
@@ -358,6 +404,15 @@ class _Run:
             else None,
             report=report,
         )
+
+
+def _sniffed(source: SourceFile) -> dict[str, str] | None:
+    """``source.columns()``, or None when DuckDB cannot sniff the file: the load then meets
+    the same error and reports it as any load failure."""
+    try:
+        return source.columns()
+    except duckdb.Error:
+        return None
 
 
 def _evolve(contract: DatasetContract, drift: DriftReport) -> DatasetContract:
