@@ -118,6 +118,23 @@ def _dataset_lock(workspace: Workspace, dataset: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _SourceHash:
+    """The source's SHA-256, computed on the run's worker thread and awaited where it is first
+    needed; the "hash" progress stage is reported on the run's own thread."""
+
+    def __init__(self, source: SourceFile, background: Executor, progress: Progress) -> None:
+        self._size, self._progress = source.size, progress
+        progress("hash", 0, source.size)
+        self._future = background.submit(source.content_hash)
+        self._value: str | None = None
+
+    def value(self) -> str:
+        if self._value is None:
+            self._value = self._future.result()
+            self._progress("hash", self._size, self._size)
+        return self._value
+
+
 @dataclass(frozen=True)
 class _Loading:
     """What loading a batch starts from: the contract (None: infer one), the source's sniffed
@@ -175,20 +192,18 @@ class _Run:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
-        # one worker for the run: it hashes the source while DuckDB sniffs it, then finds the
-        # untagged PII while DuckDB checks and writes (hashlib, the NER models and DuckDB all
-        # release the GIL)
+        # one worker for the run: it hashes the source beside DuckDB's sniff (and, when no
+        # version could equal the file, beside the load), then finds the untagged PII while
+        # DuckDB checks and writes (hashlib, the NER models and DuckDB all release the GIL)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-ingest") as background:
-            self.progress("hash", 0, self.source.size)
-            hashing = background.submit(self.source.content_hash)
+            file_hash = _SourceHash(self.source, background, self.progress)
             columns = _sniffed(self.source) if contract is not None and one_pass(contract) else None
-            file_hash = hashing.result()
-            self.progress("hash", self.source.size, self.source.size)
             self.pii_detector = detector_version(self.detector)
-            if contract is not None:
-                content_hash = _fingerprint(file_hash, contract)
-                current = existing.current if existing else None
-                if current is not None and current.content_hash == content_hash:
+            current = existing.current if existing is not None else None
+            if contract is not None and current is not None:
+                # the file may be the current version's: that is known before loading it
+                content_hash = _fingerprint(file_hash.value(), contract)
+                if current.content_hash == content_hash:
                     self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
                     if self.rescan is None:
                         return self._unchanged(contract, origin, content_hash, current)
@@ -206,13 +221,15 @@ class _Run:
                 staging.unlink(missing_ok=True)
                 Path(f"{staging}.wal").unlink(missing_ok=True)
 
-    def _stage(self, path: Path, loading: _Loading, origin: str, file_hash: str) -> IngestReport:
+    def _stage(
+        self, path: Path, loading: _Loading, origin: str, file_hash: _SourceHash
+    ) -> IngestReport:
         with Staging.open(
             path, self.source, limits=loading.limits, progress=self.progress
         ) as stage:
             loaded = self._load(stage, loading)
             if isinstance(loaded, _Rejected):
-                return self._reject(stage, loaded, origin, file_hash)
+                return self._reject(stage, loaded, origin, file_hash.value())
             contract, drift, counts = loaded.contract, loaded.drift, loaded.counts
             quarantine = self._quarantine_path() if counts.bad else None
             if quarantine is not None:
@@ -220,7 +237,7 @@ class _Run:
             as_of = stage.as_of(contract) or self.source.mtime
             # leaving ``stage`` checkpoints the file while the detection may still run
         warnings = loaded.warnings.result()  # a detection failure fails the run here
-        content_hash = _fingerprint(file_hash, contract)
+        content_hash = _fingerprint(file_hash.value(), contract)
         free_text = any(column.is_free_text for column in contract.columns)
         pii_detector = self.pii_detector if free_text else ""
         version = self._publish(path, counts.good, counts.bad, content_hash, as_of, pii_detector)

@@ -13,6 +13,7 @@ import pytest
 from hqg.errors import IngestError
 from ingestion.catalog import Catalog
 from ingestion.contracts import DatasetContract, parse_contract
+from ingestion.sources import SourceFile
 from ingestion.tables import ingest_table
 from ingestion.workspace import Workspace
 from privacy.detector import PresidioDetector
@@ -109,6 +110,7 @@ def test_an_unchanged_file_is_recognised_without_loading_it_again(
     first = ingest_table(workspace, source, dataset="people", detector=detector, contract=contract)
     again = ingest_table(workspace, source, dataset="people", detector=detector, contract=contract)
     assert (first.run.outcome, again.run.outcome) == ("committed", "unchanged")
+    # the first run hashed beside its load, the second before deciding: the same fingerprint
     assert again.run.content_hash == first.run.content_hash
     assert not list(workspace.dataset_dir("people").glob(".*.staging.duckdb*"))
 
@@ -130,3 +132,42 @@ def test_a_source_duckdb_cannot_read_is_refused_as_a_failed_ingest(
         ingest_table(workspace, source, dataset="people", detector=detector, contract=contract)
     assert Catalog(workspace.catalog_path).find("people") is None
     assert not list(workspace.dataset_dir("people").glob(".*.staging.duckdb*"))
+
+
+@pytest.mark.parametrize("earlier_version", [False, True], ids=["first-ingest", "re-ingest"])
+def test_a_hash_failure_fails_the_ingest_and_publishes_nothing(
+    workspace: Workspace,
+    write: Write,
+    contract: DatasetContract,
+    detector: PresidioDetector,
+    monkeypatch: pytest.MonkeyPatch,
+    earlier_version: bool,
+) -> None:
+    """The hash runs beside the load on a first ingest (no version could equal the file) and
+    before it otherwise; either way a failed hash publishes nothing."""
+    if earlier_version:
+        ingest_table(
+            workspace,
+            write("p.csv", GOOD_CSV),
+            dataset="people",
+            detector=detector,
+            contract=contract,
+        )
+
+    def unreadable(self: SourceFile) -> str:
+        raise IngestError(f"{self.path}: cannot read source (simulated)")
+
+    monkeypatch.setattr(SourceFile, "content_hash", unreadable)
+    more = GOOD_CSV + "globex,4,Dee,4.5,2026-11-04 10:00:00\n"
+    with pytest.raises(IngestError, match="cannot read source"):
+        ingest_table(
+            workspace, write("p.csv", more), dataset="people", detector=detector, contract=contract
+        )
+    catalog = Catalog(workspace.catalog_path)
+    expected = ["v1"] if earlier_version else []
+    assert [v.version for v in catalog.versions("people")] == expected
+    directory = workspace.dataset_dir("people")
+    assert sorted(p.name for p in directory.iterdir() if p.suffix == ".duckdb") == [
+        f"{v}.duckdb" for v in expected
+    ]
+    assert not list(directory.glob(".*.staging.duckdb*"))
