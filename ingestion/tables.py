@@ -4,7 +4,9 @@ The run: hash the source (identical content and contract → no new version), lo
 staging DuckDB file, compare columns with the contract (drift), type and check every row,
 quarantine bad rows with a reason each, tag free-text PII, then atomically rename the staging
 file into place and flip the catalog pointer. Any failure before the flip leaves the previous
-version serving; a rejected batch is kept whole in quarantine.
+version serving; a rejected batch is kept whole in quarantine. The hash and the untagged-PII
+check run on a worker thread beside DuckDB's work, and are awaited before anything is decided
+or published from them (``_Run.execute``).
 """
 
 from __future__ import annotations
