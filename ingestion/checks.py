@@ -53,18 +53,24 @@ def checked_select(contract: DatasetContract, source_names: dict[str, str], raw:
 
 
 def clean_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
-    """SELECT over ``raw`` yielding the typed contract columns and ``BAD``: true when a
-    nullable column holds a value that does not cast. The other checks need no source text
-    and run on the typed table (``clean_check_select``)."""
+    """SELECT over ``raw`` yielding the typed contract columns and, when the contract has a
+    column ``has_cast_flag`` names, ``BAD``: true when such a column holds a value that does
+    not cast. The other checks need no source text and run on the typed table
+    (``clean_check_select``)."""
     typed, bad = [], []
     for column in contract.columns:
         src = ident(source_names[column.name])
         cast = f"TRY_CAST({src} AS {column.type})"
         typed.append(f"{cast} AS {ident(column.name)}")
-        if not _required(contract, column) and column.type != "VARCHAR":
+        if _cast_flagged(contract, column):
             bad.append(f"({src} IS NOT NULL AND {cast} IS NULL)")
-    flag = f"coalesce({' OR '.join(bad)}, false)" if bad else "false"
-    return f"SELECT {', '.join(typed)}, {flag} AS {ident(BAD)} FROM {raw}"
+    flag = [f"coalesce({' OR '.join(bad)}, false) AS {ident(BAD)}"] if bad else []
+    return f"SELECT {', '.join(typed + flag)} FROM {raw}"
+
+
+def has_cast_flag(contract: DatasetContract) -> bool:
+    """Whether ``clean_select`` adds the ``BAD`` column (dropped once checked)."""
+    return any(_cast_flagged(contract, column) for column in contract.columns)
 
 
 def clean_check_select(contract: DatasetContract, table: str) -> str:
@@ -72,12 +78,13 @@ def clean_check_select(contract: DatasetContract, table: str) -> str:
     distinct keys. A NULL in a required column is a missing value or one that did not cast;
     fewer distinct keys than rows is a duplicated key. Zero failures and as many keys as rows
     is exactly ``checked_select`` giving every row an empty reason."""
-    failures = [f"count_if({ident(BAD)})"] + [
+    flagged = [f"count_if({ident(BAD)})"] if has_cast_flag(contract) else []
+    failures = flagged + [
         f"count(*) - count({ident(c.name)})" for c in contract.columns if _required(contract, c)
     ]
     key = ", ".join(ident(name) for name in contract.primary_key)
     keys = f"count(DISTINCT ({key}))" if contract.primary_key else "count(*)"
-    return f"SELECT count(*), {' + '.join(failures)}, {keys} FROM {table}"
+    return f"SELECT count(*), {' + '.join(failures) or '0'}, {keys} FROM {table}"
 
 
 def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str], raw: str) -> str:
@@ -97,6 +104,13 @@ def failing_ratio_select(contract: DatasetContract, source_names: dict[str, str]
 def _required(contract: DatasetContract, column: Column) -> bool:
     """A NULL here is a bad row: the contract forbids it, or the column is part of the key."""
     return not column.nullable or column.name.lower() in {k.lower() for k in contract.primary_key}
+
+
+def _cast_flagged(contract: DatasetContract, column: Column) -> bool:
+    """A bad value here becomes a NULL the contract allows, so only the source text tells it
+    from a missing one: the one-pass load flags it while it still has that text. (A NULL in
+    a required column fails either way; a VARCHAR always casts.)"""
+    return not _required(contract, column) and column.type != "VARCHAR"
 
 
 def _type(contract: DatasetContract, name: str) -> str:

@@ -110,6 +110,12 @@ def columns_pii(
     return {column: _summarise(values, found) for column, values in kept.items()}
 
 
+def untagged_pii_warnings(samples: Mapping[str, Iterable[str]], detector: PiiDetector) -> list[str]:
+    """The ingest warnings for untagged columns whose samples hold PII (types, never values)."""
+    found = columns_pii(samples, detector)
+    return [w for name, pii in found.items() if (w := pii.warning(name)) is not None]
+
+
 def _summarise(sample: Sequence[str], found: Mapping[str, Sequence[Span]]) -> ColumnPii:
     hits: Counter[str] = Counter()
     inside: set[str] = set()

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+import duckdb
+
 from hqg.errors import IngestError
 
 _CHUNK = 1 << 20
@@ -68,6 +70,16 @@ class SourceFile:
         except OSError as exc:
             raise IngestError(f"{self.path}: cannot read source ({exc.strerror})") from exc
         return digest.hexdigest()
+
+    def columns(self) -> dict[str, str]:
+        """Column name -> type of ``scan_sql(all_varchar=True)``: DuckDB's sniff of the file,
+        on a connection of its own, so it can run before a staging file exists (beside the
+        hash, which it does not need)."""
+        with duckdb.connect(":memory:") as con:
+            scan = self.scan_sql(all_varchar=True)
+            sql = f"DESCRIBE SELECT * FROM {scan}"  # noqa: S608 (scan_sql escapes the path)
+            described = con.execute(sql).fetchall()
+        return {row[0]: row[1] for row in described}
 
     def scan_sql(self, *, all_varchar: bool) -> str:
         """The DuckDB table expression that reads this file.

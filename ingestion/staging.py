@@ -9,7 +9,7 @@ temporary table, checked row by row and quarantined with a reason per bad row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +26,7 @@ from ingestion.checks import (
     clean_check_select,
     clean_select,
     failing_ratio_select,
+    has_cast_flag,
 )
 from ingestion.contracts import DatasetContract
 from ingestion.drift import DriftReport, compare_columns
@@ -52,6 +53,12 @@ class LoadCounts:
     good: int
     bad: int
     reasons: dict[str, int]
+
+
+def one_pass(contract: DatasetContract) -> bool:
+    """Whether a batch under ``contract`` may take ``Staging.load_clean``: not when it has
+    free-text columns, whose NER costs far more than the load (the checked path tags them)."""
+    return not any(column.is_free_text for column in contract.columns)
 
 
 class Staging:
@@ -106,19 +113,29 @@ class Staging:
         self._check_size(columns=len(self.source_columns), rows=rows)
         self.progress("load", rows, rows)
 
-    def load_clean(self, contract: DatasetContract) -> LoadCounts | None:
+    def load_clean(
+        self,
+        contract: DatasetContract,
+        *,
+        columns: Mapping[str, str] | None = None,
+        on_typed: Callable[[], object] | None = None,
+    ) -> LoadCounts | None:
         """Type, check and load the batch into ``data`` in one pass over the source, when it
         passes every check; None (nothing kept) when it does not, for ``load_raw``.
 
         A clean batch is the common case and needs no row numbers, no raw copy and no second
         table: this is what keeps a large ingest near DuckDB's own load speed. Free-text
-        columns take the checked path (their NER costs far more than the load).
+        columns take the checked path (``one_pass``).
+
+        ``columns`` is the source's ``SourceFile.columns()`` when the caller sniffed it
+        already. ``on_typed`` runs once ``data`` holds the typed rows, before they are
+        checked: a caller may read ``data`` there and start work that runs while DuckDB checks
+        (work it must discard if this returns None).
         """
-        if any(column.is_free_text for column in contract.columns):
+        if not one_pass(contract):
             return None
         scan = self.source.scan_sql(all_varchar=True)
-        described = self.con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-        self.source_columns = {row[0]: row[1] for row in described}
+        self.source_columns = dict(columns if columns is not None else self.source.columns())
         self._check_size(columns=len(self.source_columns), rows=0)
         if compare_columns(contract, self.source_columns, {}).has_drift:
             return None
@@ -126,6 +143,8 @@ class Staging:
         self.con.execute(
             f"CREATE TABLE data AS {clean_select(contract, self.source_names(contract), scan)}"
         )
+        if on_typed is not None:
+            on_typed()
         row = self.con.execute(clean_check_select(contract, "data")).fetchone()
         read, failures, keys = (int(value) for value in row) if row else (0, 0, 0)
         self._check_size(columns=len(self.source_columns), rows=read)
@@ -133,7 +152,8 @@ class Staging:
         if failures or keys != read:
             self.con.execute("DROP TABLE data")
             return None
-        self.con.execute(f"ALTER TABLE data DROP COLUMN {BAD}")
+        if has_cast_flag(contract):
+            self.con.execute(f"ALTER TABLE data DROP COLUMN {BAD}")
         self.progress("check", read, read)
         return LoadCounts(read=read, good=read, bad=0, reasons={})
 
@@ -227,14 +247,14 @@ class Staging:
             f"AS {ident(column + MASKED_SUFFIX)}",
         ]
 
-    def untagged_pii_warnings(self, contract: DatasetContract, detector: PiiDetector) -> list[str]:
-        samples = {
+    def untagged_samples(self, contract: DatasetContract) -> dict[str, list[str]]:
+        """Sampled values of ``data``'s text columns that carry no ``pii:`` or ``free_text``
+        tag, for ``pii_tagging.untagged_pii_warnings``."""
+        return {
             column.name: self.sample("data", column.name)
             for column in contract.columns
             if column.type == "VARCHAR" and not column.pii_entity and not column.is_free_text
         }
-        found = columns_pii(samples, detector)
-        return [w for name, pii in found.items() if (w := pii.warning(name)) is not None]
 
     def write_quarantine(self, path: Path) -> None:
         """Copy every bad row, as its source text plus the reason, to the quarantine file."""

@@ -4,7 +4,9 @@ The run: hash the source (identical content and contract → no new version), lo
 staging DuckDB file, compare columns with the contract (drift), type and check every row,
 quarantine bad rows with a reason each, tag free-text PII, then atomically rename the staging
 file into place and flip the catalog pointer. Any failure before the flip leaves the previous
-version serving; a rejected batch is kept whole in quarantine.
+version serving; a rejected batch is kept whole in quarantine. The hash and the untagged-PII
+check run on a worker thread beside DuckDB's work, and are awaited before anything is decided
+or published from them (``_Run.execute``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +31,9 @@ from ingestion.contracts import Column, DatasetContract
 from ingestion.drift import DriftReport
 from ingestion.inference import contract_type, infer_contract
 from ingestion.limits import IngestLimits, over_limit
+from ingestion.pii_tagging import untagged_pii_warnings
 from ingestion.sources import SourceFile
-from ingestion.staging import LoadCounts, Staging
+from ingestion.staging import LoadCounts, Staging, one_pass
 from ingestion.workspace import Workspace
 from privacy.detection import PiiDetector, detector_version, pinned
 
@@ -116,6 +120,44 @@ def _dataset_lock(workspace: Workspace, dataset: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _SourceHash:
+    """The source's SHA-256, computed on the run's worker thread and awaited where it is first
+    needed; the "hash" progress stage is reported on the run's own thread."""
+
+    def __init__(self, source: SourceFile, background: Executor, progress: Progress) -> None:
+        self._size, self._progress = source.size, progress
+        progress("hash", 0, source.size)
+        self._future = background.submit(source.content_hash)
+        self._value: str | None = None
+
+    def value(self) -> str:
+        if self._value is None:
+            self._value = self._future.result()
+            self._progress("hash", self._size, self._size)
+        return self._value
+
+
+@dataclass(frozen=True)
+class _Loading:
+    """What loading a batch starts from: the contract (None: infer one), the source's sniffed
+    columns (None: not sniffed yet), the limits, and the run's worker thread."""
+
+    contract: DatasetContract | None
+    columns: dict[str, str] | None
+    limits: IngestLimits
+    background: Executor
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A loaded batch, its drift and counts, and its untagged-PII warnings (being found)."""
+
+    contract: DatasetContract
+    drift: DriftReport
+    counts: LoadCounts
+    warnings: Future[list[str]]
+
+
 @dataclass(frozen=True)
 class _Rejected:
     """A batch whose schema drift the contract does not allow, and why."""
@@ -152,47 +194,52 @@ class _Run:
         existing = self.catalog.find(self.dataset)
         contract = given or (existing.contract if existing else None)
         origin = "file" if given else (existing.contract_origin if existing else "inferred")
-        self.progress("hash", 0, self.source.size)
-        file_hash = self.source.content_hash()
-        self.progress("hash", self.source.size, self.source.size)
-        self.pii_detector = detector_version(self.detector)
-        if contract is not None:
-            content_hash = _fingerprint(file_hash, contract)
-            current = existing.current if existing else None
-            if current is not None and current.content_hash == content_hash:
-                self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
-                if self.rescan is None:
-                    return self._unchanged(contract, origin, content_hash, current)
-        staging_path = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
-        try:
-            return self._stage(staging_path, contract, origin, file_hash, limits)
-        except HqgError:
-            raise
-        except (duckdb.Error, OSError) as exc:
-            raise IngestError(f"{self.source.path}: ingest failed ({type(exc).__name__})") from exc
-        finally:
-            staging_path.unlink(missing_ok=True)
-            Path(f"{staging_path}.wal").unlink(missing_ok=True)
+        # one worker for the run: it hashes the source beside DuckDB's sniff (and, when no
+        # version could equal the file, beside the load), then finds the untagged PII while
+        # DuckDB checks and writes (hashlib, the NER models and DuckDB all release the GIL)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-ingest") as background:
+            file_hash = _SourceHash(self.source, background, self.progress)
+            columns = _sniffed(self.source) if contract is not None and one_pass(contract) else None
+            self.pii_detector = detector_version(self.detector)
+            current = existing.current if existing is not None else None
+            if contract is not None and current is not None:
+                # the file may be the current version's: that is known before loading it
+                content_hash = _fingerprint(file_hash.value(), contract)
+                if current.content_hash == content_hash:
+                    self.rescan = _rescan_reason(contract, current, self.pii_detector, rescan_pii)
+                    if self.rescan is None:
+                        return self._unchanged(contract, origin, content_hash, current)
+            staging = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
+            try:
+                loading = _Loading(contract, columns, limits, background)
+                return self._stage(staging, loading, origin, file_hash)
+            except HqgError:
+                raise
+            except (duckdb.Error, OSError) as exc:
+                raise IngestError(
+                    f"{self.source.path}: ingest failed ({type(exc).__name__})"
+                ) from exc
+            finally:
+                staging.unlink(missing_ok=True)
+                Path(f"{staging}.wal").unlink(missing_ok=True)
 
     def _stage(
-        self,
-        path: Path,
-        contract: DatasetContract | None,
-        origin: str,
-        file_hash: str,
-        limits: IngestLimits,
+        self, path: Path, loading: _Loading, origin: str, file_hash: _SourceHash
     ) -> IngestReport:
-        with Staging.open(path, self.source, limits=limits, progress=self.progress) as stage:
-            loaded = self._load(stage, contract)
+        with Staging.open(
+            path, self.source, limits=loading.limits, progress=self.progress
+        ) as stage:
+            loaded = self._load(stage, loading)
             if isinstance(loaded, _Rejected):
-                return self._reject(stage, loaded, origin, file_hash)
-            contract, drift, counts = loaded
-            warnings = stage.untagged_pii_warnings(contract, self.detector)
+                return self._reject(stage, loaded, origin, file_hash.value())
+            contract, drift, counts = loaded.contract, loaded.drift, loaded.counts
             quarantine = self._quarantine_path() if counts.bad else None
             if quarantine is not None:
                 stage.write_quarantine(quarantine)
             as_of = stage.as_of(contract) or self.source.mtime
-        content_hash = _fingerprint(file_hash, contract)
+            # leaving ``stage`` checkpoints the file while the detection may still run
+        warnings = loaded.warnings.result()  # a detection failure fails the run here
+        content_hash = _fingerprint(file_hash.value(), contract)
         free_text = any(column.is_free_text for column in contract.columns)
         pii_detector = self.pii_detector if free_text else ""
         version = self._publish(path, counts.good, counts.bad, content_hash, as_of, pii_detector)
@@ -222,15 +269,22 @@ class _Run:
             quarantine_reasons=counts.reasons,
         )
 
-    def _load(
-        self, stage: Staging, contract: DatasetContract | None
-    ) -> tuple[DatasetContract, DriftReport, LoadCounts] | _Rejected:
+    def _load(self, stage: Staging, loading: _Loading) -> _Loaded | _Rejected:
         """Load the batch: in one pass when it is clean under a given contract, else raw,
         then (inferring a contract for a first ingest) drift-checked and checked row by row."""
+        contract, background = loading.contract, loading.background
         if contract is not None:
-            counts = stage.load_clean(contract)
+            given = contract
+            started: list[Future[list[str]]] = []
+            counts = stage.load_clean(
+                given,
+                columns=loading.columns,
+                on_typed=lambda: started.append(self._warn(stage, given, background)),
+            )
             if counts is not None:
-                return contract, DriftReport(), counts
+                return _Loaded(given, DriftReport(), counts, started[0])
+            for discarded in started:  # sampled rows that failed a check
+                discarded.cancel()
         stage.load_raw(all_varchar=contract is not None)
         if contract is None:
             contract = infer_contract(
@@ -244,7 +298,18 @@ class _Run:
         if blocking:
             return _Rejected(contract, drift, blocking)
         contract = _evolve(contract, drift)
-        return contract, drift, stage.check_and_load(contract, self.detector)
+        counts = stage.check_and_load(contract, self.detector)
+        return _Loaded(contract, drift, counts, self._warn(stage, contract, background))
+
+    def _warn(
+        self, stage: Staging, contract: DatasetContract, background: Executor
+    ) -> Future[list[str]]:
+        """The untagged-PII warnings of ``data``: sampled here (the connection is this
+        thread's), detected on ``background`` while DuckDB goes on checking, checkpointing and
+        quarantining (the NER models and DuckDB both release the GIL)."""
+        return background.submit(
+            untagged_pii_warnings, stage.untagged_samples(contract), self.detector
+        )
 
     def _publish(
         self,
@@ -358,6 +423,15 @@ class _Run:
             else None,
             report=report,
         )
+
+
+def _sniffed(source: SourceFile) -> dict[str, str] | None:
+    """``source.columns()``, or None when DuckDB cannot sniff the file: the load then meets
+    the same error and reports it as any load failure."""
+    try:
+        return source.columns()
+    except duckdb.Error:
+        return None
 
 
 def _evolve(contract: DatasetContract, drift: DriftReport) -> DatasetContract:

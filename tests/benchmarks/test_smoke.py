@@ -39,3 +39,14 @@ def test_pii_benchmark_compares_the_composite_guard_with_spacy_and_prices_each_p
     for part in ("spaCy", "Rampart", "normalisation", "known entities", "allow-list"):
         assert any(part in m for m in measures), part
     assert all(row.baseline > 0 and row.hqg > 0 for row in rows)
+
+
+def test_ingest_benchmark_reports_rows_per_second_wall_and_cpu_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = tmp_path / "latest.json"
+    monkeypatch.setattr(bench, "RESULTS", results)
+    assert bench.main(["--quick", "--only", "ingest"]) == 0
+    rows = json.loads(results.read_text(encoding="utf-8"))["rows"]
+    assert [row["measure"] for row in rows] == ["rows/s", "wall time", "CPU time (all threads)"]
+    assert all(row["baseline"] > 0 and row["hqg"] > 0 for row in rows)
