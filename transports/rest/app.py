@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +37,7 @@ from transports.rest.routes import (
     search,
     sql,
 )
+from transports.rest.workers import install_workers
 
 
 def create_app(
@@ -52,10 +54,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers = install_workers(asyncio.get_running_loop())
         if warm_up:
             app.state.warm_up = WarmUp(gateway, extra=(("answerer", app.state.models.default),))
             app.state.warm_up.start()
         yield
+        workers.shutdown(wait=False)  # like anyio's threads: a stuck call never holds the exit
         gateway.close()
 
     app = FastAPI(
