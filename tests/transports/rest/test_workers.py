@@ -44,7 +44,7 @@ def test_a_governed_query_runs_in_the_apps_worker_pool(
 ) -> None:
     home = copy_workspace(demo_home, tmp_path / "home")
     threads: list[str] = []
-    governed_sql = sql_route.governed_sql
+    from gateway.sql_pipeline import governed_sql
 
     def recorded(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)
