@@ -107,9 +107,10 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
     engine's connection over every current version and over each dataset alone (the
     connection a one-table query reuses), the policy engine, each active principal's decision
-    and withheld count per dataset (``warm_principals``), and ``extra`` (the app's default
-    answerer). One that fails is left to ``store_checks``, which ``/readyz`` runs, so
-    readiness follows a store when it recovers. Nothing is served or audited.
+    and withheld count per dataset (``warm_principals``), the audit log and its head (created
+    if new, as the first append would), and ``extra`` (the app's default answerer). One that
+    fails is left to ``store_checks``, which ``/readyz`` runs, so readiness follows a store
+    when it recovers. Nothing is served or audited.
     """
     components = gateway.components
     vectors: list[list[float]] = []
@@ -141,6 +142,7 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     _probe(warmed, "tables", lambda: _open_each_table(gateway))
     _probe(warmed, "policy", gateway.policy.check)
     _probe(warmed, "principals", lambda: warm_principals(gateway))
+    _probe(warmed, "audit", gateway.audit.prepare)
     for name, step in extra:
         _probe(warmed, name, step)
 
