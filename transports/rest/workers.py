@@ -34,5 +34,6 @@ async def in_worker(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> 
 def install_workers(loop: asyncio.AbstractEventLoop) -> ThreadPoolExecutor:
     """Give ``loop`` the app's pool as its default executor; the caller shuts it down."""
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="hqg-worker")
+    pool.submit(int)  # starts the first thread now, not during the first request (~ms)
     loop.set_default_executor(pool)
     return pool
