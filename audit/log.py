@@ -21,6 +21,8 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -107,13 +109,30 @@ class AuditLog:
                 ticket.done = True
             self._cond.notify_all()  # followers in this batch return without waiting for more
 
-    def _write(self, batch: list[_Ticket]) -> list[ChainLink]:
+    def prepare(self) -> None:
+        """Open the log as an append does: create it and its head (durably) when neither
+        exists yet, else check the log against its head (``Unavailable`` when damaged). No
+        record is written.
+
+        The start-up warm-up calls it, so the first request's append does not also pay for
+        creating the log, its head and their directory entry (two more fsyncs)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked() as handle:
+            _tip(self.path, handle)
+
+    @contextmanager
+    def _locked(self) -> Iterator[BinaryIO]:
+        """The log opened for append under an exclusive ``flock`` (other processes wait)."""
         with open(self.path, "a+b", buffering=0, opener=_private) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                return self._write_locked(handle, batch)
+                yield handle
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _write(self, batch: list[_Ticket]) -> list[ChainLink]:
+        with self._locked() as handle:
+            return self._write_locked(handle, batch)
 
     def _write_locked(self, handle: BinaryIO, batch: list[_Ticket]) -> list[ChainLink]:
         tip = _tip(self.path, handle)

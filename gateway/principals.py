@@ -106,6 +106,12 @@ class PrincipalDirectory:
     def principals(self) -> list[Principal]:
         return sorted(self._current().known.values(), key=lambda p: p.id)
 
+    def active(self) -> list[Principal]:
+        """The principals a key can authenticate now (one unrevoked key, not disabled)."""
+        snapshot = self._current()
+        usable = {p.id: p for p in snapshot.by_digest.values() if p.id not in snapshot.disabled}
+        return sorted(usable.values(), key=lambda p: p.id)
+
 
 def write_principals(path: Path, entries: list[tuple[str, Principal]]) -> None:
     """Write a principals file from (key, principal) pairs, storing only key digests."""

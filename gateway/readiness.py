@@ -18,10 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from gateway.service import Gateway
-from hqg.errors import HqgError
+from gateway.context import RequestContext
+from gateway.service import Gateway, policy_input
+from gateway.sql_pipeline import SQL_ACTION, limits_for
+from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
 from retrieval.sql.rules.statements import parse_statement
+from retrieval.sql.service import count_withheld
 
 log = logging.getLogger("hqg.ready")
 WARMING = "warming"
@@ -103,9 +106,11 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     the step, and the process never turns ready. The rest is warmed as far as it opens now:
     each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
     engine's connection over every current version and over each dataset alone (the
-    connection a one-table query reuses), the policy engine, and ``extra`` (the app's
-    default answerer). One that fails is left to ``store_checks``, which ``/readyz`` runs, so
-    readiness follows a store when it recovers. Nothing is served or audited.
+    connection a one-table query reuses), the policy engine, each active principal's decision
+    and withheld count per dataset (``warm_principals``), the audit log and its head (created
+    if new, as the first append would), and ``extra`` (the app's default answerer). One that
+    fails is left to ``store_checks``, which ``/readyz`` runs, so readiness follows a store
+    when it recovers. Nothing is served or audited.
     """
     components = gateway.components
     vectors: list[list[float]] = []
@@ -136,8 +141,38 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     _probe(warmed, "warehouse", lambda: _open_warehouse(gateway))
     _probe(warmed, "tables", lambda: _open_each_table(gateway))
     _probe(warmed, "policy", gateway.policy.check)
+    _probe(warmed, "principals", lambda: warm_principals(gateway))
+    _probe(warmed, "audit", gateway.audit.prepare)
     for name, step in extra:
         _probe(warmed, name, step)
+
+
+def warm_principals(gateway: Gateway) -> int:
+    """Decide a query over each dataset for each active principal (under its default
+    purpose), and count the rows each allowed row filter withholds; return the pairs decided.
+
+    Both are cached on first use (the decision per policy input, the count per dataset version
+    and filter), so without this the first query of each principal paid a Rego evaluation and
+    a ``count(*)`` its later queries do not. At most ``HQG_LIMITS__WARM_UP_DECISIONS`` pairs,
+    principals in id order. Nothing is served, audited or counted in the metrics: the decision
+    is asked of the policy engine directly, and no rows are read but the count.
+    """
+    budget = gateway.settings.limits.warm_up_decisions
+    sources = gateway.sources(gateway.datasets())
+    pairs = [(p, s) for p in gateway.principals.active() for s in sources.values()][:budget]
+    for principal, source in pairs:
+        ctx = RequestContext.create(principal, purpose=None)
+        document = policy_input(ctx, action=SQL_ACTION, tables=[source.contract])
+        decision = gateway.policy.decide(document)
+        grant = decision.tables.get(source.name)
+        if not decision.allow or grant is None or grant.row_filter is None:
+            continue
+        try:
+            limits = limits_for(gateway, decision, None)
+        except AccessDenied:  # the policy grants this principal no rows or no time
+            continue
+        count_withheld(gateway.queries, source, grant, limits)
+    return len(pairs)
 
 
 def _open_each_table(gateway: Gateway) -> None:

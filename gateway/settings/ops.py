@@ -34,6 +34,9 @@ class LimitSettings(BaseModel):
     prompt_scan_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
     #: how long ``/readyz`` reuses its store checks (it needs no key; 0 checks on every call)
     readyz_cache_ms: int = Field(default=1_000, ge=0, le=60_000)
+    #: (principal, dataset) pairs whose SQL decision and withheld count the start-up warm-up
+    #: computes before ``/readyz`` says ready (0: none)
+    warm_up_decisions: int = Field(default=256, ge=0, le=100_000)
 
 
 class LoggingSettings(BaseModel):

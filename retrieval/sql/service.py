@@ -229,6 +229,16 @@ def _explained(
     return unknown_column_error(str(cause), visible) or error
 
 
+def count_withheld(
+    engine: QueryEngine, source: TableSource, grant: TableGrant, limits: SqlLimits
+) -> int:
+    """The rows ``grant``'s row filter withholds from ``source``, counted and cached exactly as
+    a query over that one dataset counts them (the start-up warm-up fills the cache with it, so
+    a principal's first query does not pay the count)."""
+    with engine.session({source.name: source}) as session:
+        return _withheld(session, source, grant, limits)
+
+
 def _withheld(session: Session, source: TableSource, grant: TableGrant, limits: SqlLimits) -> int:
     """Rows the row filter removes: ``count(*) WHERE NOT coalesce(filter, false)``.
 

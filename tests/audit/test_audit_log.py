@@ -241,3 +241,30 @@ def test_each_of_200_threads_is_told_the_truth_about_its_own_records(tmp_path: P
     assert report.records == threads_n * per_thread
     written = {r.request_id: n for n, r in enumerate(iter_records(path), start=1)}
     assert links == written
+
+
+def test_prepare_creates_the_log_and_its_head_so_the_first_append_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "audit" / "audit.jsonl"
+    log = AuditLog(path)
+    log.prepare()
+    assert path.is_file()
+    assert path.stat().st_size == 0
+    assert (path.parent / "audit.head").is_file()
+    created: list[Path] = []
+    monkeypatch.setattr("audit.log.create_head", created.append)
+    log.append(make_record(1))
+    log.prepare()  # an existing, sound log is only checked
+    assert created == []
+    assert verify(path).ok
+
+
+def test_prepare_refuses_a_log_that_does_not_match_its_head(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path)
+    for n in range(3):
+        log.append(make_record(n))
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:2]))
+    with pytest.raises(Unavailable, match="does not match its head"):
+        log.prepare()

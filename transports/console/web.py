@@ -27,7 +27,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from audit import VerifyReport
 from gateway.admin.console import console_action
@@ -187,18 +189,36 @@ def render(
 
 
 def install_security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def console_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if _is_console(request):
-            response.headers.update(SECURITY_HEADERS)
-        return response
+    app.add_middleware(ConsoleHeaders)
 
 
-def _is_console(request: Request) -> bool:
-    path = request.url.path
+class ConsoleHeaders:
+    """The security headers on every console response, error pages included.
+
+    A pure ASGI middleware that only wraps ``send`` for a console path: every other request
+    (the JSON API's) passes straight through. As an ``@app.middleware("http")`` function it ran
+    the rest of the app in a new task behind a memory stream on every request, API or console,
+    which cost more than the governed point query's own route layer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_console(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _is_console(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
@@ -217,7 +237,7 @@ def _as_page(
     async def handler(request: Request, exc: Exception) -> Response:
         answer = json_handler(request, exc)
         response: Response = await answer if inspect.isawaitable(answer) else answer
-        if not _is_console(request):
+        if not _is_console(request.url.path):
             return response
         if isinstance(exc, AuthError) and request.method == "GET":
             return RedirectResponse(f"{PREFIX}/signin", status_code=303)

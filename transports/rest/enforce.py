@@ -7,7 +7,6 @@ in the metrics and the usage ledger) under the action the route would have audit
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from gateway.admin.audit_read import AUDIT_READ_ACTION
@@ -21,6 +20,7 @@ from gateway.sql_pipeline import SQL_ACTION
 from gateway.tool_calls import refuse
 from gateway.visibility import CATALOG_ACTION
 from hqg.errors import RateLimited
+from transports.rest.workers import in_worker
 
 #: The action each audited data route's pipeline records, spelled by the pipelines themselves
 #: so a refusal here is filed under the same action as the pipeline's own records.
@@ -66,5 +66,5 @@ async def admit(gateway: Gateway, ctx: RequestContext, *, route: object) -> None
     except RateLimited as exc:
         action = action_for_route(route_path(route))
         if action is not None:
-            await run_in_threadpool(refuse, gateway, ctx, exc, action=action)
+            await in_worker(refuse, gateway, ctx, exc, action=action)
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -149,3 +150,39 @@ def test_a_failed_warm_up_keeps_readyz_unready_and_names_the_step(demo_home: Pat
         assert answer.json()["checks"]["warm_up"] == "unavailable:embedder"
         assert "secret" not in answer.text  # a code and a step, never the message
     assert live.status_code == 200
+
+
+@pytest.mark.parametrize("warmed", [True, False])
+def test_matching_every_route_at_warm_up_leaves_no_route_state_for_the_first_request(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warmed: bool
+) -> None:
+    """FastAPI analyses a route's dependencies on its router's first match; the warm-up's
+    ``routes`` step does that before ready (the control, ``warmed=False``, shows the first
+    request doing it otherwise)."""
+    import fastapi.routing
+
+    from transports.rest.app import match_routes
+
+    gateway = build_gateway(load_settings(home=copy_workspace(demo_home, tmp_path / "home")))
+    app = create_app(gateway)
+    if warmed:
+        match_routes(app)
+    analysed: list[str] = []
+    get_dependant = fastapi.routing.get_dependant  # type: ignore[attr-defined]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        analysed.append(str(kwargs.get("path")))
+        return get_dependant(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "get_dependant", counted)
+    try:
+        client = TestClient(app)
+        answer = client.post(
+            "/v1/sql",
+            json={"sql": "SELECT 1 AS one"},
+            headers={"Authorization": "Bearer demo-alice"},
+        )
+    finally:
+        gateway.close()
+    assert answer.status_code == 200, answer.text
+    assert (analysed == []) is warmed

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from gateway.ask.model_catalog import ModelCatalog
 from gateway.ask.models import AskResponse
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
 from transports.rest.deps import ContextDep, GatewayDep
+from transports.rest.workers import in_worker
 
 router = APIRouter(tags=["answers"])
 
@@ -49,4 +49,4 @@ async def post_ask(
             gateway, ctx, messages=messages, collections=body.collections, model=model
         ).response
 
-    return await run_in_threadpool(answer)
+    return await in_worker(answer)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from gateway.search_pipeline import SearchResponse, governed_search_request, search_k
 from ingestion.vectors.base import SearchMode
 from transports.rest.deps import ContextDep, GatewayDep
+from transports.rest.workers import in_worker
 
 router = APIRouter(tags=["search"])
 
@@ -29,7 +29,7 @@ async def post_search(body: SearchRequest, ctx: ContextDep, gateway: GatewayDep)
     k = search_k(gateway, body.k)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return await run_in_threadpool(
+    return await in_worker(
         governed_search_request,
         gateway, ctx, query=body.query, collections=body.collections, mode=body.mode, k=k,
     )  # fmt: skip

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
 from gateway.context import RequestContext
 from gateway.responses import SqlResponse
@@ -21,6 +20,7 @@ from transports.formats import (
     to_csv,
 )
 from transports.rest.deps import ContextDep, GatewayDep
+from transports.rest.workers import in_worker
 
 router = APIRouter(tags=["sql"])
 
@@ -63,7 +63,7 @@ async def post_sql(
     chosen = negotiate(format, accept)
     if body.purpose is not None:
         ctx = ctx.with_purpose(body.purpose)
-    return await run_in_threadpool(_answer, gateway, ctx, body, chosen)
+    return await in_worker(_answer, gateway, ctx, body, chosen)
 
 
 def _answer(
