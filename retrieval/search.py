@@ -49,8 +49,9 @@ class CollectionScope:
 
 @dataclass(frozen=True)
 class RankingScores:
-    """Chunk id -> its score in each ranking hybrid search fuses: ``dense`` the cosine
-    similarity of query and chunk, ``lexical`` the BM25 score."""
+    """Chunk id -> its score in each ranking hybrid search fuses, for the chunks served:
+    ``dense`` the cosine similarity of query and chunk, ``lexical`` the BM25 score (absent: the
+    chunk was not among that ranking's candidates; for BM25, no query term matched it)."""
 
     dense: Mapping[str, float]
     lexical: Mapping[str, float]
@@ -101,15 +102,16 @@ def governed_search(
                 predicate=scope.predicate,
                 k=per_source,
                 view=scope.view,
+                payloads=False,
             )
             rankings[source] += [_Scoped(hit, scope) for hit in found]
         withheld[scope.name] = _withheld(index, scope)
-    best = _fused(list(rankings.values()), k)
+    served = _fetched(index, _fused(list(rankings.values()), k))
     evidence = tuple(
         evidence_from_hit(item.hit, mask_entities=item.scope.mask_entities, vault=vault, now=now)
-        for item in best
+        for item in served
     )
-    scores = _ranking_scores(rankings, scopes) if ranking_scores else {}
+    scores = _ranking_scores(rankings, served, scopes) if ranking_scores else {}
     return SearchResult(evidence=evidence, withheld=withheld, scores=scores)
 
 
@@ -152,26 +154,45 @@ def _fused(rankings: Sequence[Sequence[_Scoped]], k: int) -> list[_Scoped]:
     ]
 
 
+def _fetched(index: VectorIndex, best: Sequence[_Scoped]) -> list[_Scoped]:
+    """``best`` with their payloads, read only now: the candidates were ranked by id and score
+    alone (reading ~60 payloads per ranking and collection to serve five cost more than the
+    ranking). Each collection is read under its grant's filter again, inside the engine, so
+    nothing policy removes is read; a chunk gone meanwhile (a new version was published) is
+    left out rather than served from another version."""
+    found: dict[tuple[str, str], Hit] = {}
+    for scope in {item.scope.name: item.scope for item in best}.values():
+        ids = [item.hit.id for item in best if item.scope.name == scope.name]
+        for hit in index.fetch(scope.name, ids, predicate=scope.predicate):
+            found[(hit.id, scope.name)] = hit
+    return [
+        _Scoped(found[item.key].model_copy(update={"score": item.hit.score}), item.scope)
+        for item in best
+        if item.key in found
+    ]
+
+
 def _ranking_scores(
-    rankings: Mapping[SearchMode, Sequence[_Scoped]], scopes: Sequence[CollectionScope]
+    rankings: Mapping[SearchMode, Sequence[_Scoped]],
+    served: Sequence[_Scoped],
+    scopes: Sequence[CollectionScope],
 ) -> dict[str, RankingScores]:
-    """Per collection, the dense and lexical scores of the candidates the fusion took (a chunk
-    absent from one ranking's candidates has no score in it: for BM25, no query term matched
-    it). Only hybrid search has both rankings."""
-
-    def of(source: SearchMode, name: str) -> dict[str, float]:
-        return {
-            str(item.hit.payload["chunk_id"]): item.hit.score
-            for item in rankings.get(source, ())
-            if item.scope.name == name
-        }
-
+    """Per collection, the dense and lexical scores of the chunks served. Only hybrid search
+    has both rankings."""
     if SearchMode.DENSE not in rankings or SearchMode.LEXICAL not in rankings:
         return {scope.name: RankingScores(dense={}, lexical={}) for scope in scopes}
+    dense = {item.key: item.hit.score for item in rankings[SearchMode.DENSE]}
+    lexical = {item.key: item.hit.score for item in rankings[SearchMode.LEXICAL]}
+
+    def of(ranking: Mapping[tuple[str, str], float], name: str) -> dict[str, float]:
+        return {
+            str(item.hit.payload["chunk_id"]): ranking[item.key]
+            for item in served
+            if item.scope.name == name and item.key in ranking
+        }
+
     return {
-        scope.name: RankingScores(
-            dense=of(SearchMode.DENSE, scope.name), lexical=of(SearchMode.LEXICAL, scope.name)
-        )
+        scope.name: RankingScores(dense=of(dense, scope.name), lexical=of(lexical, scope.name))
         for scope in scopes
     }
 

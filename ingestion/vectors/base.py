@@ -101,10 +101,22 @@ class VectorIndex(Protocol):
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
+        payloads: bool = True,
     ) -> list[Hit]:
         """Top ``k`` points matching ``predicate`` (an ``hqg.predicates.Predicate`` or None),
         ranked in ``view``; a collection built without the masked view refuses ``masked``
-        (``PrivacyError``: re-ingest it)."""
+        (``PrivacyError``: re-ingest it). ``payloads=False``: ids and scores only (empty
+        ``text`` and ``payload``), for a caller that ranks many candidates and ``fetch``es the
+        few it serves: reading every candidate's payload out of the engine costs more than
+        ranking them."""
+
+    def fetch(
+        self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
+    ) -> list[Hit]:
+        """The points among ``ids`` that ``predicate`` admits, with their payloads (score 0,
+        in no particular order). The filter is applied inside the engine, as for ``search``, so
+        a point the policy removes is never read, whatever ids a caller passes; an id that no
+        longer exists (a newer version was published meanwhile) is simply absent."""
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int: ...
 

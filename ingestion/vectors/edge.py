@@ -185,6 +185,7 @@ class EdgeVectorIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
+        payloads: bool = True,
         selected: Callable[[], int] | None = None,
     ) -> list[Hit]:
         """``selected``: how the caller counts the points ``predicate`` selects (called only
@@ -199,12 +200,31 @@ class EdgeVectorIndex:
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
         rankings = [
             ranked([_hit(p) for p in self._run(shard.query, request)], plan.per_source)
-            for request in self._requests(plan, where, exact, view)
+            for request in self._requests(plan, where, exact, view, payloads)
         ]
         return fuse(rankings, plan.k)
 
+    def fetch(
+        self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
+    ) -> list[Hit]:
+        if not ids:
+            return []
+        conditions: list[Any] = [qe.HasIdCondition({point_id(i) for i in ids})]
+        if predicate is not None:
+            conditions.append(to_edge_filter(predicate, list_fields=self._list_fields))
+        request = qe.ScrollRequest(
+            limit=len(ids), filter=qe.Filter(must=conditions), with_payload=True
+        )
+        records, _ = self._run(self._shard(collection).scroll, request)
+        return [_hit(record, score=0.0) for record in records]
+
     def _requests(
-        self, plan: SearchPlan, where: qe.Filter | None, exact: bool, view: SearchView
+        self,
+        plan: SearchPlan,
+        where: qe.Filter | None,
+        exact: bool,
+        view: SearchView,
+        payloads: bool,
     ) -> list[qe.QueryRequest]:
         """One request per ranking the plan takes (``fuse`` combines them)."""
         params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
@@ -216,7 +236,7 @@ class EdgeVectorIndex:
             queries.append(qe.Query.Nearest(self._bm25.embed_query(plan.text), using=sparse_name))
         return [
             qe.QueryRequest(
-                limit=plan.limit, query=query, filter=where, params=params, with_payload=True
+                limit=plan.limit, query=query, filter=where, params=params, with_payload=payloads
             )
             for query in queries
         ]
@@ -274,6 +294,11 @@ def has_masked_view(path: Path) -> bool:
     return DENSE_MASKED in config["vectors"] and SPARSE_MASKED in config.get("sparse_vectors", {})
 
 
-def _hit(point: Any) -> Hit:
+def _hit(point: Any, *, score: float | None = None) -> Hit:
     text, payload = visible_payload(point.payload)
-    return Hit(id=str(point.id), score=float(point.score), text=text, payload=payload)
+    return Hit(
+        id=str(point.id),
+        score=float(point.score) if score is None else score,
+        text=text,
+        payload=payload,
+    )

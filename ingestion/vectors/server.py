@@ -180,6 +180,7 @@ class QdrantServerIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
+        payloads: bool = True,
     ) -> list[Hit]:
         dim = self._dim(collection)
         if view is SearchView.MASKED and not self._masked[collection]:
@@ -194,12 +195,35 @@ class QdrantServerIndex:
                 [_hit(p) for p in self._run(self._client.query_points, collection, **query).points],
                 plan.per_source,
             )
-            for query in self._queries(plan, where, params, view)
+            for query in self._queries(plan, where, params, view, payloads)
         ]
         return fuse(rankings, plan.k)
 
+    def fetch(
+        self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
+    ) -> list[Hit]:
+        if not ids:
+            return []
+        m = self._m
+        conditions: list[Any] = [m.HasIdCondition(has_id=[point_id(i) for i in ids])]
+        if predicate is not None:
+            conditions.append(to_client_filter(predicate))
+        records, _ = self._run(
+            self._client.scroll,
+            collection,
+            scroll_filter=m.Filter(must=conditions),
+            limit=len(ids),
+            with_payload=True,
+        )
+        return [_hit(record, score=0.0) for record in records]
+
     def _queries(
-        self, plan: SearchPlan, where: qm.Filter | None, params: Any, view: SearchView
+        self,
+        plan: SearchPlan,
+        where: qm.Filter | None,
+        params: Any,
+        view: SearchView,
+        payloads: bool,
     ) -> list[dict[str, Any]]:
         """One query per ranking the plan takes (``fuse`` combines them)."""
         m = self._m
@@ -218,7 +242,7 @@ class QdrantServerIndex:
                 "search_params": params,
                 "query_filter": where,
                 "limit": plan.limit,
-                "with_payload": True,
+                "with_payload": payloads,
             }
             for query, using in sources
         ]
@@ -255,6 +279,11 @@ class QdrantServerIndex:
             raise Unavailable("the Qdrant server failed or is unreachable") from exc
 
 
-def _hit(point: Any) -> Hit:
+def _hit(point: Any, *, score: float | None = None) -> Hit:
     text, payload = visible_payload(point.payload)
-    return Hit(id=str(point.id), score=float(point.score), text=text, payload=payload)
+    return Hit(
+        id=str(point.id),
+        score=float(point.score) if score is None else score,
+        text=text,
+        payload=payload,
+    )

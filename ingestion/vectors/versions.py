@@ -141,6 +141,7 @@ class VersionedEdgeIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
+        payloads: bool = True,
     ) -> list[Hit]:
         version, index = self._current(collection)
         return index.search(
@@ -151,8 +152,14 @@ class VersionedEdgeIndex:
             predicate=predicate,
             k=k,
             view=view,
+            payloads=payloads,
             selected=lambda: self._count(collection, version, index, predicate),
         )
+
+    def fetch(
+        self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
+    ) -> list[Hit]:
+        return self._current(collection)[1].fetch(collection, ids, predicate=predicate)
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
         """Exact count, cached per (collection, published version, predicate)."""

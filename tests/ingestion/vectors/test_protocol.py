@@ -249,3 +249,36 @@ def test_an_ingest_writes_through_the_protocols_writer(index: VectorIndex) -> No
         target.upsert("handbook", DOCS)
     assert "handbook" in index.collections()
     assert index.count("handbook", predicate=None) == len(DOCS)
+
+
+def test_a_search_without_payloads_ranks_alike_and_reads_none(loaded: VectorIndex) -> None:
+    full = loaded.search(
+        "handbook",
+        mode=SearchMode.HYBRID,
+        dense=(1.0, 0.0, 0.0, 0.0),
+        text="refund",
+        predicate=None,
+        k=4,
+    )
+    bare = loaded.search(
+        "handbook",
+        mode=SearchMode.HYBRID,
+        dense=(1.0, 0.0, 0.0, 0.0),
+        text="refund",
+        predicate=None,
+        k=4,
+        payloads=False,
+    )
+    assert [(h.id, h.score) for h in bare] == [(h.id, h.score) for h in full]
+    assert all(h.payload == {} and h.text == "" for h in bare)
+
+
+def test_fetch_reads_only_the_points_the_predicate_admits(loaded: VectorIndex) -> None:
+    asked = [pid(1), pid(3), pid(4), pid(99)]  # 3 is globex's, 99 does not exist
+    fetched = {h.id: h for h in loaded.fetch("handbook", asked, predicate=ACME)}
+    assert set(fetched) == {pid(1), pid(4)}
+    assert fetched[pid(1)].text == "refund window is thirty days"
+    assert fetched[pid(1)].payload["doc_id"] == "d1"
+    everything = loaded.fetch("handbook", asked, predicate=None)
+    assert {h.id for h in everything} == {pid(1), pid(3), pid(4)}
+    assert loaded.fetch("handbook", [], predicate=ACME) == []
