@@ -11,9 +11,6 @@ Each text is normalised once (``privacy.normalize``) and every layer reads that 
 The models run at the same time: the first in the caller's thread, the others in a small pool
 (ONNX Runtime and numpy's matrix products release the GIL), so a prompt costs about the slower
 model rather than the sum of both (the prompt guard's 12 ms p95 budget, ``docs/benchmarks.md``).
-Concurrent one-text calls (the queries and prompts of concurrent requests) are group-committed
-into one ``detect_many`` (``hqg.batching``): spaCy's pipe and Rampart's batch cost much less per
-text than one call each, and a text's spans do not depend on the texts beside it.
 
 The catalog side (``ingestion.known_entities``) supplies the vocabulary and rebuilds it when a
 tagged dataset version is published; this module takes ONE snapshot of it per batch, so a
@@ -32,7 +29,6 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Protocol, runtime_checkable
 
-from hqg.batching import GroupBatcher
 from privacy.allow_list import AllowList
 from privacy.detection import PiiDetector, detect_many, detector_version
 from privacy.known_entities import KnownEntities
@@ -72,10 +68,6 @@ class NormalizedModel(Protocol):
     def detect_normalized(self, texts: Sequence[NormalizedText]) -> list[list[Span]]: ...
 
 
-#: One-text calls detected together at most (a request's query or prompt: short texts).
-_ONE_TEXT_BATCH = 16
-
-
 class CompositeDetector:
     """A ``PiiDetector`` layering models, the allow-list and known entities (see module doc)."""
 
@@ -85,9 +77,6 @@ class CompositeDetector:
         self._models = tuple(models)
         self._vocabulary = vocabulary
         self._pool = _ModelPool(workers=2 * len(self._models))
-        self._one: GroupBatcher[str, list[Span]] = GroupBatcher(
-            self.detect_many, max_batch=_ONE_TEXT_BATCH
-        )
 
     @property
     def models(self) -> tuple[PiiDetector, ...]:
@@ -115,9 +104,7 @@ class CompositeDetector:
         return clone
 
     def detect(self, text: str) -> list[Span]:
-        """``detect_many([text])[0]``; concurrent calls (queries, prompts of concurrent
-        requests) are detected as one batch, which costs the models much less per text."""
-        return self._one(text)
+        return self.detect_many([text])[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
         """Spans per text in its own offsets; any layer's failure raises (callers fail closed)."""

@@ -3,15 +3,11 @@ detection, one vocabulary snapshot per pinned run. Real spaCy and Rampart models
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from evals.suites.pii import load_records
 from hqg.errors import PrivacyError
 from privacy.composite import CompositeDetector, Vocabulary
 from privacy.detection import detector_version, pinned
@@ -21,15 +17,6 @@ from privacy.rampart import RampartDetector
 from privacy.settings import DEFAULT_ENTITIES
 from privacy.spans import Span
 
-SYNTH = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "corpora"
-    / "presidio-synth"
-    / "data"
-    / "synth_dataset_v2.json"
-)
 TEXT = "Ship it to Makayla Ward at 12 baker street, please"
 
 
@@ -108,56 +95,3 @@ def test_spacy_multiplies_on_one_blas_thread(detector: PresidioDetector) -> None
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas
     assert {pool["num_threads"] for pool in blas} == {1}
-
-
-class _Gated:
-    """A real model whose first call is held open, and which records each call's batch."""
-
-    def __init__(self, inner: PresidioDetector) -> None:
-        self.inner = inner
-        self.version = inner.version
-        self.batches: list[int] = []
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        self.batches.append(len(texts))
-        self.entered.set()
-        assert self.release.wait(60)
-        return self.inner.detect_many(texts)
-
-    def detect(self, text: str) -> list[Span]:
-        return self.detect_many([text])[0]
-
-
-@pytest.mark.skipif(not SYNTH.exists(), reason=f"shared corpus missing: {SYNTH}")
-def test_concurrent_one_text_calls_are_detected_together_with_the_spans_each_gets_alone(
-    detector: PresidioDetector, rampart: RampartDetector
-) -> None:
-    texts = [r["full_text"] for r in load_records(SYNTH)[:24]]
-    vocabulary = _Source(_known("Makayla Ward"))
-    gated = _Gated(detector)
-    composite = CompositeDetector([gated, rampart], vocabulary)
-    reference = CompositeDetector([detector, rampart], vocabulary)
-    found: dict[int, list[Span]] = {}
-
-    def call(index: int) -> None:
-        found[index] = composite.detect(texts[index])
-
-    first = threading.Thread(target=call, args=(0,))
-    first.start()
-    assert gated.entered.wait(60)
-    others = [threading.Thread(target=call, args=(i,)) for i in range(1, len(texts))]
-    for thread in others:
-        thread.start()
-    deadline = time.monotonic() + 60
-    while composite._one.waiting < len(others) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    gated.release.set()
-    for thread in (first, *others):
-        thread.join(120)
-
-    assert gated.batches[0] == 1
-    assert max(gated.batches[1:]) > 1  # the texts that waited shared calls
-    assert sum(gated.batches) == len(texts)
-    for index, text in enumerate(texts):
-        assert found[index] == reference.detect_many([text])[0], text
