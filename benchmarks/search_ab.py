@@ -9,7 +9,7 @@ order swapped every round. Reported per concurrency: the median over rounds of r
 and the **server's CPU time per request** (``/proc/<pid>/stat``, user + system, every thread
 of the serving process), the figure that moves least with other load on the machine.
 
-Settings for both servers come as ``NAME=VALUE`` arguments (``HQG_EMBEDDING__RUNTIME=onnx-int8``).
+Settings for both servers: ``--set NAME=VALUE`` (``--set HQG_EMBEDDING__RUNTIME=onnx-int8``).
 Linux only (``/proc``).
 """
 
@@ -132,10 +132,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", default="1,8")
-    parser.add_argument("settings", nargs="*", help="NAME=VALUE for both servers")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="for both servers"
+    )
     args = parser.parse_args()
     concurrency = tuple(int(c) for c in args.concurrency.split(","))
-    env = dict(setting.split("=", 1) for setting in args.settings)
+    env = dict(setting.split("=", 1) for setting in args.set)
     blocks = compare(
         args.base.resolve(),
         args.home.resolve(),
