@@ -10,6 +10,7 @@ still maps straight back to the stored text. An inserted character (a space that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hqg.errors import PrivacyError
@@ -21,15 +22,15 @@ class OffsetText:
 
     text: str
     original_length: int
-    origin_start: tuple[int, ...]
-    origin_end: tuple[int, ...]
+    #: tuples, or ``range``s for an identity map (built per text per stage: no per-char list)
+    origin_start: Sequence[int]
+    origin_end: Sequence[int]
     #: the text is the original, character for character (composition skips the map)
     unchanged: bool = False
 
     @classmethod
     def identity(cls, text: str) -> OffsetText:
-        positions = tuple(range(len(text)))
-        return cls(text, len(text), positions, tuple(p + 1 for p in positions), unchanged=True)
+        return cls(text, len(text), range(len(text)), range(1, len(text) + 1), unchanged=True)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The smallest original range covering ``text[start:end]``.

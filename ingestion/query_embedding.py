@@ -3,9 +3,9 @@ per-process LRU answers a query text embedded before.
 
 A search embeds one short text, and the model's cost per call is mostly fixed (dispatch, thread
 pool start, small matrix products): eight queries embedded as one batch cost little more than
-one. ``BatchingEmbedder`` group-commits them the way the audit log group-commits records: the
-first caller embeds whatever is queued, the callers who arrive meanwhile wait for the next
-batch. Nobody waits for company, so a lone query is not delayed. ``CachingEmbedder`` keeps the
+one. ``BatchingEmbedder`` group-commits them (``hqg.batching``): the first caller embeds
+whatever is queued, the callers who arrive meanwhile wait for the next batch. Nobody waits for
+company, so a lone query is not delayed. ``CachingEmbedder`` keeps the
 vectors of recent one-text calls (the same question asked again, a retried request); batches
 from ingest pass straight through. It is off unless configured: its hits are a timing signal
 shared by every caller of the process. Both wrap any ``Embedder`` and return what it returns.
@@ -13,31 +13,23 @@ shared by every caller of the process. Both wrap any ``Embedder`` and return wha
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
+from hqg.batching import GroupBatcher
 from hqg.lru import LruCache
 from ingestion.embedding import Embedder
 
 
-@dataclass
-class _Pending:
-    text: str
-    vector: list[float] | None = None
-    error: Exception | None = None
-    done: bool = field(default=False)
-
-
 class BatchingEmbedder:
-    """Concurrent single-text ``embed`` calls are embedded together, ``max_batch`` at most."""
+    """Concurrent single-text ``embed`` calls are embedded together, ``max_batch`` at most
+    (``hqg.batching.GroupBatcher``: a failing batch is retried text by text, so each caller
+    gets its own vector or its own error)."""
 
     def __init__(self, inner: Embedder, *, max_batch: int = 32) -> None:
         self._inner = inner
-        self._max_batch = max_batch
-        self._queue: list[_Pending] = []
-        self._busy = False
-        self._cond = threading.Condition()
+        self._batcher: GroupBatcher[str, list[float]] = GroupBatcher(
+            inner.embed, max_batch=max_batch
+        )
 
     @property
     def name(self) -> str:
@@ -47,44 +39,15 @@ class BatchingEmbedder:
     def dim(self) -> int:
         return self._inner.dim
 
+    @property
+    def waiting(self) -> int:
+        """Queries queued for the next model call."""
+        return self._batcher.waiting
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if len(texts) != 1:
             return self._inner.embed(texts)
-        pending = _Pending(texts[0])
-        with self._cond:
-            self._queue.append(pending)
-        while True:
-            with self._cond:
-                while self._busy and not pending.done:
-                    self._cond.wait()
-                if pending.done:
-                    break
-                self._busy = True
-                batch = self._queue[: self._max_batch]
-                del self._queue[: self._max_batch]
-            self._run(batch)
-        if pending.error is not None:
-            raise pending.error
-        assert pending.vector is not None
-        return [pending.vector]
-
-    def _run(self, batch: list[_Pending]) -> None:
-        """Embed ``batch`` as one call; every waiter gets its vector or the call's error."""
-        try:
-            vectors = self._inner.embed([p.text for p in batch])
-            if len(vectors) != len(batch):
-                raise ValueError(f"embedder {self.name} returned {len(vectors)} vectors")
-            for pending, vector in zip(batch, vectors, strict=True):
-                pending.vector = vector
-        except Exception as exc:
-            for pending in batch:
-                pending.error = exc
-        finally:
-            with self._cond:
-                for pending in batch:
-                    pending.done = True
-                self._busy = False
-                self._cond.notify_all()
+        return [self._batcher(texts[0])]
 
 
 class CachingEmbedder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hqg.batching import GroupBatcher
 from hqg.errors import HqgError, PrivacyError
 from privacy.allow_list import AllowList
 from privacy.composite import CompositeDetector, FixedVocabulary, Vocabulary, VocabularySource
@@ -70,6 +71,9 @@ class PresidioDetector:
             raise
         except Exception as exc:
             raise PrivacyError("the PII detector could not be built") from exc
+        self._one: GroupBatcher[NormalizedText, list[Span]] = GroupBatcher(
+            self._detect_batch, max_batch=_PIPE_BATCH
+        )
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -89,7 +93,17 @@ class PresidioDetector:
         return self.detect_normalized(normalize_many(texts))
 
     def detect_normalized(self, normalized: Sequence[NormalizedText]) -> list[list[Span]]:
-        """``detect_many`` over texts already normalised (the composite normalises once)."""
+        """``detect_many`` over texts already normalised (the composite normalises once).
+
+        Concurrent one-text calls (the queries and prompts of concurrent requests) are run as
+        one batch (``hqg.batching``): spaCy's pipe and Presidio's analyzer hold the GIL, and a
+        batch of short texts costs about half as much per text as one call each. Each text's
+        spans are its own (the NER reads each text alone)."""
+        if len(normalized) == 1:
+            return [self._one(normalized[0])]
+        return self._detect_batch(normalized)
+
+    def _detect_batch(self, normalized: Sequence[NormalizedText]) -> list[list[Span]]:
         try:
             nlp = self._engine.nlp_engine
             artifacts = nlp.process_batch(

@@ -53,7 +53,7 @@ def test_concurrent_queries_are_embedded_together_each_getting_its_own_vector(
     others = [threading.Thread(target=ask, args=(t,)) for t in texts[1:]]
     for thread in others:
         thread.start()
-    while len(batching._queue) < len(others):  # every follower has queued
+    while batching.waiting < len(others):  # every follower has queued
         threading.Event().wait(0.01)
     release.set()
     for thread in (first, *others):

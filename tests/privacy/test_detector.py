@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from evals.suites.pii import load_records
 from hqg.errors import PrivacyError
 from privacy.detector import PiiDetector, PresidioDetector
 from privacy.masker import mask_live
 from privacy.operators import MaskKeys, MaskKind
 from privacy.settings import PrivacySettings
+from privacy.spans import Span
 from privacy.vault import PseudonymVault
 
 DATA = Path(__file__).parent / "data"
@@ -156,3 +160,47 @@ def test_no_detected_value_survives_live_masking(
     masked = mask_live(text, detector, policy=kind, vault=PseudonymVault(), keys=keys)
     assert all(value not in masked.text for value in detected if len(value) > 4)
     assert all(value not in masked.text for value in words if value in _PII_VALUES)
+
+
+SYNTH = DATA.parents[2].parent / "shared" / "corpora" / "presidio-synth" / "data"
+
+
+@pytest.mark.skipif(not (SYNTH / "synth_dataset_v2.json").exists(), reason="shared corpus missing")
+def test_concurrent_one_text_calls_share_a_batch_and_each_gets_the_spans_it_gets_alone(
+    detector: PresidioDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [r["full_text"] for r in load_records(SYNTH / "synth_dataset_v2.json")[:24]]
+    alone = [detector.detect_many([text])[0] for text in texts]
+    nlp = detector._engine.nlp_engine
+    real, batches = nlp.process_batch, list[int]()
+    entered, release = threading.Event(), threading.Event()
+
+    def gated(texts: list[str], **kwargs: Any) -> Any:
+        batches.append(len(texts))
+        entered.set()
+        assert release.wait(60)
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "process_batch", gated)
+    found: dict[int, list[Span]] = {}
+
+    def call(index: int) -> None:
+        found[index] = detector.detect(texts[index])
+
+    first = threading.Thread(target=call, args=(0,))
+    first.start()
+    assert entered.wait(60)  # the first text is in the model; the others queue behind it
+    others = [threading.Thread(target=call, args=(i,)) for i in range(1, len(texts))]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while detector._one.waiting < len(others) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in (first, *others):
+        thread.join(120)
+
+    assert batches[0] == 1
+    assert max(batches[1:]) > 1  # the texts that waited shared model calls
+    assert sum(batches) == len(texts)
+    assert [found[index] for index in range(len(texts))] == alone
