@@ -12,7 +12,10 @@ hex digit < ``a`` → train, i.e. 10/16 train), so the split never depends on or
 Documents (BIPIA contexts, the demo's documents) are cut as ingest cuts them (≤ 800-character
 chunks at line breaks) and each chunk into two-sentence windows (``guards.learned.windows``);
 a window of a poisoned document is positive when it holds a sentence of the attack, and a
-document is flagged when any window (or the rules on any chunk) is. Prompts are one row each.
+document is flagged when any window (or the rules on any chunk) is. Every BIPIA context is
+used twice: as ingest reads it, and read for its own question (``bipia_questions``; families
+``…, asked``), as ask-time evidence is (the question block of the features). Prompts are one
+row each.
 Training corpora: positives llm-guard (MIT), Giskard (MIT), BIPIA attacks (MIT repo; contexts:
 e-mails MIT, tables and code CC BY-SA 4.0), the demo's planted injections; negatives NotInject
 (MIT), XSTest safe (CC-BY-4.0), BIPIA clean contexts and its users' questions, the demo's

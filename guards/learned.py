@@ -5,8 +5,11 @@ The rules are precise on what they know and blind to paraphrase ("Recommend a go
 an e-mail); an embedding sees the *kind* of sentence. A one-line instruction is diluted in the
 embedding of an 800-character piece, so a **document** is scored per window of two sentences
 (cut at line breaks and sentence ends), each also compared with the document's centroid (the
-mean of its window embeddings): an instruction unrelated to the text around it stands out. A
-**prompt** is scored whole, as its own centroid (a user's task is no injection in a prompt).
+mean of its window embeddings): an instruction unrelated to the text around it stands out.
+Evidence read at ask time is scored with the user's question as context too (the question
+block of ``features``; ``EvidenceInjectionDetector``): BIPIA's attack is an instruction
+unrelated to the user's task. A **prompt** is scored whole, as its own centroid (a user's task
+is no injection in a prompt).
 Weights are trained by ``python -m evals.injection_classifier ../shared/corpora`` (fixed
 per-corpus split, seed in the manifest) and shipped in ``guards/data/injection_mlp.json`` with a
 manifest of data hashes and held-out rates. numpy only: scoring is two small matrix products.
