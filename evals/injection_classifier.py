@@ -12,7 +12,10 @@ hex digit < ``a`` → train, i.e. 10/16 train), so the split never depends on or
 Documents (BIPIA contexts, the demo's documents) are cut as ingest cuts them (≤ 800-character
 chunks at line breaks) and each chunk into two-sentence windows (``guards.learned.windows``);
 a window of a poisoned document is positive when it holds a sentence of the attack, and a
-document is flagged when any window (or the rules on any chunk) is. Prompts are one row each.
+document is flagged when any window (or the rules on any chunk) is. Every BIPIA context is
+used twice: as ingest reads it, and read for its own question (``bipia_questions``; families
+``…, asked``), as ask-time evidence is (the question block of the features). Prompts are one
+row each.
 Training corpora: positives llm-guard (MIT), Giskard (MIT), BIPIA attacks (MIT repo; contexts:
 e-mails MIT, tables and code CC BY-SA 4.0), the demo's planted injections; negatives NotInject
 (MIT), XSTest safe (CC-BY-4.0), BIPIA clean contexts and its users' questions, the demo's
@@ -28,13 +31,14 @@ import hashlib
 import json
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from guards.bipia import _attacks, _contexts, insert_attack
+from guards.bipia import _attacks, _contexts, bipia_questions, insert_attack
 from guards.corpora import (
     LabelledSet,
     load_giskard,
@@ -45,7 +49,16 @@ from guards.corpora import (
     load_xstest,
 )
 from guards.heuristics import HeuristicInjectionDetector
-from guards.learned import PROMPT_CHARS, WEIGHTS_FILE, Kind, chunks, features, units, windows
+from guards.learned import (
+    FEATURES,
+    PROMPT_CHARS,
+    WEIGHTS_FILE,
+    Kind,
+    chunks,
+    features,
+    units,
+    windows,
+)
 
 SEED = 20261206
 MAX_FPR = 0.02
@@ -53,6 +66,9 @@ MAX_FPR = 0.02
 whole, out-of-fold) at or under this false-positive rate."""
 HIDDEN = 32
 EPOCHS = 60
+"""Adam epochs per fit (batches of ``BATCH`` windows): the loss has flattened by then, and the
+leave-one-corpus-out report costs six more fits."""
+BATCH = 256
 TRAINED = ("llm-guard", "giskard", "bipia", "notinject", "xstest", "demo")
 FOLDS = 4
 
@@ -66,6 +82,7 @@ class Example:
     label: int
     train: bool
     attack: str | None = None  # the planted text of a poisoned document
+    question: str | None = None  # the task a document is read for (ask-time evidence)
 
 
 def _hash_train(text: str) -> bool:
@@ -73,6 +90,8 @@ def _hash_train(text: str) -> bool:
 
 
 def _bipia(root: Path) -> list[Example]:
+    """Every BIPIA context, clean and poisoned, twice: as ingest reads it (no question) and as
+    ask-time evidence read for the context's own question (family suffix ``, asked``)."""
     bench = root / "bipia" / "benchmark"
     out: list[Example] = []
     for split in ("train", "test"):
@@ -85,24 +104,35 @@ def _bipia(root: Path) -> list[Example]:
             ("code", code_attacks),
         ):
             path = bench / task / f"{split}.jsonl"
+            asked = bipia_questions(path)
             contexts = _contexts(path)[:120] if train else _contexts(path)
-            out += [
-                Example("bipia", f"bipia {task} clean", "document", c, 0, train) for c in contexts
+            docs: list[tuple[str, str, str | None, str]] = [
+                (f"bipia {task} clean", c, None, c) for c in contexts
             ]
             for a, attack in enumerate(attacks):
                 for p, position in enumerate(("start", "middle", "end")):
                     context = contexts[(a * 3 + p) % len(contexts)]
                     doc = insert_attack(context, attack, position)
-                    out.append(
-                        Example(
-                            "bipia", f"bipia {task} poisoned", "document", doc, 1, train, attack
-                        )
+                    docs.append((f"bipia {task} poisoned", doc, attack, context))
+            for family, doc, planted, context in docs:
+                label = int(planted is not None)
+                out.append(Example("bipia", family, "document", doc, label, train, planted))
+                out.append(
+                    Example(
+                        "bipia",
+                        f"{family}, asked",
+                        "document",
+                        doc,
+                        label,
+                        train,
+                        planted,
+                        asked[context],
                     )
-            with path.open(encoding="utf-8") as handle:
-                asked = [json.loads(line).get("question") or "" for line in handle if line.strip()]
+                )
             out += [
                 Example("bipia", "bipia users' questions", "prompt", q, 0, train)
-                for q in dict.fromkeys(q for q in asked if q.strip())
+                for q in dict.fromkeys(q for q in asked.values() if q.strip())
+                if task != "code"
             ]
     return out  # fmt: skip
 
@@ -210,25 +240,41 @@ def embed_all(texts: Sequence[str], cache: Path | None) -> dict[str, np.ndarray]
 
 
 def design(examples: Sequence[Example], rows: Rows, cache: Path | None) -> np.ndarray:
-    """The feature matrix (``guards.learned.features``), window by window."""
-    vectors = embed_all(rows.texts, cache)
+    """The feature matrix (``guards.learned.features``), window by window; a document read for
+    a question gets the question block."""
+    questions = [e.question for e in examples if e.question]
+    vectors = embed_all([*rows.texts, *questions], cache)
     rules = HeuristicInjectionDetector()
     scores = {t: rules.score(t).score for t in set(rows.texts)}
     v = np.stack([vectors[t] for t in rows.texts]).astype(np.float64)
     chunk = np.asarray(rows.chunk)
-    out = np.zeros((len(rows.texts), v.shape[1] * 2 + 2))
+    out = np.zeros((len(rows.texts), FEATURES))
     for c in np.unique(chunk):
         at = np.where(chunk == c)[0]
-        centroid = v[at].mean(axis=0)
-        out[at] = features(v[at], centroid, np.asarray([scores[rows.texts[i]] for i in at]))
+        asked = examples[rows.owner[at[0]]].question
+        out[at] = features(
+            v[at],
+            v[at].mean(axis=0),
+            np.asarray([scores[rows.texts[i]] for i in at]),
+            np.asarray(vectors[asked], dtype=np.float64) if asked else None,
+        )
     return out
 
 
 def fit(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
     from sklearn.neural_network import MLPClassifier  # type: ignore[import-untyped]
 
-    model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, max_iter=300, random_state=SEED)
-    model.fit(x, y)
+    model = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        alpha=1e-3,
+        batch_size=BATCH,
+        max_iter=EPOCHS,
+        random_state=SEED,
+    )
+    with warnings.catch_warnings():  # EPOCHS is a budget, not a convergence claim
+        warnings.simplefilter("ignore", category=UserWarning)
+        model.fit(x, y)
+    print(f"fit: {len(y)} windows, {model.n_iter_} epochs", file=sys.stderr, flush=True)
     # scored as shipped: the weights are stored as float16 (a small file)
     model.coefs_ = [c.astype(np.float16).astype(np.float64) for c in model.coefs_]
     model.intercepts_[0] = model.intercepts_[0].astype(np.float16).astype(np.float64)
@@ -284,7 +330,7 @@ def main(argv: Sequence[str]) -> int:
     cache = Path(argv[argv.index("--cache") + 1]) if "--cache" in argv else None
     examples = load_examples(root)
     rows = rows_of(examples)
-    x = design(examples, rows, cache)
+    x = design(examples, rows, cache).astype(np.float32)  # float32: half the fitting time
     y = np.asarray(rows.label)
     owner = np.asarray(rows.owner)
     train_ex = np.asarray([e.train for e in examples])
@@ -332,7 +378,7 @@ def main(argv: Sequence[str]) -> int:
     )  # fmt: skip
     digest = hashlib.sha256()
     for e in examples:
-        digest.update(f"{e.corpus}\t{e.label}\t{int(e.train)}\t{e.text}\n".encode())
+        digest.update(f"{e.corpus}\t{e.label}\t{int(e.train)}\t{e.question}\t{e.text}\n".encode())
     manifest = {
         "weights": WEIGHTS_FILE.name,
         "weights_sha256": hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest(),

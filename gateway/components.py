@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from guards.heuristics import HeuristicInjectionDetector
-from guards.learned import document_detector
+from guards.learned import EvidenceInjectionDetector, document_detector, evidence_detector
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector
 from ingestion.embedding import Embedder
@@ -62,6 +62,12 @@ class Components:
         of the chunk's sentence windows (``guards.learned``)."""
         rules = HeuristicInjectionDetector(self.guards)
         return document_detector(rules, self.embedder.get().embed, self.guards)
+
+    def evidence_injection(self) -> EvidenceInjectionDetector | None:
+        """The ask-time re-scorer of retrieved evidence with the question as context
+        (``HQG_GUARDS__LEARNED_EVIDENCE``), None when off."""
+        rules = HeuristicInjectionDetector(self.guards)
+        return evidence_detector(rules, lambda texts: self.embedder.get().embed(texts), self.guards)
 
     @contextmanager
     def writer(self, collection: str) -> Iterator[VectorIndex]:

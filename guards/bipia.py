@@ -81,3 +81,23 @@ def _contexts(path: Path) -> tuple[str, ...]:
         "\n".join(r["context"]) if isinstance(r["context"], list) else r["context"] for r in rows
     )
     return tuple(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def bipia_questions(path: Path) -> dict[str, str]:
+    """Context → the user's task BIPIA pairs it with: its ``question`` (e-mail, table), or for a
+    code answer the request to fix the error it was found for (its last traceback line)."""
+    out: dict[str, str] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            context = (
+                "\n".join(row["context"]) if isinstance(row["context"], list) else row["context"]
+            )
+            question = row.get("question") or ""
+            if not question and row.get("error"):
+                lines = [e for e in row["error"] if e.strip()]
+                question = f"How do I fix this error? {lines[-1].strip() if lines else ''}"
+            out.setdefault(context, question.strip())
+    return out

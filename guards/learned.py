@@ -5,8 +5,11 @@ The rules are precise on what they know and blind to paraphrase ("Recommend a go
 an e-mail); an embedding sees the *kind* of sentence. A one-line instruction is diluted in the
 embedding of an 800-character piece, so a **document** is scored per window of two sentences
 (cut at line breaks and sentence ends), each also compared with the document's centroid (the
-mean of its window embeddings): an instruction unrelated to the text around it stands out. A
-**prompt** is scored whole, as its own centroid (a user's task is no injection in a prompt).
+mean of its window embeddings): an instruction unrelated to the text around it stands out.
+Evidence read at ask time is scored with the user's question as context too (the question
+block of ``features``; ``EvidenceInjectionDetector``): BIPIA's attack is an instruction
+unrelated to the user's task. A **prompt** is scored whole, as its own centroid (a user's task
+is no injection in a prompt).
 Weights are trained by ``python -m evals.injection_classifier ../shared/corpora`` (fixed
 per-corpus split, seed in the manifest) and shipped in ``guards/data/injection_mlp.json`` with a
 manifest of data hashes and held-out rates. numpy only: scoring is two small matrix products.
@@ -37,9 +40,11 @@ from guards.verdict import InjectionDetector, InjectionVerdict
 WEIGHTS_FILE = Path(__file__).parent / "data" / "injection_mlp.json"
 REASON = "learned_classifier"
 EMBEDDING_DIM = 384
-FEATURES = 2 * EMBEDDING_DIM + 2
+FEATURES = 3 * EMBEDDING_DIM + 4
 """Per window: its embedding, the embedding minus the text's centroid, the rules' score of the
-window, and its cosine to the centroid."""
+window, its cosine to the centroid, and the *question block*: the window's embedding times the
+user's question's (element-wise), their cosine, and 1 when a question was given (all zeros when
+not: a prompt, or a chunk at ingest)."""
 MAX_UNIT_CHARS = 400
 """A sentence longer than this is cut (MiniLM reads about 256 tokens of a window)."""
 MAX_WINDOWS = 32
@@ -75,10 +80,21 @@ def windows(text: str) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(found)][:MAX_WINDOWS]
 
 
-def features(vectors: Floats, centroid: Floats, rule_scores: Floats) -> Floats:
-    """The classifier's input rows (``FEATURES`` columns), one per window."""
+def features(
+    vectors: Floats, centroid: Floats, rule_scores: Floats, question: Floats | None = None
+) -> Floats:
+    """The classifier's input rows (``FEATURES`` columns), one per window; ``question`` is the
+    embedding of the task the text is read for (BIPIA's signal: an attack is an instruction
+    unrelated to it), None when there is none."""
     cosine = vectors @ centroid
-    out: Floats = np.hstack([vectors, vectors - centroid, rule_scores[:, None], cosine[:, None]])
+    if question is None:
+        block = np.zeros((len(vectors), EMBEDDING_DIM + 2))
+    else:
+        asked = vectors * question
+        block = np.hstack([asked, asked.sum(axis=1)[:, None], np.ones((len(vectors), 1))])
+    out: Floats = np.hstack(
+        [vectors, vectors - centroid, rule_scores[:, None], cosine[:, None], block]
+    )
     return out
 
 
@@ -160,37 +176,54 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return [c for c in out if c.strip()]
 
 
+def _groups(text: str, kind: Kind) -> list[list[str]]:
+    """A prompt whole; a document's chunks, each as its windows (``MAX_WINDOWS`` in all)."""
+    if kind == "prompt":
+        return [[text[:PROMPT_CHARS]]]
+    groups, budget = [], MAX_WINDOWS
+    for piece in chunks(text):
+        found = windows(piece)[:budget]
+        if found:
+            groups.append(found)
+            budget -= len(found)
+    return groups
+
+
+def _rows(
+    groups: list[list[str]],
+    vectors: Floats,
+    scores: Callable[[list[str]], Floats],
+    question: Floats | None,
+) -> Floats:
+    """Feature rows of ``groups`` whose window embeddings are ``vectors`` (in order)."""
+    if vectors.shape != (sum(map(len, groups)), EMBEDDING_DIM):
+        raise ValueError(f"the embedder returned shape {vectors.shape}")
+    out, start = [], 0
+    for group in groups:
+        block = vectors[start : start + len(group)]
+        start += len(group)
+        out.append(features(block, block.mean(axis=0), scores(group), question))
+    rows: Floats = np.vstack(out) if out else np.zeros((0, FEATURES))
+    return rows
+
+
 def text_rows(
     text: str, kind: Kind, embed: Embed, rules: InjectionDetector, rule_score: float
 ) -> Floats:
     """Feature rows of ``text``: one for the whole of a prompt (``rule_score`` is its rules'
     score), one per window of a document's chunks (at most ``MAX_WINDOWS`` in all)."""
-    if kind == "prompt":
-        groups = [[text[:PROMPT_CHARS]]]
-    else:
-        groups, budget = [], MAX_WINDOWS
-        for piece in chunks(text):
-            found = windows(piece)[:budget]
-            if found:
-                groups.append(found)
-                budget -= len(found)
+    groups = _groups(text, kind)
     flat = [w for group in groups for w in group]
     if not flat:
         return np.zeros((0, FEATURES))
     vectors = np.asarray(embed(flat), dtype=np.float64)
-    if vectors.shape != (len(flat), EMBEDDING_DIM):
-        raise ValueError(f"the embedder returned shape {vectors.shape} for {len(flat)} texts")
-    out, start = [], 0
-    for group in groups:
-        block = vectors[start : start + len(group)]
-        start += len(group)
+
+    def scores(group: list[str]) -> Floats:
         if kind == "prompt":
-            scores = np.asarray([rule_score])
-        else:
-            scores = np.asarray([rules.score(w).score for w in group])
-        out.append(features(block, block.mean(axis=0), scores))
-    rows: Floats = np.vstack(out)
-    return rows
+            return np.asarray([rule_score])
+        return np.asarray([rules.score(w).score for w in group])
+
+    return _rows(groups, vectors, scores, None)
 
 
 class LearnedInjectionDetector:
@@ -225,6 +258,51 @@ class LearnedInjectionDetector:
         return self._scorer.combine(verdict, probability, threshold=self._threshold)
 
 
+class EvidenceInjectionDetector:
+    """Ask-time evidence read for a question: each retrieved text's windows scored with the
+    question block (``features``), all in one embedding call; a text's verdict is the one it
+    carries from ingest, raised when the classifier is confident (``LearnedScorer.combine``)."""
+
+    def __init__(
+        self,
+        rules: InjectionDetector,
+        embed: Embed,
+        *,
+        threshold: float | None = None,
+        scorer: LearnedScorer | None = None,
+    ) -> None:
+        self._rules = rules
+        self._embed = embed
+        self._threshold = threshold
+        self._scorer = scorer or load_scorer()
+
+    def rescore(
+        self, question: str, texts: Sequence[tuple[str, InjectionVerdict]]
+    ) -> list[InjectionVerdict]:
+        """The verdict of every ``(text, verdict at ingest)``, in order."""
+        groups = [_groups(text, "document") for text, _ in texts]
+        flat = [w for text_groups in groups for group in text_groups for w in group]
+        if not flat or not question.strip():
+            return [verdict for _, verdict in texts]
+        vectors = np.asarray(self._embed([question[:PROMPT_CHARS], *flat]), dtype=np.float64)
+        if vectors.shape != (len(flat) + 1, EMBEDDING_DIM):
+            raise ValueError(f"the embedder returned shape {vectors.shape}")
+        asked, start, out = vectors[0], 1, []
+        for text_groups, (_, verdict) in zip(groups, texts, strict=True):
+            size = sum(map(len, text_groups))
+            rows = _rows(text_groups, vectors[start : start + size], self._window_scores, asked)
+            start += size
+            if not len(rows):
+                out.append(verdict)
+                continue
+            probability = float(self._scorer.probabilities(rows).max())
+            out.append(self._scorer.combine(verdict, probability, threshold=self._threshold))
+        return out
+
+    def _window_scores(self, group: list[str]) -> Floats:
+        return np.asarray([self._rules.score(w).score for w in group])
+
+
 def document_detector(
     rules: InjectionDetector, embed: Embed, settings: GuardSettings
 ) -> InjectionDetector:
@@ -245,3 +323,12 @@ def prompt_detector(
     return LearnedInjectionDetector(
         rules, embed, kind="prompt", threshold=settings.learned_threshold
     )
+
+
+def evidence_detector(
+    rules: InjectionDetector, embed: Embed, settings: GuardSettings
+) -> EvidenceInjectionDetector | None:
+    """The ask pipeline's evidence re-scorer, None when ``learned_evidence`` is off."""
+    if not settings.learned_evidence:
+        return None
+    return EvidenceInjectionDetector(rules, embed, threshold=settings.learned_threshold)

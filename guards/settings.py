@@ -31,6 +31,9 @@ class GuardSettings(BaseModel):
     (``guards.learned``).
     ``learned_threshold``: the classifier's probability cut; None keeps the trained one.
     ``learned_prompts``: score every prompt text with the classifier too (one embedding each).
+    ``learned_evidence``: at ask time, score the retrieved evidence again with the user's
+    question as context (an instruction unrelated to the task is BIPIA's signal) before any
+    answerer sees it; a chunk it flags is marked evidence (``marked_evidence_upstream``).
     The measured rates of both switches are in ``docs/guards.md`` (*A learned signal*).
     ``marked_evidence_upstream``: ``omit`` (default, the safe choice) gives no model a chunk
     scored at or above ``injection_threshold``; ``wrap`` gives it to an upstream model inside an
@@ -44,6 +47,7 @@ class GuardSettings(BaseModel):
     learned_documents: bool = False
     learned_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
     learned_prompts: bool = False
+    learned_evidence: bool = False
     marked_evidence_upstream: MarkedEvidenceMode = "omit"
 
     @field_validator("allowed_link_hosts")

@@ -11,6 +11,11 @@ reaches the ask pipeline is decided here, once, for every answerer
   explicit warning (``gateway.ask.langchain_model.evidence_block``); the extractive answerer
   never quotes a sentence of it (it quotes, it cannot be warned).
 
+With ``HQG_GUARDS__LEARNED_EVIDENCE`` on, ``rescore_evidence`` first reads every retrieved chunk
+again *for the question asked* (``guards.learned.EvidenceInjectionDetector``: an instruction
+unrelated to the user's task is the indirect-injection signal ingest cannot see); a chunk it
+flags gets the raised score and is marked like one flagged at ingest.
+
 ``MarkedEvidence`` adds no field, so it serialises exactly like ``Evidence``: the mark is the
 type, set by this module only, and read by the answerers with ``isinstance``.
 """
@@ -19,7 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from guards.learned import EvidenceInjectionDetector
 from guards.settings import MarkedEvidenceMode
+from guards.verdict import InjectionVerdict
 from retrieval.evidence import Evidence
 
 
@@ -44,3 +51,35 @@ def admit_evidence(
         elif mode == "wrap":
             kept.append(MarkedEvidence.model_validate(dict(item)))
     return tuple(kept)
+
+
+def rescore_evidence(
+    evidence: Sequence[Evidence], question: str, detector: EvidenceInjectionDetector | None
+) -> tuple[Evidence, ...]:
+    """The evidence with each chunk's injection risk as read for ``question`` (never lower than
+    ingest's); unchanged when the ask-time detector is off. An error propagates: no evidence
+    goes on unscored."""
+    if detector is None or not evidence:
+        return tuple(evidence)
+    verdicts = detector.rescore(
+        question,
+        [
+            (
+                e.text,
+                InjectionVerdict(score=e.risk.injection_score, reasons=e.risk.injection_reasons),
+            )
+            for e in evidence
+        ],
+    )
+    return tuple(
+        item
+        if verdict.score <= item.risk.injection_score
+        else item.model_copy(
+            update={
+                "risk": item.risk.model_copy(
+                    update={"injection_score": verdict.score, "injection_reasons": verdict.reasons}
+                )
+            }
+        )
+        for item, verdict in zip(evidence, verdicts, strict=True)
+    )

@@ -21,7 +21,7 @@ from gateway.ask.bias import ProtectedUse, protected_use
 from gateway.ask.conversation import QuestionRewriter, standalone_question
 from gateway.ask.freshness import with_stale_note
 from gateway.ask.generation import Generation, TokenUsage, ToolCallDraft, combined
-from gateway.ask.marked import admit_evidence
+from gateway.ask.marked import admit_evidence, rescore_evidence
 from gateway.ask.models import (
     AnswerRisk,
     AskProvenance,
@@ -313,7 +313,9 @@ def prepare(
             vault=egress.vault,
         )
         usable = admit_evidence(
-            found.evidence,
+            rescore_evidence(
+                found.evidence, standalone.question, gateway.components.evidence_injection()
+            ),
             threshold=gateway.settings.guards.injection_threshold,
             mode=gateway.settings.guards.marked_evidence_upstream,
         )

@@ -9,15 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 from langchain_core.messages import BaseMessage, SystemMessage
 
 from evals.fake_upstream import EvidenceQuotingModel
 from gateway.ask.answerers import ExtractiveAnswerer
 from gateway.ask.langchain_model import LangChainAnswerer
-from gateway.ask.marked import MarkedEvidence, admit_evidence
+from gateway.ask.marked import MarkedEvidence, admit_evidence, rescore_evidence
 from guards.heuristics import HeuristicInjectionDetector
+from guards.learned import FEATURES, REASON, EvidenceInjectionDetector, LearnedScorer
 from guards.settings import GuardSettings
+from ingestion.embedding import Embedder
 from retrieval.evidence import Evidence, Risk
 
 THRESHOLD = 0.5
@@ -136,3 +139,36 @@ def test_the_extractive_answerer_never_quotes_a_sentence_a_rule_flags(
     answer = extractive.draft(question=QUESTION, history=(), evidence=(weak,)).text
     assert "365" not in answer
     assert "30 days" in answer
+
+
+def _always(confident: bool) -> LearnedScorer:
+    """The shipped classifier's shape with a constant output: sure, or silent."""
+    return LearnedScorer(
+        hidden_weights=np.zeros((FEATURES, 1)),
+        hidden_bias=np.zeros(1),
+        output_weights=np.zeros(1),
+        output_bias=30.0 if confident else -30.0,
+        default_threshold=0.9,
+    )
+
+
+def test_evidence_the_ask_time_detector_flags_is_marked_and_omitted(embedder: Embedder) -> None:
+    clean = (_evidence(CLEAN, "refunds", 0.0),)
+    sure = EvidenceInjectionDetector(
+        HeuristicInjectionDetector(), embedder.embed, scorer=_always(True)
+    )
+    (raised,) = rescore_evidence(clean, QUESTION, sure)
+    assert raised.risk.injection_score >= THRESHOLD
+    assert REASON in raised.risk.injection_reasons
+    assert admit_evidence((raised,), threshold=THRESHOLD, mode="omit") == ()
+    assert isinstance(
+        admit_evidence((raised,), threshold=THRESHOLD, mode="wrap")[0], MarkedEvidence
+    )
+
+
+def test_ask_time_scoring_never_lowers_a_score_and_is_skipped_when_off(embedder: Embedder) -> None:
+    silent = EvidenceInjectionDetector(
+        HeuristicInjectionDetector(), embedder.embed, scorer=_always(False)
+    )
+    assert rescore_evidence(EVIDENCE, QUESTION, silent) == EVIDENCE
+    assert rescore_evidence(EVIDENCE, QUESTION, None) == EVIDENCE
