@@ -16,6 +16,7 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import SimpleChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import Field
 
 from gateway.ask.answerers import ABSTAIN_PHRASE
 from gateway.ask.langchain_model import REWRITE_PROMPT
@@ -46,6 +47,23 @@ class EvidenceQuotingModel(SimpleChatModel):
         if system is not None and str(system.content) == REWRITE_PROMPT:
             return " ".join(asked)
         return answer(str(system.content) if system else "", asked[-1] if asked else "")
+
+
+class RecordingUpstream(EvidenceQuotingModel):
+    """The fake upstream, keeping every system prompt it was sent: what a model outside the
+    trust boundary would have read (tests assert on it)."""
+
+    prompts: list[str] = Field(default_factory=list)
+
+    def _call(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> str:
+        self.prompts.append(next(str(m.content) for m in messages if isinstance(m, SystemMessage)))
+        return super()._call(messages, stop, run_manager, **kwargs)
 
 
 def answer(system: str, question: str) -> str:

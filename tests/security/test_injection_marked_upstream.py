@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from langchain_core.messages import BaseMessage, SystemMessage
 
 from demo.build import COLLECTION_CLASSIFICATION
-from evals.fake_upstream import EvidenceQuotingModel
+from evals.fake_upstream import RecordingUpstream
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.settings import load_settings
 from gateway.wiring import build_components, build_gateway
@@ -64,18 +63,6 @@ DESCALE = (
 )
 WARNING = "WARNING: evidence ["
 UPSTREAM = "fake-upstream"
-
-
-class RecordingUpstream(EvidenceQuotingModel):
-    """The fake upstream, keeping every system prompt it was sent."""
-
-    prompts: list[str] = []
-
-    def _call(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> str:
-        self.prompts.append(next(str(m.content) for m in messages if isinstance(m, SystemMessage)))
-        return super()._call(messages, stop, run_manager, **kw)
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ prompt hqg builds."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import pytest
-from langchain_core.messages import BaseMessage, SystemMessage
 
-from evals.fake_upstream import EvidenceQuotingModel
+from evals.fake_upstream import RecordingUpstream
 from gateway.ask.answerers import ExtractiveAnswerer
 from gateway.ask.langchain_model import LangChainAnswerer
 from gateway.ask.marked import MarkedEvidence, admit_evidence, rescore_evidence
@@ -59,18 +57,6 @@ EVIDENCE = (
     _evidence(POISONED, "planted", 0.9, ("learned_classifier",)),
     _evidence(CLEAN, "refunds", 0.0),
 )
-
-
-class RecordingUpstream(EvidenceQuotingModel):
-    """The fake upstream, keeping the system prompt it was sent."""
-
-    prompts: list[str] = []
-
-    def _call(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> str:
-        self.prompts.append(next(str(m.content) for m in messages if isinstance(m, SystemMessage)))
-        return super()._call(messages, stop, run_manager, **kw)
 
 
 def _upstream_prompt(evidence: tuple[Evidence, ...]) -> tuple[str, str]:

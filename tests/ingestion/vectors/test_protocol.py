@@ -252,22 +252,17 @@ def test_an_ingest_writes_through_the_protocols_writer(index: VectorIndex) -> No
 
 
 def test_a_search_without_payloads_ranks_alike_and_reads_none(loaded: VectorIndex) -> None:
-    full = loaded.search(
-        "handbook",
-        mode=SearchMode.HYBRID,
-        dense=(1.0, 0.0, 0.0, 0.0),
-        text="refund",
-        predicate=None,
-        k=4,
-    )
-    bare = loaded.search(
-        "handbook",
-        mode=SearchMode.HYBRID,
-        dense=(1.0, 0.0, 0.0, 0.0),
-        text="refund",
-        predicate=None,
-        k=4,
-        payloads=False,
+    full, bare = (
+        loaded.search(
+            "handbook",
+            mode=SearchMode.HYBRID,
+            dense=(1.0, 0.0, 0.0, 0.0),
+            text="refund",
+            predicate=None,
+            k=4,
+            payloads=payloads,
+        )
+        for payloads in (True, False)
     )
     assert [(h.id, h.score) for h in bare] == [(h.id, h.score) for h in full]
     assert all(h.payload == {} and h.text == "" for h in bare)
