@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -57,6 +57,18 @@ if TYPE_CHECKING:
 
 SpanFinder = Callable[[str], list[Span]]
 """Finds PII spans in a text (offsets into it); e.g. ``KnownEntities.find``, ``detector.detect``."""
+
+
+@runtime_checkable
+class PinnableFinder(Protocol):
+    """A finder whose answers follow changing state (the catalog's known entities follow its
+    generation). ``pinned()`` is a finder over the state as it is now, so ``release`` reads
+    that state once per response instead of once per string (a search response holds ~70)."""
+
+    def __call__(self, text: str) -> list[Span]: ...
+
+    def pinned(self) -> SpanFinder: ...
+
 
 EgressPolicy = Mapping[str, MaskKind]
 """Entity type -> kind; ``"*"`` covers every type not named. Empty: nothing is masked."""
@@ -143,10 +155,13 @@ class EgressGuard:
 
     def release(self, model: Model) -> Model:
         """``model`` with every string in it (nested models, tuples, lists, mapping values)
-        passed through ``text``; keys, enums, numbers and dates are left alone."""
+        passed through ``text``; keys, enums, numbers and dates are left alone. A finder that
+        can be pinned (``PinnableFinder``) is pinned once for the whole walk: one response is
+        masked against one state of what it knows, read when the response is released (after
+        everything in it was read), not once per string."""
         if not self.active or not self._finders:
             return model  # no stored spans here: without finders nothing could be found
-        released = self._walk(model)
+        released = self._pinned()._walk(model)
         if not isinstance(released, type(model)):
             raise PrivacyError("the egress guard could not rebuild a response")
         return released
@@ -163,6 +178,15 @@ class EgressGuard:
                 pending = pending[cut:]
         if pending:
             yield self.text(pending)
+
+    def _pinned(self) -> EgressGuard:
+        try:
+            finders = [f.pinned() if isinstance(f, PinnableFinder) else f for f in self._finders]
+        except HqgError:
+            raise
+        except Exception as exc:
+            raise PrivacyError("a PII finder failed at egress; nothing served") from exc
+        return EgressGuard(policy=self._policy, vault=self._vault, finders=finders)
 
     def _kind(self, entity_type: str) -> MaskKind:
         return self._policy.get(entity_type) or self._policy[WILDCARD]

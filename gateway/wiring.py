@@ -67,7 +67,7 @@ def build_gateway(settings: Settings) -> Gateway:
         ),
         components=components,
         documents=DocumentCatalog(workspace.catalog_path),
-        egress_finders=(known_entity_finder(components.vocabulary),),
+        egress_finders=(KnownEntityFinder(components.vocabulary),),
     )
 
 
@@ -102,15 +102,20 @@ def build_components(settings: Settings) -> Components:
     )
 
 
-def known_entity_finder(vocabulary: Lazy[VocabularySource]) -> Callable[[str], list[Span]]:
-    """The egress guard's finder for the catalog's known entities: every ``pii:*`` value, in
-    the vocabulary of the catalog's current generation (rebuilt when a version is published),
-    so a value the ingest-time detector missed is still masked on the way out."""
+class KnownEntityFinder:
+    """Every ``pii:*`` value of the catalog, in the vocabulary of its current generation
+    (rebuilt when a version is published), so a value the ingest-time detector missed is
+    still masked on the way out. Pinnable (``gateway.egress.PinnableFinder``): a response is
+    released against one generation, read once."""
 
-    def find(text: str) -> list[Span]:
-        return vocabulary.get().current().known.find(text)
+    def __init__(self, vocabulary: Lazy[VocabularySource]) -> None:
+        self._vocabulary = vocabulary
 
-    return find
+    def __call__(self, text: str) -> list[Span]:
+        return self.pinned()(text)
+
+    def pinned(self) -> Callable[[str], list[Span]]:
+        return self._vocabulary.get().current().known.find
 
 
 def build_chat_model(gateway: Gateway) -> ChatModel:

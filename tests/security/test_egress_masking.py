@@ -9,7 +9,7 @@ closed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 import pytest
@@ -177,6 +177,53 @@ def test_a_failing_finder_fails_closed() -> None:
     egress = EgressGuard(policy=PSEUDONYMS, vault=PseudonymVault(), finders=(broken,))
     with pytest.raises(PrivacyError) as caught:
         egress.text("Tyler West")
+    assert "Tyler" not in str(caught.value)
+
+
+class _Versioned:
+    """A pinnable finder over names that change between reads, counting its pins."""
+
+    def __init__(self, *generations: tuple[str, ...]) -> None:
+        self.generations = list(generations)
+        self.pins = 0
+
+    def __call__(self, text: str) -> list[Span]:
+        return self.pinned()(text)
+
+    def pinned(self) -> Callable[[str], list[Span]]:
+        self.pins += 1
+        names = self.generations.pop(0) if len(self.generations) > 1 else self.generations[0]
+        return name_finder(*names)  # type: ignore[no-any-return]
+
+
+def _nested(name: str) -> _Outer:
+    return _Outer(
+        answer=f"{name} asked.",
+        kind=_Kind.WEST,
+        items=tuple(_Inner(quote=f"From: {name}", metadata={"by": name}) for _ in range(20)),
+        rows=((name, 1, None),),
+    )
+
+
+def test_release_reads_a_pinnable_finders_state_once_per_response() -> None:
+    finder = _Versioned(("Tyler West",), ("Tyler West", "Ann Lee"))
+    egress = EgressGuard(policy=PSEUDONYMS, vault=PseudonymVault(), finders=(finder,))
+    first = egress.release(_nested("Tyler West"))
+    assert finder.pins == 1  # 42 strings, one read of the state
+    assert "Tyler West" not in first.model_dump_json(exclude={"kind"})
+    second = egress.release(_nested("Ann Lee"))  # the next response sees the newer state
+    assert finder.pins == 2
+    assert "Ann Lee" not in second.model_dump_json(exclude={"kind"})
+
+
+def test_a_finder_that_cannot_pin_its_state_fails_closed() -> None:
+    class Broken(_Versioned):
+        def pinned(self) -> Callable[[str], list[Span]]:
+            raise RuntimeError("Tyler West")
+
+    egress = EgressGuard(policy=PSEUDONYMS, vault=PseudonymVault(), finders=(Broken(),))
+    with pytest.raises(PrivacyError) as caught:
+        egress.release(_nested("Tyler West"))
     assert "Tyler" not in str(caught.value)
 
 
