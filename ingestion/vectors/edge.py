@@ -46,7 +46,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
-from ingestion.vectors.queries import SearchPlan, fuse, plan_search, ranked
+from ingestion.vectors.queries import SearchPlan, fused, plan_search
 
 _BATCH = 512
 
@@ -198,11 +198,13 @@ class EdgeVectorIndex:
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
-        rankings = [
-            ranked([_hit(p) for p in self._run(shard.query, request)], plan.per_source)
-            for request in self._requests(plan, where, exact, view, payloads)
-        ]
-        return fuse(rankings, plan.k)
+        return fused(
+            plan,
+            (
+                [_hit(p) for p in self._run(shard.query, request)]
+                for request in self._requests(plan, where, exact, view, payloads)
+            ),
+        )
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -226,7 +228,7 @@ class EdgeVectorIndex:
         view: SearchView,
         payloads: bool,
     ) -> list[qe.QueryRequest]:
-        """One request per ranking the plan takes (``fuse`` combines them)."""
+        """One request per ranking the plan takes (``fused`` combines them)."""
         params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
         dense_name, sparse_name = vector_names(view)
         queries: list[Any] = []

@@ -111,6 +111,12 @@ def reciprocal_ranks(rankings: Iterable[Sequence[tuple[Key, float]]]) -> dict[Ke
     return fused
 
 
+def fused(plan: SearchPlan, results: Iterable[Sequence[Hit]]) -> list[Hit]:
+    """The plan's best ``k`` from an engine's answer to each of its rankings: each answer cut
+    to ``per_source`` by ``ranked`` (ties by id), then ``fuse``d. What both engines return."""
+    return fuse([ranked(hits, plan.per_source) for hits in results], plan.k)
+
+
 def fuse(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
     """The best ``k`` hits of one collection's rankings: a single ranking as it scored,
     several fused by ``reciprocal_ranks`` (a hit's score becomes its fused score)."""

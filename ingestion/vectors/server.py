@@ -39,7 +39,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
-from ingestion.vectors.queries import SearchPlan, fuse, plan_search, ranked
+from ingestion.vectors.queries import SearchPlan, fused, plan_search
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -190,14 +190,13 @@ class QdrantServerIndex:
         exact = self._exact_below > 0 and where is not None
         exact = exact and self._count(collection, where) < self._exact_below
         params = self._m.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
-        rankings = [
-            ranked(
-                [_hit(p) for p in self._run(self._client.query_points, collection, **query).points],
-                plan.per_source,
-            )
-            for query in self._queries(plan, where, params, view, payloads)
-        ]
-        return fuse(rankings, plan.k)
+        return fused(
+            plan,
+            (
+                [_hit(p) for p in self._run(self._client.query_points, collection, **query).points]
+                for query in self._queries(plan, where, params, view, payloads)
+            ),
+        )
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -225,7 +224,7 @@ class QdrantServerIndex:
         view: SearchView,
         payloads: bool,
     ) -> list[dict[str, Any]]:
-        """One query per ranking the plan takes (``fuse`` combines them)."""
+        """One query per ranking the plan takes (``fused`` combines them)."""
         m = self._m
         dense_name, sparse_name = vector_names(view)
         sources: list[tuple[Any, str]] = []

@@ -6,8 +6,6 @@ contexts without the attack stay evidence."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from evals.fake_upstream import RecordingUpstream
@@ -18,7 +16,8 @@ from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import evidence_detector
 from guards.settings import GuardSettings
 from ingestion.embedding import Embedder
-from retrieval.evidence import Evidence, Risk
+from retrieval.evidence import Evidence
+from tests.evidence_support import evidence_item
 from tests.guards.conftest import CORPORA
 
 BENCH = CORPORA / "bipia" / "benchmark"
@@ -29,25 +28,14 @@ CLEAN_CEILING = 0.09  # measured 1/36 (e-mail) and 0/36 (table)
 
 def _evidence(text: str, n: int) -> Evidence:
     rules = HeuristicInjectionDetector().score(text)
-    return Evidence(
-        text=text,
-        score=1.0,
-        collection="mail",
+    return evidence_item(
+        text,
         doc_id=f"doc-{n}",
-        chunk_id=f"doc-{n}-0",
         title=f"Document {n}",
         source=f"doc-{n}.txt",
-        start=0,
-        end=len(text),
-        doc_version=1,
-        content_hash=f"hash-{n}",
-        as_of=datetime(2026, 11, 1, tzinfo=UTC),
-        age_seconds=60.0,
-        sla_seconds=86400.0,
-        stale=False,
-        masked_entities=(),
-        risk=Risk(injection_score=rules.score, injection_reasons=rules.reasons),
-        metadata={},
+        collection="mail",
+        injection_score=rules.score,
+        reasons=rules.reasons,
     )
 
 

@@ -6,8 +6,6 @@ prompt hqg builds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
 
@@ -19,7 +17,8 @@ from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import FEATURES, REASON, EvidenceInjectionDetector, LearnedScorer
 from guards.settings import GuardSettings
 from ingestion.embedding import Embedder
-from retrieval.evidence import Evidence, Risk
+from retrieval.evidence import Evidence
+from tests.evidence_support import evidence_item
 
 THRESHOLD = 0.5
 QUESTION = "What is the refund window for kettles?"
@@ -31,25 +30,13 @@ POISONED = (
 
 
 def _evidence(text: str, doc_id: str, score: float, reasons: tuple[str, ...] = ()) -> Evidence:
-    return Evidence(
-        text=text,
-        score=1.0,
-        collection="handbook",
+    return evidence_item(
+        text,
         doc_id=doc_id,
-        chunk_id=f"{doc_id}-0",
         title=doc_id.title(),
         source=f"{doc_id}.md",
-        start=0,
-        end=len(text),
-        doc_version=1,
-        content_hash=f"hash-{doc_id}",
-        as_of=datetime(2026, 11, 1, tzinfo=UTC),
-        age_seconds=60.0,
-        sla_seconds=86400.0,
-        stale=False,
-        masked_entities=(),
-        risk=Risk(injection_score=score, injection_reasons=reasons),
-        metadata={},
+        injection_score=score,
+        reasons=reasons,
     )
 
 
