@@ -27,6 +27,7 @@ from audit.redact import redact_sql_literals
 from hqg.refs import DatasetRef
 
 _NAME = r"^[A-Za-z0-9_.:-]{1,64}$"
+_NAME_RE = re.compile(_NAME)
 _ACTION = (
     r"^(sql|search|ask|chat|catalog|models|audit(\.[a-z_]{1,32})?|policy\.[a-z_]{1,32}"
     r"|mcp\.[a-z_]{1,32}|console\.[a-z_]{1,32}|http\.unrouted)$"
@@ -56,7 +57,7 @@ def _utc(value: datetime) -> datetime:
 def _keys_are_names(value: Any) -> Any:
     """Check mapping keys here: pydantic would name a rejected key in its error."""
     if isinstance(value, dict) and not all(
-        isinstance(key, str) and re.match(_NAME, key) for key in value
+        isinstance(key, str) and _NAME_RE.match(key) for key in value
     ):
         raise ValueError("keys must be short identifiers")
     return value

@@ -15,16 +15,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 
+from gateway.access import decide_collections
+from gateway.ask.retrieve import ASK_ACTION
 from gateway.context import RequestContext
-from gateway.service import Gateway, policy_input
+from gateway.search_pipeline import SEARCH_ACTION
+from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION, limits_for
 from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
 from retrieval.sql.rules.statements import parse_statement
 from retrieval.sql.service import count_withheld
+from retrieval.sql.sources import TableSource
 
 log = logging.getLogger("hqg.ready")
 WARMING = "warming"
@@ -107,10 +113,11 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
     engine's connection over every current version and over each dataset alone (the
     connection a one-table query reuses), the policy engine, each active principal's decision
-    and withheld count per dataset (``warm_principals``), the audit log and its head (created
-    if new, as the first append would), and ``extra`` (the app's default answerer). One that
-    fails is left to ``store_checks``, which ``/readyz`` runs, so readiness follows a store
-    when it recovers. Nothing is served or audited.
+    and withheld count per dataset and its search and ask decisions (``warm_principals``),
+    the audit log and its head (created if new, as the first append would), and ``extra``
+    (the app's default answerer). One that fails is left to ``store_checks``, which
+    ``/readyz`` runs, so readiness follows a store when it recovers. Nothing is served,
+    audited or counted in the metrics.
     """
     components = gateway.components
     vectors: list[list[float]] = []
@@ -148,31 +155,48 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
 
 
 def warm_principals(gateway: Gateway) -> int:
-    """Decide a query over each dataset for each active principal (under its default
-    purpose), and count the rows each allowed row filter withholds; return the pairs decided.
+    """Decide each active principal's first requests (under its default purpose) and count
+    the rows each allowed row filter withholds; return the (principal, dataset) pairs decided.
 
-    Both are cached on first use (the decision per policy input, the count per dataset version
-    and filter), so without this the first query of each principal paid a Rego evaluation and
-    a ``count(*)`` its later queries do not. At most ``HQG_LIMITS__WARM_UP_DECISIONS`` pairs,
-    principals in id order. Nothing is served, audited or counted in the metrics: the decision
-    is asked of the policy engine directly, and no rows are read but the count.
+    Per dataset, a query over it and the count its row filter withholds; per principal, a
+    search and an ask over every collection, as a request naming none is decided. All are
+    cached on first use (a decision per policy input, a count per dataset version and
+    filter), so without this a principal's first request paid Rego evaluations and a
+    ``count(*)`` its later ones do not. At most ``HQG_LIMITS__WARM_UP_DECISIONS`` steps (one
+    per dataset, one for the collections), principals in id order. Nothing is served or
+    audited or counted in the metrics, and no rows are read but the count.
     """
     budget = gateway.settings.limits.warm_up_decisions
-    sources = gateway.sources(gateway.datasets())
-    pairs = [(p, s) for p in gateway.principals.active() for s in sources.values()][:budget]
-    for principal, source in pairs:
+    sources = list(gateway.sources(gateway.datasets()).values())
+    steps: list[Callable[[], object]] = []
+    for principal in gateway.principals.active():
         ctx = RequestContext.create(principal, purpose=None)
-        document = policy_input(ctx, action=SQL_ACTION, tables=[source.contract])
-        decision = gateway.policy.decide(document)
-        grant = decision.tables.get(source.name)
-        if not decision.allow or grant is None or grant.row_filter is None:
-            continue
-        try:
-            limits = limits_for(gateway, decision, None)
-        except AccessDenied:  # the policy grants this principal no rows or no time
-            continue
-        count_withheld(gateway.queries, source, grant, limits)
-    return len(pairs)
+        steps += [partial(_warm_query, gateway, ctx, source) for source in sources]
+        steps.append(partial(_warm_collections, gateway, ctx))
+    with gateway.ops.metrics.unobserved():  # not requests: kept out of the stage timings
+        for step in steps[:budget]:
+            step()
+    return min(len(steps), budget)
+
+
+def _warm_query(gateway: Gateway, ctx: RequestContext, source: TableSource) -> None:
+    """A query's decision over ``source`` and the rows its row filter withholds."""
+    decision = gateway.decide(ctx, action=SQL_ACTION, tables=[source.contract])
+    grant = decision.tables.get(source.name)
+    if not decision.allow or grant is None or grant.row_filter is None:
+        return
+    try:
+        limits = limits_for(gateway, decision, None)
+    except AccessDenied:  # the policy grants this principal no rows or no time
+        return
+    count_withheld(gateway.queries, source, grant, limits)
+
+
+def _warm_collections(gateway: Gateway, ctx: RequestContext) -> None:
+    """A search's and an ask's decisions over every collection (a request naming none)."""
+    for action in (SEARCH_ACTION, ASK_ACTION):
+        with suppress(HqgError):  # a refusal is decided (and cached) all the same
+            decide_collections(gateway, ctx, None, action=action)
 
 
 def _open_each_table(gateway: Gateway) -> None:
@@ -197,15 +221,19 @@ class WarmUp:
     gateway: Gateway
     extra: tuple[Step, ...] = ()
     state: str = WARMING
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="hqg-warm-up", daemon=True)
-        self._thread.start()
+    def start(self, executor: Executor | None = None) -> None:
+        """Run the warm-up in the background: on ``executor`` when given (the app's worker
+        pool, so what a thread keeps for itself, such as its catalog reader connection, is
+        the thread's that then serves the first requests), else in a thread of its own."""
+        if executor is not None:
+            executor.submit(self._run)
+        else:
+            threading.Thread(target=self._run, name="hqg-warm-up", daemon=True).start()
 
     def wait(self, timeout: float | None = None) -> str:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._done.wait(timeout)
         return self.state
 
     def _run(self) -> None:
@@ -214,12 +242,13 @@ class WarmUp:
         except WarmUpFailed as exc:
             log.exception("warm-up failed")
             self.state = exc.state
-            return
         except Exception as exc:  # anything else is a failure too, never "ready"
             log.exception("warm-up failed")
             self.state = _code(exc)
-            return
-        self.state = OK
+        else:
+            self.state = OK
+        finally:
+            self._done.set()
 
 
 @dataclass

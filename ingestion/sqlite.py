@@ -72,19 +72,31 @@ class CatalogFile:
     def generation(self) -> int:
         """A counter bumped by every commit: readers compare it to know when to refresh.
 
-        Read on every request, so it goes through one long-lived connection per thread instead
-        of opening the file (two pragmas, ~0.3 ms) each time. In autocommit mode each SELECT is
-        its own read transaction, ended when the statement is stepped to its end (``fetchall``),
-        so it always sees the latest commit and never holds back a WAL checkpoint.
+        Read on every request, so it goes through this thread's reader connection (``_reading``).
+        """
+        with self._reading() as con:
+            rows = con.execute(GENERATION_QUERY).fetchall()
+        return int(rows[0][0])
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """This thread's long-lived read-only connection, rows as mappings.
+
+        Requests read the catalog several times each (the generation, the collections, the
+        cited documents); opening the file costs ~0.3 ms a time (two pragmas), and the first
+        request on a thread would pay it again. In autocommit mode each SELECT is its own read
+        transaction, ended when the statement is stepped to its end, so callers must read
+        with ``fetchall``: it then always sees the latest commit and never holds back a WAL
+        checkpoint. A connection that fails is closed and the next read reconnects.
         """
         con: sqlite3.Connection | None = getattr(self._readers, "con", None)
         if con is None:
             con = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            con.row_factory = sqlite3.Row
             self._readers.con = con
         try:
-            rows = con.execute(GENERATION_QUERY).fetchall()
+            yield con
         except sqlite3.Error:
             self._readers.con = None  # the next read reconnects instead of reusing a broken one
             con.close()
             raise
-        return int(rows[0][0])

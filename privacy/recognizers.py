@@ -74,6 +74,7 @@ _ISSUER = re.compile(rf"(?:[3-6]|{_MC2_PREFIX}|2131|1800)")
 _CARD_START = re.compile(r"(?<![\w\-])\d")
 _CARD_RUN = re.compile(r"\d{1,19}(?:[ .\-]\d{1,19}){0,7}")
 _GROUP_END = re.compile(r"\d+")
+_NON_DIGIT = re.compile(r"\D")
 _CARD_DIGITS = (13, 19)
 
 # Maestro (50, 56-69) 12-19 unseparated digits: many long numbers pass Luhn by chance, so the
@@ -95,7 +96,7 @@ def luhn_valid(digits: str) -> bool:
 
 
 def only_digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+    return _NON_DIGIT.sub("", text)
 
 
 _DATE_LIKE = re.compile(r"\d{1,2}([./\-])\d{1,2}\1(?:\d{2}|\d{4})|\d{4}([./\-])\d{1,2}\2\d{1,2}")

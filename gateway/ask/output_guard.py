@@ -32,6 +32,7 @@ from privacy.masker import MaskedText
 from retrieval.evidence import Evidence
 
 _MARKER = re.compile(r"\s*\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+_REF_SEPARATOR = re.compile(r"\s*,\s*")
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def parse_sentence(sentence: str, available: int) -> ParsedSentence:
 
     def keep(match: re.Match[str]) -> str:
         nonlocal stripped
-        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
+        numbers = [int(n) for n in _REF_SEPARATOR.split(match.group(1))]
         valid = [n for n in numbers if 1 <= n <= available]
         stripped += len(numbers) - len(valid)
         refs.extend(n for n in valid if n not in refs)

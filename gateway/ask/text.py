@@ -16,6 +16,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*%?")
 _NUMBER = re.compile(r"(?<![\w.])\$?(\d+(?:,\d{3})*(?:\.\d+)?)\s*%?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9*])")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_BLOCK_BREAK = re.compile(r"\n\s*\n")
 _MARKUP = re.compile(r"\*{1,3}|_{2,}|`+|^>\s*")  # never single "_": it is in <PERSON_1>
 _SUFFIXES = ("ingly", "edly", "ings", "ing", "ied", "ies", "ed", "es", "ly", "s")
 
@@ -80,7 +81,7 @@ def numbers(text: str) -> set[str]:
 def sentences(text: str) -> Iterator[Sentence]:
     """Sentences of a Markdown text, each with its nearest heading; headings are not sentences."""
     heading = ""
-    for block in re.split(r"\n\s*\n", text):
+    for block in _BLOCK_BREAK.split(text):
         lines = []
         for line in block.splitlines():
             match = _HEADING.match(line)

@@ -10,6 +10,7 @@ Metric names and meanings are documented in ``docs/operations.md``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ class GatewayMetrics:
         self._mask = BoundedLabel(allowed=frozenset(kind.value for kind in MaskKind))
         self._withheld_kind = BoundedLabel(allowed=WITHHELD_KINDS)
         self._scope = BoundedLabel(allowed=RATE_LIMIT_SCOPES)
+        self._muted = threading.local()
         self._build()
 
     def _build(self) -> None:
@@ -106,41 +108,76 @@ class GatewayMetrics:
         )
 
     def record_request(self, *, action: str, status: int, seconds: float) -> None:
+        if self._is_muted():
+            return
         self.requests.labels(action=self._action(action), status=status_label(status)).inc()
         self.observe_stage("total", seconds)
 
     def record_decision(self, *, allowed: bool) -> None:
+        if self._is_muted():
+            return
         self.decisions.labels(outcome="allow" if allowed else "deny").inc()
 
     def record_withheld(self, *, kind: str, count: int) -> None:
+        if self._is_muted():
+            return
         if count > 0:
             self.withheld.labels(kind=self._withheld_kind(kind)).inc(count)
 
     def record_masks(self, counts: Mapping[str, int]) -> None:
+        if self._is_muted():
+            return
         for kind, count in counts.items():
             if count > 0:
                 self.masks.labels(kind=self._mask(kind)).inc(count)
 
     def record_detector_hit(self, detector: str, rule: str, count: int = 1) -> None:
         """For guards and detectors: one finding of ``rule`` by ``detector`` (code names only)."""
+        if self._is_muted():
+            return
         self.detector_hits.labels(detector=self._detector(detector), rule=self._rule(rule)).inc(
             count
         )
 
     def record_rate_limited(self, *, scope: str) -> None:
+        if self._is_muted():
+            return
         self.rate_limited.labels(scope=self._scope(scope)).inc()
 
     def record_usage_error(self) -> None:
+        if self._is_muted():
+            return
         self.usage_errors.inc()
 
     def record_http(self, *, route: str, method: str, status: int) -> None:
+        if self._is_muted():
+            return
         method_label = method.upper() if method.upper() in _METHODS else "other"
         self.http.labels(
             route=self._route(route), method=method_label, status=status_label(status)
         ).inc()
 
     def observe_stage(self, stage: str, seconds: float) -> None:
+        if self._is_muted():
+            return
         self.stages.labels(stage=self._stage(stage)).observe(max(seconds, 0.0))
+
+    @contextmanager
+    def unobserved(self) -> Iterator[None]:
+        """Nothing this thread records inside the block is counted.
+
+        The start-up warm-up runs the use cases' own code (decisions, counts) before the
+        server serves; those calls are not requests, and counting them would skew what the
+        metrics report about traffic. Other threads are unaffected.
+        """
+        self._muted.on = True
+        try:
+            yield
+        finally:
+            self._muted.on = False
+
+    def _is_muted(self) -> bool:
+        return getattr(self._muted, "on", False)
 
     @contextmanager
     def stage_timer(self, name: str) -> Iterator[None]:

@@ -152,12 +152,12 @@ class DocumentCatalog(CatalogFile):
         return None if path is None else str(self._home / path)
 
     def collection(self, name: str) -> CollectionRecord | None:
-        with self._connect() as con:
-            row = con.execute("SELECT * FROM collections WHERE name = ?", (name,)).fetchone()
-        return None if row is None else self._collection(row)
+        with self._reading() as con:
+            rows = con.execute("SELECT * FROM collections WHERE name = ?", (name,)).fetchall()
+        return self._collection(rows[0]) if rows else None
 
     def collections(self) -> list[CollectionRecord]:
-        with self._connect() as con:
+        with self._reading() as con:
             rows = con.execute("SELECT * FROM collections ORDER BY name").fetchall()
         return [self._collection(row) for row in rows]
 
@@ -200,7 +200,7 @@ class DocumentCatalog(CatalogFile):
             con.execute("COMMIT")
 
     def documents(self, collection: str) -> list[DocumentRecord]:
-        with self._connect() as con:
+        with self._reading() as con:
             rows = con.execute(
                 "SELECT * FROM documents WHERE collection = ? ORDER BY doc_id", (collection,)
             ).fetchall()
@@ -212,17 +212,16 @@ class DocumentCatalog(CatalogFile):
     def documents_by_key(
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], DocumentRecord]:
-        """The records of ``(collection, doc_id)`` keys, read over one connection (an answer
-        looks up each document it cites; ``document`` would open one connection per key).
-        A key the catalog does not hold is absent from the result."""
+        """The records of ``(collection, doc_id)`` keys (an answer looks up each document it
+        cites). A key the catalog does not hold is absent from the result."""
         found: dict[tuple[str, str], DocumentRecord] = {}
-        with self._connect() as con:
+        with self._reading() as con:
             for key in dict.fromkeys(keys):
-                row = con.execute(
+                rows = con.execute(
                     "SELECT * FROM documents WHERE collection = ? AND doc_id = ?", key
-                ).fetchone()
-                if row is not None:
-                    found[key] = self._document(row)
+                ).fetchall()
+                if rows:
+                    found[key] = self._document(rows[0])
         return found
 
     def save_documents(self, records: Sequence[DocumentRecord]) -> None:

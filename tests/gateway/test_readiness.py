@@ -1,6 +1,7 @@
 """The start-up warm-up's per-principal work (``gateway.readiness.warm_principals``): every
-active principal's SQL decision and withheld count per dataset are computed before ready, so a
-principal's first query pays neither, and nothing is served, audited or metered meanwhile.
+active principal's SQL decision and withheld count per dataset, and its search and ask
+decisions, are computed before ready, so a principal's first query or search pays neither,
+and nothing is served, audited or metered meanwhile.
 
 Real engines throughout: the demo workspace, regorus, DuckDB.
 """
@@ -15,11 +16,13 @@ import pytest
 from authz.regorus_engine import RegorusEngine
 from gateway.context import RequestContext
 from gateway.readiness import warm_principals
+from gateway.search_pipeline import governed_search_request
 from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.sql_pipeline import governed_sql
 from gateway.wiring import build_gateway
 from hqg.errors import HqgError
+from ingestion.vectors.base import SearchMode
 from retrieval.sql.engine import Session
 from tests.workspaces import copy_workspace
 
@@ -83,8 +86,9 @@ def test_after_the_warm_up_no_principals_first_query_evaluates_policy_or_counts_
         paid = _first_query_of_everyone(gateway, calls)
     finally:
         gateway.close()
-    assert pairs == len(gateway.principals.active()) * len(gateway.sources(gateway.datasets()))
-    assert warmed["rego"] == pairs  # the warm-up did the work itself
+    datasets = len(gateway.sources(gateway.datasets()))
+    assert pairs == len(gateway.principals.active()) * (datasets + 1)  # + the collections
+    assert warmed["rego"] >= pairs  # the warm-up did the work itself
     assert warmed["count"] > 0
     assert paid["served"] >= 10
     assert (paid["rego"], paid["count"]) == (0, 0)
@@ -108,10 +112,36 @@ def test_warming_audits_nothing_and_writes_no_usage(home: Path) -> None:
     try:
         warm_principals(gateway)
         counted = _counted(gateway, "hqg_requests", "hqg_decisions")
+        timed = _timed(gateway)
     finally:
         gateway.close()
     assert {path: path.read_bytes() if path.is_file() else None for path in files} == before
     assert counted == 0
+    assert timed == 0  # its policy evaluations are not requests' stage timings
+
+
+def test_after_the_warm_up_no_principals_first_search_evaluates_policy(
+    home: Path, calls: dict[str, int]
+) -> None:
+    gateway = _gateway(home)
+    try:
+        warm_principals(gateway)
+        before, served = calls["rego"], 0
+        for principal in gateway.principals.active():
+            ctx = RequestContext.create(principal, purpose=None)
+            try:
+                governed_search_request(
+                    gateway, ctx, query="refund window", collections=None,
+                    mode=SearchMode.LEXICAL, k=2,
+                )  # fmt: skip
+            except HqgError:
+                continue
+            served += 1
+        assert served >= 3
+        assert calls["rego"] == before
+        assert _timed(gateway) > 0  # the requests themselves are timed as before
+    finally:
+        gateway.close()
 
 
 def test_warming_stops_at_the_configured_number_of_pairs(home: Path, calls: dict[str, int]) -> None:
@@ -134,7 +164,18 @@ def test_a_disabled_principal_is_not_warmed(home: Path, calls: dict[str, int]) -
         pairs = warm_principals(gateway)
     finally:
         gateway.close()
-    assert pairs == (everyone - 1) * len(gateway.sources(gateway.datasets()))
+    assert pairs == (everyone - 1) * (len(gateway.sources(gateway.datasets())) + 1)
+
+
+def _timed(gateway: Gateway) -> float:
+    """How many stage timings were observed."""
+    return sum(
+        sample.value
+        for family in gateway.ops.metrics.registry.collect()
+        if family.name == "hqg_stage_seconds"
+        for sample in family.samples
+        if sample.name.endswith("_count")
+    )
 
 
 def _counted(gateway: Gateway, *names: str) -> float:

@@ -60,7 +60,7 @@ def create_app(
         if warm_up:
             steps = (("answerer", app.state.models.default), ("routes", lambda: match_routes(app)))
             app.state.warm_up = WarmUp(gateway, extra=steps)
-            app.state.warm_up.start()
+            app.state.warm_up.start(workers)
         yield
         workers.shutdown(wait=False)  # like anyio's threads: a stuck call never holds the exit
         gateway.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +199,20 @@ def test_metrics_can_be_opened_by_setting(demo_home: Path) -> None:
             assert client.get("/metrics").status_code == 200
     finally:
         gw.close()
+
+
+def test_what_a_thread_records_while_unobserved_is_not_counted_other_threads_are() -> None:
+    metrics = GatewayMetrics()
+    with metrics.unobserved():
+        metrics.record_request(action="sql", status=200, seconds=0.01)
+        metrics.observe_stage("policy", 0.001)
+        metrics.record_decision(allowed=True)
+        other = threading.Thread(target=metrics.record_decision, kwargs={"allowed": False})
+        other.start()
+        other.join()
+    metrics.record_decision(allowed=True)
+    text = metrics.render().decode()
+    assert 'hqg_decisions_total{outcome="allow"} 1.0' in text  # only the one after the block
+    assert 'hqg_decisions_total{outcome="deny"} 1.0' in text  # the other thread's
+    assert "hqg_requests_total{" not in text
+    assert 'hqg_stage_seconds_count{stage="policy"}' not in text
