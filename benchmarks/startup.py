@@ -11,7 +11,9 @@ the floor a script pays.
 Then the server side of the same question (issue 18, goal 6): each use case (SQL, search, ask,
 chat) on a ``hqg serve`` of its own that has just said ready, its first request against its
 100th (the median of the 91st to 100th, one at a time). The warm-up runs before ``/readyz``
-says ready, so a ratio near 1 means nothing was left for the first caller to load.
+says ready, so a ratio near 1 means nothing was left for the first caller to load. SQL is
+measured twice: one repeated text (its 100th request finds its guard verdict and rewrite
+cached per text) and a new text each time (first and 100th equally new).
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ def chat_body(n: int) -> dict[str, object]:
 
 
 CHAT = Probe("/v1/chat/completions", "/v1/chat/completions", chat_body)
+
+
+def point_query(n: int) -> dict[str, object]:
+    """The ``n``-th point query: a text no earlier request used, like most analysts' queries."""
+    return {"sql": f"SELECT * FROM orders WHERE order_id = {n + 1}"}
+
+
+#: ``SQL`` repeats one text, so from its second request on the guard's verdict and the
+#: rewrite are cached per text; this probe compares a first request with a 100th that is just
+#: as new to the server, which is what warming before ``/readyz`` can promise.
+SQL_DISTINCT = Probe("/v1/sql, distinct texts", "/v1/sql", point_query)
 
 
 def _hqg(*args: str) -> list[str]:
@@ -114,7 +127,9 @@ def run(ctx: RunContext) -> list[Row]:
     return measure(home, n=1 if ctx.quick else 3) + first_requests(home)
 
 
-def first_requests(home: Path, probes: tuple[Probe, ...] = (SQL, SEARCH, ASK, CHAT)) -> list[Row]:
+def first_requests(
+    home: Path, probes: tuple[Probe, ...] = (SQL, SQL_DISTINCT, SEARCH, ASK, CHAT)
+) -> list[Row]:
     """Per use case, on a fresh server each (so no other route warmed anything for it): the
     first request after ``/readyz`` said ready against the median of the 91st-100th."""
     rows = []
