@@ -9,7 +9,7 @@ temporary table, checked row by row and quarantined with a reason per bad row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,7 +40,7 @@ from ingestion.pii_tagging import (
     columns_pii,
     tag_free_text,
 )
-from ingestion.sources import SourceFile
+from ingestion.sources import Sniffed, SourceFile
 from privacy.detector import PiiDetector
 
 RAW = "hqg_raw"
@@ -117,7 +117,7 @@ class Staging:
         self,
         contract: DatasetContract,
         *,
-        columns: Mapping[str, str] | None = None,
+        sniffed: Sniffed | None = None,
         on_typed: Callable[[], object] | None = None,
     ) -> LoadCounts | None:
         """Type, check and load the batch into ``data`` in one pass over the source, when it
@@ -127,15 +127,17 @@ class Staging:
         table: this is what keeps a large ingest near DuckDB's own load speed. Free-text
         columns take the checked path (``one_pass``).
 
-        ``columns`` is the source's ``SourceFile.columns()`` when the caller sniffed it
-        already. ``on_typed`` runs once ``data`` holds the typed rows, before they are
+        ``sniffed`` is the source's ``SourceFile.sniff()`` when the caller sniffed it already
+        (the load then reads the file with that dialect instead of sniffing it again).
+        ``on_typed`` runs once ``data`` holds the typed rows, before they are
         checked: a caller may read ``data`` there and start work that runs while DuckDB checks
         (work it must discard if this returns None).
         """
         if not one_pass(contract):
             return None
-        scan = self.source.scan_sql(all_varchar=True)
-        self.source_columns = dict(columns if columns is not None else self.source.columns())
+        sniffed = sniffed if sniffed is not None else self.source.sniff()
+        scan = self.source.scan_sql(all_varchar=True, sniffed=sniffed)
+        self.source_columns = dict(sniffed.columns)
         self._check_size(columns=len(self.source_columns), rows=0)
         if compare_columns(contract, self.source_columns, {}).has_drift:
             return None
