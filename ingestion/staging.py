@@ -45,6 +45,12 @@ from privacy.detector import PiiDetector
 
 RAW = "hqg_raw"
 CHECKED = "hqg_checked"
+#: DuckDB counts distinct integer keys with a perfect hash table (one slot per value of the
+#: key's min..max range: ~1/6 of the CPU of hashing them) only when that range fits in
+#: ``perfect_ht_threshold`` bits (default 12, 4,096 values). The key check of a batch allows
+#: about twice its row count, so a dense surrogate key takes it while the table stays bounded
+#: by the batch's size (a sparse key keeps the ordinary hash aggregate), and at most 2^22 slots.
+_PERFECT_HASH_BITS = (12, 22)
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,9 @@ class Staging:
         )
         if on_typed is not None:
             on_typed()
+        low, high = _PERFECT_HASH_BITS
+        bits = min(high, max(low, self.count("data").bit_length() + 1))
+        self.con.execute(f"SET perfect_ht_threshold = {bits}")
         row = self.con.execute(clean_check_select(contract, "data")).fetchone()
         read, failures, keys = (int(value) for value in row) if row else (0, 0, 0)
         self._check_size(columns=len(self.source_columns), rows=read)

@@ -14,10 +14,10 @@ AWKWARD: dict[str, bytes] = {
     "semicolons_quotes_crlf_bom.csv": (
         b'\xef\xbb\xbfa;b;"c d"\r\n1;"x;y";"multi\r\nline"\r\n2;"q""uote";\r\n3;;"tail"\r\n'
     ),
-    "tabs.tsv": b"id\tname\tnote\n1\tAnn\tsays \"hi\"\n2\tBob\t\n",
+    "tabs.tsv": b'id\tname\tnote\n1\tAnn\tsays "hi"\n2\tBob\t\n',
     "pipes_single_quotes.csv": b"k|v\n1|'a|b'\n2|'c'\n",
     "duplicate_and_empty_headers.csv": b"a,a,,b\n1,2,3,4\n5,6,7,8\n",
-    "quotes_in_header.csv": b"\"it's\",\"say \"\"x\"\"\",plain\n1,2,3\n",
+    "quotes_in_header.csv": b'"it\'s","say ""x""",plain\n1,2,3\n',
     "preamble.csv": b"exported by tool v1\n\nid,name\n1,Ann\n2,Bob\n",
     "comments.csv": b"id,name\n# a comment line\n1,Ann\n# another\n2,Bob\n",
     "no_trailing_newline.csv": b"x,y\n1,2\n3,4",
@@ -53,7 +53,7 @@ def test_a_sniffed_csv_reads_as_duckdbs_own_sniffing_read(tmp_path: Path, name: 
 
 def test_sniffed_options_are_literals_even_for_hostile_names(tmp_path: Path) -> None:
     path = tmp_path / "it's.csv"
-    path.write_bytes(b"\"a'); DROP TABLE x; --\",b\n1,2\n")
+    path.write_bytes(b'"a\'); DROP TABLE x; --",b\n1,2\n')
     source = SourceFile.open(path)
     scan = source.scan_sql(all_varchar=True, sniffed=source.sniff())
     assert _rows(scan) == [("1", "2")]
