@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from privacy.detection import PiiDetector, detect_many
+from privacy.detection import PiiDetector, detect_distinct, detect_many
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span, spans_to_json
@@ -92,21 +92,13 @@ def columns_pii(
     samples: Mapping[str, Iterable[str]], detector: PiiDetector
 ) -> dict[str, ColumnPii]:
     """``column_pii`` of several columns' samples, detected together: each distinct value once
-    (a sampled column repeats statuses and codes), in full batches across columns."""
+    (a sampled column repeats statuses and codes), in one batch across columns."""
     kept = {
         column: [value for value in values if value and value.strip()]
         for column, values in samples.items()
     }
-    distinct = list(dict.fromkeys(value for values in kept.values() for value in values))
-    found = {
-        value: spans
-        for begin in range(0, len(distinct), _BATCH)
-        for value, spans in zip(
-            distinct[begin : begin + _BATCH],
-            detect_many(detector, distinct[begin : begin + _BATCH]),
-            strict=True,
-        )
-    }
+    flat = [value for values in kept.values() for value in values]
+    found = dict(zip(flat, detect_distinct(detector, flat), strict=True))
     return {column: _summarise(values, found) for column, values in kept.items()}
 
 

@@ -9,7 +9,7 @@ temporary table, checked row by row and quarantined with a reason per bad row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,11 +40,17 @@ from ingestion.pii_tagging import (
     columns_pii,
     tag_free_text,
 )
-from ingestion.sources import SourceFile
+from ingestion.sources import Sniffed, SourceFile
 from privacy.detector import PiiDetector
 
 RAW = "hqg_raw"
 CHECKED = "hqg_checked"
+#: DuckDB counts distinct integer keys with a perfect hash table (one slot per value of the
+#: key's min..max range: ~1/6 of the CPU of hashing them) only when that range fits in
+#: ``perfect_ht_threshold`` bits (default 12, 4,096 values). The key check of a batch allows
+#: about twice its row count, so a dense surrogate key takes it while the table stays bounded
+#: by the batch's size (a sparse key keeps the ordinary hash aggregate), and at most 2^22 slots.
+_PERFECT_HASH_BITS = (12, 22)
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,7 @@ class Staging:
         self,
         contract: DatasetContract,
         *,
-        columns: Mapping[str, str] | None = None,
+        sniffed: Sniffed | None = None,
         on_typed: Callable[[], object] | None = None,
     ) -> LoadCounts | None:
         """Type, check and load the batch into ``data`` in one pass over the source, when it
@@ -127,15 +133,17 @@ class Staging:
         table: this is what keeps a large ingest near DuckDB's own load speed. Free-text
         columns take the checked path (``one_pass``).
 
-        ``columns`` is the source's ``SourceFile.columns()`` when the caller sniffed it
-        already. ``on_typed`` runs once ``data`` holds the typed rows, before they are
+        ``sniffed`` is the source's ``SourceFile.sniff()`` when the caller sniffed it already
+        (the load then reads the file with that dialect instead of sniffing it again).
+        ``on_typed`` runs once ``data`` holds the typed rows, before they are
         checked: a caller may read ``data`` there and start work that runs while DuckDB checks
         (work it must discard if this returns None).
         """
         if not one_pass(contract):
             return None
-        scan = self.source.scan_sql(all_varchar=True)
-        self.source_columns = dict(columns if columns is not None else self.source.columns())
+        sniffed = sniffed if sniffed is not None else self.source.sniff()
+        scan = self.source.scan_sql(all_varchar=True, sniffed=sniffed)
+        self.source_columns = dict(sniffed.columns)
         self._check_size(columns=len(self.source_columns), rows=0)
         if compare_columns(contract, self.source_columns, {}).has_drift:
             return None
@@ -145,6 +153,9 @@ class Staging:
         )
         if on_typed is not None:
             on_typed()
+        low, high = _PERFECT_HASH_BITS
+        bits = min(high, max(low, self.count("data").bit_length() + 1))
+        self.con.execute(f"SET perfect_ht_threshold = {bits}")
         row = self.con.execute(clean_check_select(contract, "data")).fetchone()
         read, failures, keys = (int(value) for value in row) if row else (0, 0, 0)
         self._check_size(columns=len(self.source_columns), rows=read)

@@ -32,7 +32,7 @@ from ingestion.drift import DriftReport
 from ingestion.inference import contract_type, infer_contract
 from ingestion.limits import IngestLimits, over_limit
 from ingestion.pii_tagging import untagged_pii_warnings
-from ingestion.sources import SourceFile
+from ingestion.sources import Sniffed, SourceFile
 from ingestion.staging import LoadCounts, Staging, one_pass
 from ingestion.workspace import Workspace
 from privacy.detection import PiiDetector, detector_version, pinned
@@ -139,11 +139,11 @@ class _SourceHash:
 
 @dataclass(frozen=True)
 class _Loading:
-    """What loading a batch starts from: the contract (None: infer one), the source's sniffed
-    columns (None: not sniffed yet), the limits, and the run's worker thread."""
+    """What loading a batch starts from: the contract (None: infer one), the source's sniff
+    (None: not sniffed yet), the limits, and the run's worker thread."""
 
     contract: DatasetContract | None
-    columns: dict[str, str] | None
+    sniffed: Sniffed | None
     limits: IngestLimits
     background: Executor
 
@@ -199,7 +199,7 @@ class _Run:
         # DuckDB checks and writes (hashlib, the NER models and DuckDB all release the GIL)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-ingest") as background:
             file_hash = _SourceHash(self.source, background, self.progress)
-            columns = _sniffed(self.source) if contract is not None and one_pass(contract) else None
+            sniffed = _sniffed(self.source) if contract is not None and one_pass(contract) else None
             self.pii_detector = detector_version(self.detector)
             current = existing.current if existing is not None else None
             if contract is not None and current is not None:
@@ -211,7 +211,7 @@ class _Run:
                         return self._unchanged(contract, origin, content_hash, current)
             staging = self.workspace.dataset_dir(self.dataset) / f".{self.run_id}.staging.duckdb"
             try:
-                loading = _Loading(contract, columns, limits, background)
+                loading = _Loading(contract, sniffed, limits, background)
                 return self._stage(staging, loading, origin, file_hash)
             except HqgError:
                 raise
@@ -278,7 +278,7 @@ class _Run:
             started: list[Future[list[str]]] = []
             counts = stage.load_clean(
                 given,
-                columns=loading.columns,
+                sniffed=loading.sniffed,
                 on_typed=lambda: started.append(self._warn(stage, given, background)),
             )
             if counts is not None:
@@ -425,11 +425,11 @@ class _Run:
         )
 
 
-def _sniffed(source: SourceFile) -> dict[str, str] | None:
-    """``source.columns()``, or None when DuckDB cannot sniff the file: the load then meets
+def _sniffed(source: SourceFile) -> Sniffed | None:
+    """``source.sniff()``, or None when DuckDB cannot sniff the file: the load then meets
     the same error and reports it as any load failure."""
     try:
-        return source.columns()
+        return source.sniff()
     except duckdb.Error:
         return None
 

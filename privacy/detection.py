@@ -51,6 +51,19 @@ def detect_many(detector: PiiDetector, texts: Sequence[str]) -> list[list[Span]]
     return [detector.detect(text) for text in texts]
 
 
+def detect_distinct(detector: PiiDetector, texts: Sequence[str]) -> list[list[Span]]:
+    """``detect_many`` with each distinct text detected once, its spans given to every copy.
+
+    A batch across documents repeats texts (a metadata key, a status, the tenant's name in
+    every ticket), and a text's spans depend on that text alone: every detector reads each
+    text on its own, batching only groups the calls (held by
+    ``tests/ingestion/documents/test_batched_detection.py``). Each copy gets its own list.
+    """
+    distinct = list(dict.fromkeys(texts))
+    found = dict(zip(distinct, detect_many(detector, distinct), strict=True))
+    return [list(found[text]) for text in texts]
+
+
 def pinned(detector: PiiDetector) -> PiiDetector:
     """``detector`` frozen at its current version (see the module doc); others as they are."""
     if isinstance(detector, PinnableDetector):

@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from privacy.detection import detect_many
+from privacy.detection import detect_distinct
 from privacy.detector import PiiDetector
 from privacy.spans import Span
 
@@ -47,14 +47,15 @@ def withhold_names(
     paths: Sequence[str], detector: PiiDetector, *, keep_first: bool = False
 ) -> list[str]:
     """Each ``/``-separated path with the segments holding a person's name or an identifier
-    withheld (the last segment's extension is kept). One detector call for all of them.
+    withheld (the last segment's extension is kept). One detector call for all of them, each
+    distinct segment once (every path repeats its directories).
     ``keep_first``: the first directory names a tenant (a ``path`` collection), never a person."""
     split = [path.split("/") for path in paths]
     bare = [[_EXTENSION.sub("", part) if i == len(parts) - 1 else part
              for i, part in enumerate(parts)] for parts in split]  # fmt: skip
     said = [spoken(part) for parts in bare for part in parts]
     written = [part for parts in split for part in parts]
-    found = detect_many(detector, [*said, *written])
+    found = detect_distinct(detector, [*said, *written])
     out: list[str] = []
     at = 0
     for parts, stems in zip(split, bare, strict=True):

@@ -23,7 +23,7 @@ from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
 from ingestion.documents.faults import Stage, StageFailed, stage
 from ingestion.documents.field_scan import FieldTexts, scanned_metadata, scoring_text
 from ingestion.documents.model import DocumentChunk, DocumentMeta, chunk_id, content_hash
-from privacy.detection import PiiDetector, detect_many
+from privacy.detection import PiiDetector, detect_distinct
 from privacy.masker import mask_text
 from privacy.operators import MaskKind
 from privacy.spans import Span, keyed_spans_to_json, spans_to_json
@@ -93,15 +93,16 @@ def prepare_drafts(
 
     The texts of every draft go to the detector in ONE batch: a model call has a fixed cost
     (padding, thread hand-off, Presidio's set-up) that a ticket's few short texts paid each on
-    their own, and batching sorts windows of similar length together. The spans are the ones a
-    per-document call finds (each text is detected on its own; batching only groups the
+    their own, and batching sorts windows of similar length together. A text repeated across
+    the batch (metadata keys, statuses, the tenant's name) is detected once. The spans are the
+    ones a per-document call finds (each text is detected on its own; batching only groups the
     calls). When the batch fails, each draft is detected alone, so one document that breaks
     a model fails alone (its ``StageFailed``; the run asks the probe whose fault it was).
     """
     texts = [draft.texts for draft in drafts]
     found: list[list[list[Span]] | StageFailed]
     try:
-        flat = stage(Stage.PII, lambda: detect_many(detector, [t for ts in texts for t in ts]))
+        flat = stage(Stage.PII, lambda: detect_distinct(detector, [t for ts in texts for t in ts]))
     except StageFailed:
         found = [_detected_alone(detector, own) for own in texts]
     else:
@@ -121,7 +122,7 @@ def prepare_drafts(
 
 def _detected_alone(detector: PiiDetector, texts: list[str]) -> list[list[Span]] | StageFailed:
     try:
-        return stage(Stage.PII, lambda: detect_many(detector, texts))
+        return stage(Stage.PII, lambda: detect_distinct(detector, texts))
     except StageFailed as failed:
         return failed
 

@@ -140,3 +140,42 @@ def test_staging_reads_try_cast_as_try_cast_even_where_duckdb_would_push_it_into
         scan = source.scan_sql(all_varchar=True)
         values = stage.con.execute(f"SELECT TRY_CAST(a AS INTEGER) FROM {scan}").fetchall()
     assert values == [(1,), (None,)]
+
+
+def _dense_keys(tmp_path: Path, ids: list[int]) -> Path:
+    csv = tmp_path / "t.csv"
+    csv.write_text("id,v\n" + "".join(f"{i},x\n" for i in ids), encoding="utf-8")
+    return csv
+
+
+def test_the_key_check_counts_a_dense_integer_key_with_a_perfect_hash(tmp_path: Path) -> None:
+    """20,000 consecutive ids need 15 bits, over DuckDB's default of 12: the check raises it
+    to about twice the batch's rows, so the distinct count skips hashing."""
+    from ingestion.checks import clean_check_select
+
+    contract = _contract("VARCHAR", nullable=True)
+    source = SourceFile.open(_dense_keys(tmp_path, list(range(20_000))))
+    with Staging.open(
+        tmp_path / "s.duckdb", source, limits=IngestLimits(), progress=lambda *_: None
+    ) as stage:
+        counts = stage.load_clean(contract)
+        plan = stage.con.execute("EXPLAIN " + clean_check_select(contract, "data")).fetchall()
+    assert counts is not None
+    assert counts.good == 20_000
+    assert "Perfect Hash Group By" in plan[0][1]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [*range(20_000), 19_999],  # dense, duplicated at the end
+        [*range(0, 20_000 * 1_000_003, 1_000_003), 0],  # sparse (ordinary hash), duplicated
+        [*range(0, 20_000 * 1_000_003, 1_000_003)],  # sparse, clean
+        [*range(-10_000, 10_000)],  # dense across zero, clean
+    ],
+)
+def test_the_key_check_finds_a_duplicate_in_dense_and_sparse_integer_keys(
+    tmp_path: Path, detector: PresidioDetector, ids: list[int]
+) -> None:
+    csv = _dense_keys(tmp_path, ids)
+    _assert_same_outcome(tmp_path, csv, _contract("VARCHAR", nullable=True), detector)

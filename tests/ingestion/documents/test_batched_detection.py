@@ -29,7 +29,7 @@ from ingestion.workspace import Workspace
 from privacy.composite import CompositeDetector
 from privacy.detector import build_detector
 from privacy.settings import PrivacySettings
-from privacy.spans import keyed_spans_from_json, spans_from_json
+from privacy.spans import Span, keyed_spans_from_json, spans_from_json
 from tests.conftest import SessionModels
 from tests.ingestion.documents.conftest import MemoryIndex
 from tests.security.normalize_support import meta
@@ -208,3 +208,43 @@ def test_a_run_in_small_batches_stores_what_a_run_in_one_batch_stores(
     vectors = [_vectors(index, f"tickets_{size}") for size in (1, 3, 64)]
     for one, three, all_ in zip(*vectors, strict=True):
         assert min(_cosine(one, three), _cosine(one, all_)) > 0.9999
+
+
+class _Counting:
+    """The real composite detector, recording every text it is asked to read."""
+
+    def __init__(self, detector: CompositeDetector) -> None:
+        self.detector, self.texts = detector, list[str]()
+
+    def detect(self, text: str) -> list[Span]:
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        self.texts.extend(texts)
+        return self.detector.detect_many(texts)
+
+
+def test_a_batch_reads_each_repeated_text_once_and_stores_what_each_document_stores_alone(
+    composite: CompositeDetector,
+) -> None:
+    """Every ticket repeats its metadata keys, its id's tenant segment and often a title or a
+    status: the batch detects each distinct text once, and every document still stores the
+    spans it stores when detected alone (the copies included)."""
+    documents = _documents() + [
+        (text, doc.model_copy(update={"doc_id": doc.doc_id + "-copy"}))
+        for text, doc in _documents()
+    ]
+    drafts = [
+        draft_document(text, meta, headings=True, chunking=CHUNKING) for text, meta in documents
+    ]
+    counting = _Counting(composite)
+    batched = prepare_drafts(drafts, detector=counting, injection=INJECTION)
+    every = [text for draft in drafts for text in draft.texts]
+    assert len(counting.texts) == len(set(every)) < len(every) // 2
+    alone = [
+        prepare_drafts([draft], detector=composite, injection=INJECTION)[0] for draft in drafts
+    ]
+    assert all(isinstance(p, PreparedDocument) for p in batched)
+    assert [_stored(p) for p in batched] == [_stored(p) for p in alone]  # type: ignore[arg-type]
+    spans = [keyed_spans_from_json(p.meta.metadata_pii) for p in batched]  # type: ignore[union-attr]
+    assert all(found["phone"] for found in spans)  # the repeated value's span, in every copy
