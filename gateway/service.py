@@ -106,6 +106,7 @@ class Gateway:
     def close(self) -> None:
         self.queries.close()
         self.components.close()
+        self.audit.close()  # its head follows the last commit in the background
 
 
 def policy_input(
