@@ -90,7 +90,8 @@ class AuditLog:
         self._pending: list[_Ticket] = []
         self._leading = False
         self._known: _Tip | None = None  # read and written only under the log's flock
-        self._heads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-audit-head")
+        self._heads: ThreadPoolExecutor | None = None
+        self._heads_pid = 0
 
     def append(self, record: AuditRecord) -> ChainLink:
         """Append ``record`` durably; return its line number and hash.
@@ -117,7 +118,7 @@ class AuditLog:
     def flush(self) -> None:
         """Return once the head covers every append that returned before this call (the head
         follows the log's fsync in the background, see the module docstring)."""
-        self._heads.submit(int).result()
+        self._head_thread().submit(int).result()
 
     def close(self) -> None:
         """Flush the head; the log stays usable (a later append simply opens it again)."""
@@ -167,9 +168,17 @@ class AuditLog:
         """Queue the head's update on the head thread, which owns the locked ``handle`` from now
         on; at interpreter exit, when no thread can be started, update it here."""
         try:
-            self._heads.submit(self._update_head, handle, tip)
+            self._head_thread().submit(self._update_head, handle, tip)
         except RuntimeError:
             self._update_head(handle, tip)
+
+    def _head_thread(self) -> ThreadPoolExecutor:
+        """The one thread that updates the head, in order; a forked child gets its own (the
+        parent's thread does not exist in it)."""
+        if self._heads is None or self._heads_pid != os.getpid():
+            self._heads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hqg-audit-head")
+            self._heads_pid = os.getpid()
+        return self._heads
 
     def _update_head(self, handle: BinaryIO, tip: _Tip) -> None:
         """Write the head for ``tip`` (the log is durable up to it), remember both files' state
