@@ -118,7 +118,10 @@ class AuditLog:
     def flush(self) -> None:
         """Return once the head covers every append that returned before this call (the head
         follows the log's fsync in the background, see the module docstring)."""
-        self._head_thread().submit(int).result()
+        try:
+            self._head_thread().submit(int).result()
+        except RuntimeError:  # interpreter exit: its own join has run every pending update
+            return
 
     def close(self) -> None:
         """Flush the head; the log stays usable (a later append simply opens it again)."""
