@@ -20,9 +20,11 @@ slot format on the next commit.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -86,7 +88,25 @@ def _slots(raw: bytes) -> tuple[int, ChainLink]:
 
 
 def read_head(log_path: Path) -> ChainLink | None:
-    """The head, or None if the file does not exist; raise ``ValueError`` if it is unreadable."""
+    """The head as of the last finished commit, or None if the file does not exist; raise
+    ``ValueError`` if it is unreadable.
+
+    Read under a shared lock on the log: a commit holds the exclusive lock from its lines'
+    write until its head is durable (the head is written after the appending callers have
+    returned, ``audit.log``), so a reader never sees a commit half done. A caller that already
+    holds a lock on the log reads with ``load_head``.
+    """
+    try:
+        handle = log_path.open("rb")
+    except FileNotFoundError:
+        return load_head(log_path)
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        return load_head(log_path)
+
+
+def load_head(log_path: Path) -> ChainLink | None:
+    """``read_head`` for a caller holding a lock on the log (or when there is no log)."""
     try:
         raw = head_path(log_path).read_bytes()
     except FileNotFoundError:
@@ -106,21 +126,40 @@ def create_head(log_path: Path) -> None:
     fsync_directory(target.parent)
 
 
-def write_head(log_path: Path, link: ChainLink) -> None:
-    """Overwrite the older slot in place and ``fdatasync`` (see the module docstring).
+@dataclass(frozen=True)
+class HeadImage:
+    """A head file's bytes as its writer last wrote them, and the slot holding the newest head:
+    a writer that finds the file unchanged need not read and parse it again."""
 
+    raw: bytes
+    newest: int
+
+
+def write_head(log_path: Path, link: ChainLink, *, known: HeadImage | None = None) -> HeadImage:
+    """Overwrite the older slot in place and ``fdatasync`` (see the module docstring); return
+    the file as now written.
+
+    ``known``: the file as the caller last wrote it, when the caller has checked that it still
+    holds exactly those bytes; otherwise it is read to find the newest slot.
     Call only after the log lines up to ``link`` are durable, so the head never runs ahead.
     """
     fd = os.open(head_path(log_path), os.O_RDWR)
     try:
-        if os.fstat(fd).st_size != HEAD_BYTES:  # legacy format or damaged size: rewrite whole
-            os.pwrite(fd, encode_slot(link) * _SLOTS, 0)
-            os.ftruncate(fd, HEAD_BYTES)
-            os.fsync(fd)
-            return
-        newest, _ = _slots(os.pread(fd, HEAD_BYTES, 0))
-        os.pwrite(fd, encode_slot(link), (1 - newest) * SLOT_BYTES)
+        if known is None:
+            raw = os.pread(fd, HEAD_BYTES + 1, 0)
+            if len(raw) != HEAD_BYTES:  # legacy format or damaged size: rewrite whole
+                image = HeadImage(raw=encode_slot(link) * _SLOTS, newest=0)
+                os.pwrite(fd, image.raw, 0)
+                os.ftruncate(fd, HEAD_BYTES)
+                os.fsync(fd)
+                return image
+            known = HeadImage(raw=raw, newest=_slots(raw)[0])
+        slot, target = encode_slot(link), 1 - known.newest
+        start = target * SLOT_BYTES
+        os.pwrite(fd, slot, start)
         os.fdatasync(fd)
+        raw = known.raw[:start] + slot + known.raw[start + SLOT_BYTES :]
+        return HeadImage(raw=raw, newest=target)
     finally:
         os.close(fd)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from audit.chain import GENESIS_HASH, ChainLink, Line, decode_line
-from audit.head import read_head
+from audit.head import load_head
 
 
 class VerifyReport(BaseModel):
@@ -50,7 +50,7 @@ def verify(path: Path, *, progress: Progress | None = None) -> VerifyReport:
 
 def _verify_lines(path: Path, lines: Iterable[bytes], progress: Progress | None) -> VerifyReport:
     try:
-        head = read_head(path)
+        head = load_head(path)  # under the lock ``verify`` holds
     except (OSError, ValueError):
         return VerifyReport(ok=False, records=0, problem="the head file is unreadable")
     numbered = enumerate(lines, start=1)

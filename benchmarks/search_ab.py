@@ -1,11 +1,12 @@
-"""``python -m benchmarks.search_ab BASE_TREE HOME``: governed search over HTTP, two trees A/B.
+"""``python -m benchmarks.search_ab BASE_TREE HOME``: a governed route over HTTP, two trees A/B.
 
 A before/after figure taken on a shared, loaded machine means nothing unless both sides ran in
 the same minutes. This starts two real ``hqg serve`` processes, A from ``BASE_TREE`` (another
 checkout, e.g. ``git archive <commit> | tar -x -C /tmp/base``) and B from this tree, each over
 its own copy of the demo workspace ``HOME``, and drives ``/v1/search`` (hybrid, k 5, as
-demo-alice, every query text distinct: ``benchmarks.http.SEARCH``) in alternating blocks, the
-order swapped every round. Reported per concurrency: the median over rounds of req/s, p50, p95
+demo-alice, every query text distinct: ``benchmarks.http.SEARCH``; ``--probe /v1/sql`` for the
+governed point query, ``/healthz`` for the floor) in alternating blocks, the order swapped
+every round. Reported per concurrency: the median over rounds of req/s, p50, p95
 and the **server's CPU time per request** (``/proc/<pid>/stat``, user + system, every thread
 of the serving process), the figure that moves least with other load on the machine.
 
@@ -24,7 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.http import REPO, SEARCH, drive, served
+from benchmarks.http import PROBES, REPO, SEARCH, Probe, drive, served
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -60,9 +61,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _block(url: str, pid: int, concurrency: int, seconds: float) -> Block:
+def _block(url: str, pid: int, probe: Probe, concurrency: int, seconds: float) -> Block:
     before = _cpu_seconds(pid)
-    cell = drive(url, SEARCH, concurrency=concurrency, seconds=seconds)
+    cell = drive(url, probe, concurrency=concurrency, seconds=seconds)
     answered = max(len(cell.latencies_ms), 1)
     return Block(
         rate=cell.rate,
@@ -81,6 +82,7 @@ def compare(
     seconds: float,
     concurrency: tuple[int, ...],
     env: dict[str, str],
+    probe: Probe = SEARCH,
 ) -> dict[tuple[str, int], list[Block]]:
     """Blocks per (side, concurrency); A is ``base``, B this tree."""
     trees = {"A": base, "B": REPO}
@@ -95,12 +97,12 @@ def compare(
             urls[side] = stack.enter_context(served(copy, log=log, source=tree, env=env))
             (pids[side],) = _children() - before
         for side in trees:  # first-use paths, connections, caches of the decision
-            drive(urls[side], SEARCH, concurrency=1, seconds=30, max_requests=20)
+            drive(urls[side], probe, concurrency=1, seconds=30, max_requests=20)
         for index in range(rounds):
             order = ("A", "B") if index % 2 == 0 else ("B", "A")
             for c in concurrency:
                 for side in order:
-                    block = _block(urls[side], pids[side], c, seconds)
+                    block = _block(urls[side], pids[side], probe, c, seconds)
                     blocks[(side, c)].append(block)
                     print(side, c, block, flush=True)
     return blocks
@@ -133,6 +135,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument(
+        "--probe", default=SEARCH.path, choices=[p.path for p in PROBES], help="the route driven"
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="for both servers"
     )
     args = parser.parse_args()
@@ -145,6 +150,7 @@ def main() -> None:
         seconds=args.seconds,
         concurrency=concurrency,
         env=env,
+        probe=next(p for p in PROBES if p.path == args.probe),
     )
     print(report(blocks, concurrency))
 

@@ -34,6 +34,7 @@ from retrieval.sql.sources import TableSource
 class _Snapshot:
     generation: int = -1
     datasets: dict[str, Dataset] = field(default_factory=dict)
+    sources: dict[str, TableSource] | None = None  # of ``datasets``, built on first use
 
 
 @dataclass
@@ -70,8 +71,17 @@ class Gateway:
         """Every dataset of a snapshot with a serving version, as the query engine reads it.
 
         Take the snapshot once per request (``datasets()``) so provenance and execution agree
-        on versions even if an ingest commits mid-request.
+        on versions even if an ingest commits mid-request. For the current snapshot they are
+        built once, not per request (a copy of the mapping is returned).
         """
+        snapshot = self._snapshot
+        if datasets is snapshot.datasets:
+            if snapshot.sources is None:
+                snapshot.sources = self._sources_of(datasets)
+            return dict(snapshot.sources)
+        return self._sources_of(datasets)
+
+    def _sources_of(self, datasets: Mapping[str, Dataset]) -> dict[str, TableSource]:
         return {
             name: TableSource(
                 contract=dataset.contract,
@@ -106,6 +116,7 @@ class Gateway:
     def close(self) -> None:
         self.queries.close()
         self.components.close()
+        self.audit.close()  # its head follows the last commit in the background
 
 
 def policy_input(

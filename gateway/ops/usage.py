@@ -130,8 +130,12 @@ class UsageLedger:
     def append(self, entry: UsageEntry) -> None:
         """Append one line atomically with respect to other writers; raises ``OSError``."""
         line = (entry.model_dump_json() + "\n").encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        try:
+            fd = os.open(self.path, flags, 0o600)
+        except FileNotFoundError:  # the directory, once: not a mkdir per request
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, flags, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             view = memoryview(line)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import os
 import threading
 import time
@@ -76,18 +77,29 @@ class Watchdog:
     _counter: itertools.count[int] = field(default_factory=itertools.count)
     _thread: threading.Thread | None = None
     _stopped: bool = False
+    #: when the waiting thread wakes by itself (-inf while it runs, +inf: only when notified)
+    _wakes_at: float = -math.inf
 
     def watch(self, target: Interruptible, *, timeout_seconds: float) -> Watch:
-        """Interrupt ``target`` after ``timeout_seconds`` unless ``release`` comes first."""
+        """Interrupt ``target`` after ``timeout_seconds`` unless ``release`` comes first.
+
+        The thread is woken only when it would not wake by itself before this deadline: with
+        one timeout for every query, a new deadline is later than the one it sleeps towards,
+        so a query costs no thread switch. Released watches at the top of the heap are dropped
+        here, so the heap holds about the queries in flight between the thread's wake-ups."""
         entry = Watch(target=target, deadline=time.monotonic() + timeout_seconds)
         with self._cond:
+            while self._heap and self._heap[0][2].done:
+                heapq.heappop(self._heap)
             heapq.heappush(self._heap, (entry.deadline, next(self._counter), entry))
             if self._thread is None or self._stopped:  # first use, or used again after stop
                 self._stopped = False
+                self._wakes_at = -math.inf
                 self._thread = threading.Thread(target=self._run, name="hqg-sql-watchdog")
                 self._thread.daemon = True
                 self._thread.start()
-            self._cond.notify()
+            if entry.deadline < self._wakes_at:
+                self._cond.notify()
         return entry
 
     def release(self, entry: Watch) -> None:
@@ -132,7 +144,7 @@ class Watchdog:
                     heapq.heappop(self._heap)
                 self._fired = [entry for entry in self._fired if not entry.done]
                 if not self._heap and not self._fired:
-                    self._cond.wait()
+                    self._sleep(None)
                     continue
                 for entry in self._fired:  # a lost interrupt is repeated until released
                     entry.target.interrupt()
@@ -145,4 +157,12 @@ class Watchdog:
                         self._fire(entry, "timeout")
                 polling = self.max_rss_bytes is not None or bool(self._fired)
                 wait = self._heap[0][0] - now if self._heap else POLL_SECONDS
-                self._cond.wait(timeout=min(wait, POLL_SECONDS) if polling else wait)
+                self._sleep(min(wait, POLL_SECONDS) if polling else wait)
+
+    def _sleep(self, timeout: float | None) -> None:
+        """Wait (holding ``_cond``) until notified or ``timeout`` passes; ``watch`` reads when."""
+        self._wakes_at = math.inf if timeout is None else time.monotonic() + timeout
+        try:
+            self._cond.wait(timeout=timeout)
+        finally:
+            self._wakes_at = -math.inf

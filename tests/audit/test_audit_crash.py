@@ -21,7 +21,9 @@ from tests.audit.test_audit_log import make_record
 
 def _log_with(path: Path, count: int) -> list[ChainLink]:
     log = AuditLog(path)
-    return [log.append(make_record(n)) for n in range(count)]
+    links = [log.append(make_record(n)) for n in range(count)]
+    log.close()  # the head follows in the background: the tests below edit the files next
+    return links
 
 
 def _newest_slot(path: Path) -> int:
@@ -84,6 +86,7 @@ def test_a_head_lagging_one_batch_after_a_crash_is_repaired(tmp_path: Path) -> N
     log = AuditLog(path)
     for n in range(5):  # as if one batch of 5 reached the log but not the head
         log.append(make_record(10 + n))
+    log.flush()
     head_path(path).write_bytes(older_head)
     log.append(make_record(99))
     report = verify(path)
@@ -98,6 +101,7 @@ def test_a_head_lagging_more_than_a_batch_is_refused(tmp_path: Path) -> None:
     log = AuditLog(path)
     for n in range(MAX_BATCH + 1):
         log.append(make_record(n))
+    log.flush()
     head_path(path).write_bytes(older_head)
     with pytest.raises(Unavailable, match="does not match its head"):
         log.append(make_record(999))
@@ -149,7 +153,9 @@ def test_a_legacy_json_head_is_read_and_upgraded(tmp_path: Path) -> None:
     links = _log_with(path, 2)
     head_path(path).write_text(links[1].model_dump_json(), encoding="utf-8")
     assert read_head(path) == links[1]
-    AuditLog(path).append(make_record(3))
+    log = AuditLog(path)
+    log.append(make_record(3))
+    log.flush()
     assert len(head_path(path).read_bytes()) == HEAD_BYTES
     assert verify(path).ok
 

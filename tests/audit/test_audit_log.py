@@ -161,8 +161,10 @@ def test_append_repairs_a_head_one_line_behind_after_a_crash(tmp_path: Path) -> 
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
     log.append(make_record(1))
+    log.flush()  # the head follows the log's fsync in the background
     head_after_first = (tmp_path / "audit.head").read_bytes()
     log.append(make_record(2))
+    log.flush()
     (tmp_path / "audit.head").write_bytes(head_after_first)  # as if we crashed before the head
     assert not verify(path).ok
     log.append(make_record(3))
