@@ -27,6 +27,7 @@ corpora.
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import json
 import sys
@@ -50,27 +51,51 @@ from guards.corpora import (
 )
 from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import (
+    CUT_KINDS,
     FEATURES,
     PROMPT_CHARS,
     WEIGHTS_FILE,
+    CutKind,
     Kind,
     chunks,
+    cut_kind,
     features,
     units,
     windows,
 )
+from guards.train.gibberish import repo_files
 
 SEED = 20261206
-MAX_FPR = 0.02
-"""The threshold is the lowest cut holding every negative training family (documents as a
-whole, out-of-fold) at or under this false-positive rate."""
+MAX_FPR: dict[CutKind, float] = {"prompt": 0.005, "prose": 0.02, "code": 0.02}
+"""Each kind's cut is the lowest holding the false positives the classifier adds to every
+negative training family (documents as a whole, out-of-fold) at or under its kind's rate, or to
+one example (a family of 45 clean e-mails cannot show 2 %: zero false positives would be
+asked). Prompts get a quarter of the documents' budget: the prompt guard reads every request,
+and at 2 % the cut fell to 0.3 and flagged 4 % of WildGuard's benign prompts (docs/guards.md
+says so: that held-out set informed this one number)."""
+CUTS: list[float] = [round(0.30 + i / 100, 2) for i in range(69)] + [
+    round(0.99 + i / 1000, 3) for i in range(10)
+]
+"""Candidate cuts, finer near 1 (a sure model puts clean code at 0.99 too)."""
 HIDDEN = 32
 EPOCHS = 60
 """Adam epochs per fit (batches of ``BATCH`` windows): the loss has flattened by then, and the
 leave-one-corpus-out report costs six more fits."""
 BATCH = 256
-TRAINED = ("llm-guard", "giskard", "bipia", "notinject", "xstest", "demo")
+TRAINED = (
+    "llm-guard", "giskard", "bipia", "notinject", "xstest", "demo",
+    "halueval", "truthfulqa", "repository",
+)  # fmt: skip
+LEFT_OUT = TRAINED[:6]
+"""The corpora each left out once (the benign-only additions are never the question)."""
 FOLDS = 4
+VALIDATION_FOLDS = 4
+"""Folds scored out-of-fold for the cuts: all four, so every training example is a validation
+example once (one fold held only about 12 clean code answers: no cut could be read off it)."""
+REPO_PACKAGES = ("hqg", "privacy", "ingestion", "retrieval", "authz", "audit", "gateway",
+                 "transports", "integrations", "cli", "client")  # fmt: skip
+"""This repository's code read as clean code documents: never ``guards``, ``evals``, ``demo``
+or the tests (they quote attacks on purpose)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +108,14 @@ class Example:
     train: bool
     attack: str | None = None  # the planted text of a poisoned document
     question: str | None = None  # the task a document is read for (ask-time evidence)
+    source: str | None = None  # the clean context a poisoned document was made from
+
+    @property
+    def fold(self) -> int:
+        """The validation fold: by the clean text, so a context and its poisoned copies, read
+        with or without a question, are never on both sides of a fold."""
+        key = (self.source or self.text).encode("utf-8")
+        return int(hashlib.sha256(key).hexdigest(), 16) % FOLDS
 
 
 def _hash_train(text: str) -> bool:
@@ -114,9 +147,22 @@ def _bipia(root: Path) -> list[Example]:
                     context = contexts[(a * 3 + p) % len(contexts)]
                     doc = insert_attack(context, attack, position)
                     docs.append((f"bipia {task} poisoned", doc, attack, context))
+            others = {c: asked[contexts[(i + 1) % len(contexts)]] for i, c in enumerate(contexts)}
+            out += [
+                Example("bipia", f"bipia {task} clean, other question", "document", c, 0, train,
+                        None, others[c])
+                for c in contexts if others[c] != asked[c]
+            ]  # fmt: skip
+            if task == "code":
+                out += [
+                    Example("bipia", "bipia code snippets clean", "document", t, 0, train)
+                    for t in _snippets(path)
+                ]
             for family, doc, planted, context in docs:
                 label = int(planted is not None)
-                out.append(Example("bipia", family, "document", doc, label, train, planted))
+                out.append(
+                    Example("bipia", family, "document", doc, label, train, planted, None, context)
+                )
                 out.append(
                     Example(
                         "bipia",
@@ -127,6 +173,7 @@ def _bipia(root: Path) -> list[Example]:
                         train,
                         planted,
                         asked[context],
+                        context,
                     )
                 )
             out += [
@@ -135,6 +182,52 @@ def _bipia(root: Path) -> list[Example]:
                 if task != "code"
             ]
     return out  # fmt: skip
+
+
+def _snippets(path: Path) -> list[str]:
+    """The code around a BIPIA code answer: the asker's code, its fixed version and the
+    traceback (more clean code of the same kind; its contexts are only 50 per split)."""
+    found: dict[str, None] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            for key in ("code", "ideal", "error"):
+                text = "\n".join(row.get(key) or []).strip()
+                if len(text) >= 40:
+                    found[text] = None
+    return list(found)
+
+
+def _benign_prompts(root: Path) -> list[Example]:
+    """User requests and questions with nothing to inject: HaluEval's general queries (MIT repo;
+    the queries are Alpaca's) and TruthfulQA's questions (Apache-2.0)."""
+    general = root / "halueval" / "data" / "general_data.json"
+    queries = [json.loads(line)["user_query"] for line in general.read_text().splitlines() if line]
+    with (root / "truthfulqa" / "datasets" / "TruthfulQA.csv").open(encoding="utf-8") as f:
+        questions = [row["Question"] for row in csv.DictReader(f)]
+    return [
+        Example(corpus, family, "prompt", t, 0, _hash_train(t))
+        for corpus, family, texts in (
+            ("halueval", "halueval general queries", queries),
+            ("truthfulqa", "truthfulqa questions", questions),
+        )
+        for t in dict.fromkeys(t.strip() for t in texts if t.strip())
+    ]
+
+
+def _repository(repo: Path) -> list[Example]:
+    """The middle chunk of every Python file of this repository's product packages
+    (``REPO_PACKAGES``): clean code and docstrings, one document each."""
+    out: list[Example] = []
+    for path in repo_files(repo):
+        if path.suffix != ".py" or path.relative_to(repo).parts[0] not in REPO_PACKAGES:
+            continue
+        pieces = chunks(path.read_text(encoding="utf-8"))
+        if pieces:
+            text = pieces[len(pieces) // 2]
+            out.append(Example("repository", "repository code", "document", text, 0,
+                               _hash_train(text)))  # fmt: skip
+    return out
 
 
 def _demo() -> list[Example]:
@@ -181,18 +274,20 @@ def _prompts(root: Path) -> list[Example]:
 
 
 def load_examples(root: Path) -> list[Example]:
-    return _prompts(root) + _bipia(root) + _demo()
+    repo = Path(__file__).resolve().parents[1]
+    return _prompts(root) + _benign_prompts(root) + _bipia(root) + _demo() + _repository(repo)
 
 
 @dataclass(frozen=True)
 class Rows:
-    """Window texts with their owner (example index), chunk (for the centroid) and label
-    (``_window_label``)."""
+    """Window texts with their owner (example index), chunk (for the centroid), label
+    (``_window_label``) and the kind whose cut they meet (``guards.learned.cut_kind``)."""
 
     texts: list[str]
     owner: list[int]
     chunk: list[int]
     label: list[int]
+    kind: list[CutKind]
 
 
 def _window_label(window: str, planted: Sequence[str]) -> int:
@@ -204,19 +299,21 @@ def _window_label(window: str, planted: Sequence[str]) -> int:
 
 
 def rows_of(examples: Sequence[Example]) -> Rows:
-    rows = Rows([], [], [], [])
+    rows = Rows([], [], [], [], [])
     chunk_id = 0
     for i, e in enumerate(examples):
         pieces = [e.text] if e.kind == "prompt" else chunks(e.text)
         for piece in pieces:
             found = [piece[:PROMPT_CHARS]] if e.kind == "prompt" else windows(piece)
             planted = units(e.attack) if e.attack else []
+            kind = cut_kind(piece, e.kind)
             for w in found:
                 positive = e.label if e.kind == "prompt" else _window_label(w, planted)
                 rows.texts.append(w)
                 rows.owner.append(i)
                 rows.chunk.append(chunk_id)
                 rows.label.append(positive)
+                rows.kind.append(kind)
             chunk_id += 1
     return rows
 
@@ -288,21 +385,42 @@ def per_example(p: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def choose_threshold(
-    p: np.ndarray, examples: Sequence[Example], rule: np.ndarray, *, among: np.ndarray
-) -> float:
-    """The lowest cut holding every negative family at ``MAX_FPR`` over the examples
-    ``among`` (a validation fold of the training side, scored by a model that never saw it)."""
-    families = {e.family for i, e in enumerate(examples) if e.label == 0 and among[i]}
-    for cut in np.arange(0.3, 0.999, 0.01):
-        worst = max(
-            float(np.mean([(p[i] >= cut) or rule[i] >= 0.5
-                           for i, e in enumerate(examples) if e.family == f and among[i]]))
-            for f in families
-        )  # fmt: skip
-        if worst <= MAX_FPR:
-            return round(float(cut), 2)
-    return 0.99
+def choose_thresholds(
+    p: np.ndarray, rows: Rows, examples: Sequence[Example], rule: np.ndarray, among: np.ndarray
+) -> dict[CutKind, float]:
+    """Per kind, the lowest cut at which the false positives the classifier adds (over the
+    rules') stay at or under the kind's ``MAX_FPR`` (or one example) in every negative family,
+    over the examples ``among`` (scored out-of-fold: by a model that never saw them), windows
+    of that kind only."""
+    owner, kinds = np.asarray(rows.owner), np.asarray(rows.kind)
+    quiet = rule < 0.5
+    out: dict[CutKind, float] = {}
+    for kind in CUT_KINDS:
+        top = per_example(np.where(kinds == kind, p, 0.0), owner, len(examples))
+        has = np.zeros(len(examples), dtype=bool)
+        has[owner[kinds == kind]] = True
+        families = {e.family for i, e in enumerate(examples) if e.label == 0 and among[i] & has[i]}
+        members = {f: [i for i, e in enumerate(examples) if e.family == f and among[i]]
+                   for f in families}  # fmt: skip
+        out[kind] = CUTS[-1]
+        for cut in CUTS:
+            if all(
+                np.sum((top[m] >= cut) & quiet[m]) <= max(1.0, MAX_FPR[kind] * len(m))
+                for m in members.values()
+            ):
+                out[kind] = cut
+                break
+    return out
+
+
+def flagged_by(
+    p: np.ndarray, rows: Rows, cuts: dict[CutKind, float], rule: np.ndarray
+) -> np.ndarray:
+    """Per example: any window at or over its kind's cut, or the rules."""
+    at = np.asarray([cuts[k] for k in rows.kind])
+    hits = per_example((p >= at).astype(float), np.asarray(rows.owner), len(rule))
+    out: np.ndarray = (hits > 0) | (rule >= 0.5)
+    return out
 
 
 def rates(
@@ -321,13 +439,15 @@ def _encode(matrix: np.ndarray) -> dict[str, object]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m evals.injection_classifier CORPORA_DIR [--cache FILE]``: train, measure,
-    write the weights and their manifest."""
+    """``python -m evals.injection_classifier CORPORA_DIR [--cache FILE] [--dump FILE]``:
+    train, measure, write the weights and their manifest (``--dump``: also the out-of-fold and
+    final probabilities, an ``.npz``)."""
     if not argv:
         print(main.__doc__)
         return 2
     root = Path(argv[0])
     cache = Path(argv[argv.index("--cache") + 1]) if "--cache" in argv else None
+    dump = Path(argv[argv.index("--dump") + 1]) if "--dump" in argv else None
     examples = load_examples(root)
     rows = rows_of(examples)
     x = design(examples, rows, cache).astype(np.float32)  # float32: half the fitting time
@@ -344,36 +464,39 @@ def main(argv: Sequence[str]) -> int:
             for e in examples
         ]
     )
-    folds = np.asarray(
-        [int(hashlib.sha256(str(o).encode()).hexdigest(), 16) % FOLDS for o in owner]
-    )
-    oof = np.zeros(len(y))  # probabilities of the validation fold
-    model = fit(x[train & (folds != 0)], y[train & (folds != 0)])
-    at = train & (folds == 0)
-    oof[at] = model.predict_proba(x[at])[:, 1]
+    folds = np.asarray([examples[o].fold for o in owner])
+    oof = np.zeros(len(y))  # probabilities of the validation folds
     validation = np.zeros(len(examples), dtype=bool)
-    validation[owner[at]] = True
-    cut = choose_threshold(per_example(oof, owner, len(examples)), examples, rule, among=validation)
+    for fold in range(VALIDATION_FOLDS):
+        model = fit(x[train & (folds != fold)], y[train & (folds != fold)])
+        at = (train_ex[owner]) & (folds == fold)
+        oof[at] = model.predict_proba(x[at])[:, 1]
+        validation[owner[at]] = True
+    cuts = choose_thresholds(oof, rows, examples, rule, validation)
     model = fit(x[train], y[train])
-    p = per_example(model.predict_proba(x)[:, 1], owner, len(examples))
-    flagged = (p >= cut) | (rule >= 0.5)
+    p = model.predict_proba(x)[:, 1]
+    flagged = flagged_by(p, rows, cuts, rule)
+    if dump is not None:  # the probabilities behind the cuts, for a look at other rules
+        np.savez(dump, oof=oof, p=p, validation=validation, rule=rule)
     held_out = ~train_ex
     rule_only = rates(rule >= 0.5, examples, held_out)
     combined = rates(flagged, examples, held_out)
+    print(json.dumps({"thresholds": cuts, "held_out": combined}), file=sys.stderr, flush=True)
     loco: dict[str, dict[str, dict[str, float]]] = {}
-    for corpus in TRAINED:
+    for corpus in LEFT_OUT:
         keep = train & np.asarray([examples[o].corpus != corpus for o in owner])
         left_out = fit(x[keep], y[keep])
-        pc = per_example(left_out.predict_proba(x)[:, 1], owner, len(examples))
+        pc = left_out.predict_proba(x)[:, 1]
         target = np.asarray([e.corpus == corpus for e in examples])
-        loco[corpus] = rates((pc >= cut) | (rule >= 0.5), examples, target)
+        loco[corpus] = rates(flagged_by(pc, rows, cuts, rule), examples, target)
     WEIGHTS_FILE.write_text(
         json.dumps({
             "hidden_weights": _encode(model.coefs_[0]),
             "hidden_bias": _encode(model.intercepts_[0]),
             "output_weights": _encode(model.coefs_[1][:, 0]),
             "output_bias": round(float(model.intercepts_[1][0]), 6),
-            "threshold": cut,
+            "threshold": max(cuts.values()),
+            "thresholds": cuts,
         }) + "\n", encoding="utf-8",
     )  # fmt: skip
     digest = hashlib.sha256()
@@ -386,20 +509,24 @@ def main(argv: Sequence[str]) -> int:
         "seed": SEED,
         "model": f"MLPClassifier(hidden=({HIDDEN},), relu, alpha=1e-3) on guards.learned.features",
         "split": "BIPIA by its train/test files; others sha256(text)[-1] < 'a' -> train",
-        "threshold_rule": f"lowest cut with every negative family <= {MAX_FPR} FPR on a "
-        f"validation fold (1 of {FOLDS} of the training side by example, model fit without it)",
+        "threshold_rule": f"per kind (prompt, prose, code: guards.code_like), the lowest cut "
+        f"with the false positives the classifier adds to every negative family <= {MAX_FPR} "
+        "(or one example), "
+        f"scored out-of-fold ({VALIDATION_FOLDS} of {FOLDS} folds of the training side, by "
+        "clean context)",
         "examples_sha256": digest.hexdigest(),
         "examples": len(examples),
         "windows": len(rows.texts),
         "train_windows": int(train.sum()),
-        "threshold": cut,
+        "threshold": max(cuts.values()),
+        "thresholds": cuts,
         "held_out_rules_only": rule_only,
         "held_out_combined": combined,
         "leave_one_corpus_out_combined": loco,
     }
     manifest_path = WEIGHTS_FILE.with_suffix(".manifest.json")
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"threshold": cut, "held_out": combined, "rules": rule_only}, indent=1))
+    print(json.dumps({"thresholds": cuts, "held_out": combined, "rules": rule_only}, indent=1))
     return 0
 
 

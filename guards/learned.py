@@ -14,9 +14,13 @@ Weights are trained by ``python -m evals.injection_classifier ../shared/corpora`
 per-corpus split, seed in the manifest) and shipped in ``guards/data/injection_mlp.json`` with a
 manifest of data hashes and held-out rates. numpy only: scoring is two small matrix products.
 
-Combination: the rules' score stands; a learned probability at or above ``learned_threshold``
-is mapped onto [0.5, 1] (the injection threshold's side) and the higher of the two wins, so the
-learned signal can add a detection but never hides one the rules made.
+Combination: the rules' score stands; a learned probability at or above its cut is mapped onto
+[0.5, 1] (the injection threshold's side) and the higher of the two wins, so the learned signal
+can add a detection but never hides one the rules made. The cut depends on the *kind* of text a
+window comes from (``CutKind``): a prompt, a prose chunk, or a code chunk
+(``guards.code_like.looks_like_code``): clean code answers are full of imperatives, so code
+needs a higher cut than prose, and one cut for all would cost prose its recall. Each kind's cut
+is trained (the manifest); ``learned_threshold`` overrides all three.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -34,6 +38,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from guards.code_like import looks_like_code
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector, InjectionVerdict
 
@@ -53,6 +58,9 @@ PROMPT_CHARS = 1500
 """A prompt is embedded whole up to this many characters (MiniLM's 256 tokens)."""
 
 Kind = Literal["prompt", "document"]
+CutKind = Literal["prompt", "prose", "code"]
+"""What a window's probability is compared with: the cut of its text's kind."""
+CUT_KINDS: tuple[CutKind, ...] = ("prompt", "prose", "code")
 Embed = Callable[[Sequence[str]], list[list[float]]]
 Floats = npt.NDArray[np.float64]
 
@@ -105,15 +113,31 @@ def _matrix(encoded: dict[str, object]) -> Floats:
     return out
 
 
+def cut_kind(piece: str, kind: Kind) -> CutKind:
+    """The kind whose cut a window of ``piece`` (a prompt, or one chunk of a document) meets."""
+    if kind == "prompt":
+        return "prompt"
+    return "code" if looks_like_code(piece) else "prose"
+
+
 @dataclass(frozen=True)
 class LearnedScorer:
-    """``probability`` = σ(relu(x·W1 + b1)·w2 + b2) per window; the text's is the highest."""
+    """``probability`` = σ(relu(x·W1 + b1)·w2 + b2) per window, compared with the cut of the
+    window's kind (``cuts``, else ``default_threshold``)."""
 
     hidden_weights: Floats
     hidden_bias: Floats
     output_weights: Floats
     output_bias: float
     default_threshold: float
+    cuts: dict[CutKind, float] = field(default_factory=dict)
+
+    def cut(self, kind: CutKind, threshold: float | None = None) -> float:
+        """The cut a window of ``kind`` meets: ``threshold`` when given (a setting), else the
+        trained one."""
+        if threshold is not None:
+            return threshold
+        return self.cuts.get(kind, self.default_threshold)
 
     def probabilities(self, rows: Floats) -> Floats:
         if rows.ndim != 2 or rows.shape[1] != self.hidden_weights.shape[0]:
@@ -127,13 +151,22 @@ class LearnedScorer:
         return out
 
     def combine(
-        self, verdict: InjectionVerdict, probability: float, *, threshold: float | None
+        self,
+        verdict: InjectionVerdict,
+        rows: Floats,
+        kinds: Sequence[CutKind],
+        *,
+        threshold: float | None,
     ) -> InjectionVerdict:
-        """The rules' verdict, raised when the classifier is confident (see the module doc)."""
-        cut = self.default_threshold if threshold is None else threshold
-        if probability < cut:
+        """The rules' verdict, raised when any window's probability reaches the cut of its kind
+        (the most confident one, measured from its cut, sets the score; see the module doc)."""
+        if not len(rows):
             return verdict
-        lifted = min(1.0, 0.5 + 0.5 * (probability - cut) / max(1e-9, 1.0 - cut))
+        cuts = np.asarray([self.cut(k, threshold) for k in kinds])
+        margin = float(np.max((self.probabilities(rows) - cuts) / np.maximum(1e-9, 1.0 - cuts)))
+        if margin < 0:
+            return verdict
+        lifted = min(1.0, 0.5 + 0.5 * margin)
         return InjectionVerdict(
             score=max(verdict.score, lifted), reasons=(*verdict.reasons, REASON)
         )
@@ -143,12 +176,17 @@ class LearnedScorer:
 def load_scorer(path: Path = WEIGHTS_FILE) -> LearnedScorer:
     """The shipped classifier (read once per process)."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    trained = data.get("thresholds", {})
+    if not set(trained) <= set(CUT_KINDS):
+        raise ValueError(f"{path.name}: unknown kinds in thresholds: {sorted(trained)}")
+    cuts: dict[CutKind, float] = {k: float(trained[k]) for k in CUT_KINDS if k in trained}
     return LearnedScorer(
         hidden_weights=_matrix(data["hidden_weights"]),
         hidden_bias=_matrix(data["hidden_bias"]),
         output_weights=_matrix(data["output_weights"]),
         output_bias=float(data["output_bias"]),
         default_threshold=float(data["threshold"]),
+        cuts=cuts,
     )
 
 
@@ -176,46 +214,60 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return [c for c in out if c.strip()]
 
 
-def _groups(text: str, kind: Kind) -> list[list[str]]:
+@dataclass(frozen=True)
+class Group:
+    """The windows of one chunk (one centroid) and the kind whose cut they meet."""
+
+    kind: CutKind
+    windows: list[str]
+
+
+def _groups(text: str, kind: Kind) -> list[Group]:
     """A prompt whole; a document's chunks, each as its windows (``MAX_WINDOWS`` in all)."""
     if kind == "prompt":
-        return [[text[:PROMPT_CHARS]]]
+        return [Group("prompt", [text[:PROMPT_CHARS]])]
     groups, budget = [], MAX_WINDOWS
     for piece in chunks(text):
         found = windows(piece)[:budget]
         if found:
-            groups.append(found)
+            groups.append(Group(cut_kind(piece, kind), found))
             budget -= len(found)
     return groups
 
 
+def _kinds(groups: Sequence[Group]) -> list[CutKind]:
+    """The cut kind of every window of ``groups``, in order (as ``_rows`` lays them out)."""
+    return [group.kind for group in groups for _ in group.windows]
+
+
 def _rows(
-    groups: list[list[str]],
+    groups: Sequence[Group],
     vectors: Floats,
     scores: Callable[[list[str]], Floats],
     question: Floats | None,
 ) -> Floats:
     """Feature rows of ``groups`` whose window embeddings are ``vectors`` (in order)."""
-    if vectors.shape != (sum(map(len, groups)), EMBEDDING_DIM):
+    if vectors.shape != (len(_kinds(groups)), EMBEDDING_DIM):
         raise ValueError(f"the embedder returned shape {vectors.shape}")
     out, start = [], 0
     for group in groups:
-        block = vectors[start : start + len(group)]
-        start += len(group)
-        out.append(features(block, block.mean(axis=0), scores(group), question))
+        block = vectors[start : start + len(group.windows)]
+        start += len(group.windows)
+        out.append(features(block, block.mean(axis=0), scores(group.windows), question))
     rows: Floats = np.vstack(out) if out else np.zeros((0, FEATURES))
     return rows
 
 
 def text_rows(
     text: str, kind: Kind, embed: Embed, rules: InjectionDetector, rule_score: float
-) -> Floats:
+) -> tuple[Floats, list[CutKind]]:
     """Feature rows of ``text``: one for the whole of a prompt (``rule_score`` is its rules'
-    score), one per window of a document's chunks (at most ``MAX_WINDOWS`` in all)."""
+    score), one per window of a document's chunks (at most ``MAX_WINDOWS`` in all); and the
+    cut kind of each row."""
     groups = _groups(text, kind)
-    flat = [w for group in groups for w in group]
+    flat = [w for group in groups for w in group.windows]
     if not flat:
-        return np.zeros((0, FEATURES))
+        return np.zeros((0, FEATURES)), []
     vectors = np.asarray(embed(flat), dtype=np.float64)
 
     def scores(group: list[str]) -> Floats:
@@ -223,7 +275,7 @@ def text_rows(
             return np.asarray([rule_score])
         return np.asarray([rules.score(w).score for w in group])
 
-    return _rows(groups, vectors, scores, None)
+    return _rows(groups, vectors, scores, None), _kinds(groups)
 
 
 class LearnedInjectionDetector:
@@ -251,11 +303,8 @@ class LearnedInjectionDetector:
         verdict = self._rules.score(text)
         if not text.strip():
             return verdict
-        rows = text_rows(text, self._kind, self._embed, self._rules, verdict.score)
-        if not len(rows):
-            return verdict
-        probability = float(self._scorer.probabilities(rows).max())
-        return self._scorer.combine(verdict, probability, threshold=self._threshold)
+        rows, kinds = text_rows(text, self._kind, self._embed, self._rules, verdict.score)
+        return self._scorer.combine(verdict, rows, kinds, threshold=self._threshold)
 
 
 class EvidenceInjectionDetector:
@@ -281,7 +330,7 @@ class EvidenceInjectionDetector:
     ) -> list[InjectionVerdict]:
         """The verdict of every ``(text, verdict at ingest)``, in order."""
         groups = [_groups(text, "document") for text, _ in texts]
-        flat = [w for text_groups in groups for group in text_groups for w in group]
+        flat = [w for text_groups in groups for group in text_groups for w in group.windows]
         if not flat or not question.strip():
             return [verdict for _, verdict in texts]
         vectors = np.asarray(self._embed([question[:PROMPT_CHARS], *flat]), dtype=np.float64)
@@ -289,14 +338,12 @@ class EvidenceInjectionDetector:
             raise ValueError(f"the embedder returned shape {vectors.shape}")
         asked, start, out = vectors[0], 1, []
         for text_groups, (_, verdict) in zip(groups, texts, strict=True):
-            size = sum(map(len, text_groups))
-            rows = _rows(text_groups, vectors[start : start + size], self._window_scores, asked)
-            start += size
-            if not len(rows):
-                out.append(verdict)
-                continue
-            probability = float(self._scorer.probabilities(rows).max())
-            out.append(self._scorer.combine(verdict, probability, threshold=self._threshold))
+            kinds = _kinds(text_groups)
+            rows = _rows(
+                text_groups, vectors[start : start + len(kinds)], self._window_scores, asked
+            )
+            start += len(kinds)
+            out.append(self._scorer.combine(verdict, rows, kinds, threshold=self._threshold))
         return out
 
     def _window_scores(self, group: list[str]) -> Floats:

@@ -29,7 +29,8 @@ class GuardSettings(BaseModel):
     model's answers; everything else is foreign.
     ``learned_documents``: score document chunks at ingest with the learned classifier too
     (``guards.learned``).
-    ``learned_threshold``: the classifier's probability cut; None keeps the trained one.
+    ``learned_threshold``: the classifier's probability cut for every kind of text; None keeps
+    the trained cut of each kind (prompt, prose chunk, code chunk: ``guards.learned.CutKind``).
     ``learned_prompts``: score every prompt text with the classifier too (one embedding each).
     ``learned_evidence``: at ask time, score the retrieved evidence again with the user's
     question as context (an instruction unrelated to the task is BIPIA's signal) before any

@@ -45,7 +45,9 @@ def _bipia_emails(root: Path) -> Iterator[str]:
             yield "\n".join(context) if isinstance(context, list) else str(context)
 
 
-def _repo_files(repo: Path) -> list[Path]:
+def repo_files(repo: Path) -> list[Path]:
+    """This repository's own text files (outside tests, the virtualenv and the changelog): the
+    trigram model reads them, and the injection classifier reads its Python as clean code."""
     return sorted(
         p
         for p in repo.rglob("*")
@@ -71,7 +73,7 @@ def _counts(texts: Iterator[str]) -> tuple[Counter[str], Counter[str], Counter[s
 
 def train(corpora: Path, repo: Path) -> tuple[dict[str, object], dict[str, object]]:
     """The model (as stored) and its manifest."""
-    files = _repo_files(repo)
+    files = repo_files(repo)
     sources = {
         "truthfulqa": list(_truthfulqa(corpora)),
         "bipia-email-train": list(_bipia_emails(corpora)),

@@ -43,7 +43,7 @@ def test_shipped_weights_match_their_manifest() -> None:
     assert MANIFEST["examples_sha256"]
     scorer = load_scorer()
     assert scorer.hidden_weights.shape[0] == FEATURES
-    assert scorer.default_threshold == MANIFEST["threshold"]
+    assert scorer.default_threshold == MANIFEST["threshold"] == max(MANIFEST["thresholds"].values())
     assert WEIGHTS_FILE.stat().st_size < 256_000  # a small file
 
 
@@ -62,12 +62,36 @@ def test_the_combination_never_lowers_the_rules_score(p_rules: float) -> None:
     verdict = InjectionVerdict(score=p_rules, reasons=("x",) if p_rules else ())
     rows = np.zeros((1, FEATURES))
     silent, sure = _scorer(-30.0), _scorer(30.0)
-    assert silent.combine(verdict, float(silent.probabilities(rows).max()), threshold=None) == (
-        verdict
-    )
-    raised = sure.combine(verdict, float(sure.probabilities(rows).max()), threshold=None)
+    assert silent.combine(verdict, rows, ["prose"], threshold=None) == verdict
+    raised = sure.combine(verdict, rows, ["prose"], threshold=None)
     assert raised.score >= max(p_rules, 0.5)
     assert REASON in raised.reasons
+
+
+def test_each_kind_of_text_meets_its_own_cut_and_a_setting_overrides_them_all() -> None:
+    """A probability of 0.9 flags a prose window (cut 0.8) but not a code one (cut 0.95); the
+    code window of a document leaves its prose window's verdict alone."""
+    scorer = LearnedScorer(
+        hidden_weights=np.zeros((FEATURES, 1)),
+        hidden_bias=np.zeros(1),
+        output_weights=np.zeros(1),
+        output_bias=float(np.log(0.9 / 0.1)),  # every window: 0.9
+        default_threshold=0.95,
+        cuts={"prompt": 0.85, "prose": 0.8, "code": 0.95},
+    )
+    clean, one, two = InjectionVerdict(score=0.0), np.zeros((1, FEATURES)), np.zeros((2, FEATURES))
+    assert scorer.combine(clean, one, ["code"], threshold=None) == clean
+    assert scorer.combine(clean, one, ["prose"], threshold=None).score >= 0.5
+    assert scorer.combine(clean, one, ["prompt"], threshold=None).score >= 0.5
+    assert scorer.combine(clean, two, ["code", "prose"], threshold=None).score >= 0.5
+    assert scorer.combine(clean, one, ["code"], threshold=0.85).score >= 0.5
+    assert scorer.combine(clean, one, ["prose"], threshold=0.95) == clean
+
+
+def test_the_shipped_weights_carry_a_cut_per_kind() -> None:
+    scorer = load_scorer()
+    assert set(scorer.cuts) == {"prompt", "prose", "code"}
+    assert scorer.cuts == MANIFEST["thresholds"]
 
 
 def test_wrong_sized_features_are_refused() -> None:
@@ -198,26 +222,33 @@ def _flag_rate(detector: InjectionDetector, texts: Sequence[str]) -> float:
 
 
 HELD_OUT_FLOORS = {  # the manifest's held-out rates (docs/guards.md), a few points of margin
-    "bipia email poisoned": 0.65,  # measured 0.702
-    "bipia table poisoned": 0.60,  # 0.649
-    "bipia code poisoned": 0.83,  # 0.88
-    "bipia email poisoned, asked": 0.66,  # 0.716: read for the user's question (ask time)
-    "bipia table poisoned, asked": 0.62,  # 0.667
-    "bipia code poisoned, asked": 0.83,  # 0.88
+    "bipia email poisoned": 0.55,  # measured 0.596
+    "bipia table poisoned": 0.55,  # 0.60
+    "bipia code poisoned": 0.80,  # 0.84
+    "bipia email poisoned, asked": 0.56,  # 0.609: read for the user's question (ask time)
+    "bipia table poisoned, asked": 0.56,  # 0.613
+    "bipia code poisoned, asked": 0.80,  # 0.84
     "llm-guard injections": 0.88,  # 0.944
     "giskard hijacking attacks": 0.95,  # 1.0
-    "jailbreakbench GCG": 0.64,  # 0.695
+    "jailbreakbench GCG": 0.64,  # 0.69
 }
 HELD_OUT_CEILINGS = {
     "bipia email clean": 0.05,  # 0.023
-    "bipia table clean": 0.06,  # 0.036
-    "bipia code clean": 0.12,  # 0.10: why documents keep it off by default
+    "bipia table clean": 0.03,  # 0.012
+    "bipia code clean": 0.04,  # 0.02: the rules' own rate (a code cut of its own, more code)
     "bipia email clean, asked": 0.05,  # 0.023
-    "bipia table clean, asked": 0.06,  # 0.036
-    "bipia code clean, asked": 0.12,  # 0.10: why ask-time evidence keeps it off by default
+    "bipia table clean, asked": 0.03,  # 0.012
+    "bipia code clean, asked": 0.04,  # 0.02
+    "bipia email clean, other question": 0.05,  # 0.023: read for another context's question
+    "bipia table clean, other question": 0.03,  # 0.012
+    "bipia code clean, other question": 0.04,  # 0.02
+    "bipia code snippets clean": 0.08,  # 0.06, all of it the rules'
+    "repository code": 0.02,  # 0.0
     "notinject (trigger words)": 0.02,  # 0.0
     "xstest safe": 0.03,  # 0.012
-    "wildguard benign": 0.06,  # 0.049: why prompts keep it off by default
+    "halueval general queries": 0.01,  # 0.001
+    "truthfulqa questions": 0.01,  # 0.0
+    "wildguard benign": 0.05,  # 0.035: why prompts keep it off by default (with its cost)
     "demo documents clean": 0.01,  # 0.0
     "bipia users' questions": 0.02,  # 0.0
 }
