@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import uuid
 from importlib.machinery import ModuleSpec
 from pathlib import Path
@@ -77,10 +78,14 @@ def test_the_settings_choose_the_int8_runtime(int8: OnnxInt8Embedder) -> None:
     assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
 
 
-def test_the_default_runtime_is_int8_when_its_extra_is_installed(int8: OnnxInt8Embedder) -> None:
+def test_the_default_runtime_is_int8_when_its_extra_is_installed_and_says_so(
+    int8: OnnxInt8Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
     assert EmbeddingSettings().runtime == "auto"
     assert embedding_runtime(EmbeddingSettings()) == "onnx-int8"
-    embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
+    with caplog.at_level(logging.INFO):
+        embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
+    assert "all-MiniLM-L6-v2 on the onnx-int8 runtime" in caplog.text
     (chosen,), (expected,) = embedder.embed(["refund window"]), int8.embed(["refund window"])
     assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
 
