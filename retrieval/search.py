@@ -93,18 +93,17 @@ def governed_search(
     withheld: dict[str, int] = {}
     for scope in scopes:
         dense, text = queries.for_view(scope.view)
-        for source in sources:
-            found = index.search(
-                scope.name,
-                mode=source,
-                dense=dense if source is not SearchMode.LEXICAL else None,
-                text=text if source is not SearchMode.DENSE else None,
-                predicate=scope.predicate,
-                k=per_source,
-                view=scope.view,
-                payloads=False,
-            )
-            rankings[source] += [_Scoped(hit, scope) for hit in found]
+        found = index.rankings(
+            scope.name,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=scope.predicate,
+            k=per_source,
+            view=scope.view,
+        )
+        for source, hits in zip(sources, found, strict=True):
+            rankings[source] += [_Scoped(hit, scope) for hit in hits]
         withheld[scope.name] = _withheld(index, scope)
     served = _fetched(index, _fused(list(rankings.values()), k))
     evidence = tuple(
@@ -115,7 +114,8 @@ def governed_search(
     return SearchResult(evidence=evidence, withheld=withheld, scores=scores)
 
 
-#: The rankings each mode takes; hybrid fuses two (``reciprocal_ranks``).
+#: The rankings each mode takes, in ``VectorIndex.rankings``' order; hybrid fuses two
+#: (``reciprocal_ranks``).
 _SOURCES: Mapping[SearchMode, tuple[SearchMode, ...]] = {
     SearchMode.DENSE: (SearchMode.DENSE,),
     SearchMode.LEXICAL: (SearchMode.LEXICAL,),

@@ -110,6 +110,23 @@ class VectorIndex(Protocol):
         few it serves: reading every candidate's payload out of the engine costs more than
         ranking them."""
 
+    def rankings(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+    ) -> list[list[Hit]]:
+        """The rankings ``mode`` takes, not fused: the dense one, then the lexical one (hybrid
+        takes both), each the best ``k`` with ties broken by id, ids and scores only (as
+        ``payloads=False``). Hybrid's two rankings are one engine call, so a caller that fuses
+        rankings across collections (``retrieval.search``) pays one call per collection; the
+        filter, view and exactness are ``search``'s."""
+
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
     ) -> list[Hit]:

@@ -46,7 +46,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
-from ingestion.vectors.queries import SearchPlan, fused, plan_search
+from ingestion.vectors.queries import SearchPlan, cut, fused, plan_search
 
 _BATCH = 512
 
@@ -191,20 +191,50 @@ class EdgeVectorIndex:
         """``selected``: how the caller counts the points ``predicate`` selects (called only
         when that decides exact search; ``VersionedEdgeIndex`` answers from its cache);
         without it the shard counts them."""
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dim(collection))
+        return fused(plan, self._query(collection, plan, predicate, view, payloads, selected))
+
+    def rankings(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+        selected: Callable[[], int] | None = None,
+    ) -> list[list[Hit]]:
+        """``selected``: as for ``search``."""
+        dim = self._dim(collection)
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim, fusing=False)
+        return cut(plan, self._query(collection, plan, predicate, view, False, selected))
+
+    def _dim(self, collection: str) -> int:
+        self._shard(collection)  # NotFound first
+        return self._dims[collection]
+
+    def _query(
+        self,
+        collection: str,
+        plan: SearchPlan,
+        predicate: Predicate | None,
+        view: SearchView,
+        payloads: bool,
+        selected: Callable[[], int] | None,
+    ) -> list[list[Hit]]:
+        """The engine's answer to each ranking of ``plan``, in one call (``query_batch``: the
+        rankings share one planned pass over the segments)."""
         shard = self._shard(collection)
         if view is SearchView.MASKED and not self._masked[collection]:
             raise no_masked_view(collection)
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
-        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
-        return fused(
-            plan,
-            (
-                [_hit(p) for p in self._run(shard.query, request)]
-                for request in self._requests(plan, where, exact, view, payloads)
-            ),
-        )
+        requests = self._requests(plan, where, exact, view, payloads)
+        answers = self._run(shard.query_batch, qe.QueryBatchRequest(requests))
+        return [[_hit(point) for point in answer] for answer in answers]
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -228,7 +258,7 @@ class EdgeVectorIndex:
         view: SearchView,
         payloads: bool,
     ) -> list[qe.QueryRequest]:
-        """One request per ranking the plan takes (``fused`` combines them)."""
+        """One request per ranking the plan takes, dense first (``fused`` combines them)."""
         params = qe.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
         dense_name, sparse_name = vector_names(view)
         queries: list[Any] = []

@@ -53,9 +53,18 @@ class SearchPlan:
 
 
 def plan_search(
-    *, mode: SearchMode, dense: Sequence[float] | None, text: str | None, k: int, dim: int
+    *,
+    mode: SearchMode,
+    dense: Sequence[float] | None,
+    text: str | None,
+    k: int,
+    dim: int,
+    fusing: bool = True,
 ) -> SearchPlan:
-    """Refuse a call the mode cannot serve (a caller bug, not a user error: ``ValueError``)."""
+    """Refuse a call the mode cannot serve (a caller bug, not a user error: ``ValueError``).
+
+    ``fusing=False`` plans the rankings alone (``VectorIndex.rankings``): each keeps ``k``, for
+    a caller that fuses rankings of several collections itself."""
     if not 0 < k <= MAX_K:
         raise ValueError(f"k must be between 1 and {MAX_K}")
     mode = SearchMode(mode)
@@ -71,7 +80,7 @@ def plan_search(
         dense=tuple(dense) if needs_dense and dense is not None else None,
         text=text if needs_text else None,
         k=k,
-        prefetch=fusion_candidates(k),
+        prefetch=fusion_candidates(k) if fusing else k,
     )
 
 
@@ -114,7 +123,13 @@ def reciprocal_ranks(rankings: Iterable[Sequence[tuple[Key, float]]]) -> dict[Ke
 def fused(plan: SearchPlan, results: Iterable[Sequence[Hit]]) -> list[Hit]:
     """The plan's best ``k`` from an engine's answer to each of its rankings: each answer cut
     to ``per_source`` by ``ranked`` (ties by id), then ``fuse``d. What both engines return."""
-    return fuse([ranked(hits, plan.per_source) for hits in results], plan.k)
+    return fuse(cut(plan, results), plan.k)
+
+
+def cut(plan: SearchPlan, results: Iterable[Sequence[Hit]]) -> list[list[Hit]]:
+    """Each of an engine's answers cut to the plan's ``per_source`` by ``ranked`` (ties by id):
+    the rankings ``fused`` fuses and ``VectorIndex.rankings`` returns."""
+    return [ranked(hits, plan.per_source) for hits in results]
 
 
 def fuse(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:

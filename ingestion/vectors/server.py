@@ -39,7 +39,7 @@ from ingestion.vectors.layout import (
     visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
-from ingestion.vectors.queries import SearchPlan, fused, plan_search
+from ingestion.vectors.queries import SearchPlan, cut, fused, plan_search
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -183,20 +183,43 @@ class QdrantServerIndex:
         payloads: bool = True,
     ) -> list[Hit]:
         dim = self._dim(collection)
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0)
+        return fused(plan, self._query(collection, plan, predicate, view, payloads))
+
+    def rankings(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+    ) -> list[list[Hit]]:
+        dim = self._dim(collection)
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0, fusing=False)
+        return cut(plan, self._query(collection, plan, predicate, view, False))
+
+    def _query(
+        self,
+        collection: str,
+        plan: SearchPlan,
+        predicate: Predicate | None,
+        view: SearchView,
+        payloads: bool,
+    ) -> list[list[Hit]]:
+        """The server's answer to each ranking of ``plan``, in one request
+        (``query_batch_points``)."""
         if view is SearchView.MASKED and not self._masked[collection]:
             raise no_masked_view(collection)
         where = to_client_filter(predicate) if predicate else None
-        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0)
         exact = self._exact_below > 0 and where is not None
         exact = exact and self._count(collection, where) < self._exact_below
         params = self._m.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
-        return fused(
-            plan,
-            (
-                [_hit(p) for p in self._run(self._client.query_points, collection, **query).points]
-                for query in self._queries(plan, where, params, view, payloads)
-            ),
-        )
+        requests = self._queries(plan, where, params, view, payloads)
+        answers = self._run(self._client.query_batch_points, collection, requests)
+        return [[_hit(point) for point in answer.points] for answer in answers]
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -223,8 +246,8 @@ class QdrantServerIndex:
         params: Any,
         view: SearchView,
         payloads: bool,
-    ) -> list[dict[str, Any]]:
-        """One query per ranking the plan takes (``fused`` combines them)."""
+    ) -> list[qm.QueryRequest]:
+        """One query per ranking the plan takes, dense first (``fused`` combines them)."""
         m = self._m
         dense_name, sparse_name = vector_names(view)
         sources: list[tuple[Any, str]] = []
@@ -235,14 +258,14 @@ class QdrantServerIndex:
             query = m.SparseVector(indices=sparse.indices, values=sparse.values)
             sources.append((query, sparse_name))
         return [
-            {
-                "query": query,
-                "using": using,
-                "search_params": params,
-                "query_filter": where,
-                "limit": plan.limit,
-                "with_payload": payloads,
-            }
+            m.QueryRequest(
+                query=query,
+                using=using,
+                params=params,
+                filter=where,
+                limit=plan.limit,
+                with_payload=payloads,
+            )
             for query, using in sources
         ]
 

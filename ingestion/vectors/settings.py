@@ -6,6 +6,7 @@ Qdrant server by settings alone, same layout, same filters, same tests.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from ingestion.embedding import Embedder
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.layout import DEFAULT_EXACT_BELOW, DEFAULT_HNSW_EF
+
+_log = logging.getLogger(__name__)
 
 
 class VectorSettings(BaseModel):
@@ -35,15 +38,17 @@ class EmbeddingSettings(BaseModel):
 
     ``runtime`` ``torch`` is sentence-transformers (the reference); ``onnx-int8`` runs the
     same model's int8 ONNX export on onnxruntime (``pip install 'hqg[int8]'``) with
-    ``onnx_threads`` threads. Query embeddings (one text per call) are batched across
-    concurrent requests; the last ``query_cache_size`` may be kept (default 0: none).
+    ``onnx_threads`` threads; ``auto`` (the default) embeds queries on ``onnx-int8`` when that
+    extra is installed and batches on ``torch`` (``embedding_runtimes``). Query embeddings (one
+    text per call) are batched across concurrent requests; the last ``query_cache_size`` may be
+    kept (default 0: none).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: Literal["all-MiniLM-L6-v2"] = "all-MiniLM-L6-v2"
     batch_size: int = Field(default=32, ge=1, le=1024)
-    runtime: Literal["torch", "onnx-int8"] = "torch"
+    runtime: Literal["auto", "torch", "onnx-int8"] = "auto"
     onnx_threads: int = Field(default=1, ge=1, le=64)
     # off by default: a hit is ~10 ms faster, a timing oracle telling one caller whether any
     # other (another tenant's too) just searched the same text
@@ -72,19 +77,52 @@ def build_vector_index(settings: VectorSettings, directory: Path) -> VectorIndex
     return VersionedEdgeIndex(directory, hnsw_ef=settings.hnsw_ef, exact_below=settings.exact_below)
 
 
+Runtime = Literal["torch", "onnx-int8"]
+
+
+def embedding_runtimes(settings: EmbeddingSettings) -> tuple[Runtime, Runtime]:
+    """The runtimes ``settings`` choose: (queries, batches). Queries are the one-text calls of
+    search (batched across concurrent requests); batches are everything else (document chunks
+    at ingest, evidence). ``auto`` runs queries on int8 when its weights are installed and
+    batches on torch, each where it costs less: a short query costs ~4 ms of CPU on int8 and
+    its threads sleep when idle (torch's spin), while a ~200-token chunk costs ~1.3-1.7x more
+    on int8 than on torch (docs/benchmarks.md).
+
+    The two may embed one collection's chunks and its queries: both run all-MiniLM-L6-v2 (the
+    catalog records the model, ``CollectionRecord.embedder``), and their vectors agree to
+    cosine >= 0.999 (``tests/ingestion/test_onnx_embedder.py``), so no incomparable vectors
+    are mixed.
+    """
+    if settings.runtime != "auto":
+        return settings.runtime, settings.runtime
+    from ingestion.onnx_embedder import int8_installed
+
+    return ("onnx-int8" if int8_installed() else "torch"), "torch"
+
+
 def build_embedder(settings: EmbeddingSettings) -> Embedder:
-    """The packaged model on CPU in the configured runtime (loads it: seconds, once), with
+    """The packaged model on CPU in the configured runtimes (loads them: seconds, once), with
     concurrent queries batched and recent ones cached (``ingestion.query_embedding``)."""
     from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
 
-    model: Embedder
-    if settings.runtime == "onnx-int8":
+    queries, batches = embedding_runtimes(settings)
+    _log.info(
+        "embedding with %s: queries on the %s runtime, batches on the %s runtime",
+        settings.model,
+        queries,
+        batches,
+    )
+    query_model = _model(queries, settings)
+    batch_model = query_model if batches == queries else _model(batches, settings)
+    batched = BatchingEmbedder(query_model, batches=batch_model, max_batch=settings.batch_size)
+    return CachingEmbedder(batched, capacity=settings.query_cache_size)
+
+
+def _model(runtime: Runtime, settings: EmbeddingSettings) -> Embedder:
+    if runtime == "onnx-int8":
         from ingestion.onnx_embedder import OnnxInt8Embedder
 
-        model = OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
-    else:
-        from ingestion.embedders import SentenceTransformerEmbedder
+        return OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
+    from ingestion.embedders import SentenceTransformerEmbedder
 
-        model = SentenceTransformerEmbedder(batch_size=settings.batch_size)
-    batched = BatchingEmbedder(model, max_batch=settings.batch_size)
-    return CachingEmbedder(batched, capacity=settings.query_cache_size)
+    return SentenceTransformerEmbedder(batch_size=settings.batch_size)

@@ -156,6 +156,29 @@ class VersionedEdgeIndex:
             selected=lambda: self._count(collection, version, index, predicate),
         )
 
+    def rankings(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+    ) -> list[list[Hit]]:
+        version, index = self._current(collection)
+        return index.rankings(
+            collection,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=predicate,
+            k=k,
+            view=view,
+            selected=lambda: self._count(collection, version, index, predicate),
+        )
+
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
     ) -> list[Hit]:

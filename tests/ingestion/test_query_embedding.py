@@ -11,6 +11,8 @@ import pytest
 from hqg.errors import Unavailable
 from ingestion.embedding import Embedder
 from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
+from ingestion.vectors.settings import EmbeddingSettings
+from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: concurrent embedding
 
@@ -32,6 +34,13 @@ class Recording:
 
 def _close(a: list[float], b: list[float]) -> bool:
     return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-4
+
+
+@pytest.fixture(scope="module")
+def embedder(models: SessionModels) -> Embedder:
+    """One runtime for every call (the default embeds batches on another runtime than single
+    queries, and this compares a query batched with the same query alone)."""
+    return models.embedder(EmbeddingSettings(runtime="onnx-int8"))
 
 
 def test_concurrent_queries_are_embedded_together_each_getting_its_own_vector(
@@ -98,3 +107,18 @@ def test_a_cache_of_size_zero_keeps_nothing(embedder: Embedder) -> None:
     cached.embed(["refund window"])
     cached.embed(["refund window"])
     assert len(model.calls) == 2
+
+
+def test_queries_and_batches_of_different_models_are_refused() -> None:
+    class Model:
+        def __init__(self, name: str, dim: int) -> None:
+            self.name, self.dim = name, dim
+
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            return [[0.0] * self.dim for _ in texts]
+
+    with pytest.raises(ValueError, match="same model"):
+        BatchingEmbedder(Model("a", 3), batches=Model("b", 3))
+    with pytest.raises(ValueError, match="same model"):
+        BatchingEmbedder(Model("a", 3), batches=Model("a", 4))
+    BatchingEmbedder(Model("a", 3), batches=Model("a", 3))

@@ -8,7 +8,7 @@ import pytest
 
 from hqg.errors import ConfigError, IngestError, NotFound
 from hqg.predicates import Compare, InvalidPredicate, parse_predicate
-from ingestion.vectors.base import SearchMode, VectorIndex
+from ingestion.vectors.base import Hit, SearchMode, VectorIndex
 from ingestion.vectors.edge import EdgeVectorIndex
 from tests.ingestion.vectors.conftest import DIM, pid, point
 
@@ -131,6 +131,34 @@ def test_hybrid_search_fuses_both_and_keeps_the_filter(loaded: VectorIndex) -> N
     )
     assert pid(3) not in ids(filtered)
     assert ids(filtered)[0] == pid(1)
+
+
+@pytest.mark.parametrize("predicate", [None, ACME], ids=["unfiltered", "filtered"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_hybrid_rankings_taken_in_one_call_are_the_dense_and_lexical_searches_alone(
+    loaded: VectorIndex, predicate: Compare | None, k: int
+) -> None:
+    dense, text = (0.6, 0.8, 0.0, 0.0), "refund days receipt"
+    rankings = loaded.rankings(
+        "handbook", mode=SearchMode.HYBRID, dense=dense, text=text, predicate=predicate, k=k
+    )
+    alone = [
+        loaded.search(
+            "handbook", mode=mode, dense=d, text=t, predicate=predicate, k=k, payloads=False
+        )
+        for mode, d, t in ((SearchMode.DENSE, dense, None), (SearchMode.LEXICAL, None, text))
+    ]
+
+    def scored(ranking: list[Hit]) -> list[tuple[str, float]]:
+        return [(hit.id, round(hit.score, 5)) for hit in ranking]
+
+    assert [scored(r) for r in rankings] == [scored(r) for r in alone]
+    assert all(len(r) == k for r in rankings[:1])  # the dense ranking is full
+    assert all(hit.payload == {} and hit.text == "" for r in rankings for hit in r)
+    single = loaded.rankings(
+        "handbook", mode=SearchMode.LEXICAL, dense=None, text=text, predicate=predicate, k=k
+    )
+    assert [scored(r) for r in single] == [scored(alone[1])]
 
 
 def test_count_is_exact_under_a_predicate(loaded: VectorIndex) -> None:
