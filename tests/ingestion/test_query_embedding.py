@@ -107,18 +107,3 @@ def test_a_cache_of_size_zero_keeps_nothing(embedder: Embedder) -> None:
     cached.embed(["refund window"])
     cached.embed(["refund window"])
     assert len(model.calls) == 2
-
-
-def test_queries_and_batches_of_different_models_are_refused() -> None:
-    class Model:
-        def __init__(self, name: str, dim: int) -> None:
-            self.name, self.dim = name, dim
-
-        def embed(self, texts: Sequence[str]) -> list[list[float]]:
-            return [[0.0] * self.dim for _ in texts]
-
-    with pytest.raises(ValueError, match="same model"):
-        BatchingEmbedder(Model("a", 3), batches=Model("b", 3))
-    with pytest.raises(ValueError, match="same model"):
-        BatchingEmbedder(Model("a", 3), batches=Model("a", 4))
-    BatchingEmbedder(Model("a", 3), batches=Model("a", 3))
