@@ -87,7 +87,8 @@ def embedding_runtime(settings: EmbeddingSettings) -> Runtime:
     all-MiniLM-L6-v2 (the catalog records the model, ``CollectionRecord.embedder``), and their
     vectors agree to cosine >= 0.999 (``tests/ingestion/test_onnx_embedder.py``), so switching
     does not mix incomparable vectors. The int8 one costs about half the CPU per query and per
-    chunk, and its threads sleep when idle (torch's spin): docs/benchmarks.md.
+    short chunk (a ~200-token chunk costs 1.3-1.7x more), and its threads sleep when idle
+    (torch's spin): docs/benchmarks.md.
     """
     if settings.runtime != "auto":
         return settings.runtime
