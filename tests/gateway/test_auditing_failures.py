@@ -106,6 +106,6 @@ def test_sql_that_hits_a_bug_in_execution_is_a_generic_audited_500(
 def test_search_that_hits_a_bug_in_the_index_is_a_generic_audited_500(
     client: TestClient, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gateway.vectors, "search", boom)
+    monkeypatch.setattr(gateway.vectors, "rankings", boom)  # what a hybrid search calls
     record = post_hitting_the_bug(client, gateway, "/v1/search", {"query": "refund policy"})
     assert record.action == "search"
