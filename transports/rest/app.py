@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from gateway.ask.answerers import ChatModel
 from gateway.components import Lazy
-from gateway.readiness import CachedChecks, WarmUp
+from gateway.readiness import CachedChecks, WarmUp, release_heap
 from gateway.service import Gateway
 from gateway.wiring import build_model_catalog
 from hqg import __version__
@@ -64,6 +64,8 @@ def create_app(
         yield
         workers.shutdown(wait=False)  # like anyio's threads: a stuck call never holds the exit
         gateway.close()
+        if warm_up:
+            release_heap()
 
     app = FastAPI(
         title="hqg",
