@@ -118,7 +118,8 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     the audit log and its head (created if new, as the first append would), and ``extra``
     (the app's default answerer). One that fails is left to ``store_checks``, which
     ``/readyz`` runs, so readiness follows a store when it recovers. Nothing is served,
-    audited or counted in the metrics.
+    audited or counted in the metrics. Last, the heap is settled (``settle_heap``), whichever
+    way the server warms (in the background, or before each worker accepts connections).
     """
     components = gateway.components
     vectors: list[list[float]] = []
@@ -153,11 +154,12 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     _probe(warmed, "audit", gateway.audit.prepare)
     for name, step in extra:
         _probe(warmed, name, step)
+    settle_heap()
 
 
 def warm_principals(gateway: Gateway) -> int:
     """Decide each active principal's first requests (under its default purpose) and count
-    the rows each allowed row filter withholds; return the (principal, dataset) pairs decided.
+    the rows each allowed row filter withholds; return the steps run.
 
     Per dataset, a query over it and the count its row filter withholds; per principal, a
     search and an ask over every collection, as a request naming none is decided. All are
@@ -247,7 +249,6 @@ class WarmUp:
             log.exception("warm-up failed")
             self.state = _code(exc)
         else:
-            settle_heap()
             self.state = OK
         finally:
             self._done.set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from guards.corpora import LabelledSet
 
@@ -74,12 +74,19 @@ def _attacks(path: Path) -> list[str]:
     return [attack for _category, attacks in sorted(catalogue.items()) for attack in attacks]
 
 
-def _contexts(path: Path) -> tuple[str, ...]:
+def _rows(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    texts = (
-        "\n".join(r["context"]) if isinstance(r["context"], list) else r["context"] for r in rows
-    )
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _context(row: dict[str, Any]) -> str:
+    """A row's context as one text (BIPIA stores some as a list of lines)."""
+    context = row["context"]
+    return "\n".join(context) if isinstance(context, list) else str(context)
+
+
+def _contexts(path: Path) -> tuple[str, ...]:
+    texts = (_context(row) for row in _rows(path))
     return tuple(dict.fromkeys(t for t in texts if t.strip()))
 
 
@@ -87,17 +94,10 @@ def bipia_questions(path: Path) -> dict[str, str]:
     """Context → the user's task BIPIA pairs it with: its ``question`` (e-mail, table), or for a
     code answer the request to fix the error it was found for (its last traceback line)."""
     out: dict[str, str] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            context = (
-                "\n".join(row["context"]) if isinstance(row["context"], list) else row["context"]
-            )
-            question = row.get("question") or ""
-            if not question and row.get("error"):
-                lines = [e for e in row["error"] if e.strip()]
-                question = f"How do I fix this error? {lines[-1].strip() if lines else ''}"
-            out.setdefault(context, question.strip())
+    for row in _rows(path):
+        question = row.get("question") or ""
+        if not question and row.get("error"):
+            lines = [e for e in row["error"] if e.strip()]
+            question = f"How do I fix this error? {lines[-1].strip() if lines else ''}"
+        out.setdefault(_context(row), question.strip())
     return out

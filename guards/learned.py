@@ -30,7 +30,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Literal
@@ -228,6 +228,8 @@ def _groups(text: str, kind: Kind) -> list[Group]:
         return [Group("prompt", [text[:PROMPT_CHARS]])]
     groups, budget = [], MAX_WINDOWS
     for piece in chunks(text):
+        if not budget:  # the rest of a long document adds no window
+            break
         found = windows(piece)[:budget]
         if found:
             groups.append(Group(cut_kind(piece, kind), found))
@@ -258,6 +260,11 @@ def _rows(
     return rows
 
 
+def window_rule_scores(rules: InjectionDetector, group: Sequence[str]) -> Floats:
+    """The rules' score of each window of a document's chunk (a feature of its row)."""
+    return np.asarray([rules.score(w).score for w in group])
+
+
 def text_rows(
     text: str, kind: Kind, embed: Embed, rules: InjectionDetector, rule_score: float
 ) -> tuple[Floats, list[CutKind]]:
@@ -273,7 +280,7 @@ def text_rows(
     def scores(group: list[str]) -> Floats:
         if kind == "prompt":
             return np.asarray([rule_score])
-        return np.asarray([rules.score(w).score for w in group])
+        return window_rule_scores(rules, group)
 
     return _rows(groups, vectors, scores, None), _kinds(groups)
 
@@ -337,17 +344,13 @@ class EvidenceInjectionDetector:
         if vectors.shape != (len(flat) + 1, EMBEDDING_DIM):
             raise ValueError(f"the embedder returned shape {vectors.shape}")
         asked, start, out = vectors[0], 1, []
+        scores = partial(window_rule_scores, self._rules)
         for text_groups, (_, verdict) in zip(groups, texts, strict=True):
             kinds = _kinds(text_groups)
-            rows = _rows(
-                text_groups, vectors[start : start + len(kinds)], self._window_scores, asked
-            )
+            rows = _rows(text_groups, vectors[start : start + len(kinds)], scores, asked)
             start += len(kinds)
             out.append(self._scorer.combine(verdict, rows, kinds, threshold=self._threshold))
         return out
-
-    def _window_scores(self, group: list[str]) -> Floats:
-        return np.asarray([self._rules.score(w).score for w in group])
 
 
 def document_detector(

@@ -10,10 +10,12 @@ Metric names and meanings are documented in ``docs/operations.md``.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Concatenate, ParamSpec
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -39,6 +41,22 @@ LATENCY_BUCKETS = (
 )
 WITHHELD_KINDS = frozenset({"rows", "chunks", "datasets"})
 RATE_LIMIT_SCOPES = frozenset({"principal", "tenant", "daily"})
+
+
+P = ParamSpec("P")
+
+
+def _counted(
+    record: Callable[Concatenate[GatewayMetrics, P], None],
+) -> Callable[Concatenate[GatewayMetrics, P], None]:
+    """A recording method that does nothing on a thread inside ``unobserved``."""
+
+    def counted(self: GatewayMetrics, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if not self.is_muted():
+            record(self, *args, **kwargs)
+
+    functools.update_wrapper(counted, record)  # its name and docstring
+    return counted
 
 
 class GatewayMetrics:
@@ -107,59 +125,50 @@ class GatewayMetrics:
             registry=reg,
         )
 
+    @_counted
     def record_request(self, *, action: str, status: int, seconds: float) -> None:
-        if self._is_muted():
-            return
         self.requests.labels(action=self._action(action), status=status_label(status)).inc()
         self.observe_stage("total", seconds)
 
+    @_counted
     def record_decision(self, *, allowed: bool) -> None:
-        if self._is_muted():
-            return
         self.decisions.labels(outcome="allow" if allowed else "deny").inc()
 
+    @_counted
     def record_withheld(self, *, kind: str, count: int) -> None:
-        if self._is_muted():
-            return
         if count > 0:
             self.withheld.labels(kind=self._withheld_kind(kind)).inc(count)
 
+    @_counted
     def record_masks(self, counts: Mapping[str, int]) -> None:
-        if self._is_muted():
-            return
         for kind, count in counts.items():
             if count > 0:
                 self.masks.labels(kind=self._mask(kind)).inc(count)
 
+    @_counted
     def record_detector_hit(self, detector: str, rule: str, count: int = 1) -> None:
         """For guards and detectors: one finding of ``rule`` by ``detector`` (code names only)."""
-        if self._is_muted():
-            return
         self.detector_hits.labels(detector=self._detector(detector), rule=self._rule(rule)).inc(
             count
         )
 
+    @_counted
     def record_rate_limited(self, *, scope: str) -> None:
-        if self._is_muted():
-            return
         self.rate_limited.labels(scope=self._scope(scope)).inc()
 
+    @_counted
     def record_usage_error(self) -> None:
-        if self._is_muted():
-            return
         self.usage_errors.inc()
 
+    @_counted
     def record_http(self, *, route: str, method: str, status: int) -> None:
-        if self._is_muted():
-            return
         method_label = method.upper() if method.upper() in _METHODS else "other"
         self.http.labels(
             route=self._route(route), method=method_label, status=status_label(status)
         ).inc()
 
+    @_counted
     def observe_stage(self, stage: str, seconds: float) -> None:
-        if self._is_muted():
-            return
         self.stages.labels(stage=self._stage(stage)).observe(max(seconds, 0.0))
 
     @contextmanager
@@ -176,8 +185,9 @@ class GatewayMetrics:
         finally:
             self._muted.on = False
 
-    def _is_muted(self) -> bool:
-        return getattr(self._muted, "on", False)
+    def is_muted(self) -> bool:
+        """Whether this thread is inside ``unobserved``."""
+        return bool(getattr(self._muted, "on", False))
 
     @contextmanager
     def stage_timer(self, name: str) -> Iterator[None]:
