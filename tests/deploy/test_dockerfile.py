@@ -34,9 +34,33 @@ def test_the_image_copies_every_top_level_package_pyproject_ships() -> None:
 def test_the_image_copies_what_pip_install_dot_reads() -> None:
     assert {"pyproject.toml", "constraints.txt", "README.md"} <= _copied_sources()
     runs = " ".join(args for instruction, args in dockerfile_instructions() if instruction == "RUN")
-    # with the demo extra: docker-compose's `workspace` service runs `hqg demo` in this image
-    assert '-c constraints.txt ".[demo]"' in runs
+    assert re.search(r'-c constraints\.txt "\.\[[a-z0-9,]+\]"', runs), "pyproject's extras, pinned"
     assert re.search(r"torch==\d", runs), "torch is pinned and installed first"
+
+
+def _extras(command: str) -> set[str]:
+    """The extras of the ``-c constraints.txt ".[...]"`` install in ``command``."""
+    found = re.search(r"-c constraints\.txt -?e? ?[\"']\.\[([a-z0-9,]+)\][\"']", command)
+    assert found, f"no constrained install of the project in {command!r}"
+    return set(found.group(1).split(","))
+
+
+def test_the_image_installs_the_extras_make_install_does_but_dev() -> None:
+    """The image serves as ``make install`` does: the int8 query embedder (the ``auto``
+    runtime's choice), Arrow results, and the demo (docker-compose's `workspace` service
+    runs `hqg demo` in this image); only the development tools stay out."""
+    runs = " ".join(args for instruction, args in dockerfile_instructions() if instruction == "RUN")
+    make = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert _extras(runs) == _extras(make) - {"dev"}
+    assert {"demo", "int8", "arrow"} <= _extras(runs)
+
+
+def test_the_image_derives_rampart_int8_as_the_user_that_serves() -> None:
+    """Derived at build time into the serving user's cache, so no container start pays it."""
+    instructions = dockerfile_instructions()
+    last_user = max(i for i, (instruction, _) in enumerate(instructions) if instruction == "USER")
+    later = [args for instruction, args in instructions[last_user:] if instruction == "RUN"]
+    assert any("RampartDetector(" in args for args in later)
 
 
 def test_dockerignore_excludes_nothing_the_image_copies() -> None:
