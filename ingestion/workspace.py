@@ -129,6 +129,11 @@ class Workspace:
         return self.config_dir / "secrets.json"
 
     @property
+    def console_sessions_path(self) -> Path:
+        """The console's sessions, shared by every serving process of the workspace."""
+        return self.home / "console" / "sessions.sqlite"
+
+    @property
     def demo_marker(self) -> Path:
         """Present only in a workspace built by ``hqg demo``: demo keys work only there."""
         return self.config_dir / "demo.json"

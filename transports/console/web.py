@@ -83,7 +83,9 @@ def console_state(gateway: Gateway) -> ConsoleState:
     templates.filters["in_words"] = filter_in_words
     templates.globals["collection_key"] = collection_key
     sessions = SessionStore(
-        ttl_seconds=settings.session_minutes * 60, capacity=settings.max_sessions
+        gateway.workspace.console_sessions_path,
+        ttl_seconds=settings.session_minutes * 60,
+        capacity=settings.max_sessions,
     )
     return ConsoleState(sessions=sessions, templates=templates, verify_jobs=Jobs())
 

@@ -152,6 +152,22 @@ def test_signing_out_ends_the_session(sec: TestClient) -> None:
     assert sec.get("/console/review", follow_redirects=False).status_code == 303
 
 
+def test_a_session_is_honoured_and_ended_by_every_serving_process(
+    sec: TestClient, gateway: Gateway
+) -> None:
+    """``hqg serve --workers N``: each process builds its own app; the browser's next request
+    may reach any of them, and a sign-out on one ends the session on all."""
+    other = fresh_client(gateway)
+    other.cookies.update(sec.cookies)
+    page = other.get("/console/review", follow_redirects=False)
+    assert page.status_code == 200
+    signout = other.post(
+        "/console/signout", data={"csrf": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert signout.status_code == 303
+    assert sec.get("/console/review", follow_redirects=False).status_code == 303
+
+
 def test_pages_carry_a_strict_csp_and_no_inline_script(sec: TestClient) -> None:
     for path in (*PAGES, "/console/signin"):
         page = sec.get(path)

@@ -1,6 +1,10 @@
-"""Console sessions expire, are bounded, and keep no token in the clear."""
+"""Console sessions expire, are bounded, keep no token in the clear, and are shared by every
+serving process of a workspace."""
 
 from __future__ import annotations
+
+import stat
+from pathlib import Path
 
 from transports.console.sessions import SessionStore, same_token
 
@@ -13,37 +17,70 @@ class Clock:
         return self.now
 
 
-def test_a_session_expires_after_its_lifetime() -> None:
+def store(path: Path, *, capacity: int = 10, clock: Clock | None = None) -> SessionStore:
+    if clock is None:
+        return SessionStore(path, ttl_seconds=60, capacity=capacity)
+    return SessionStore(path, ttl_seconds=60, capacity=capacity, clock=clock)
+
+
+def test_a_session_expires_after_its_lifetime(tmp_path: Path) -> None:
     clock = Clock()
-    store = SessionStore(ttl_seconds=60, capacity=10, clock=clock)
-    token, _ = store.open("demo-sec")
+    sessions = store(tmp_path / "s.sqlite", clock=clock)
+    token, _ = sessions.open("demo-sec")
     clock.now += 59
-    assert store.get(token) is not None
+    assert sessions.get(token) is not None
     clock.now += 2
-    assert store.get(token) is None
+    assert sessions.get(token) is None
 
 
-def test_signing_out_forgets_the_session() -> None:
-    store = SessionStore(ttl_seconds=60, capacity=10)
-    token, _ = store.open("demo-sec")
-    store.close(token)
-    assert store.get(token) is None
+def test_signing_out_forgets_the_session(tmp_path: Path) -> None:
+    sessions = store(tmp_path / "s.sqlite")
+    token, _ = sessions.open("demo-sec")
+    sessions.close(token)
+    assert sessions.get(token) is None
 
 
-def test_the_oldest_session_goes_first_when_the_store_is_full() -> None:
-    store = SessionStore(ttl_seconds=60, capacity=2)
-    first, _ = store.open("a")
-    second, _ = store.open("b")
-    third, _ = store.open("c")
-    assert store.get(first) is None
-    assert store.get(second) is not None
-    assert store.get(third) is not None
+def test_the_oldest_session_goes_first_when_the_store_is_full(tmp_path: Path) -> None:
+    clock = Clock()
+    sessions = store(tmp_path / "s.sqlite", capacity=2, clock=clock)
+    first, _ = sessions.open("a")
+    clock.now += 1
+    second, _ = sessions.open("b")
+    clock.now += 1
+    third, _ = sessions.open("c")
+    assert sessions.get(first) is None
+    assert sessions.get(second) is not None
+    assert sessions.get(third) is not None
 
 
-def test_the_store_keeps_digests_not_tokens() -> None:
-    store = SessionStore(ttl_seconds=60, capacity=2)
-    token, _ = store.open("a")
-    assert token not in repr(store._sessions)
+def test_the_store_keeps_digests_not_tokens_in_a_file_only_its_owner_reads(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "console" / "s.sqlite"
+    sessions = store(path)
+    token, session = sessions.open("a")
+    assert sessions.get(token) == session
+    stored = b"".join(p.read_bytes() for p in path.parent.iterdir())
+    assert token.encode() not in stored
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_session_opened_by_one_serving_process_is_seen_and_ended_by_another(
+    tmp_path: Path,
+) -> None:
+    """``hqg serve --workers N``: the browser's next request may reach any process."""
+    path = tmp_path / "s.sqlite"
+    one, other = store(path), store(path)
+    token, session = one.open("demo-sec")
+    assert other.get(token) == session
+    other.close(token)
+    assert one.get(token) is None
+
+
+def test_sessions_outlive_a_restart_of_the_server(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    token, session = store(path).open("demo-sec")
+    assert store(path).get(token) == session
 
 
 def test_a_missing_or_wrong_token_never_matches() -> None:
