@@ -148,6 +148,7 @@ def _tool(spec: ToolSpec) -> Tool:
         title=spec.title,
         description=spec.description,
         input_schema=spec.arguments.model_json_schema(),
+        output_schema=spec.result.model_json_schema(mode="serialization"),
         annotations=ToolAnnotations(
             title=spec.title,
             read_only_hint=True,

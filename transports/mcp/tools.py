@@ -16,15 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.admin.explain import evaluate_as
+from gateway.admin.explain import EvaluateResponse, evaluate_as
 from gateway.ask.answerers import ChatModel
+from gateway.ask.models import AskResponse
 from gateway.ask.pipeline import ask
 from gateway.ask.prompt_guard import Message
 from gateway.ask.retrieve import ASK_ACTION
 from gateway.catalog_view import catalog_view
-from gateway.collections_view import collections_view
+from gateway.collections_view import CollectionsResponse, collections_view
 from gateway.components import Lazy
 from gateway.context import RequestContext
+from gateway.responses import CatalogResponse, SearchResponse, SqlResponse
 from gateway.search_pipeline import SEARCH_ACTION, governed_search_request, search_k
 from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION, governed_sql
@@ -118,6 +120,7 @@ class ToolSpec:
     title: str
     description: str
     arguments: type[BaseModel]
+    result: type[BaseModel]  # what ``run`` returns: the tool's structured content and schema
     action: str  # the policy action that lists the tool, and the use case's audited action
     run: Callable[[ToolEnv, Any], BaseModel]
 
@@ -172,6 +175,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "column gets for you, whether rows are filtered, and freshness. Datasets another of "
         "your purposes would list are counted ('withheld'), never named.",
         NoArguments,
+        CatalogResponse,
         CATALOG_ACTION,
         _list_datasets,
     ),
@@ -180,6 +184,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Describe a dataset",
         "One dataset's schema as you see it: columns, types, tags, masks, freshness.",
         DescribeDataset,
+        CatalogResponse,
         CATALOG_ACTION,
         _describe_dataset,
     ),
@@ -189,6 +194,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "The document collections you may search or ask about, with the PII entity types "
         "masked for you.",
         NoArguments,
+        CollectionsResponse,
         CATALOG_ACTION,
         _list_collections,
     ),
@@ -200,6 +206,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "executed, dataset versions, decision id), freshness, and 'withheld': rows policy "
         "removed, counted. vector_search('<collection>', '<text>', k) joins document chunks.",
         QuerySql,
+        SqlResponse,
         SQL_ACTION,
         _query_sql,
     ),
@@ -210,6 +217,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "carry provenance (document, chunk, source, content hash), freshness and an injection "
         "risk score; 'withheld' counts chunks policy removed.",
         Search,
+        SearchResponse,
         SEARCH_ACTION,
         _search,
     ),
@@ -219,6 +227,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "A short answer from the documents you may read, every sentence cited, or an "
         "abstention when the evidence does not support one.",
         Ask,
+        AskResponse,
         ASK_ACTION,
         _ask,
     ),
@@ -228,6 +237,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         "Security role: the decision another principal would get for a SELECT, the SQL as it "
         "would execute, and row counts visible/withheld. Nothing is executed.",
         ExplainDecision,
+        EvaluateResponse,
         EXPLAIN_ACTION,
         _explain,
     ),

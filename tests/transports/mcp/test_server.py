@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from jsonschema import Draft202012Validator
 from mcp.client import Client
 
 from audit import iter_records
@@ -156,3 +157,39 @@ def test_the_rest_rate_limit_applies_to_tool_calls(limited: Gateway) -> None:
     assert last.is_error
     assert last.structured_content["error"]["code"] == "rate_limited"
     assert last.structured_content["error"]["status"] == 429
+
+
+TOOL_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "list_datasets": ("demo-alice", {}),
+    "describe_dataset": ("demo-alice", {"name": "orders"}),
+    "list_collections": ("demo-alice", {}),
+    "query_sql": ("demo-alice", {"sql": "SELECT * FROM customers LIMIT 3"}),
+    "search": ("demo-alice", {"query": "refund window", "k": 3}),
+    "ask": ("demo-alice", {"question": "How long is the refund window?"}),
+    "explain_decision": ("demo-sec", {"principal": "alice", "sql": "SELECT * FROM customers"}),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(TOOL_CALLS))
+def test_every_tool_declares_an_output_schema_its_results_conform_to(
+    gateway: Gateway, tool: str
+) -> None:
+    """MCP clients validate ``structuredContent`` against the listed ``outputSchema`` (the
+    SDK's does for every successful call), so the two must never disagree."""
+    key, arguments = TOOL_CALLS[tool]
+
+    async def session(client: Client) -> Any:
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        return listed[tool], await client.call_tool(tool, arguments)
+
+    listed, result = run_as(gateway, key, session)
+    assert not result.is_error, result.content
+    schema = listed.output_schema
+    assert schema is not None
+    assert schema["type"] == "object"
+    Draft202012Validator.check_schema(schema)
+    errors = [
+        e.message for e in Draft202012Validator(schema).iter_errors(result.structured_content)
+    ]
+    assert errors == []
+    assert result.structured_content  # not an empty object that any schema would accept
