@@ -262,6 +262,25 @@ def test_prepare_creates_the_log_and_its_head_so_the_first_append_creates_nothin
     assert verify(path).ok
 
 
+def test_prepare_starts_the_head_thread_so_the_first_append_starts_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.prepare()
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def recorded(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recorded)
+    log.append(make_record(1))
+    log.flush()
+    assert started == []
+    assert verify(log.path).ok
+
+
 def test_prepare_refuses_a_log_that_does_not_match_its_head(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
