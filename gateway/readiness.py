@@ -29,6 +29,7 @@ from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION, limits_for
 from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
+from retrieval.search import withheld_chunks
 from retrieval.sql.rules.statements import parse_statement
 from retrieval.sql.service import count_withheld
 from retrieval.sql.sources import TableSource
@@ -114,9 +115,9 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
     engine's connection over every current version and over each dataset alone (the
     connection a one-table query reuses), the policy engine, each active principal's decision
-    and withheld count per dataset and its search and ask decisions (``warm_principals``),
-    the audit log and its head (created if new, as the first append would), and ``extra``
-    (the app's default answerer). One that fails is left to ``store_checks``, which
+    and withheld count per dataset, its search and ask decisions and the chunks they withhold
+    (``warm_principals``), the audit log, its head (created if new, as the first append
+    would) and its head thread, and ``extra`` (the app's default answerer). One that fails is left to ``store_checks``, which
     ``/readyz`` runs, so readiness follows a store when it recovers. Nothing is served,
     audited or counted in the metrics. Last, the heap is settled (``settle_heap``), whichever
     way the server warms (in the background, or before each worker accepts connections).
@@ -162,10 +163,11 @@ def warm_principals(gateway: Gateway) -> int:
     the rows each allowed row filter withholds; return the steps run.
 
     Per dataset, a query over it and the count its row filter withholds; per principal, a
-    search and an ask over every collection, as a request naming none is decided. All are
-    cached on first use (a decision per policy input, a count per dataset version and
-    filter), so without this a principal's first request paid Rego evaluations and a
-    ``count(*)`` its later ones do not. At most ``HQG_LIMITS__WARM_UP_DECISIONS`` steps (one
+    search and an ask over every collection, as a request naming none is decided, and the
+    chunks each granted collection's filter withholds. All are cached on first use (a
+    decision per policy input, a count per dataset or collection version and filter), so
+    without this a principal's first request paid Rego evaluations and counts its later ones
+    do not. At most ``HQG_LIMITS__WARM_UP_DECISIONS`` steps (one
     per dataset, one for the collections), principals in id order. Nothing is served or
     audited or counted in the metrics, and no rows are read but the count.
     """
@@ -196,10 +198,14 @@ def _warm_query(gateway: Gateway, ctx: RequestContext, source: TableSource) -> N
 
 
 def _warm_collections(gateway: Gateway, ctx: RequestContext) -> None:
-    """A search's and an ask's decisions over every collection (a request naming none)."""
+    """A search's and an ask's decisions over every collection (a request naming none), and
+    the chunks each granted collection's filter withholds (a principal's first search
+    otherwise paid two exact counts per collection)."""
     for action in (SEARCH_ACTION, ASK_ACTION):
         with suppress(HqgError):  # a refusal is decided (and cached) all the same
-            decide_collections(gateway, ctx, None, action=action)
+            grant = decide_collections(gateway, ctx, None, action=action)
+            for scope in grant.scopes:
+                withheld_chunks(gateway.vectors, scope)
 
 
 def _open_each_table(gateway: Gateway) -> None:

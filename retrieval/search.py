@@ -104,7 +104,7 @@ def governed_search(
         )
         for source, hits in zip(sources, found, strict=True):
             rankings[source] += [_Scoped(hit, scope) for hit in hits]
-        withheld[scope.name] = _withheld(index, scope)
+        withheld[scope.name] = withheld_chunks(index, scope)
     served = _fetched(index, _fused(list(rankings.values()), k))
     evidence = tuple(
         evidence_from_hit(item.hit, mask_entities=item.scope.mask_entities, vault=vault, now=now)
@@ -246,7 +246,9 @@ class _ViewQueries:
         return self._masked
 
 
-def _withheld(index: VectorIndex, scope: CollectionScope) -> int:
+def withheld_chunks(index: VectorIndex, scope: CollectionScope) -> int:
+    """The chunks of ``scope``'s collection its filter removes (two counts, each cached per
+    published version and filter by the index)."""
     if scope.predicate is None:
         return 0
     total = index.count(scope.name, predicate=None)

@@ -23,6 +23,7 @@ from gateway.sql_pipeline import governed_sql
 from gateway.wiring import build_gateway
 from hqg.errors import HqgError
 from ingestion.vectors.base import SearchMode
+from ingestion.vectors.edge import EdgeVectorIndex
 from retrieval.sql.engine import Session
 from tests.workspaces import copy_workspace
 
@@ -40,9 +41,10 @@ def _gateway(home: Path, **limits: Any) -> Gateway:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Counts of Rego evaluations and withheld-row counts run (both still run for real)."""
-    seen = {"rego": 0, "count": 0}
-    evaluate, count = RegorusEngine.evaluate, Session.count
+    """Counts of Rego evaluations, withheld-row counts and vector index counts run (all
+    still run for real)."""
+    seen = {"rego": 0, "count": 0, "chunks": 0}
+    evaluate, count, chunks = RegorusEngine.evaluate, Session.count, EdgeVectorIndex.count
 
     def counted_evaluate(self: RegorusEngine, canonical: str) -> Any:
         seen["rego"] += 1
@@ -52,8 +54,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         seen["count"] += 1
         return count(self, sql, **kwargs)
 
+    def counted_chunks(self: EdgeVectorIndex, collection: str, **kwargs: Any) -> int:
+        seen["chunks"] += 1
+        return chunks(self, collection, **kwargs)
+
     monkeypatch.setattr(RegorusEngine, "evaluate", counted_evaluate)
     monkeypatch.setattr(Session, "count", counted_count)
+    monkeypatch.setattr(EdgeVectorIndex, "count", counted_chunks)
     return seen
 
 
@@ -120,13 +127,14 @@ def test_warming_audits_nothing_and_writes_no_usage(home: Path) -> None:
     assert timed == 0  # its policy evaluations are not requests' stage timings
 
 
-def test_after_the_warm_up_no_principals_first_search_evaluates_policy(
+def test_after_the_warm_up_no_principals_first_search_evaluates_policy_or_counts_chunks(
     home: Path, calls: dict[str, int]
 ) -> None:
     gateway = _gateway(home)
     try:
         warm_principals(gateway)
-        before, served = calls["rego"], 0
+        assert calls["chunks"] > 0  # the withheld chunks of filtered collections
+        before, counted, served = calls["rego"], calls["chunks"], 0
         for principal in gateway.principals.active():
             ctx = RequestContext.create(principal, purpose=None)
             try:
@@ -139,6 +147,7 @@ def test_after_the_warm_up_no_principals_first_search_evaluates_policy(
             served += 1
         assert served >= 3
         assert calls["rego"] == before
+        assert calls["chunks"] == counted
         assert _timed(gateway) > 0  # the requests themselves are timed as before
     finally:
         gateway.close()
