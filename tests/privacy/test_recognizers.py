@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from privacy.recognizers import (
     plausible_phone,
     trim_phone,
 )
+from tests.conftest import REPO
 
 
 def found(recognizer: Any, entity: str, text: str) -> list[tuple[str, float]]:
@@ -153,3 +157,31 @@ def test_a_phone_swallowed_by_a_greedy_match_is_still_found() -> None:
 def test_card_after_other_digits_is_found() -> None:
     text = "(555) 123-4567 4111 1111 1111 1111"
     assert found(build_card_recognizer(), "CREDIT_CARD", text) == [("4111 1111 1111 1111", 1.0)]
+
+
+_FIRST_SIGHT = """
+import sys
+from privacy.recognizers import preload_phone_metadata
+if sys.argv[1] == "preload":
+    preload_phone_metadata()
+import phonenumbers
+before = set(sys.modules)
+text = "call +81 3-1234-5678, +61 2 9876 5432 or +1 876 555 0100"
+found = [m.raw_string for m in phonenumbers.PhoneNumberMatcher(text, "US")]
+print(len(found), len(set(sys.modules) - before))
+"""
+
+
+@pytest.mark.parametrize(("mode", "imported"), [("preload", 0), ("cold", 1)])
+def test_after_the_preload_no_phone_region_is_loaded_on_first_sight(
+    mode: str, imported: int
+) -> None:
+    """The warm-up's preload: a request reading a number of a region not seen yet imports no
+    numbering plan (the cold control does, so the check can fail)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_SIGHT, mode],
+        capture_output=True, text=True, check=True, env=env, cwd=REPO,
+    ).stdout.split()  # fmt: skip
+    assert int(out[0]) == 3
+    assert min(int(out[1]), 1) == imported
