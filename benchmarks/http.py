@@ -15,7 +15,10 @@ Reported per cell: req/s, p50/p95/p99 and the error count (any answer but 200, o
 connection), with ``/healthz`` at the same concurrency as the baseline, so the ratio and the
 "added" note are the route's cost over the server's floor, taken minutes apart on the same
 machine. At concurrency 1 each route is also set beside the same use case called in-process
-(no HTTP), so the transport's share is visible.
+(no HTTP), so the transport's share is visible, and the server's own log line of each request
+splits its time in the server: the use case up to its audit record (``use_case_ms``) against
+the whole request as the server saw it (``latency_ms``: the rest is the audit's durable append,
+the worker-thread hop, the route stack and the response).
 
 The client is a minimal HTTP/1.1 client on asyncio streams rather than httpx: on two shared
 cores the client's own CPU competes with the server, and a general-purpose client costs several
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -360,6 +364,39 @@ def rows(cells: list[Cell], local: dict[str, Latency] | None = None) -> list[Row
     return out
 
 
+def server_lines(log: Path) -> dict[str, dict[str, Any]]:
+    """The server's one log line per HTTP request (``hqg.http``), by request id."""
+    found: dict[str, dict[str, Any]] = {}
+    for text in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not text.startswith("{"):
+            continue
+        try:
+            line = json.loads(text)
+        except ValueError:
+            continue
+        if line.get("event") == "http" and isinstance(line.get("request_id"), str):
+            found[line["request_id"]] = line
+    return found
+
+
+def server_split(log: Path, cells: list[Cell]) -> list[Row]:
+    """At concurrency 1, each governed route's p50 in the server against its use case's."""
+    lines = server_lines(log)
+    out: list[Row] = []
+    for cell in cells:
+        if cell.concurrency != 1 or cell.probe is HEALTHZ:
+            continue
+        mine = [lines[rid] for rid in cell.request_ids if "use_case_ms" in lines.get(rid, {})]
+        if not mine:
+            continue
+        whole = statistics.median(float(line["latency_ms"]) for line in mine)
+        use_case = statistics.median(float(line["use_case_ms"]) for line in mine)
+        rest = "from its log line; the rest: audit append, hop, route stack"
+        out.append(row(NAME, f"{cell.probe.label} c=1 p50 in the server, use case vs whole", "ms",
+                       baseline=use_case, hqg=whole, note=rest))  # fmt: skip
+    return out
+
+
 def _prepare(ctx: RunContext) -> Path:
     """The demo workspace (tables and documents), built with the run's shared detector."""
     from datetime import UTC, datetime
@@ -405,7 +442,8 @@ def first_rows(firsts: dict[str, float], cells: list[Cell]) -> list[Row]:
 def run(ctx: RunContext) -> list[Row]:
     home = _prepare(ctx)
     local = in_process(home, ctx, n=25 if ctx.quick else 100)
-    with served(home, log=ctx.scratch / NAME / "serve.log") as url:
+    log = ctx.scratch / NAME / "serve.log"
+    with served(home, log=log) as url:
         firsts = first_requests(url)
         cells = measure(url, seconds=2.0 if ctx.quick else 10.0)
-    return rows(cells, local) + first_rows(firsts, cells)
+    return rows(cells, local) + server_split(log, cells) + first_rows(firsts, cells)

@@ -14,6 +14,12 @@ Two guarantees beyond formatting:
 
 Messages themselves are the caller's responsibility: hqg logs fixed text plus ``extra`` fields
 and never interpolates user input (see docs/operations.md).
+
+One line per HTTP request: the transport that writes the access line opens a ``RequestLine``
+(``one_line``) for the request, and the use case's "request finished" fields
+(``Operations.observe``) join that line instead of making a second one. A request's further
+records, and records of requests no transport line awaits (the CLI, MCP over stdio, a client
+gone before its use case ended), are logged on their own line as before.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -44,6 +53,7 @@ LOG_FIELDS = (
     "withheld",
     "retry_after",
     "decision_id",
+    "use_case_ms",
 )
 HANDLER_NAME = "hqg-ops"
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
@@ -132,6 +142,52 @@ class TextFormatter(logging.Formatter):
 def formatter_for(settings: LoggingSettings) -> logging.Formatter:
     kind = JsonFormatter if settings.format == "json" else TextFormatter
     return kind(tracebacks=settings.tracebacks)
+
+
+class RequestLine:
+    """The use case's fields awaiting the one log line of their request (thread-safe: the use
+    case runs in a worker thread, the line is written on the event loop)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._fields: dict[str, Any] | None = None
+        self._closed = False
+
+    def offer(self, fields: dict[str, Any]) -> bool:
+        """Take the request's first use-case fields; False if the line already has some or has
+        been written (the caller then logs its own line, so nothing is lost)."""
+        with self._lock:
+            if self._closed or self._fields is not None:
+                return False
+            self._fields = fields
+            return True
+
+    def close(self) -> dict[str, Any]:
+        """The fields offered so far (none: empty); later offers are refused."""
+        with self._lock:
+            self._closed = True
+            return dict(self._fields or {})
+
+
+_REQUEST_LINE: ContextVar[RequestLine | None] = ContextVar("hqg_request_line", default=None)
+
+
+@contextmanager
+def one_line() -> Iterator[RequestLine]:
+    """Open the one log line of the request running in this context (and the threads and tasks
+    that copy it); the caller writes it with ``close()``'s fields."""
+    line = RequestLine()
+    token = _REQUEST_LINE.set(line)
+    try:
+        yield line
+    finally:
+        _REQUEST_LINE.reset(token)
+
+
+def join_request_line(fields: dict[str, Any]) -> bool:
+    """Hand a use case's fields to its request's line, if one awaits them."""
+    line = _REQUEST_LINE.get()
+    return line is not None and line.offer(fields)
 
 
 UNCAUGHT_LOGGER = "hqg.uncaught"

@@ -21,6 +21,7 @@ from audit.record import use_case_of
 from authz.decision import Decision
 from authz.sandbox import WorkerSlots
 from gateway.ops.limits import Clock, RateLimiter
+from gateway.ops.logs import join_request_line
 from gateway.ops.metrics import GatewayMetrics
 from gateway.ops.usage import UsageEntry, UsageLedger, ledger_path, withheld_kind
 from gateway.settings.ops import LimitSettings, LoggingSettings
@@ -61,21 +62,22 @@ class Operations:
             metrics.record_withheld(kind=withheld_kind(use_case_of(record)), count=withheld)
             metrics.record_masks(masks if masks is not None else masks_in_force(decision, record))
         self._attribute(record, chunks=chunks, tokens=tokens, rows_scanned=rows_scanned)
-        log.info(
-            "request finished",
-            extra={
-                "event": "request",
-                "request_id": record.request_id,
-                "principal_id": record.principal_id,
-                "tenant": record.tenant,
-                "action": record.action,
-                "status": record.status,
-                "outcome": "allow" if record.allowed else "deny",
-                "latency_ms": round(record.latency_ms, 3),
-                "rows": record.rows_returned,
-                "withheld": withheld,
-            },
-        )
+        fields = {
+            "request_id": record.request_id,
+            "principal_id": record.principal_id,
+            "tenant": record.tenant,
+            "action": record.action,
+            "status": record.status,
+            "outcome": "allow" if record.allowed else "deny",
+            "rows": record.rows_returned,
+            "withheld": withheld,
+        }
+        latency_ms = round(record.latency_ms, 3)
+        if not join_request_line({**fields, "use_case_ms": latency_ms}):  # its HTTP line
+            log.info(
+                "request finished",
+                extra={"event": "request", **fields, "latency_ms": latency_ms},
+            )
 
     def _attribute(
         self, record: AuditRecord, *, chunks: int, tokens: int, rows_scanned: int

@@ -21,7 +21,8 @@ def test_http_benchmark_answers_every_request_and_audits_every_governed_one(
     demo_home: Path, tmp_path: Path
 ) -> None:
     home = copy_workspace(demo_home, tmp_path / "home")
-    with http.served(home, log=tmp_path / "serve.log") as url:
+    log = tmp_path / "serve.log"
+    with http.served(home, log=log) as url:
         cells = http.measure(url, concurrency=(1, 4), seconds=1.0, warmup=2)
 
     assert {(c.probe.label, c.concurrency) for c in cells} == {
@@ -38,3 +39,16 @@ def test_http_benchmark_answers_every_request_and_audits_every_governed_one(
     table = http.rows(cells)
     assert any(r.measure == "/v1/sql c=4 req/s vs /healthz" for r in table)
     assert all(r.baseline > 0 and r.hqg > 0 for r in table)
+
+    # one log line per request, the governed ones with their use case's fields and time
+    lines = http.server_lines(log)
+    sent = [rid for cell in cells for rid in cell.request_ids]
+    assert sorted(lines.keys() & set(sent)) == sorted(sent)
+    assert all("use_case_ms" in lines[rid] for rid in governed_ids(cells))
+    assert "request finished" not in log.read_text(encoding="utf-8", errors="replace")
+    (split,) = [r for r in http.server_split(log, cells) if r.measure.startswith("/v1/sql")]
+    assert 0 < split.baseline <= split.hqg
+
+
+def governed_ids(cells: list[http.Cell]) -> list[str]:
+    return [rid for cell in cells if cell.probe is not http.HEALTHZ for rid in cell.request_ids]

@@ -2,7 +2,9 @@
 
 It replaces uvicorn's access log, which prints the raw path and query string (a place where
 user values could appear). Here the route is the matched template (``/v1/sql``), or
-``unmatched``; the principal id is the one authentication set on the request state.
+``unmatched``; the principal id is the one authentication set on the request state. It is the
+request's one log line: the use case's fields (tenant, action, outcome, rows, withheld, its own
+time as ``use_case_ms``) join it (``gateway.ops.logs.one_line``) instead of a second line.
 
 A pure ASGI middleware (it only wraps ``send``) rather than two ``@app.middleware("http")``
 functions: each of those runs the rest of the app in a separate task behind a memory stream,
@@ -18,6 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.context import new_request_id
+from gateway.ops.logs import one_line
 from gateway.ops.metrics import GatewayMetrics
 from transports.rest.enforce import route_path
 
@@ -51,20 +54,22 @@ class AccessLog:
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            route = route_path(scope.get("route")) or UNMATCHED
-            self.metrics.record_http(route=route, method=scope["method"], status=status)
-            log.info(
-                "http response",
-                extra={
-                    "event": "http",
-                    "request_id": request_id,
-                    "principal_id": state.get("principal_id"),
-                    "route": route,
-                    "method": scope["method"],
-                    "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                },
-            )
+        with one_line() as line:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                route = route_path(scope.get("route")) or UNMATCHED
+                self.metrics.record_http(route=route, method=scope["method"], status=status)
+                log.info(
+                    "http response",
+                    extra={
+                        **line.close(),  # the use case's fields; the HTTP ones below win
+                        "event": "http",
+                        "request_id": request_id,
+                        "principal_id": state.get("principal_id"),
+                        "route": route,
+                        "method": scope["method"],
+                        "status": status,
+                        "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                    },
+                )

@@ -7,12 +7,15 @@ py-spy, about a tenth of the event loop's CPU per governed point query, on the o
 request shares. ``in_worker`` hands the call to the loop's executor instead (one future), which
 the app sets at start to a pool of ``WORKERS`` threads, as many as anyio's default limiter
 allowed. A request whose client goes away does not stop its call: the use case runs to its
-end, audit record included, exactly as before.
+end, audit record included, exactly as before. The call runs in a copy of the caller's context
+(as anyio's does), so what the request set there, such as its log line
+(``gateway.ops.logs.one_line``), is the worker's too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -28,7 +31,8 @@ T = TypeVar("T")
 async def in_worker(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``func(*args, **kwargs)`` in a worker thread, awaited on the event loop."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, partial(func, *args, **kwargs))
+    call = partial(contextvars.copy_context().run, func, *args, **kwargs)
+    return await loop.run_in_executor(None, call)
 
 
 def install_workers(loop: asyncio.AbstractEventLoop) -> ThreadPoolExecutor:

@@ -14,9 +14,17 @@ from fastapi.testclient import TestClient
 
 from audit import iter_records
 from demo.ground_truth import DemoGroundTruth
-from gateway.ops.logs import HANDLER_NAME, JsonFormatter, configure_logging, formatter_for
+from gateway.context import RequestContext
+from gateway.ops.logs import (
+    HANDLER_NAME,
+    JsonFormatter,
+    configure_logging,
+    formatter_for,
+    one_line,
+)
 from gateway.service import Gateway
 from gateway.settings.ops import LoggingSettings
+from gateway.sql_pipeline import governed_sql
 from tests.gateway.ops.conftest import all_pii, auth
 
 
@@ -39,24 +47,68 @@ def lines(stream: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_each_request_logs_its_ids_action_status_and_latency(
+def test_each_http_request_logs_one_line_with_its_ids_action_status_and_latency(
     client: TestClient, captured: io.StringIO
 ) -> None:
-    body = {"sql": "SELECT 1 FROM products"}
+    body = {"sql": "SELECT count(*) FROM products"}
     response = client.post("/v1/sql", json=body, headers=auth("demo-alice"))
     request_id = response.headers["X-Request-ID"]
-    mine = [line for line in lines(captured) if line.get("request_id") == request_id]
-    events = {line["event"]: line for line in mine}
-    assert set(events) == {"request", "http"}
-    request = events["request"]
-    who = (request["principal_id"], request["tenant"], request["action"])
+    (line,) = [line for line in lines(captured) if line.get("request_id") == request_id]
+    assert (line["event"], line["logger"], line["message"]) == ("http", "hqg.http", "http response")
+    who = (line["principal_id"], line["tenant"], line["action"])
     assert who == ("alice", "acme", "sql")
-    assert (request["status"], request["outcome"]) == (200, "allow")
-    assert isinstance(request["latency_ms"], float)
-    assert {"ts", "level", "logger", "message"} <= set(request)
-    http = events["http"]
-    assert (http["route"], http["method"], http["status"]) == ("/v1/sql", "POST", 200)
-    assert http["principal_id"] == "alice"
+    assert (line["status"], line["outcome"], line["rows"]) == (200, "allow", 1)
+    assert line["withheld"] == sum(response.json()["withheld"].values())
+    assert (line["route"], line["method"]) == ("/v1/sql", "POST")
+    assert isinstance(line["latency_ms"], float)
+    assert isinstance(line["use_case_ms"], float)
+    assert line["use_case_ms"] <= line["latency_ms"]
+    assert {"ts", "level"} <= set(line)
+
+
+def test_a_refused_http_request_logs_one_line_with_the_refusal(
+    client: TestClient, captured: io.StringIO
+) -> None:
+    body = {"sql": "SELECT 1 FROM products"}  # visible to the security team, no rows granted
+    response = client.post("/v1/sql", json=body, headers=auth("demo-sec"))
+    assert response.status_code == 403
+    request_id = response.headers["X-Request-ID"]
+    (line,) = [line for line in lines(captured) if line.get("request_id") == request_id]
+    assert (line["event"], line["status"], line["outcome"]) == ("http", 403, "deny")
+    assert (line["action"], line["route"], line["principal_id"]) == ("sql", "/v1/sql", "sec")
+
+
+def test_a_request_without_an_http_line_logs_its_own(
+    gateway: Gateway, captured: io.StringIO
+) -> None:
+    """The CLI and MCP over stdio call the use cases directly: no transport line awaits them."""
+    ctx = RequestContext.create(gateway.principals.authenticate("demo-alice"), purpose=None)
+    governed_sql(gateway, ctx, sql="SELECT 1 FROM products")
+    (line,) = [line for line in lines(captured) if line.get("request_id") == ctx.request_id]
+    assert (line["event"], line["logger"], line["message"]) == (
+        "request",
+        "hqg.request",
+        "request finished",
+    )
+    assert (line["action"], line["status"], line["outcome"]) == ("sql", 200, "allow")
+    assert isinstance(line["latency_ms"], float)
+    assert "use_case_ms" not in line
+
+
+def test_a_second_record_of_one_request_and_a_late_one_keep_their_own_lines(
+    gateway: Gateway, captured: io.StringIO
+) -> None:
+    """A line holds one use case's fields: none is dropped when a request audits twice, or
+    when its use case finishes after the line was written (a client that went away)."""
+    ctx = RequestContext.create(gateway.principals.authenticate("demo-alice"), purpose=None)
+    with one_line() as line:
+        governed_sql(gateway, ctx, sql="SELECT count(*) FROM products")
+        governed_sql(gateway, ctx, sql="SELECT 2 FROM products")
+        joined = line.close()
+        governed_sql(gateway, ctx, sql="SELECT 3 FROM products")
+    assert (joined["action"], joined["status"], joined["rows"]) == ("sql", 200, 1)
+    own = [x for x in lines(captured) if x.get("request_id") == ctx.request_id]
+    assert [x["event"] for x in own] == ["request", "request"]
 
 
 def test_no_log_line_holds_pii_or_sql(
@@ -79,7 +131,7 @@ def test_no_log_line_holds_pii_or_sql(
     client.get(f"/v1/{email}", headers={"X-Request-ID": "x" * 8})
     client.get("/v1/catalog", headers=auth(email))
     text = captured.getvalue()
-    assert len(lines(captured)) >= 2 * len(queries)
+    assert len(lines(captured)) >= len(queries)
     assert not [canary for canary in all_pii(truth) if canary in text]  # ...logs never do
     assert "select" not in text.lower()
 
