@@ -146,6 +146,9 @@ class RampartDetector:
         # the caller's thread, takes longer anyway
         self._short_session = session(1) if self._threads > 1 else self._session
         self._inputs = {i.name for i in self._session.get_inputs()}
+        if self._short_session is not self._session:
+            # a warm-up's sample is short: the long calls' session has its first run here
+            self._run(self._session, [[self._cls, self._sep]])
 
     def detect(self, text: str) -> list[Span]:
         return self.detect_many([text])[0]
@@ -206,17 +209,29 @@ class RampartDetector:
             tokens = [self._cls, *window.ids, self._sep]
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
-        feed: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        run = self._short_session if ids.size <= _SHORT_TOKENS else self._session
-        logits = np.asarray(run.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0])
+        session = self._short_session if ids.size <= _SHORT_TOKENS else self._session
+        logits = self._run(session, ids, mask)
         shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probs = shifted / shifted.sum(axis=-1, keepdims=True)
         return [
             (probs[row].argmax(axis=-1)[1:], probs[row].max(axis=-1)[1:])
             for row in range(len(batch))
         ]
+
+    def _run(self, session: Any, ids: Any, mask: Any = None) -> np.ndarray:
+        """The logits of one call: ``ids`` (rows of token ids) under ``mask`` (all ones)."""
+        import numpy as np
+
+        ids = np.asarray(ids, dtype=np.int64)
+        feed: dict[str, Any] = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids) if mask is None else mask,
+        }
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return np.asarray(
+            session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        )
 
     def _spans(
         self, text: str, window: _Window, labels: np.ndarray, scores: np.ndarray
