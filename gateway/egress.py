@@ -158,10 +158,13 @@ class EgressGuard:
         passed through ``text``; keys, enums, numbers and dates are left alone. A finder that
         can be pinned (``PinnableFinder``) is pinned once for the whole walk: one response is
         masked against one state of what it knows, read when the response is released (after
-        everything in it was read), not once per string."""
+        everything in it was read), not once per string. A string that occurs again in the same
+        response (a collection or entity-type name, a title per chunk: ~20 of a search's ~70)
+        is looked up once: masking it again would give the same text (one state of the finders,
+        one vault per response)."""
         if not self.active or not self._finders:
             return model  # no stored spans here: without finders nothing could be found
-        released = self._pinned()._walk(model)
+        released = self._pinned()._walk(model, {})
         if not isinstance(released, type(model)):
             raise PrivacyError("the egress guard could not rebuild a response")
         return released
@@ -191,22 +194,29 @@ class EgressGuard:
     def _kind(self, entity_type: str) -> MaskKind:
         return self._policy.get(entity_type) or self._policy[WILDCARD]
 
-    def _walk(self, value: Any) -> Any:
+    def _walk(self, value: Any, released: dict[str, str]) -> Any:
+        """``value`` with its strings through ``text``; ``released`` memoises them for the
+        response. A model none of whose fields changed is returned as it is (no copy)."""
         if isinstance(value, Enum) or not isinstance(
             value, str | BaseModel | tuple | list | Mapping
         ):
             return value
         if isinstance(value, str):
-            return self.text(value)
+            if value not in released:
+                released[value] = self.text(value)
+            return released[value]
         if isinstance(value, BaseModel):
             fields = type(value).model_fields
-            updates = {name: self._walk(getattr(value, name)) for name in fields}
+            updates = {name: self._walk(getattr(value, name), released) for name in fields}
+            if all(updates[name] is getattr(value, name) for name in fields):
+                return value
             return value.model_copy(update=updates)
         if isinstance(value, tuple):
-            return tuple(self._walk(item) for item in value)
+            items = tuple(self._walk(item, released) for item in value)
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         if isinstance(value, list):
-            return [self._walk(item) for item in value]
-        return {key: self._walk(item) for key, item in value.items()}
+            return [self._walk(item, released) for item in value]
+        return {key: self._walk(item, released) for key, item in value.items()}
 
 
 def _last_boundary(text: str) -> int:

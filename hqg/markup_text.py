@@ -36,13 +36,16 @@ def strip_markup(text: str) -> OffsetText:
     """``text`` without emphasis markers and tags, entities resolved, mapped to ``text``."""
     if not any(mark in text for mark in "*~`_<&"):
         return OffsetText.identity(text)
-    builder = OffsetBuilder(text)
+    builder: OffsetBuilder | None = None
     done = 0
     for match in _MARKUP.finditer(text):
         start, end = match.span()
+        builder = builder or OffsetBuilder(text)
         builder.keep(text, done, start)
         builder.emit(_replacement(match), start, end)
         done = end
+    if builder is None:  # a placeholder's "<" or "_" is no markup: the text is unchanged
+        return OffsetText.identity(text)
     builder.keep(text, done, len(text))
     return builder.build()
 

@@ -29,6 +29,7 @@ from privacy.normalize import NormalizedText, normalize_many
 from privacy.person_cues import build_person_cue_recognizer
 from privacy.recognizers import (
     build_card_recognizer,
+    build_libphonenumber_recognizer,
     build_maestro_recognizer,
     build_offline_email_recognizer,
     build_phone_recognizers,
@@ -220,7 +221,6 @@ def _recognizers(entities: Sequence[str]) -> list[EntityRecognizer]:
         DateRecognizer,
         IbanRecognizer,
         IpRecognizer,
-        PhoneRecognizer,
         SpacyRecognizer,
         UrlRecognizer,
         UsSsnRecognizer,
@@ -231,7 +231,7 @@ def _recognizers(entities: Sequence[str]) -> list[EntityRecognizer]:
     by_entity: dict[str, Callable[[], list[EntityRecognizer]]] = {
         "EMAIL_ADDRESS": lambda: [build_offline_email_recognizer()],
         "PHONE_NUMBER": lambda: [
-            PhoneRecognizer(),
+            build_libphonenumber_recognizer(),
             *build_phone_recognizers(),
             build_spelled_number_recognizer(),
         ],

@@ -128,6 +128,8 @@ class KnownEntities:
             return []
         spans: list[Span] = []
         for run in _DIGIT_RUN.finditer(normalized.text):
+            if run.end() - run.start() < _MIN_DIGITS:
+                continue  # fewer digits than any key has (dates, order numbers: most runs)
             positions = [run.start() + i for i, c in enumerate(run.group()) if c.isdigit()]
             digits = "".join(normalized.text[p] for p in positions)
             for end, (length, entity_types) in self._digits.iter(digits):

@@ -57,12 +57,18 @@ Apply = Callable[[OffsetBuilder, str, re.Match[str]], None]
 
 
 def normalize_for_detection(text: str) -> OffsetText:
-    """Detection text for ``text`` with its offset map (see the module docstring)."""
+    """Detection text for ``text`` with its offset map (see the module docstring).
+
+    A stage that leaves the text as it is adds nothing to the chain (``None``): most texts
+    pass every stage unchanged, and the egress guard normalises every string of a response."""
     mapped = strip_markup(text)
     mapped = mapped.then(fold(mapped.text))
     for pattern, apply in _REWRITES:
-        mapped = mapped.then(_rewrite(mapped.text, pattern, apply))
-    return mapped.then(_same_length(mapped.text))
+        rewritten = _rewrite(mapped.text, pattern, apply)
+        if rewritten is not None:
+            mapped = mapped.then(rewritten)
+    same_length = _same_length(mapped.text)
+    return mapped if same_length is None else mapped.then(same_length)
 
 
 def normalize_many(texts: Sequence[str]) -> list[OffsetText]:
@@ -73,7 +79,8 @@ def normalize_many(texts: Sequence[str]) -> list[OffsetText]:
         raise PrivacyError("normalising text for PII detection failed") from exc
 
 
-def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
+def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText | None:
+    """``text`` rewritten where ``pattern`` matches; None when nothing changed."""
     builder: OffsetBuilder | None = None
     done = 0
     for match in pattern.finditer(text):
@@ -82,11 +89,11 @@ def _rewrite(text: str, pattern: re.Pattern[str], apply: Apply) -> OffsetText:
         apply(builder, text, match)
         done = match.end()
     if builder is None:
-        return OffsetText.identity(text)
+        return None
     builder.keep(text, done, len(text))
     built = builder.build()
     # every rewrite that leaves the text as it was kept it character for character
-    return OffsetText.identity(text) if built.text == text else built
+    return None if built.text == text else built
 
 
 def _email(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
@@ -137,10 +144,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], Apply], ...] = (
 )
 
 
-def _same_length(text: str) -> OffsetText:
+def _same_length(text: str) -> OffsetText | None:
     """Rewrites that keep every character in place: letters O/o/I/l and underscores inside a
     run that is mostly digits read as digits and hyphens; an IBAN-shaped run written in lower
-    case is upper-cased (the IBAN recognizer then checks its checksum)."""
+    case is upper-cased (the IBAN recognizer then checks its checksum). None: no change."""
     chars: list[str] | None = None
     for match in _DIGITISH.finditer(text):
         run = match.group()
@@ -154,7 +161,7 @@ def _same_length(text: str) -> OffsetText:
             chars = chars if chars is not None else list(text)
             chars[match.start() : match.end()] = match.group().upper()
     if chars is None:
-        return OffsetText.identity(text)
+        return None
     identity = OffsetText.identity(text)
     return OffsetText("".join(chars), len(text), identity.origin_start, identity.origin_end)
 

@@ -61,6 +61,8 @@ LABELS = {
 #: gonzalez") and keeps reading them, and the known-entity matcher reads every text.
 _WORTH_READING = re.compile(r"[^\W\d_a-z]|\d")
 _BATCH_WINDOWS = 16
+#: A call of at most this many tokens (all its windows, padded) runs on one thread.
+_SHORT_TOKENS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,24 +122,33 @@ class RampartDetector:
         self._tokenizer.no_padding()
         self._cls = _token_id(self._tokenizer, "[CLS]")
         self._sep = _token_id(self._tokenizer, "[SEP]")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        # idle pool threads sleep instead of spinning: a spinning thread takes the core that
-        # spaCy (running at the same time) or another request needs
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = directory / "onnx" / "model_q4.onnx"
         model: str | bytes = str(source)
         if self._int8:
             from privacy.rampart_int8 import default_cache_dir, int8_model
 
             model = int8_model(source, self._cache_dir or default_cache_dir())
-        self._session = onnxruntime.InferenceSession(
-            model,
-            sess_options=options,
-            providers=["CPUExecutionProvider"],
-        )
+
+        def session(threads: int) -> onnxruntime.InferenceSession:
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            # idle pool threads sleep instead of spinning: a spinning thread takes the core
+            # that spaCy (running at the same time) or another request needs
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            return onnxruntime.InferenceSession(
+                model, sess_options=options, providers=["CPUExecutionProvider"]
+            )
+
+        self._session = session(self._threads)
+        # a short window (a search query) on one thread: waking the pool's second thread for
+        # a few tokens cost ~30 % more CPU, and spaCy, reading the same text meanwhile on
+        # the caller's thread, takes longer anyway
+        self._short_session = session(1) if self._threads > 1 else self._session
         self._inputs = {i.name for i in self._session.get_inputs()}
+        if self._short_session is not self._session:
+            # a warm-up's sample is short: the long calls' session has its first run here
+            self._run(self._session, [[self._cls, self._sep]])
 
     def detect(self, text: str) -> list[Span]:
         return self.detect_many([text])[0]
@@ -198,18 +209,29 @@ class RampartDetector:
             tokens = [self._cls, *window.ids, self._sep]
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
-        feed: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        logits = np.asarray(
-            self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
-        )
+        session = self._short_session if ids.size <= _SHORT_TOKENS else self._session
+        logits = self._run(session, ids, mask)
         shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probs = shifted / shifted.sum(axis=-1, keepdims=True)
         return [
             (probs[row].argmax(axis=-1)[1:], probs[row].max(axis=-1)[1:])
             for row in range(len(batch))
         ]
+
+    def _run(self, session: Any, ids: Any, mask: Any = None) -> np.ndarray:
+        """The logits of one call: ``ids`` (rows of token ids) under ``mask`` (all ones)."""
+        import numpy as np
+
+        ids = np.asarray(ids, dtype=np.int64)
+        feed: dict[str, Any] = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids) if mask is None else mask,
+        }
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return np.asarray(
+            session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        )
 
     def _spans(
         self, text: str, window: _Window, labels: np.ndarray, scores: np.ndarray

