@@ -28,8 +28,8 @@ def _texts() -> Callable[[], str]:
     return lambda: f"how long is the refund window for order {next(counter)}"
 
 
-def _embed_one(model: Embedder, text: Callable[[], str]) -> list[list[float]]:
-    return model.embed([text()])
+def _embed_one(model: Embedder, text: Callable[[], str]) -> list[float]:
+    return model.embed_query(text())
 
 
 def _alternating(a: Embedder, b: Embedder, *, n: int, blocks: int = 4) -> tuple[Latency, Latency]:
@@ -58,7 +58,7 @@ def queries_per_second(model: Embedder, *, seconds: float, threads: int = THREAD
 
     def caller() -> None:
         while time.monotonic() < deadline:
-            model.embed([text()])
+            model.embed_query(text())
             with lock:
                 done[0] += 1
 

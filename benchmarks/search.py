@@ -119,6 +119,11 @@ class CachedEmbedder:
             self._memo.update(zip(missing, self._inner.embed(missing), strict=True))
         return [self._memo[text] for text in texts]
 
+    def embed_query(self, text: str) -> list[float]:
+        if text not in self._memo:
+            self._memo[text] = self._inner.embed_query(text)
+        return self._memo[text]
+
 
 def _text(rng: random.Random, i: int) -> tuple[str, int, int]:
     name = _NAMES[i % len(_NAMES)]
@@ -265,8 +270,8 @@ def _search_latencies(gateway: Any, collection: str, n_calls: int) -> dict[str, 
     alice = gateway.principals.authenticate("demo-alice")
     index, embedder = gateway.vectors, gateway.embedder
     cached = CachedEmbedder(embedder)
-    cached.embed(list(QUERIES))
-    queries, vectors = itertools.cycle(QUERIES), itertools.cycle(cached.embed(list(QUERIES)))
+    vectors = itertools.cycle([cached.embed_query(query) for query in QUERIES])
+    queries = itertools.cycle(QUERIES)
 
     def bare() -> None:
         index.search(
@@ -319,7 +324,7 @@ def _embedding_rows(gateway: Any, n_calls: int) -> list[Row]:
         NAME,
         "embed one query vs bare index search",
         baseline=latency(bare, n=n_calls),
-        hqg=latency(lambda: embedder.embed([next(queries)]), n=n_calls),
+        hqg=latency(lambda: embedder.embed_query(next(queries)), n=n_calls),
         note="the query embedding is paid by governed and bare search alike",
     )
 

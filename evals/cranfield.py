@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.embedding import Embedder
+from ingestion.embedding import Embedder, embed_queries
 from ingestion.vectors.base import IndexedPoint, SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
 
@@ -121,7 +121,7 @@ def evaluate_modes(
 ) -> dict[SearchMode, ModeResult]:
     """Run every judged query in each mode; metrics are means over judged queries."""
     judged = [n for n in range(1, len(corpus.queries) + 1) if corpus.gains.get(n)]
-    query_vectors = embedder.embed([corpus.queries[n - 1] for n in judged])
+    query_vectors = embed_queries(embedder, [corpus.queries[n - 1] for n in judged])
     results = {}
     for mode in modes:
         ndcg = recall = 0.0

@@ -17,7 +17,7 @@ from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import EvidenceInjectionDetector, document_detector, evidence_detector
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector
-from ingestion.embedding import Embedder
+from ingestion.embedding import Embedder, embed_queries
 from ingestion.vectors.base import VectorIndex
 from privacy.composite import VocabularySource
 from privacy.detector import PiiDetector
@@ -67,7 +67,9 @@ class Components:
         """The ask-time re-scorer of retrieved evidence with the question as context
         (``HQG_GUARDS__LEARNED_EVIDENCE``), None when off."""
         rules = HeuristicInjectionDetector(self.guards)
-        return evidence_detector(rules, lambda texts: self.embedder.get().embed(texts), self.guards)
+        return evidence_detector(
+            rules, lambda texts: embed_queries(self.embedder.get(), texts), self.guards
+        )
 
     @contextmanager
     def writer(self, collection: str) -> Iterator[VectorIndex]:

@@ -127,7 +127,7 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
         ("pii", lambda: components.pii.get().detect(_SAMPLE)),
         ("vocabulary", lambda: components.vocabulary.get().current()),
         ("injection", lambda: components.injection.get().score(_SAMPLE)),
-        ("embedder", lambda: vectors.extend(components.embedder.get().embed([_SAMPLE]))),
+        ("embedder", lambda: vectors.append(components.embedder.get().embed_query(_SAMPLE))),
     )
     for name, step in required:
         try:

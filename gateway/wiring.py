@@ -25,7 +25,7 @@ from guards.heuristics import HeuristicInjectionDetector
 from guards.learned import prompt_detector
 from ingestion.catalog import Catalog
 from ingestion.documents.catalog import DocumentCatalog
-from ingestion.embedding import Embedder
+from ingestion.embedding import Embedder, embed_queries
 from ingestion.known_entities import CatalogVocabulary
 from ingestion.vectors.settings import build_embedder, build_vector_index
 from ingestion.workspace import Workspace
@@ -92,7 +92,7 @@ def build_components(settings: Settings) -> Components:
         injection=Lazy(
             lambda: prompt_detector(
                 HeuristicInjectionDetector(settings.guards),
-                lambda texts: embedder.get().embed(texts),
+                lambda texts: embed_queries(embedder.get(), texts),
                 settings.guards,
             )
         ),

@@ -88,3 +88,8 @@ class SentenceTransformerEmbedder:
             raise Unavailable(f"embedding with {MODEL_NAME} failed") from exc
         rows: list[list[float]] = vectors.tolist()
         return rows
+
+    def embed_query(self, text: str) -> list[float]:
+        """One query: a batch of one (this runtime has no cheaper path for a single text)."""
+        (vector,) = self.embed([text])
+        return vector

@@ -103,6 +103,11 @@ class OnnxInt8Embedder:
             raise Unavailable(f"embedding with {MODEL_NAME} (int8) failed") from exc
         return rows
 
+    def embed_query(self, text: str) -> list[float]:
+        """One query: a batch of one, so nothing is padded."""
+        (vector,) = self.embed([text])
+        return vector
+
     def _batch(self, texts: list[str]) -> np.ndarray[Any, Any]:
         import numpy as np
 

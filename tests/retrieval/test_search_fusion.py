@@ -44,6 +44,9 @@ class _FixedEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         return [list(QUERY) for _ in texts]
 
+    def embed_query(self, text: str) -> list[float]:
+        return list(QUERY)
+
 
 def _points(rows: Sequence[tuple[int, tuple[float, ...], str]]) -> list[IndexedPoint]:
     return [

@@ -47,6 +47,10 @@ class HashingEmbedder:
         self.calls.append(len(texts))
         return [self._one(text) for text in texts]
 
+    def embed_query(self, text: str) -> list[float]:
+        (vector,) = self.embed([text])
+        return vector
+
     def _one(self, text: str) -> list[float]:
         vector = [0.0] * self._dim
         for word in _WORD.findall(text.lower()):

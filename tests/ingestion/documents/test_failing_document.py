@@ -26,11 +26,12 @@ from ingestion.documents.chunking import ChunkingSettings, TextChunk, chunk_text
 from ingestion.documents.pipeline import ingest_documents
 from ingestion.documents.report import Action, DocRunReport
 from ingestion.embedding import Embedder
-from ingestion.vectors.settings import EmbeddingSettings, build_embedder
+from ingestion.vectors.settings import EmbeddingSettings
 from ingestion.vectors.versions import VersionedEdgeIndex, current_version
 from ingestion.workspace import Workspace
 from privacy.detector import PresidioDetector
 from privacy.spans import Span
+from tests.conftest import SessionModels
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: ingests with every backend failing in turn
 
@@ -46,8 +47,8 @@ HEALTHY = {"acme/alpha.md", "acme/charlie.md"}
 
 
 @pytest.fixture(scope="module")
-def model() -> Embedder:
-    return build_embedder(EmbeddingSettings())
+def model(models: SessionModels) -> Embedder:
+    return models.embedder(EmbeddingSettings())
 
 
 class PoisonedDetector:
@@ -96,6 +97,9 @@ class PoisonedEmbedder:
         if self.always or any(MARKER in text for text in texts):
             raise RuntimeError(LEAKY_MESSAGE)
         return self.real.embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.real.embed_query(text)
 
 
 @dataclass
