@@ -248,3 +248,44 @@ def test_a_batch_reads_each_repeated_text_once_and_stores_what_each_document_sto
     assert [_stored(p) for p in batched] == [_stored(p) for p in alone]  # type: ignore[arg-type]
     spans = [keyed_spans_from_json(p.meta.metadata_pii) for p in batched]  # type: ignore[union-attr]
     assert all(found["phone"] for found in spans)  # the repeated value's span, in every copy
+
+
+def test_a_document_alone_stores_the_batch_runtimes_vector_as_it_does_in_a_batch(
+    workspace: Workspace,
+    index: MemoryIndex,
+    composite: CompositeDetector,
+    model: Embedder,
+    models: SessionModels,
+    tmp_path: Path,
+) -> None:
+    """A one-chunk document with nothing masked is a single text in its embedding call, as a
+    query is; it still goes through the batch runtime, so a run stores the same vector for it
+    alone or among others (a split routed by text count gave it the query runtime's)."""
+    solo = tmp_path / "solo"
+    solo.mkdir()
+    (solo / "solo.md").write_text("# Shipping\n\nParcels leave the warehouse on Mondays.\n")
+    crowd = _write(tmp_path / "crowd")
+    (crowd / "solo.md").write_text((solo / "solo.md").read_text())
+    for name, source, size in (("alone", solo, 1), ("crowd", crowd, 64)):
+        ingest_documents(
+            workspace,
+            source,
+            collection=f"solo_{name}",
+            tenant="acme",
+            detector=composite,
+            injection=INJECTION,
+            embedder=model,
+            writer=index.writer,
+            batch_size=size,
+            chunking=CHUNKING,
+        )
+    (alone,) = index.points("solo_alone")
+    (among,) = [p for p in index.points("solo_crowd") if p.payload["doc_id"] == "acme/solo.md"]
+    batch_runtime = models.embedder(EmbeddingSettings(runtime="torch"))
+    query_runtime = models.embedder(EmbeddingSettings(runtime="onnx-int8"))
+    (stored,) = batch_runtime.embed([alone.text])
+    (query,) = query_runtime.embed([alone.text])
+    assert alone.masked is None or alone.masked.text == alone.text  # one text in its call
+    assert max(abs(x - y) for x, y in zip(alone.dense, stored, strict=True)) < 1e-6
+    assert max(abs(x - y) for x, y in zip(alone.dense, query, strict=True)) > 1e-4
+    assert max(abs(x - y) for x, y in zip(alone.dense, among.dense, strict=True)) < 1e-5
