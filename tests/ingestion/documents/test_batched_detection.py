@@ -23,6 +23,7 @@ from ingestion.documents.prepare import (
     prepare_document,
     prepare_drafts,
 )
+from ingestion.documents.report import Action
 from ingestion.embedding import Embedder
 from ingestion.vectors.settings import EmbeddingSettings
 from ingestion.workspace import Workspace
@@ -289,3 +290,32 @@ def test_a_document_alone_stores_the_batch_runtimes_vector_as_it_does_in_a_batch
     assert max(abs(x - y) for x, y in zip(alone.dense, stored, strict=True)) < 1e-6
     assert max(abs(x - y) for x, y in zip(alone.dense, query, strict=True)) > 1e-4
     assert max(abs(x - y) for x, y in zip(alone.dense, among.dense, strict=True)) < 1e-5
+
+
+def test_a_run_reads_each_distinct_text_once_across_its_batches(
+    workspace: Workspace,
+    index: MemoryIndex,
+    composite: CompositeDetector,
+    model: Embedder,
+    tmp_path: Path,
+) -> None:
+    """File names, then documents in batches of one: a document id repeats its file name, and
+    every ticket its metadata keys and its tenant's name. The model reads each text once per
+    run, and the run stores what the per-batch detection stored (the test above)."""
+    source = _write(tmp_path / "tickets")
+    counting = _Counting(composite)
+    report = ingest_documents(
+        workspace,
+        source,
+        collection="tickets_once",
+        tenant="acme",
+        detector=counting,
+        injection=INJECTION,
+        embedder=model,
+        writer=index.writer,
+        batch_size=1,
+        chunking=CHUNKING,
+    )
+    assert {o.action for o in report.outcomes} == {Action.ADDED}
+    assert len(counting.texts) == len(set(counting.texts))
+    assert "acme" in counting.texts  # the tenant segment of every id, read once
