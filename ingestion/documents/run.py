@@ -50,6 +50,7 @@ from ingestion.documents.prepare import (
     prepare_drafts,
 )
 from ingestion.documents.report import Action, DocOutcome, DocRunReport
+from ingestion.documents.run_detector import RunDetector
 from ingestion.documents.sources import SourceEntry, fingerprint, walk
 from ingestion.documents.tenancy import RunTenancy, Tenancy
 from ingestion.embedding import Embedder
@@ -153,7 +154,8 @@ class DocumentRun:
         self, options: RunOptions, *, ledger: RunLedger, index: VectorIndex, stages: Stages
     ) -> None:
         self.options, self.ledger, self.index, self.stages = options, ledger, index, stages
-        self.pii_detector = detector_version(stages.detector)
+        self.detector = RunDetector(stages.detector)  # each distinct text once per run
+        self.pii_detector = detector_version(self.detector)
         self.settings = options.settings(stages.embedder, self.pii_detector)
         self.probe = Probe(
             detector=stages.detector, injection=stages.injection, embedder=stages.embedder
@@ -201,7 +203,7 @@ class DocumentRun:
         try:
             safe = withhold_names(
                 [entry.relative for entry in entries],
-                self.stages.detector,
+                self.detector,
                 keep_first=self._tenant_dirs,
             )
         except Exception as exc:
@@ -222,9 +224,7 @@ class DocumentRun:
 
     def _withhold_name(self, entry: SourceEntry) -> SourceEntry:
         try:
-            (name,) = withhold_names(
-                [entry.relative], self.stages.detector, keep_first=self._tenant_dirs
-            )
+            (name,) = withhold_names([entry.relative], self.detector, keep_first=self._tenant_dirs)
         except Exception as exc:  # fail closed: nothing tells what the path holds
             reason = StageFailed(Stage.PII, exc).reason.replace("document", "file name")
             name = withhold_all(entry.relative, keep_first=self._tenant_dirs)
@@ -317,7 +317,7 @@ class DocumentRun:
         drafted, self.drafted = self.drafted, []
         results = prepare_drafts(
             [item.draft for item in drafted],
-            detector=self.stages.detector,
+            detector=self.detector,
             injection=self.stages.injection,
         )
         for item, result in zip(drafted, results, strict=True):
@@ -355,9 +355,7 @@ class DocumentRun:
         )
         local_id = entry.relative
         if front.id is not None:
-            (local_id,) = stage(
-                Stage.PII, lambda: withhold_names([str(front.id)], self.stages.detector)
-            )
+            (local_id,) = stage(Stage.PII, lambda: withhold_names([str(front.id)], self.detector))
             if local_id != front.id:
                 parsed = parsed.model_copy(update={"warnings": (*parsed.warnings, _WITHHELD_ID)})
         if entry.shown is not None:

@@ -23,6 +23,7 @@ from ingestion.documents.prepare import (
     prepare_document,
     prepare_drafts,
 )
+from ingestion.documents.report import Action
 from ingestion.embedding import Embedder
 from ingestion.vectors.settings import EmbeddingSettings
 from ingestion.workspace import Workspace
@@ -248,3 +249,73 @@ def test_a_batch_reads_each_repeated_text_once_and_stores_what_each_document_sto
     assert [_stored(p) for p in batched] == [_stored(p) for p in alone]  # type: ignore[arg-type]
     spans = [keyed_spans_from_json(p.meta.metadata_pii) for p in batched]  # type: ignore[union-attr]
     assert all(found["phone"] for found in spans)  # the repeated value's span, in every copy
+
+
+def test_a_document_alone_stores_the_batch_runtimes_vector_as_it_does_in_a_batch(
+    workspace: Workspace,
+    index: MemoryIndex,
+    composite: CompositeDetector,
+    model: Embedder,
+    models: SessionModels,
+    tmp_path: Path,
+) -> None:
+    """A one-chunk document with nothing masked is a single text in its embedding call, as a
+    query is; it still goes through the batch runtime, so a run stores the same vector for it
+    alone or among others (a split routed by text count gave it the query runtime's)."""
+    solo = tmp_path / "solo"
+    solo.mkdir()
+    (solo / "solo.md").write_text("# Shipping\n\nParcels leave the warehouse on Mondays.\n")
+    crowd = _write(tmp_path / "crowd")
+    (crowd / "solo.md").write_text((solo / "solo.md").read_text())
+    for name, source, size in (("alone", solo, 1), ("crowd", crowd, 64)):
+        ingest_documents(
+            workspace,
+            source,
+            collection=f"solo_{name}",
+            tenant="acme",
+            detector=composite,
+            injection=INJECTION,
+            embedder=model,
+            writer=index.writer,
+            batch_size=size,
+            chunking=CHUNKING,
+        )
+    (alone,) = index.points("solo_alone")
+    (among,) = [p for p in index.points("solo_crowd") if p.payload["doc_id"] == "acme/solo.md"]
+    batch_runtime = models.embedder(EmbeddingSettings(runtime="torch"))
+    query_runtime = models.embedder(EmbeddingSettings(runtime="onnx-int8"))
+    (stored,) = batch_runtime.embed([alone.text])
+    (query,) = query_runtime.embed([alone.text])
+    assert alone.masked is None or alone.masked.text == alone.text  # one text in its call
+    assert max(abs(x - y) for x, y in zip(alone.dense, stored, strict=True)) < 1e-6
+    assert max(abs(x - y) for x, y in zip(alone.dense, query, strict=True)) > 1e-4
+    assert max(abs(x - y) for x, y in zip(alone.dense, among.dense, strict=True)) < 1e-5
+
+
+def test_a_run_reads_each_distinct_text_once_across_its_batches(
+    workspace: Workspace,
+    index: MemoryIndex,
+    composite: CompositeDetector,
+    model: Embedder,
+    tmp_path: Path,
+) -> None:
+    """File names, then documents in batches of one: a document id repeats its file name, and
+    every ticket its metadata keys and its tenant's name. The model reads each text once per
+    run, and the run stores what the per-batch detection stored (the test above)."""
+    source = _write(tmp_path / "tickets")
+    counting = _Counting(composite)
+    report = ingest_documents(
+        workspace,
+        source,
+        collection="tickets_once",
+        tenant="acme",
+        detector=counting,
+        injection=INJECTION,
+        embedder=model,
+        writer=index.writer,
+        batch_size=1,
+        chunking=CHUNKING,
+    )
+    assert {o.action for o in report.outcomes} == {Action.ADDED}
+    assert len(counting.texts) == len(set(counting.texts))
+    assert "acme" in counting.texts  # the tenant segment of every id, read once
