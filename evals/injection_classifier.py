@@ -1,8 +1,8 @@
 """Train and measure the learned injection signal (``guards.learned``); write its weights.
 
 ``python -m evals.injection_classifier CORPORA_DIR [--cache FILE]`` embeds every window with
-both of the gateway's MiniLM runtimes (torch and int8 ONNX: ``RUNTIMES``), adds the rule score,
-the window's contrast to its text and its lexical cues, fits a small MLP (scikit-learn, fixed
+both of the gateway's MiniLM runtimes (torch and int8 ONNX: ``RUNTIMES``), adds the rule score
+and the window's contrast to its text, fits a small MLP (scikit-learn, fixed
 seed) on the *train* side of a fixed per-corpus split, every window once per runtime, and writes
 ``guards/data/injection_mlp.json`` plus its manifest (data hashes, seed, split rule, held-out
 and leave-one-corpus-out rates per runtime, and how far the runtimes disagree). ``--cache``
@@ -65,7 +65,6 @@ from guards.learned import (
     units,
     windows,
 )
-from guards.lexical import cue_rows
 from guards.train.gibberish import repo_files
 
 SEED = 20261206
@@ -366,7 +365,6 @@ def design(examples: Sequence[Example], rows: Rows, cache: Path | None, runtime:
     rules = HeuristicInjectionDetector()
     scores = {t: rules.score(t).score for t in set(rows.texts)}
     v = np.stack([vectors[t] for t in rows.texts]).astype(np.float64)
-    lexical = cue_rows(rows.texts)
     chunk = np.asarray(rows.chunk)
     out = np.zeros((len(rows.texts), FEATURES))
     for c in np.unique(chunk):
@@ -376,7 +374,6 @@ def design(examples: Sequence[Example], rows: Rows, cache: Path | None, runtime:
             v[at],
             v[at].mean(axis=0),
             np.asarray([scores[rows.texts[i]] for i in at]),
-            lexical[at],
             np.asarray(vectors[asked], dtype=np.float64) if asked else None,
         )
     return out

@@ -39,18 +39,17 @@ import numpy as np
 import numpy.typing as npt
 
 from guards.code_like import looks_like_code
-from guards.lexical import LEXICAL, cue_rows
 from guards.settings import GuardSettings
 from guards.verdict import InjectionDetector, InjectionVerdict
 
 WEIGHTS_FILE = Path(__file__).parent / "data" / "injection_mlp.json"
 REASON = "learned_classifier"
 EMBEDDING_DIM = 384
-FEATURES = 3 * EMBEDDING_DIM + 4 + LEXICAL
+FEATURES = 3 * EMBEDDING_DIM + 4
 """Per window: its embedding, the embedding minus the text's centroid, the rules' score of the
 window, its cosine to the centroid, the *question block*: the window's embedding times the
 user's question's (element-wise), their cosine, and 1 when a question was given (all zeros when
-not: a prompt, or a chunk at ingest); and the window's lexical cues (``guards.lexical``)."""
+not: a prompt, or a chunk at ingest)."""
 MAX_UNIT_CHARS = 400
 """A sentence longer than this is cut (MiniLM reads about 256 tokens of a window)."""
 MAX_WINDOWS = 32
@@ -93,13 +92,11 @@ def features(
     vectors: Floats,
     centroid: Floats,
     rule_scores: Floats,
-    lexical: Floats,
     question: Floats | None = None,
 ) -> Floats:
-    """The classifier's input rows (``FEATURES`` columns), one per window; ``lexical`` holds the
-    windows' ``guards.lexical.cue_rows``; ``question`` is the embedding of the task the text is
-    read for (BIPIA's signal: an attack is an instruction unrelated to it), None when there is
-    none."""
+    """The classifier's input rows (``FEATURES`` columns), one per window; ``question`` is the
+    embedding of the task the text is read for (BIPIA's signal: an attack is an instruction
+    unrelated to it), None when there is none."""
     cosine = vectors @ centroid
     if question is None:
         block = np.zeros((len(vectors), EMBEDDING_DIM + 2))
@@ -107,7 +104,7 @@ def features(
         asked = vectors * question
         block = np.hstack([asked, asked.sum(axis=1)[:, None], np.ones((len(vectors), 1))])
     out: Floats = np.hstack(
-        [vectors, vectors - centroid, rule_scores[:, None], cosine[:, None], block, lexical]
+        [vectors, vectors - centroid, rule_scores[:, None], cosine[:, None], block]
     )
     return out
 
@@ -261,11 +258,7 @@ def _rows(
     for group in groups:
         block = vectors[start : start + len(group.windows)]
         start += len(group.windows)
-        out.append(
-            features(
-                block, block.mean(axis=0), scores(group.windows), cue_rows(group.windows), question
-            )
-        )
+        out.append(features(block, block.mean(axis=0), scores(group.windows), question))
     rows: Floats = np.vstack(out) if out else np.zeros((0, FEATURES))
     return rows
 
