@@ -117,6 +117,7 @@ def _client(
     upstream: RecordingUpstream,
     mode: str,
     learned: bool = False,
+    learned_threshold: float | None = None,
 ) -> Iterator[TestClient]:
     home, bundle = marked_home
     settings = load_settings(
@@ -125,6 +126,7 @@ def _client(
         guards={
             "marked_evidence_upstream": mode,
             "learned_evidence": learned,
+            "learned_threshold": learned_threshold,
         },
     )
     gateway = build_gateway(settings)
@@ -193,11 +195,14 @@ def test_ask_time_scoring_keeps_a_latent_instruction_no_rule_flags_from_the_upst
     question, the off-task instruction in it is flagged and the chunk omitted. Switched off, the
     same page reaches the upstream: the ask-time detector is what keeps it out.
 
-    At the trained cuts: with the v5 weights the line's windows score > 0.99999 on both
-    embedding runtimes (v4: 0.88 on torch, ~0.81 on int8, under its prose cut, so this test ran
-    at an operator's cut of 0.75)."""
+    The line's windows score 0.95 with the shipped v5 weights on the reference embedder and
+    0.92 on the int8 one (the default), under their trained prose cut (0.999, a miss
+    docs/guards.md lists): this runs at an operator's cut of 0.9
+    (``HQG_GUARDS__LEARNED_THRESHOLD``), which is what it checks reaches the ask path (v4 needed
+    0.75: 0.88 / 0.81)."""
     upstream = RecordingUpstream(prompts=[])
-    for client in _client(marked_home, upstream, "omit", learned=learned):
+    cut = 0.9 if learned else None
+    for client in _client(marked_home, upstream, "omit", learned=learned, learned_threshold=cut):
         body = _ask(client, "ask", DESCALE_QUESTION)
     sent = "\n".join(upstream.prompts)
     if learned:
