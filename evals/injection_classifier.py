@@ -1,11 +1,13 @@
 """Train and measure the learned injection signal (``guards.learned``); write its weights.
 
 ``python -m evals.injection_classifier CORPORA_DIR [--cache FILE]`` embeds every window with
-the gateway's MiniLM embedder, adds the rule score and the window's contrast to its text, fits a
-small MLP (scikit-learn, fixed seed) on the *train* side of a fixed per-corpus split and writes
+both of the gateway's MiniLM runtimes (torch and int8 ONNX: ``RUNTIMES``), adds the rule score
+and the window's contrast to its text, fits a small MLP (scikit-learn, fixed
+seed) on the *train* side of a fixed per-corpus split, every window once per runtime, and writes
 ``guards/data/injection_mlp.json`` plus its manifest (data hashes, seed, split rule, held-out
-and leave-one-corpus-out rates). ``--cache`` keeps the embeddings between runs (an ``.npz``
-keyed by text; delete it after a model change).
+and leave-one-corpus-out rates per runtime, and how far the runtimes disagree). ``--cache``
+keeps the embeddings between runs (an ``.npz`` per runtime keyed by text; delete them after a
+model change).
 
 Split: BIPIA by its own train/test files; every other corpus by SHA-256 of the text (the last
 hex digit < ``a`` → train, i.e. 10/16 train), so the split never depends on order or seed.
@@ -78,9 +80,10 @@ CUTS: list[float] = [round(0.30 + i / 100, 2) for i in range(69)] + [
 ]
 """Candidate cuts, finer near 1 (a sure model puts clean code at 0.99 too)."""
 HIDDEN = 32
-EPOCHS = 60
-"""Adam epochs per fit (batches of ``BATCH`` windows): the loss has flattened by then, and the
-leave-one-corpus-out report costs six more fits."""
+EPOCHS = 30
+"""Adam epochs per fit (batches of ``BATCH`` windows): every window is in the data once per
+runtime, so each is seen 60 times, as v4's 60 epochs over one runtime saw it; the loss has
+flattened by then, and the leave-one-corpus-out report costs six more fits."""
 BATCH = 256
 TRAINED = (
     "llm-guard", "giskard", "bipia", "notinject", "xstest", "demo",
@@ -318,29 +321,47 @@ def rows_of(examples: Sequence[Example]) -> Rows:
     return rows
 
 
-def embed_all(texts: Sequence[str], cache: Path | None) -> dict[str, np.ndarray]:
-    """Every distinct text's embedding (the gateway's embedder), read from / added to ``cache``."""
-    known: dict[str, np.ndarray] = {}
-    if cache is not None and cache.exists():
-        with np.load(cache, allow_pickle=False) as stored:
-            known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
-    missing = sorted(set(texts) - known.keys())
-    if missing:
+RUNTIMES = ("torch", "int8")
+"""The embedding runtimes the gateway may score with: the reference (sentence-transformers on
+torch) and the int8 ONNX export (the ``auto`` default for queries). Their vectors are near, not
+equal (cosine >= 0.999), and a probability near a cut near 1 moves several points between them,
+so every window is trained on both runtimes' features and every cut holds on each."""
+
+
+def _embedder(runtime: str):  # type: ignore[no-untyped-def]
+    if runtime == "torch":
         from ingestion.embedders import SentenceTransformerEmbedder
 
-        vectors = SentenceTransformerEmbedder(batch_size=64).embed(missing)
+        return SentenceTransformerEmbedder(batch_size=64)
+    from ingestion.onnx_embedder import OnnxInt8Embedder
+
+    return OnnxInt8Embedder(batch_size=64, threads=2)
+
+
+def embed_all(texts: Sequence[str], cache: Path | None, runtime: str) -> dict[str, np.ndarray]:
+    """Every distinct text's embedding on ``runtime``, read from / added to ``cache`` (one
+    ``.npz`` per runtime: ``cache`` with the runtime's name as a suffix)."""
+    known: dict[str, np.ndarray] = {}
+    path = cache.with_suffix(f".{runtime}.npz") if cache is not None else None
+    if path is not None and path.exists():
+        with np.load(path, allow_pickle=False) as stored:
+            known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    # by length: a batch is padded to its longest text (sentence-transformers sorts, ONNX not)
+    missing = sorted(set(texts) - known.keys(), key=lambda t: (len(t), t))
+    if missing:
+        vectors = _embedder(runtime).embed(missing)
         known.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
-        if cache is not None:
+        if path is not None:
             keys = sorted(known)
-            np.savez(cache, texts=np.asarray(keys), vectors=np.stack([known[k] for k in keys]))
+            np.savez(path, texts=np.asarray(keys), vectors=np.stack([known[k] for k in keys]))
     return known
 
 
-def design(examples: Sequence[Example], rows: Rows, cache: Path | None) -> np.ndarray:
-    """The feature matrix (``guards.learned.features``), window by window; a document read for
-    a question gets the question block."""
+def design(examples: Sequence[Example], rows: Rows, cache: Path | None, runtime: str) -> np.ndarray:
+    """The feature matrix (``guards.learned.features``) on ``runtime``'s embeddings, window by
+    window; a document read for a question gets the question block."""
     questions = [e.question for e in examples if e.question]
-    vectors = embed_all([*rows.texts, *questions], cache)
+    vectors = embed_all([*rows.texts, *questions], cache, runtime)
     rules = HeuristicInjectionDetector()
     scores = {t: rules.score(t).score for t in set(rows.texts)}
     v = np.stack([vectors[t] for t in rows.texts]).astype(np.float64)
@@ -438,23 +459,33 @@ def _encode(matrix: np.ndarray) -> dict[str, object]:
     return {"shape": list(half.shape), "float16": base64.b64encode(half.tobytes()).decode()}
 
 
-def main(argv: Sequence[str]) -> int:
-    """``python -m evals.injection_classifier CORPORA_DIR [--cache FILE] [--dump FILE]``:
-    train, measure, write the weights and their manifest (``--dump``: also the out-of-fold and
-    final probabilities, an ``.npz``)."""
-    if not argv:
-        print(main.__doc__)
-        return 2
-    root = Path(argv[0])
-    cache = Path(argv[argv.index("--cache") + 1]) if "--cache" in argv else None
-    dump = Path(argv[argv.index("--dump") + 1]) if "--dump" in argv else None
+@dataclass(frozen=True)
+class Data:
+    """Everything a fit needs: the examples, their windows, the feature matrix of each runtime
+    (``RUNTIMES``), window labels, the rules' score per example and the validation folds."""
+
+    examples: list[Example]
+    rows: Rows
+    x: dict[str, np.ndarray]
+    y: np.ndarray
+    owner: np.ndarray
+    train_ex: np.ndarray
+    rule: np.ndarray
+    folds: np.ndarray
+
+    @property
+    def train(self) -> np.ndarray:
+        """Windows trained on: of a training example, and labelled (not ``-1``)."""
+        out: np.ndarray = self.train_ex[self.owner] & (self.y >= 0)
+        return out
+
+
+def prepare(root: Path, cache: Path | None) -> Data:
     examples = load_examples(root)
     rows = rows_of(examples)
-    x = design(examples, rows, cache).astype(np.float32)  # float32: half the fitting time
-    y = np.asarray(rows.label)
+    # float32: half the fitting time
+    x = {rt: design(examples, rows, cache, rt).astype(np.float32) for rt in RUNTIMES}
     owner = np.asarray(rows.owner)
-    train_ex = np.asarray([e.train for e in examples])
-    train = train_ex[owner] & (y >= 0)
     rules = HeuristicInjectionDetector()
     rule = np.asarray(
         [
@@ -464,31 +495,91 @@ def main(argv: Sequence[str]) -> int:
             for e in examples
         ]
     )
-    folds = np.asarray([examples[o].fold for o in owner])
-    oof = np.zeros(len(y))  # probabilities of the validation folds
-    validation = np.zeros(len(examples), dtype=bool)
+    return Data(
+        examples,
+        rows,
+        x,
+        np.asarray(rows.label),
+        owner,
+        np.asarray([e.train for e in examples]),
+        rule,
+        np.asarray([examples[o].fold for o in owner]),
+    )
+
+
+def fit_both(data: Data, mask: np.ndarray):  # type: ignore[no-untyped-def]
+    """A model fitted on the windows ``mask`` selects, each once per runtime (the same window's
+    features from both: its score must not depend on the runtime that embedded it)."""
+    return fit(
+        np.vstack([data.x[rt][mask] for rt in RUNTIMES]),
+        np.concatenate([data.y[mask]] * len(RUNTIMES)),
+    )
+
+
+def probabilities(model, data: Data) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Every window's probability, per runtime."""
+    return {rt: model.predict_proba(data.x[rt])[:, 1] for rt in RUNTIMES}
+
+
+def out_of_fold(data: Data) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every training window's probability per runtime by a model that never saw its fold, and
+    which examples were so scored."""
+    oof = {rt: np.zeros(len(data.y)) for rt in RUNTIMES}
+    validation = np.zeros(len(data.examples), dtype=bool)
     for fold in range(VALIDATION_FOLDS):
-        model = fit(x[train & (folds != fold)], y[train & (folds != fold)])
-        at = (train_ex[owner]) & (folds == fold)
-        oof[at] = model.predict_proba(x[at])[:, 1]
-        validation[owner[at]] = True
-    cuts = choose_thresholds(oof, rows, examples, rule, validation)
-    model = fit(x[train], y[train])
-    p = model.predict_proba(x)[:, 1]
-    flagged = flagged_by(p, rows, cuts, rule)
+        model = fit_both(data, data.train & (data.folds != fold))
+        at = data.train_ex[data.owner] & (data.folds == fold)
+        for rt in RUNTIMES:
+            oof[rt][at] = model.predict_proba(data.x[rt][at])[:, 1]
+        validation[data.owner[at]] = True
+    return oof, validation
+
+
+def runtime_gap(
+    p: dict[str, np.ndarray], data: Data, cuts: dict[CutKind, float]
+) -> dict[str, float]:
+    """How far the runtimes disagree on held-out text: window probabilities (largest and 99th
+    percentile difference) and examples flagged by one runtime only."""
+    held = ~data.train_ex[data.owner]
+    diff = np.abs(p["torch"][held] - p["int8"][held])
+    flags = {rt: flagged_by(p[rt], data.rows, cuts, data.rule) for rt in RUNTIMES}
+    return {
+        "windows": int(held.sum()),
+        "max_probability_difference": round(float(diff.max()), 4),
+        "p99_probability_difference": round(float(np.quantile(diff, 0.99)), 4),
+        "examples_flagged_by_one_runtime": int(np.sum((flags["torch"] != flags["int8"])
+                                                      & ~data.train_ex)),
+    }  # fmt: skip
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m evals.injection_classifier CORPORA_DIR [--cache FILE] [--dump FILE]``:
+    train, measure, write the weights and their manifest (``--cache``: the embeddings, one
+    ``.npz`` per runtime; ``--dump``: also the out-of-fold and final probabilities)."""
+    if not argv:
+        print(main.__doc__)
+        return 2
+    root = Path(argv[0])
+    cache = Path(argv[argv.index("--cache") + 1]) if "--cache" in argv else None
+    dump = Path(argv[argv.index("--dump") + 1]) if "--dump" in argv else None
+    data = prepare(root, cache)
+    examples, rows, rule, train = data.examples, data.rows, data.rule, data.train
+    oof, validation = out_of_fold(data)
+    # a cut holds whichever runtime scores a window: the higher of its two probabilities
+    cuts = choose_thresholds(np.maximum(oof["torch"], oof["int8"]), rows, examples, rule,
+                             validation)  # fmt: skip
+    model = fit_both(data, train)
+    p = probabilities(model, data)
     if dump is not None:  # the probabilities behind the cuts, for a look at other rules
-        np.savez(dump, oof=oof, p=p, validation=validation, rule=rule)
-    held_out = ~train_ex
+        arrays = {f"oof_{rt}": oof[rt] for rt in RUNTIMES} | {f"p_{rt}": p[rt] for rt in RUNTIMES}
+        np.savez(dump, validation=validation, rule=rule, **arrays)  # type: ignore[arg-type]
+    held_out = ~data.train_ex
     rule_only = rates(rule >= 0.5, examples, held_out)
-    combined = rates(flagged, examples, held_out)
-    print(json.dumps({"thresholds": cuts, "held_out": combined}), file=sys.stderr, flush=True)
-    loco: dict[str, dict[str, dict[str, float]]] = {}
-    for corpus in LEFT_OUT:
-        keep = train & np.asarray([examples[o].corpus != corpus for o in owner])
-        left_out = fit(x[keep], y[keep])
-        pc = left_out.predict_proba(x)[:, 1]
-        target = np.asarray([e.corpus == corpus for e in examples])
-        loco[corpus] = rates(flagged_by(pc, rows, cuts, rule), examples, target)
+    combined = {rt: rates(flagged_by(p[rt], rows, cuts, rule), examples, held_out)
+                for rt in RUNTIMES}  # fmt: skip
+    gap = runtime_gap(p, data, cuts)
+    print(json.dumps({"thresholds": cuts, "held_out": combined, "gap": gap}), file=sys.stderr,
+          flush=True)  # fmt: skip
     WEIGHTS_FILE.write_text(
         json.dumps({
             "hidden_weights": _encode(model.coefs_[0]),
@@ -507,14 +598,16 @@ def main(argv: Sequence[str]) -> int:
         "weights_sha256": hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest(),
         "trainer": "evals.injection_classifier",
         "seed": SEED,
-        "model": f"MLPClassifier(hidden=({HIDDEN},), relu, alpha=1e-3) on guards.learned.features",
+        "model": f"MLPClassifier(hidden=({HIDDEN},), relu, alpha=1e-3) on guards.learned.features, "
+        "every window once per runtime (torch, int8)",
         "split": "BIPIA by its train/test files; others sha256(text)[-1] < 'a' -> train",
         "threshold_rule": f"per kind (prompt, prose, code: guards.code_like), the lowest cut "
         f"with the false positives the classifier adds to every negative family <= {MAX_FPR} "
-        "(or one example), "
+        "(or one example), a window's probability the higher of its two runtimes', "
         f"scored out-of-fold ({VALIDATION_FOLDS} of {FOLDS} folds of the training side, by "
         "clean context)",
         "examples_sha256": digest.hexdigest(),
+        "runtimes": list(RUNTIMES),
         "examples": len(examples),
         "windows": len(rows.texts),
         "train_windows": int(train.sum()),
@@ -522,11 +615,23 @@ def main(argv: Sequence[str]) -> int:
         "thresholds": cuts,
         "held_out_rules_only": rule_only,
         "held_out_combined": combined,
-        "leave_one_corpus_out_combined": loco,
+        "runtime_gap": gap,
+        "leave_one_corpus_out_combined": {},
     }
+    # written before the six leave-one-corpus-out fits and after each: a long run stopped
+    # early keeps its weights and says which corpora it measured
     manifest_path = WEIGHTS_FILE.with_suffix(".manifest.json")
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps({"thresholds": cuts, "held_out": combined, "rules": rule_only}, indent=1))
+    for corpus in LEFT_OUT:
+        keep = train & np.asarray([examples[o].corpus != corpus for o in data.owner])
+        pc = probabilities(fit_both(data, keep), data)
+        target = np.asarray([e.corpus == corpus for e in examples])
+        manifest["leave_one_corpus_out_combined"][corpus] = {  # type: ignore[index]
+            rt: rates(flagged_by(pc[rt], rows, cuts, rule), examples, target) for rt in RUNTIMES
+        }
+        manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"thresholds": cuts, "held_out": combined, "rules": rule_only, "gap": gap},
+                     indent=1))  # fmt: skip
     return 0
 
 

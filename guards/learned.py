@@ -47,7 +47,7 @@ REASON = "learned_classifier"
 EMBEDDING_DIM = 384
 FEATURES = 3 * EMBEDDING_DIM + 4
 """Per window: its embedding, the embedding minus the text's centroid, the rules' score of the
-window, its cosine to the centroid, and the *question block*: the window's embedding times the
+window, its cosine to the centroid, the *question block*: the window's embedding times the
 user's question's (element-wise), their cosine, and 1 when a question was given (all zeros when
 not: a prompt, or a chunk at ingest)."""
 MAX_UNIT_CHARS = 400
@@ -89,7 +89,10 @@ def windows(text: str) -> list[str]:
 
 
 def features(
-    vectors: Floats, centroid: Floats, rule_scores: Floats, question: Floats | None = None
+    vectors: Floats,
+    centroid: Floats,
+    rule_scores: Floats,
+    question: Floats | None = None,
 ) -> Floats:
     """The classifier's input rows (``FEATURES`` columns), one per window; ``question`` is the
     embedding of the task the text is read for (BIPIA's signal: an attack is an instruction

@@ -195,12 +195,13 @@ def test_ask_time_scoring_keeps_a_latent_instruction_no_rule_flags_from_the_upst
     question, the off-task instruction in it is flagged and the chunk omitted. Switched off, the
     same page reaches the upstream: the ask-time detector is what keeps it out.
 
-    The line scores 0.88 with the shipped weights on the reference embedder and ~0.81 on the
-    int8 one (the default), under their trained prose cut (0.996, a miss docs/guards.md lists):
-    this runs at an operator's cut of 0.75 (``HQG_GUARDS__LEARNED_THRESHOLD``), which is what
-    it checks reaches the ask path."""
+    The line's windows score 0.95 with the shipped v5 weights on the reference embedder and
+    0.92 on the int8 one (the default), under their trained prose cut (0.999, a miss
+    docs/guards.md lists): this runs at an operator's cut of 0.9
+    (``HQG_GUARDS__LEARNED_THRESHOLD``), which is what it checks reaches the ask path (v4 needed
+    0.75: 0.88 / 0.81)."""
     upstream = RecordingUpstream(prompts=[])
-    cut = 0.75 if learned else None
+    cut = 0.9 if learned else None
     for client in _client(marked_home, upstream, "omit", learned=learned, learned_threshold=cut):
         body = _ask(client, "ask", DESCALE_QUESTION)
     sent = "\n".join(upstream.prompts)
