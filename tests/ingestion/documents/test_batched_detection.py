@@ -23,11 +23,12 @@ from ingestion.documents.prepare import (
     prepare_document,
     prepare_drafts,
 )
-from ingestion.documents.report import Action
+from ingestion.documents.report import Action, DocRunReport
 from ingestion.embedding import Embedder
 from ingestion.vectors.settings import EmbeddingSettings
 from ingestion.workspace import Workspace
 from privacy.composite import CompositeDetector
+from privacy.detection import PiiDetector
 from privacy.detector import build_detector
 from privacy.settings import PrivacySettings
 from privacy.spans import Span, keyed_spans_from_json, spans_from_json
@@ -147,6 +148,31 @@ def _write(directory: Path) -> Path:
     return directory
 
 
+def _ingest(
+    workspace: Workspace,
+    index: MemoryIndex,
+    source: Path,
+    *,
+    collection: str,
+    detector: PiiDetector,
+    embedder: Embedder,
+    size: int,
+) -> DocRunReport:
+    """One document run of ``source`` for acme, as these tests run them."""
+    return ingest_documents(
+        workspace,
+        source,
+        collection=collection,
+        tenant="acme",
+        detector=detector,
+        injection=INJECTION,
+        embedder=embedder,
+        writer=index.writer,
+        batch_size=size,
+        chunking=CHUNKING,
+    )
+
+
 def _points(index: MemoryIndex, collection: str) -> list[tuple[object, ...]]:
     """What a run stored per chunk: text, span positions and masked text exactly (a span's
     score may differ in its last digits: padding beside other texts changes the float sums)."""
@@ -183,17 +209,14 @@ def test_a_run_in_small_batches_stores_what_a_run_in_one_batch_stores(
 ) -> None:
     source = _write(tmp_path / "tickets")
     runs = {
-        size: ingest_documents(
+        size: _ingest(
             workspace,
+            index,
             source,
             collection=f"tickets_{size}",
-            tenant="acme",
             detector=composite,
-            injection=INJECTION,
             embedder=model,
-            writer=index.writer,
-            batch_size=size,
-            chunking=CHUNKING,
+            size=size,
         )
         for size in (1, 3, 64)
     }
@@ -268,17 +291,14 @@ def test_a_document_alone_stores_the_batch_runtimes_vector_as_it_does_in_a_batch
     crowd = _write(tmp_path / "crowd")
     (crowd / "solo.md").write_text((solo / "solo.md").read_text())
     for name, source, size in (("alone", solo, 1), ("crowd", crowd, 64)):
-        ingest_documents(
+        _ingest(
             workspace,
+            index,
             source,
             collection=f"solo_{name}",
-            tenant="acme",
             detector=composite,
-            injection=INJECTION,
             embedder=model,
-            writer=index.writer,
-            batch_size=size,
-            chunking=CHUNKING,
+            size=size,
         )
     (alone,) = index.points("solo_alone")
     (among,) = [p for p in index.points("solo_crowd") if p.payload["doc_id"] == "acme/solo.md"]
@@ -304,18 +324,10 @@ def test_a_run_reads_each_distinct_text_once_across_its_batches(
     run, and the run stores what the per-batch detection stored (the test above)."""
     source = _write(tmp_path / "tickets")
     counting = _Counting(composite)
-    report = ingest_documents(
-        workspace,
-        source,
-        collection="tickets_once",
-        tenant="acme",
-        detector=counting,
-        injection=INJECTION,
-        embedder=model,
-        writer=index.writer,
-        batch_size=1,
-        chunking=CHUNKING,
-    )
+    report = _ingest(
+        workspace, index, source, collection="tickets_once", detector=counting, embedder=model,
+        size=1,
+    )  # fmt: skip
     assert {o.action for o in report.outcomes} == {Action.ADDED}
     assert len(counting.texts) == len(set(counting.texts))
     assert "acme" in counting.texts  # the tenant segment of every id, read once
