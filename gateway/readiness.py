@@ -29,7 +29,6 @@ from gateway.service import Gateway
 from gateway.sql_pipeline import SQL_ACTION, limits_for
 from hqg.errors import AccessDenied, HqgError
 from ingestion.vectors.base import SearchMode
-from privacy.recognizers import preload_phone_metadata
 from retrieval.search import withheld_chunks
 from retrieval.sql.rules.statements import parse_statement
 from retrieval.sql.service import count_withheld
@@ -113,12 +112,11 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
     The models (PII detectors and the catalog vocabulary they and the egress guard match,
     the injection detector, the embedder) must load: a failure raises ``WarmUpFailed`` naming
     the step, and the process never turns ready. The rest is warmed as far as it opens now:
-    each collection's index (a real hybrid search), every region's phone numbering plan
-    (``preload_phone_metadata``), sqlglot's parser and generator, the SQL engine's connection
-    over every current version and over each dataset alone (the connection a one-table query
-    reuses), the policy engine, each active principal's decision and withheld count per
-    dataset, its search and ask decisions and the chunks they withhold
-    (``warm_principals``), the audit log, its head (created if new, as the first append
+    each collection's index (a real hybrid search), sqlglot's parser and generator, the SQL
+    engine's connection over every current version and over each dataset alone (the
+    connection a one-table query reuses), the policy engine, each active principal's
+    decision and withheld count per dataset, its search and ask decisions and the chunks they
+    withhold (``warm_principals``), the audit log, its head (created if new, as the first append
     would) and its head thread, and ``extra`` (the app's default answerer). One that fails
     is left to ``store_checks``, which ``/readyz`` runs, so readiness follows a store when it
     recovers. Nothing is served, audited or counted in the metrics. Last, the heap is settled
@@ -150,7 +148,6 @@ def warm_up(gateway: Gateway, *, extra: tuple[Step, ...] = ()) -> None:
             k=1,
         )
         _probe(warmed, f"vectors:{record.name}", search)
-    _probe(warmed, "phone metadata", preload_phone_metadata)
     _probe(warmed, "sql", lambda: parse_statement(_SQL_SAMPLE).sql(dialect="duckdb"))
     _probe(warmed, "warehouse", lambda: _open_warehouse(gateway))
     _probe(warmed, "tables", lambda: _open_each_table(gateway))

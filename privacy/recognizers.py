@@ -163,19 +163,6 @@ def build_phone_recognizers() -> list[EntityRecognizer]:
     ]
 
 
-def preload_phone_metadata() -> None:
-    """Load every region's numbering plan that ``phonenumbers`` otherwise loads on first sight.
-
-    Presidio's phone recognizer (and ``privacy.known_entities``) parse with ``phonenumbers``,
-    which imports a region's metadata module the first time a number of that region is read:
-    the first answer that quoted a few international numbers imported 31 of them. Loaded once
-    at start-up (a few hundred ms, under 2 MB), no request pays for it.
-    """
-    import phonenumbers
-
-    phonenumbers.PhoneMetadata.load_all()
-
-
 def build_libphonenumber_recognizer() -> EntityRecognizer:
     """Presidio's ``PhoneRecognizer`` (libphonenumber's matcher, region by region), not run on
     a text with fewer decimal digits than any valid phone number has.
@@ -209,7 +196,12 @@ _MIN_NATIONAL_DIGITS = 2
 def min_valid_digits() -> int:
     """The fewest digits of any valid phone number: the shortest national significant number
     any region (or non-geographic code) allows, from libphonenumber's own metadata. A region
-    whose general description lists no lengths counts as the parser's minimum."""
+    whose general description lists no lengths counts as the parser's minimum.
+
+    Reading every region's metadata loads every numbering plan that ``phonenumbers`` would
+    otherwise import the first time a number of that region is read (a first answer quoting a
+    few international numbers imported 31 of them): the detector is built by the warm-up, so
+    no request pays for it."""
     import phonenumbers
     from phonenumbers import PhoneMetadata
 

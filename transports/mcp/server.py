@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import anyio
@@ -142,6 +142,7 @@ def _list_tools(gateway: Gateway, ctx: RequestContext) -> ListToolsResult:
     return ListToolsResult(tools=[_tool(spec) for spec in TOOLS if allowed[spec.action]])
 
 
+@cache  # the schemas are the models' and never change: built once, not per tools/list
 def _tool(spec: ToolSpec) -> Tool:
     return Tool(
         name=spec.name,
