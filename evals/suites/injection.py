@@ -1,9 +1,10 @@
 """Injection: true- and false-positive rates of the prompt-injection detector per corpus set.
 
-Reuses ``guards.measure`` (loaders and scoring) unchanged; this module only turns its rates
-into metrics with Wilson intervals (``tpr.<set>`` for attack sets, ``fpr.<set>`` for benign
-ones) and applies the thresholds of ``injection.yaml``. Under ``--smoke`` each set is cut to a
-deterministic sample.
+Reuses ``guards.measure`` (loaders and scoring) unchanged, over the shared corpora and this
+repository's ``tests/corpora`` (garak's probe families, ``garak <family> <tune|test>``); this
+module only turns its rates into metrics with Wilson intervals (``tpr.<set>`` for attack sets,
+``fpr.<set>`` for benign ones) and applies the thresholds of ``injection.yaml``. Under
+``--smoke`` each set is cut to a deterministic sample.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def measure(ctx: EvalContext, config: SuiteConfig) -> SuiteOutcome:
     from guards.settings import GuardSettings
 
     threshold = float(config.data.get("threshold", GuardSettings().injection_threshold))
-    sets = load_all(ctx.corpus(""))
+    sets = load_all(ctx.corpus("")) + load_all(ctx.repo_file("tests/corpora"))  # + garak's
     if not sets:
         raise ValueError("no injection corpus found under the corpora directory")
     if ctx.smoke:
