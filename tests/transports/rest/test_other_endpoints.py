@@ -95,3 +95,31 @@ def test_every_request_is_audited_without_raw_pii(
     assert report.ok, report.problem
     assert report.records >= 2
     assert '"allowed":false' in log.replace(" ", "")
+
+
+def test_liveness_answers_while_every_worker_thread_is_taken(gateway: Gateway) -> None:
+    """``/healthz`` must not queue behind requests holding the thread pool: an orchestrator
+    would restart a server that is only busy."""
+    import threading
+
+    import anyio.to_thread
+
+    from transports.rest import create_app
+
+    with TestClient(create_app(gateway)) as client:
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+        holders = [object() for _ in range(int(limiter.total_tokens))]
+        for holder in holders:
+            client.portal.call(limiter.acquire_on_behalf_of, holder)
+        answered: list[int] = []
+        probe = threading.Thread(
+            target=lambda: answered.append(client.get("/healthz").status_code), daemon=True
+        )
+        try:
+            probe.start()
+            probe.join(timeout=10)
+            assert answered == [200]
+        finally:
+            for holder in holders:
+                client.portal.call(limiter.release_on_behalf_of, holder)
+            probe.join(timeout=10)

@@ -12,8 +12,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """The process is up."""
+async def healthz() -> dict[str, str]:
+    """The process is up. ``async``: liveness answers from the event loop, so a thread pool
+    saturated by slow requests cannot make a live server look dead to its orchestrator."""
     return {"status": "ok"}
 
 
