@@ -182,6 +182,7 @@ def docs(
     console = Console(stderr=True)
     with console.status("loading the PII detector and the embedding model…"):
         detector, embedder = components.pii.get(), components.embedder.get()
+        embedder.embed([])  # loads the stored-text runtime now, not under the first progress step
     try:
         with ingest_progress(console) as report:
             result = ingest_documents(
