@@ -36,7 +36,7 @@ from pathlib import Path
 from hqg.errors import IngestError, NotFound, Unavailable
 from hqg.lru import LruCache
 from hqg.predicates import Predicate, cache_key
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
+from ingestion.vectors.base import Hit, IndexedPoint, Scored, SearchMode, SearchView
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.layout import check_collection_name
 from ingestion.vectors.private_copy import copy_sparse_tree, private_copy, remove_private_copy
@@ -166,7 +166,7 @@ class VersionedEdgeIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
-    ) -> list[list[Hit]]:
+    ) -> list[list[Scored]]:
         version, index = self._current(collection)
         return index.rankings(
             collection,
