@@ -22,7 +22,7 @@ from datetime import datetime
 from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
-from ingestion.vectors.base import Hit, Scored, SearchMode, SearchView, VectorIndex
+from ingestion.vectors.base import Hit, Scored, SearchMode, SearchView, VectorIndex, VectorReader
 from ingestion.vectors.queries import fusion_candidates, reciprocal_ranks
 from privacy.detector import PiiDetector
 from privacy.masker import mask_live, mask_text
@@ -91,21 +91,22 @@ def governed_search(
     per_source = fusion_candidates(k) if len(sources) > 1 else k
     rankings: dict[SearchMode, list[_Candidate]] = {source: [] for source in sources}
     withheld: dict[str, int] = {}
-    for scope in scopes:
-        dense, text = queries.for_view(scope.view)
-        found = index.rankings(
-            scope.name,
-            mode=mode,
-            dense=dense,
-            text=text,
-            predicate=scope.predicate,
-            k=per_source,
-            view=scope.view,
-        )
-        for source, points in zip(sources, found, strict=True):
-            rankings[source] += [_Candidate(point, scope) for point in points]
-        withheld[scope.name] = withheld_chunks(index, scope)
-    served = _fetched(index, _fused(list(rankings.values()), k))
+    with index.reading() as reader:  # one version of each collection for the whole search
+        for scope in scopes:
+            dense, text = queries.for_view(scope.view)
+            found = reader.rankings(
+                scope.name,
+                mode=mode,
+                dense=dense,
+                text=text,
+                predicate=scope.predicate,
+                k=per_source,
+                view=scope.view,
+            )
+            for source, points in zip(sources, found, strict=True):
+                rankings[source] += [_Candidate(point, scope) for point in points]
+            withheld[scope.name] = withheld_chunks(reader, scope)
+        served = _fetched(reader, _fused(list(rankings.values()), k))
     evidence = tuple(
         evidence_from_hit(item.hit, mask_entities=item.scope.mask_entities, vault=vault, now=now)
         for item in served
@@ -164,12 +165,12 @@ def _fused(rankings: Sequence[Sequence[_Candidate]], k: int) -> list[_Candidate]
     return [_Candidate(Scored(key[0], scored[key]), scopes[key]) for key in order]
 
 
-def _fetched(index: VectorIndex, best: Sequence[_Candidate]) -> list[_Served]:
+def _fetched(index: VectorReader, best: Sequence[_Candidate]) -> list[_Served]:
     """``best`` with their payloads, read only now: the candidates were ranked by id and score
     alone (reading ~60 payloads per ranking and collection to serve five cost more than the
     ranking). Each collection is read under its grant's filter again, inside the engine, so
-    nothing policy removes is read; a chunk gone meanwhile (a new version was published) is
-    left out rather than served from another version."""
+    nothing policy removes is read, from the version the candidates were ranked in (``index``
+    is the search's reader); a chunk a live server deleted meanwhile is left out."""
     found: dict[tuple[str, str], Hit] = {}
     for scope in {item.scope.name: item.scope for item in best}.values():
         ids = [item.point.id for item in best if item.scope.name == scope.name]
@@ -258,7 +259,7 @@ class _ViewQueries:
         return self._masked
 
 
-def withheld_chunks(index: VectorIndex, scope: CollectionScope) -> int:
+def withheld_chunks(index: VectorReader, scope: CollectionScope) -> int:
     """The chunks of ``scope``'s collection its filter removes (two counts, each cached per
     published version and filter by the index)."""
     if scope.predicate is None:

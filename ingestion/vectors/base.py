@@ -92,16 +92,8 @@ class Scored:
     score: float
 
 
-class VectorIndex(Protocol):
-    """What retrieval needs from an index; both implementations pass the same tests."""
-
-    def ensure_collection(self, name: str, *, dim: int) -> None:
-        """Create the collection (and its payload indexes) if it does not exist."""
-
-    def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None: ...
-
-    def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
-        """Remove every point of these documents; they can never be retrieved again."""
+class VectorReader(Protocol):
+    """What retrieval reads from an index; both implementations pass the same tests."""
 
     def search(
         self,
@@ -150,6 +142,25 @@ class VectorIndex(Protocol):
     def count(self, collection: str, *, predicate: Predicate | None) -> int: ...
 
     def collections(self) -> list[str]: ...
+
+
+class VectorIndex(VectorReader, Protocol):
+    """The index: reading, writing (``writer``) and ``reading``, one request's reader."""
+
+    def reading(self) -> AbstractContextManager[VectorReader]:
+        """A reader whose calls all see one version of each collection, the one published at
+        its first call on it, whatever is published before the block ends (a request's
+        rankings, counts and fetches agree); the next ``reading`` sees the newest. An index
+        that is one live collection (a Qdrant server, an ingest's writer) is its own reader."""
+        ...
+
+    def ensure_collection(self, name: str, *, dim: int) -> None:
+        """Create the collection (and its payload indexes) if it does not exist."""
+
+    def upsert(self, collection: str, points: Sequence[IndexedPoint]) -> None: ...
+
+    def delete_documents(self, collection: str, doc_ids: Sequence[str]) -> None:
+        """Remove every point of these documents; they can never be retrieved again."""
 
     def flush(self) -> None: ...
 

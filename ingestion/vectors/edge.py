@@ -295,6 +295,11 @@ class EdgeVectorIndex:
             self._run(shard.flush)
 
     @contextmanager
+    def reading(self) -> Iterator[EdgeVectorIndex]:
+        """This index itself: one live collection, no versions to hold."""
+        yield self
+
+    @contextmanager
     def writer(self, collection: str) -> Iterator[EdgeVectorIndex]:
         """An ingest writes to this index itself; flushed when the block succeeds."""
         yield self

@@ -288,6 +288,11 @@ class QdrantServerIndex:
         """Nothing to do: upserts wait for the server's acknowledgement (``wait=True``)."""
 
     @contextmanager
+    def reading(self) -> Iterator[QdrantServerIndex]:
+        """This index itself: one live collection, no versions to hold."""
+        yield self
+
+    @contextmanager
     def writer(self, collection: str) -> Iterator[QdrantServerIndex]:
         """An ingest writes to this index itself; flushed when the block succeeds."""
         yield self
