@@ -162,6 +162,23 @@ def test_hybrid_rankings_taken_in_one_call_are_the_dense_and_lexical_searches_al
     assert [scored(r) for r in single] == [scored(alone[1])]
 
 
+def test_a_requests_reader_answers_as_the_index_does(loaded: VectorIndex) -> None:
+    """``reading``: what a search reads through (a live engine is its own reader)."""
+    dense, text = (0.6, 0.8, 0.0, 0.0), "refund days receipt"
+    with loaded.reading() as reader:
+        assert reader.count("handbook", predicate=ACME) == loaded.count("handbook", predicate=ACME)
+        ranked = reader.rankings(
+            "handbook", mode=SearchMode.HYBRID, dense=dense, text=text, predicate=ACME, k=2
+        )
+        assert ranked == loaded.rankings(
+            "handbook", mode=SearchMode.HYBRID, dense=dense, text=text, predicate=ACME, k=2
+        )
+        served = reader.fetch("handbook", [c.id for c in ranked[0]], predicate=ACME)
+        assert {hit.id for hit in served} == {c.id for c in ranked[0]}
+        assert all(hit.text for hit in served)
+        assert reader.collections() == ["handbook"]
+
+
 def test_count_is_exact_under_a_predicate(loaded: VectorIndex) -> None:
     assert loaded.count("handbook", predicate=None) == 4
     assert loaded.count("handbook", predicate=ACME) == 3
