@@ -71,17 +71,13 @@ _CountKey = tuple[str, str, str | None]  # collection, version, predicate key
 
 @dataclass(eq=False)
 class _Opened:
-    """A version this process has open, on its private copy.
-
-    ``readers``: the readers (``VersionedEdgeIndex.reading`` blocks) holding it; ``replaced``:
-    ``CURRENT`` names a newer version, so the last reader to let go closes it. Both are guarded
-    by the ``VersionedEdgeIndex``'s lock."""
+    """A version this process has open, on its private copy; ``readers``: the readers
+    (``VersionedEdgeIndex.reading`` blocks) holding it, guarded by the index's lock."""
 
     version: str
     index: EdgeVectorIndex
     copy: Path
     readers: int = 0
-    replaced: bool = False
 
     def close(self) -> None:
         try:
@@ -137,7 +133,6 @@ class VersionedEdgeIndex:
             if held is None or held.version != version:
                 opened = self._open_copy(collection, version)
                 if held is not None:
-                    held.replaced = True
                     if held.readers:
                         self._replaced.add(held)
                     else:
@@ -150,7 +145,7 @@ class VersionedEdgeIndex:
         """One reader less on ``opened``; a replaced version closes with its last reader."""
         with self._lock:
             opened.readers -= 1
-            done = opened.replaced and not opened.readers and opened in self._replaced
+            done = not opened.readers and opened in self._replaced
             if done:
                 self._replaced.discard(opened)
         if done:
