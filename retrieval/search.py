@@ -22,7 +22,7 @@ from datetime import datetime
 from hqg.errors import InvalidRequest
 from hqg.predicates import Predicate
 from ingestion.embedding import Embedder
-from ingestion.vectors.base import Hit, SearchMode, SearchView, VectorIndex
+from ingestion.vectors.base import Hit, Scored, SearchMode, SearchView, VectorIndex, VectorReader
 from ingestion.vectors.queries import fusion_candidates, reciprocal_ranks
 from privacy.detector import PiiDetector
 from privacy.masker import mask_live, mask_text
@@ -89,23 +89,24 @@ def governed_search(
     queries = _ViewQueries(query, embedder, detector, mode, masked=masked_view_query)
     sources = _SOURCES[mode]
     per_source = fusion_candidates(k) if len(sources) > 1 else k
-    rankings: dict[SearchMode, list[_Scoped]] = {source: [] for source in sources}
+    rankings: dict[SearchMode, list[_Candidate]] = {source: [] for source in sources}
     withheld: dict[str, int] = {}
-    for scope in scopes:
-        dense, text = queries.for_view(scope.view)
-        found = index.rankings(
-            scope.name,
-            mode=mode,
-            dense=dense,
-            text=text,
-            predicate=scope.predicate,
-            k=per_source,
-            view=scope.view,
-        )
-        for source, hits in zip(sources, found, strict=True):
-            rankings[source] += [_Scoped(hit, scope) for hit in hits]
-        withheld[scope.name] = withheld_chunks(index, scope)
-    served = _fetched(index, _fused(list(rankings.values()), k))
+    with index.reading() as reader:  # one version of each collection for the whole search
+        for scope in scopes:
+            dense, text = queries.for_view(scope.view)
+            found = reader.rankings(
+                scope.name,
+                mode=mode,
+                dense=dense,
+                text=text,
+                predicate=scope.predicate,
+                k=per_source,
+                view=scope.view,
+            )
+            for source, points in zip(sources, found, strict=True):
+                rankings[source] += [_Candidate(point, scope) for point in points]
+            withheld[scope.name] = withheld_chunks(reader, scope)
+        served = _fetched(reader, _fused(list(rankings.values()), k))
     evidence = tuple(
         evidence_from_hit(item.hit, mask_entities=item.scope.mask_entities, vault=vault, now=now)
         for item in served
@@ -123,66 +124,76 @@ _SOURCES: Mapping[SearchMode, tuple[SearchMode, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Scoped:
-    """A hit and the collection scope it was found under."""
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A ranking candidate (id and score) and the collection scope it was found under."""
+
+    point: Scored
+    scope: CollectionScope
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Unique across collections; orders ties by point id, as ``ranked`` does."""
+        return (self.point.id, self.scope.name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """A chunk served (its payload fetched, its fused score) and its collection scope."""
 
     hit: Hit
     scope: CollectionScope
 
     @property
     def key(self) -> tuple[str, str]:
-        """Unique across collections; orders ties by point id, as ``ranked`` does."""
+        """The key its candidate had (``_Candidate.key``)."""
         return (self.hit.id, self.scope.name)
 
 
-def _fused(rankings: Sequence[Sequence[_Scoped]], k: int) -> list[_Scoped]:
+def _fused(rankings: Sequence[Sequence[_Candidate]], k: int) -> list[_Candidate]:
     """The best ``k`` over every collection searched. Hybrid fuses the dense ranking and the
     lexical ranking of all collections together, so collections compete on relevance: fusing
     per collection would give each collection's best chunk the same top score, however poor a
     match it is. Ties (frequent with rank fusion) are broken by point id, so an answer does not
     depend on the order an engine happened to return equal scores in."""
-    items = {item.key: item for ranking in rankings for item in ranking}
+    scopes = {item.key: item.scope for ranking in rankings for item in ranking}
     if len(rankings) == 1:
-        scored = {item.key: item.hit.score for item in rankings[0]}
+        scored = {item.key: item.point.score for item in rankings[0]}
     else:
-        scored = reciprocal_ranks([(item.key, item.hit.score) for item in r] for r in rankings)
+        scored = reciprocal_ranks([(item.key, item.point.score) for item in r] for r in rankings)
     order = sorted(scored, key=lambda key: (-scored[key], key))[:k]
-    return [
-        _Scoped(items[key].hit.model_copy(update={"score": scored[key]}), items[key].scope)
-        for key in order
-    ]
+    return [_Candidate(Scored(key[0], scored[key]), scopes[key]) for key in order]
 
 
-def _fetched(index: VectorIndex, best: Sequence[_Scoped]) -> list[_Scoped]:
+def _fetched(index: VectorReader, best: Sequence[_Candidate]) -> list[_Served]:
     """``best`` with their payloads, read only now: the candidates were ranked by id and score
     alone (reading ~60 payloads per ranking and collection to serve five cost more than the
     ranking). Each collection is read under its grant's filter again, inside the engine, so
-    nothing policy removes is read; a chunk gone meanwhile (a new version was published) is
-    left out rather than served from another version."""
+    nothing policy removes is read, from the version the candidates were ranked in (``index``
+    is the search's reader); a chunk a live server deleted meanwhile is left out."""
     found: dict[tuple[str, str], Hit] = {}
     for scope in {item.scope.name: item.scope for item in best}.values():
-        ids = [item.hit.id for item in best if item.scope.name == scope.name]
+        ids = [item.point.id for item in best if item.scope.name == scope.name]
         for hit in index.fetch(scope.name, ids, predicate=scope.predicate):
             found[(hit.id, scope.name)] = hit
     return [
-        _Scoped(found[item.key].model_copy(update={"score": item.hit.score}), item.scope)
+        _Served(found[item.key].model_copy(update={"score": item.point.score}), item.scope)
         for item in best
         if item.key in found
     ]
 
 
 def _ranking_scores(
-    rankings: Mapping[SearchMode, Sequence[_Scoped]],
-    served: Sequence[_Scoped],
+    rankings: Mapping[SearchMode, Sequence[_Candidate]],
+    served: Sequence[_Served],
     scopes: Sequence[CollectionScope],
 ) -> dict[str, RankingScores]:
     """Per collection, the dense and lexical scores of the chunks served. Only hybrid search
     has both rankings."""
     if SearchMode.DENSE not in rankings or SearchMode.LEXICAL not in rankings:
         return {scope.name: RankingScores(dense={}, lexical={}) for scope in scopes}
-    dense = {item.key: item.hit.score for item in rankings[SearchMode.DENSE]}
-    lexical = {item.key: item.hit.score for item in rankings[SearchMode.LEXICAL]}
+    dense = {item.key: item.point.score for item in rankings[SearchMode.DENSE]}
+    lexical = {item.key: item.point.score for item in rankings[SearchMode.LEXICAL]}
 
     def of(ranking: Mapping[tuple[str, str], float], name: str) -> dict[str, float]:
         return {
@@ -248,7 +259,7 @@ class _ViewQueries:
         return self._masked
 
 
-def withheld_chunks(index: VectorIndex, scope: CollectionScope) -> int:
+def withheld_chunks(index: VectorReader, scope: CollectionScope) -> int:
     """The chunks of ``scope``'s collection its filter removes (two counts, each cached per
     published version and filter by the index)."""
     if scope.predicate is None:

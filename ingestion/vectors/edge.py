@@ -24,7 +24,7 @@ import qdrant_edge as qe
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
 from hqg.predicates import Predicate
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
+from ingestion.vectors.base import Hit, IndexedPoint, Scored, SearchMode, SearchView
 from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
@@ -39,11 +39,12 @@ from ingestion.vectors.layout import (
     TENANT_FIELD,
     bm25,
     check_collection_name,
+    hit_of,
     no_masked_view,
     point_id,
+    scored_of,
     stored_payload,
     vector_names,
-    visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_edge_filter
 from ingestion.vectors.queries import SearchPlan, cut, fused, plan_search
@@ -191,8 +192,10 @@ class EdgeVectorIndex:
         """``selected``: how the caller counts the points ``predicate`` selects (called only
         when that decides exact search; ``VersionedEdgeIndex`` answers from its cache);
         without it the shard counts them."""
-        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dim(collection))
-        return fused(plan, self._query(collection, plan, predicate, view, payloads, selected))
+        shard = self._shard(collection)
+        plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=self._dims[collection])
+        answers = self._query(shard, collection, plan, predicate, view, payloads, selected)
+        return fused(plan, [[hit_of(point) for point in answer] for answer in answers])
 
     def rankings(
         self,
@@ -205,36 +208,33 @@ class EdgeVectorIndex:
         k: int,
         view: SearchView = SearchView.RAW,
         selected: Callable[[], int] | None = None,
-    ) -> list[list[Hit]]:
+    ) -> list[list[Scored]]:
         """``selected``: as for ``search``."""
-        dim = self._dim(collection)
+        shard = self._shard(collection)
+        dim = self._dims[collection]
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim, fusing=False)
-        return cut(plan, self._query(collection, plan, predicate, view, False, selected))
-
-    def _dim(self, collection: str) -> int:
-        self._shard(collection)  # NotFound first
-        return self._dims[collection]
+        answers = self._query(shard, collection, plan, predicate, view, False, selected)
+        return cut(plan, [[scored_of(point) for point in answer] for answer in answers])
 
     def _query(
         self,
+        shard: qe.EdgeShard,
         collection: str,
         plan: SearchPlan,
         predicate: Predicate | None,
         view: SearchView,
         payloads: bool,
         selected: Callable[[], int] | None,
-    ) -> list[list[Hit]]:
-        """The engine's answer to each ranking of ``plan``, in one call (``query_batch``: the
+    ) -> list[list[Any]]:
+        """The engine's points for each ranking of ``plan``, in one call (``query_batch``: the
         rankings share one planned pass over the segments)."""
-        shard = self._shard(collection)
         if view is SearchView.MASKED and not self._masked[collection]:
             raise no_masked_view(collection)
         where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
         requests = self._requests(plan, where, exact, view, payloads)
-        answers = self._run(shard.query_batch, qe.QueryBatchRequest(requests))
-        return [[_hit(point) for point in answer] for answer in answers]
+        return list(self._run(shard.query_batch, qe.QueryBatchRequest(requests)))
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -248,7 +248,7 @@ class EdgeVectorIndex:
             limit=len(ids), filter=qe.Filter(must=conditions), with_payload=True
         )
         records, _ = self._run(self._shard(collection).scroll, request)
-        return [_hit(record, score=0.0) for record in records]
+        return [hit_of(record, score=0.0) for record in records]
 
     def _requests(
         self,
@@ -295,6 +295,11 @@ class EdgeVectorIndex:
             self._run(shard.flush)
 
     @contextmanager
+    def reading(self) -> Iterator[EdgeVectorIndex]:
+        """This index itself: one live collection, no versions to hold."""
+        yield self
+
+    @contextmanager
     def writer(self, collection: str) -> Iterator[EdgeVectorIndex]:
         """An ingest writes to this index itself; flushed when the block succeeds."""
         yield self
@@ -324,13 +329,3 @@ def has_masked_view(path: Path) -> bool:
     """Whether an existing shard was created with the masked view's named vectors."""
     config = json.loads((path / "edge_config.json").read_text(encoding="utf-8"))
     return DENSE_MASKED in config["vectors"] and SPARSE_MASKED in config.get("sparse_vectors", {})
-
-
-def _hit(point: Any, *, score: float | None = None) -> Hit:
-    text, payload = visible_payload(point.payload)
-    return Hit(
-        id=str(point.id),
-        score=float(point.score) if score is None else score,
-        text=text,
-        payload=payload,
-    )

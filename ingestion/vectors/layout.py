@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 import qdrant_edge as qe
 
 from hqg.errors import ConfigError, IngestError, PrivacyError
-from ingestion.vectors.base import IndexedPoint, PayloadValue, SearchView
+from ingestion.vectors.base import Hit, IndexedPoint, PayloadValue, Scored, SearchView
 
 DENSE = "dense"
 SPARSE = "bm25"
@@ -104,3 +105,20 @@ def visible_payload(stored: Mapping[str, object] | None) -> tuple[str, dict[str,
     payload = dict(stored or {})
     text = payload.pop(TEXT_KEY, "")
     return (text if isinstance(text, str) else ""), payload  # type: ignore[return-value]
+
+
+def hit_of(point: Any, *, score: float | None = None) -> Hit:
+    """An engine's point (either engine: both answer with ``id``, ``score``, ``payload``) as
+    the ``Hit`` callers see, its own score unless ``score`` is given."""
+    text, payload = visible_payload(point.payload)
+    return Hit(
+        id=str(point.id),
+        score=float(point.score) if score is None else score,
+        text=text,
+        payload=payload,
+    )
+
+
+def scored_of(point: Any) -> Scored:
+    """An engine's point as a ranking candidate: id and score, its payload never read."""
+    return Scored(str(point.id), float(point.score))

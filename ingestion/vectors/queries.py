@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from hqg.errors import ConfigError
 from ingestion.vectors.base import Hit, SearchMode
@@ -89,7 +89,20 @@ def fusion_candidates(k: int) -> int:
     return min(max(k * _PREFETCH_FACTOR, _MIN_PREFETCH), MAX_K)
 
 
-def ranked(hits: Sequence[Hit], k: int) -> list[Hit]:
+class _Ranked(Protocol):
+    """What a ranking holds: a ``Hit`` (``search``) or a ``Scored`` (``rankings``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+RankedT = TypeVar("RankedT", bound=_Ranked)
+
+
+def ranked(hits: Sequence[RankedT], k: int) -> list[RankedT]:
     """The best ``k`` hits, ties broken by id.
 
     Reciprocal-rank fusion and BM25 tie often, and the engines order tied points by a hash map's
@@ -126,7 +139,7 @@ def fused(plan: SearchPlan, results: Iterable[Sequence[Hit]]) -> list[Hit]:
     return fuse(cut(plan, results), plan.k)
 
 
-def cut(plan: SearchPlan, results: Iterable[Sequence[Hit]]) -> list[list[Hit]]:
+def cut(plan: SearchPlan, results: Iterable[Sequence[RankedT]]) -> list[list[RankedT]]:
     """Each of an engine's answers cut to the plan's ``per_source`` by ``ranked`` (ties by id):
     the rankings ``fused`` fuses and ``VectorIndex.rankings`` returns."""
     return [ranked(hits, plan.per_source) for hits in results]

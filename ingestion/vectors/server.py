@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
 from hqg.predicates import Predicate
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
+from ingestion.vectors.base import Hit, IndexedPoint, Scored, SearchMode, SearchView
 from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
     DEFAULT_HNSW_EF,
@@ -32,11 +32,12 @@ from ingestion.vectors.layout import (
     TENANT_FIELD,
     bm25,
     check_collection_name,
+    hit_of,
     no_masked_view,
     point_id,
+    scored_of,
     stored_payload,
     vector_names,
-    visible_payload,
 )
 from ingestion.vectors.qdrant_filters import to_client_filter
 from ingestion.vectors.queries import SearchPlan, cut, fused, plan_search
@@ -184,7 +185,8 @@ class QdrantServerIndex:
     ) -> list[Hit]:
         dim = self._dim(collection)
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0)
-        return fused(plan, self._query(collection, plan, predicate, view, payloads))
+        answers = self._query(collection, plan, predicate, view, payloads)
+        return fused(plan, [[hit_of(point) for point in answer] for answer in answers])
 
     def rankings(
         self,
@@ -196,10 +198,11 @@ class QdrantServerIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
-    ) -> list[list[Hit]]:
+    ) -> list[list[Scored]]:
         dim = self._dim(collection)
         plan = plan_search(mode=mode, dense=dense, text=text, k=k, dim=dim or 0, fusing=False)
-        return cut(plan, self._query(collection, plan, predicate, view, False))
+        answers = self._query(collection, plan, predicate, view, False)
+        return cut(plan, [[scored_of(point) for point in answer] for answer in answers])
 
     def _query(
         self,
@@ -208,8 +211,8 @@ class QdrantServerIndex:
         predicate: Predicate | None,
         view: SearchView,
         payloads: bool,
-    ) -> list[list[Hit]]:
-        """The server's answer to each ranking of ``plan``, in one request
+    ) -> list[list[Any]]:
+        """The server's points for each ranking of ``plan``, in one request
         (``query_batch_points``)."""
         if view is SearchView.MASKED and not self._masked[collection]:
             raise no_masked_view(collection)
@@ -219,7 +222,7 @@ class QdrantServerIndex:
         params = self._m.SearchParams(hnsw_ef=self._hnsw_ef, exact=exact)
         requests = self._queries(plan, where, params, view, payloads)
         answers = self._run(self._client.query_batch_points, collection, requests)
-        return [[_hit(point) for point in answer.points] for answer in answers]
+        return [answer.points for answer in answers]
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
@@ -237,7 +240,7 @@ class QdrantServerIndex:
             limit=len(ids),
             with_payload=True,
         )
-        return [_hit(record, score=0.0) for record in records]
+        return [hit_of(record, score=0.0) for record in records]
 
     def _queries(
         self,
@@ -285,6 +288,11 @@ class QdrantServerIndex:
         """Nothing to do: upserts wait for the server's acknowledgement (``wait=True``)."""
 
     @contextmanager
+    def reading(self) -> Iterator[QdrantServerIndex]:
+        """This index itself: one live collection, no versions to hold."""
+        yield self
+
+    @contextmanager
     def writer(self, collection: str) -> Iterator[QdrantServerIndex]:
         """An ingest writes to this index itself; flushed when the block succeeds."""
         yield self
@@ -299,13 +307,3 @@ class QdrantServerIndex:
             return call(*args, **kwargs)
         except Exception as exc:
             raise Unavailable("the Qdrant server failed or is unreachable") from exc
-
-
-def _hit(point: Any, *, score: float | None = None) -> Hit:
-    text, payload = visible_payload(point.payload)
-    return Hit(
-        id=str(point.id),
-        score=float(point.score) if score is None else score,
-        text=text,
-        payload=payload,
-    )

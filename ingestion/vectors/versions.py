@@ -4,10 +4,13 @@ A qdrant-edge shard is locked by the process that opens it, and opening it write
 a published version is never opened in place. As with tables, writers never touch what
 readers have open: each collection lives in ``ROOT/<collection>/v<N>/``, a writer copies the
 current version to ``v<N+1>``, applies its changes there, flushes, closes, and flips
-``ROOT/<collection>/CURRENT`` with an atomic rename. Readers check ``CURRENT`` on every call (a
-small file read) and, when it changes, open a private copy of the new version
-(``ingestion.vectors.private_copy``), so any number of processes (``hqg serve`` twice, the
-CLI beside a server) read one workspace. A failed or no-op run
+``ROOT/<collection>/CURRENT`` with an atomic rename. A reader (``reading``: one per request)
+reads ``CURRENT`` at its first call on a collection and keeps that version for the rest of the
+block, so one search's calls (rankings, counts, fetches) all see one version, and the next
+request sees the newest; when ``CURRENT`` changes, the process opens a private copy of the new
+version (``ingestion.vectors.private_copy``), so any number of processes (``hqg serve`` twice,
+the CLI beside a server) read one workspace. A replaced version stays open until the last
+reader holding it is done. A failed or no-op run
 leaves ``CURRENT`` untouched and removes its copy. Versions older than the previous one are
 removed by the next writer.
 
@@ -36,7 +39,14 @@ from pathlib import Path
 from hqg.errors import IngestError, NotFound, Unavailable
 from hqg.lru import LruCache
 from hqg.predicates import Predicate, cache_key
-from ingestion.vectors.base import Hit, IndexedPoint, SearchMode, SearchView
+from ingestion.vectors.base import (
+    Hit,
+    IndexedPoint,
+    Scored,
+    SearchMode,
+    SearchView,
+    VectorReader,
+)
 from ingestion.vectors.edge import EdgeVectorIndex
 from ingestion.vectors.layout import check_collection_name
 from ingestion.vectors.private_copy import copy_sparse_tree, private_copy, remove_private_copy
@@ -59,13 +69,15 @@ never read again and age out; a miss costs one exact count (tens of ms at 100k c
 _CountKey = tuple[str, str, str | None]  # collection, version, predicate key
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class _Opened:
-    """A version this process has open, on its private copy."""
+    """A version this process has open, on its private copy; ``readers``: the readers
+    (``VersionedEdgeIndex.reading`` blocks) holding it, guarded by the index's lock."""
 
     version: str
     index: EdgeVectorIndex
     copy: Path
+    readers: int = 0
 
     def close(self) -> None:
         try:
@@ -80,9 +92,9 @@ class VersionedEdgeIndex:
     def __init__(self, root: Path, *, hnsw_ef: int, exact_below: int) -> None:
         self._root = root
         self._hnsw_ef, self._exact_below = hnsw_ef, exact_below
-        self._lock = threading.Lock()  # guards the two maps below
+        self._lock = threading.Lock()  # guards the map and set below, and their readers
         self._open: dict[str, _Opened] = {}
-        self._retired: dict[str, _Opened] = {}
+        self._replaced: set[_Opened] = set()  # replaced versions readers still hold
         self._counts: LruCache[_CountKey, int] = LruCache(MAX_CACHED_COUNTS)
         root.mkdir(parents=True, exist_ok=True)
 
@@ -90,10 +102,20 @@ class VersionedEdgeIndex:
         return EdgeVectorIndex(directory, hnsw_ef=self._hnsw_ef, exact_below=self._exact_below)
 
     # -- reading -------------------------------------------------------------------------
-    def _current(
-        self, collection: str, *, attempts: int = OPEN_ATTEMPTS
-    ) -> tuple[str, EdgeVectorIndex]:
-        """The version ``CURRENT`` names now, and the index open on this process's copy."""
+    @contextmanager
+    def reading(self) -> Iterator[VectorReader]:
+        """A reader for one request: each collection at the version ``CURRENT`` names at the
+        reader's first call on it, held (never closed) until the block ends, whatever is
+        published meanwhile. Not shared between threads."""
+        reader = _Reader(self)
+        try:
+            yield reader
+        finally:
+            reader.release()
+
+    def _acquire(self, collection: str, *, attempts: int = OPEN_ATTEMPTS) -> _Opened:
+        """The version ``CURRENT`` names now, open on this process's copy, held for the caller
+        (``_release`` it)."""
         name = check_collection_name(collection)
         version = current_version(self._root, name)
         if version is None:
@@ -103,22 +125,31 @@ class VersionedEdgeIndex:
         except Unavailable:
             if attempts <= 1 or current_version(self._root, name) == version:
                 raise
-            return self._current(collection, attempts=attempts - 1)  # replaced meanwhile
+            return self._acquire(collection, attempts=attempts - 1)  # replaced meanwhile
 
-    def _held(self, collection: str, version: str) -> tuple[str, EdgeVectorIndex]:
+    def _held(self, collection: str, version: str) -> _Opened:
         with self._lock:
             held = self._open.get(collection)
-            if held is not None and held.version == version:
-                return held.version, held.index
-            opened = self._open_copy(collection, version)
-            if held is not None:
-                # keep the replaced version open for in-flight searches; close the one before
-                previous = self._retired.pop(collection, None)
-                if previous is not None:
-                    previous.close()
-                self._retired[collection] = held
-            self._open[collection] = opened
-            return opened.version, opened.index
+            if held is None or held.version != version:
+                opened = self._open_copy(collection, version)
+                if held is not None:
+                    if held.readers:
+                        self._replaced.add(held)
+                    else:
+                        held.close()
+                self._open[collection] = held = opened
+            held.readers += 1
+            return held
+
+    def _release(self, opened: _Opened) -> None:
+        """One reader less on ``opened``; a replaced version closes with its last reader."""
+        with self._lock:
+            opened.readers -= 1
+            done = not opened.readers and opened in self._replaced
+            if done:
+                self._replaced.discard(opened)
+        if done:
+            opened.close()
 
     def _open_copy(self, collection: str, version: str) -> _Opened:
         try:
@@ -143,18 +174,17 @@ class VersionedEdgeIndex:
         view: SearchView = SearchView.RAW,
         payloads: bool = True,
     ) -> list[Hit]:
-        version, index = self._current(collection)
-        return index.search(
-            collection,
-            mode=mode,
-            dense=dense,
-            text=text,
-            predicate=predicate,
-            k=k,
-            view=view,
-            payloads=payloads,
-            selected=lambda: self._count(collection, version, index, predicate),
-        )
+        with self.reading() as reader:
+            return reader.search(
+                collection,
+                mode=mode,
+                dense=dense,
+                text=text,
+                predicate=predicate,
+                k=k,
+                view=view,
+                payloads=payloads,
+            )
 
     def rankings(
         self,
@@ -166,38 +196,30 @@ class VersionedEdgeIndex:
         predicate: Predicate | None,
         k: int,
         view: SearchView = SearchView.RAW,
-    ) -> list[list[Hit]]:
-        version, index = self._current(collection)
-        return index.rankings(
-            collection,
-            mode=mode,
-            dense=dense,
-            text=text,
-            predicate=predicate,
-            k=k,
-            view=view,
-            selected=lambda: self._count(collection, version, index, predicate),
-        )
+    ) -> list[list[Scored]]:
+        with self.reading() as reader:
+            return reader.rankings(
+                collection, mode=mode, dense=dense, text=text, predicate=predicate, k=k, view=view
+            )
 
     def fetch(
         self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
     ) -> list[Hit]:
-        return self._current(collection)[1].fetch(collection, ids, predicate=predicate)
+        with self.reading() as reader:
+            return reader.fetch(collection, ids, predicate=predicate)
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
         """Exact count, cached per (collection, published version, predicate)."""
-        version, index = self._current(collection)
-        return self._count(collection, version, index, predicate)
+        with self.reading() as reader:
+            return reader.count(collection, predicate=predicate)
 
-    def _count(
-        self, collection: str, version: str, index: EdgeVectorIndex, predicate: Predicate | None
-    ) -> int:
-        key = (collection, version, cache_key(predicate))
+    def _count(self, collection: str, opened: _Opened, predicate: Predicate | None) -> int:
+        key = (collection, opened.version, cache_key(predicate))
         cached = self._counts.get(key)
         if cached is not None:
             return cached
         # concurrent misses may both count; they store the same number
-        counted = index.count(collection, predicate=predicate)
+        counted = opened.index.count(collection, predicate=predicate)
         self._counts.put(key, counted)
         return counted
 
@@ -219,8 +241,8 @@ class VersionedEdgeIndex:
 
     def close(self) -> None:
         with self._lock:
-            opened = list(self._open.values()) + list(self._retired.values())
-            self._open, self._retired = {}, {}
+            opened = list(self._open.values()) + list(self._replaced)
+            self._open, self._replaced = {}, set()
         for each in opened:
             each.close()
 
@@ -255,6 +277,86 @@ class VersionedEdgeIndex:
 
 class Unchanged(Exception):
     """Raised inside ``writer`` to discard the copy when a run changed nothing."""
+
+
+class _Reader:
+    """``VersionedEdgeIndex.reading``'s reader: each collection's version, acquired at the
+    first call on it and held until ``release``."""
+
+    def __init__(self, versioned: VersionedEdgeIndex) -> None:
+        self._versioned = versioned
+        self._held: dict[str, _Opened] = {}
+
+    def _opened(self, collection: str) -> _Opened:
+        held = self._held.get(collection)
+        if held is None:
+            held = self._held[collection] = self._versioned._acquire(collection)
+        return held
+
+    def release(self) -> None:
+        held, self._held = list(self._held.values()), {}
+        for opened in held:
+            self._versioned._release(opened)
+
+    def search(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+        payloads: bool = True,
+    ) -> list[Hit]:
+        opened = self._opened(collection)
+        return opened.index.search(
+            collection,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=predicate,
+            k=k,
+            view=view,
+            payloads=payloads,
+            selected=lambda: self._versioned._count(collection, opened, predicate),
+        )
+
+    def rankings(
+        self,
+        collection: str,
+        *,
+        mode: SearchMode,
+        dense: Sequence[float] | None,
+        text: str | None,
+        predicate: Predicate | None,
+        k: int,
+        view: SearchView = SearchView.RAW,
+    ) -> list[list[Scored]]:
+        opened = self._opened(collection)
+        return opened.index.rankings(
+            collection,
+            mode=mode,
+            dense=dense,
+            text=text,
+            predicate=predicate,
+            k=k,
+            view=view,
+            selected=lambda: self._versioned._count(collection, opened, predicate),
+        )
+
+    def fetch(
+        self, collection: str, ids: Sequence[str], *, predicate: Predicate | None
+    ) -> list[Hit]:
+        return self._opened(collection).index.fetch(collection, ids, predicate=predicate)
+
+    def count(self, collection: str, *, predicate: Predicate | None) -> int:
+        """Exact count, cached per (collection, published version, predicate)."""
+        return self._versioned._count(collection, self._opened(collection), predicate)
+
+    def collections(self) -> list[str]:
+        return self._versioned.collections()
 
 
 def _read_only() -> IngestError:

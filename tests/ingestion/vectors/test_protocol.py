@@ -8,7 +8,7 @@ import pytest
 
 from hqg.errors import ConfigError, IngestError, NotFound
 from hqg.predicates import Compare, InvalidPredicate, parse_predicate
-from ingestion.vectors.base import Hit, SearchMode, VectorIndex
+from ingestion.vectors.base import Hit, Scored, SearchMode, VectorIndex
 from ingestion.vectors.edge import EdgeVectorIndex
 from tests.ingestion.vectors.conftest import DIM, pid, point
 
@@ -149,16 +149,34 @@ def test_hybrid_rankings_taken_in_one_call_are_the_dense_and_lexical_searches_al
         for mode, d, t in ((SearchMode.DENSE, dense, None), (SearchMode.LEXICAL, None, text))
     ]
 
-    def scored(ranking: list[Hit]) -> list[tuple[str, float]]:
+    def scored(ranking: list[Hit] | list[Scored]) -> list[tuple[str, float]]:
         return [(hit.id, round(hit.score, 5)) for hit in ranking]
 
     assert [scored(r) for r in rankings] == [scored(r) for r in alone]
     assert all(len(r) == k for r in rankings[:1])  # the dense ranking is full
-    assert all(hit.payload == {} and hit.text == "" for r in rankings for hit in r)
+    # candidates are ids and scores, no payload read or model built (the served few are fetched)
+    assert all(type(candidate) is Scored for r in rankings for candidate in r)
     single = loaded.rankings(
         "handbook", mode=SearchMode.LEXICAL, dense=None, text=text, predicate=predicate, k=k
     )
     assert [scored(r) for r in single] == [scored(alone[1])]
+
+
+def test_a_requests_reader_answers_as_the_index_does(loaded: VectorIndex) -> None:
+    """``reading``: what a search reads through (a live engine is its own reader)."""
+    dense, text = (0.6, 0.8, 0.0, 0.0), "refund days receipt"
+    with loaded.reading() as reader:
+        assert reader.count("handbook", predicate=ACME) == loaded.count("handbook", predicate=ACME)
+        ranked = reader.rankings(
+            "handbook", mode=SearchMode.HYBRID, dense=dense, text=text, predicate=ACME, k=2
+        )
+        assert ranked == loaded.rankings(
+            "handbook", mode=SearchMode.HYBRID, dense=dense, text=text, predicate=ACME, k=2
+        )
+        served = reader.fetch("handbook", [c.id for c in ranked[0]], predicate=ACME)
+        assert {hit.id for hit in served} == {c.id for c in ranked[0]}
+        assert all(hit.text for hit in served)
+        assert reader.collections() == ["handbook"]
 
 
 def test_count_is_exact_under_a_predicate(loaded: VectorIndex) -> None:

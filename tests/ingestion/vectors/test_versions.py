@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from hqg.predicates import Compare, InvalidPredicate, Predicate
+from ingestion.vectors import versions
 from ingestion.vectors.base import SearchMode
 from ingestion.vectors.edge import EdgeVectorIndex
-from ingestion.vectors.versions import MAX_CACHED_COUNTS, VersionedEdgeIndex
-from tests.ingestion.vectors.conftest import DIM, point
+from ingestion.vectors.private_copy import OPEN_DIR
+from ingestion.vectors.versions import MAX_CACHED_COUNTS, VersionedEdgeIndex, current_version
+from tests.ingestion.vectors.conftest import DIM, pid, point
 
 pytestmark = pytest.mark.slow  # make test-fast skips it: publishes qdrant-edge versions per test
 
 ACME = Compare("tenant", "=", "acme")
 GLOBEX = Compare("tenant", "=", "globex")
+UNIT_1 = (1.0, 0.0, 0.0, 0.0)
 
 
 class CountSpy:
@@ -153,3 +156,73 @@ def test_filtered_searches_reuse_the_cached_count_to_choose_exact_search(
         assert len(engine_counts) == 1
     finally:
         versioned.close()
+
+
+def _publish_without_d1(versioned: VersionedEdgeIndex) -> None:
+    """A new version of ``docs``: acme's ``d1`` deleted, a globex ``d4`` added."""
+    with versioned.writer("docs") as writer:
+        writer.delete_documents("docs", ["d1"])
+        writer.upsert("docs", [point(4, (0.0, 0.0, 0.0, 1.0), "d", tenant="globex", doc_id="d4")])
+
+
+def test_a_readers_calls_all_see_the_version_of_its_first_call_even_if_one_is_published(
+    index: VersionedEdgeIndex,
+) -> None:
+    """A search's rankings, counts and fetches agree: what it ranked is what it counts and
+    serves, though a publish lands between its calls; the next reader sees the publish."""
+    with index.reading() as reader:
+        ranked = reader.rankings(
+            "docs", mode=SearchMode.DENSE, dense=UNIT_1, text=None, predicate=ACME, k=5
+        )
+        assert ranked[0][0].id == pid(1)
+        _publish_without_d1(index)
+        assert index.count("docs", predicate=ACME) == 1  # a call of its own: the new version
+        assert reader.count("docs", predicate=ACME) == 2
+        assert reader.count("docs", predicate=None) == 3
+        assert [hit.id for hit in reader.fetch("docs", [pid(1)], predicate=ACME)] == [pid(1)]
+        assert reader.fetch("docs", [pid(4)], predicate=None) == []
+    with index.reading() as after:
+        assert after.count("docs", predicate=ACME) == 1
+        assert after.fetch("docs", [pid(1)], predicate=ACME) == []
+        assert [hit.id for hit in after.fetch("docs", [pid(4)], predicate=None)] == [pid(4)]
+
+
+def test_a_version_a_reader_holds_stays_open_through_publishes_and_closes_after_it(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "vectors"
+    versioned = three_docs(root, exact_below=0)
+    try:
+        with versioned.reading() as reader:
+            assert reader.count("docs", predicate=None) == 3
+            for n in (5, 6):  # two publishes, each opened by another request
+                with versioned.writer("docs") as writer:
+                    writer.upsert("docs", [point(n, UNIT_1, "e", tenant="acme", doc_id=f"d{n}")])
+                assert versioned.count("docs", predicate=None) == n - 1
+            assert reader.count("docs", predicate=ACME) == 2  # its version still answers
+            hits = reader.search(
+                "docs", mode=SearchMode.DENSE, dense=UNIT_1, text=None, predicate=None, k=5
+            )
+            assert {hit.id for hit in hits} == {pid(1), pid(2), pid(3)}
+            assert len(list((root / "docs" / OPEN_DIR).iterdir())) == 2
+        assert len(list((root / "docs" / OPEN_DIR).iterdir())) == 1  # closed with its reader
+    finally:
+        versioned.close()
+
+
+def test_a_readers_calls_read_current_once_per_collection(
+    index: VersionedEdgeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+
+    def counted(root: Path, collection: str) -> str | None:
+        reads.append(collection)
+        return current_version(root, collection)
+
+    monkeypatch.setattr(versions, "current_version", counted)
+    with index.reading() as reader:
+        reader.rankings("docs", mode=SearchMode.DENSE, dense=UNIT_1, text=None, predicate=ACME, k=5)
+        reader.count("docs", predicate=None)
+        reader.count("docs", predicate=ACME)
+        reader.fetch("docs", [pid(1)], predicate=ACME)
+    assert reads == ["docs"]
