@@ -1,6 +1,6 @@
-"""Text ciphers a model reads without being asked: ROT13/Caesar, Morse, braille, leetspeak,
-reversed text, URL-encoding, and letters spelled out one by one (acrostics, NATO words, string
-pieces glued together).
+"""Text ciphers a model reads without being asked: ROT13/Caesar, atbash, Morse, braille,
+leetspeak, reversed text, URL-encoding, quoted-printable, and letters spelled out one by one
+(acrostics, NATO words, string pieces glued together).
 
 Each decoder is cheap, returns candidate plain texts (never a verdict) and proposes a candidate
 only when the text carries the cipher's mark, so honest prose costs a few regex passes. The
@@ -14,6 +14,8 @@ import re
 import string
 from collections.abc import Callable
 from urllib.parse import unquote
+
+from guards.text_codecs import decode_quoted_printable
 
 # Words an instruction aimed at a model almost always contains; a shifted or reversed text is
 # only a candidate when at least two of them appear in it (``_enough_triggers``).
@@ -56,6 +58,7 @@ def _shift_table(shift: int) -> dict[int, int]:
 
 
 _SHIFTS = tuple(_shift_table(s) for s in range(1, 26))
+ROT13 = _SHIFTS[12]
 
 
 def _enough_triggers(text: str) -> bool:
@@ -78,6 +81,16 @@ def caesar(text: str) -> list[str]:
         if _STRONG.search(plain) and _enough_triggers(plain):
             found.append(plain)
     return found
+
+
+ATBASH = str.maketrans(_LOWER + _UPPER, _LOWER[::-1] + _UPPER[::-1])
+"""The alphabet read backwards (a↔z, b↔y …): its own inverse."""
+
+
+def atbash(text: str) -> list[str]:
+    """The text with its alphabet mirrored, when that turns its letters into trigger words."""
+    plain = text.lower().translate(ATBASH)
+    return [plain] if _STRONG.search(plain) and _enough_triggers(plain) else []
 
 
 def reversed_text(text: str) -> list[str]:
@@ -107,16 +120,23 @@ def morse(text: str) -> list[str]:
     """Morse runs whose letters are (nearly) all valid codes; rulers like ``--- ---`` are not."""
     found: list[str] = []
     for match in _MORSE_RUN.finditer(text):
-        words = _MORSE_WORD_BREAK.split(match.group(0).translate(_MORSE_SYMBOLS).strip())
-        codes = [code for word in words for code in word.split()]
-        letters = [_MORSE.get(code) for code in codes]
-        valid = [letter for letter in letters if letter is not None]
-        if len(valid) < 8 or len(valid) < 0.9 * len(codes) or len(set(codes)) < 4:
-            continue
-        found.append(
-            " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
-        )
+        plain = decode_morse(match.group(0), min_letters=8)
+        if plain is not None:
+            found.append(plain)
     return found
+
+
+def decode_morse(run: str, *, min_letters: int) -> str | None:
+    """One Morse run as text, if at least ``min_letters`` of its codes (and 90 %) are letters
+    and it uses at least ``min(4, min_letters)`` distinct codes."""
+    words = _MORSE_WORD_BREAK.split(run.translate(_MORSE_SYMBOLS).strip())
+    codes = [code for word in words for code in word.split()]
+    valid = [code for code in codes if code in _MORSE]
+    if len(valid) < min_letters or len(valid) < 0.9 * len(codes):
+        return None
+    if len(set(codes)) < min(4, min_letters):
+        return None
+    return " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
 
 
 # Grade-1 braille: dots 1-6 as the low six bits of the pattern U+2800 + bits.
@@ -133,12 +153,19 @@ def braille(text: str) -> list[str]:
     """Braille cells spelled as letters (capital and number signs dropped)."""
     found: list[str] = []
     for match in _BRAILLE_RUN.finditer(text):
-        cells = [ord(c) - 0x2800 if c not in " \n" else 0 for c in match.group(0)]
-        letters = [_BRAILLE_LETTERS.get(cell & 0x3F, "") for cell in cells if cell not in (32, 60)]
-        plain = "".join(letters)
-        if sum(ch.isalpha() for ch in plain) >= 6:
-            found.append(plain if " " in plain.strip() else segment(plain))
+        plain = decode_braille(match.group(0), min_letters=6)
+        if plain is not None:
+            found.append(plain)
     return found
+
+
+def decode_braille(run: str, *, min_letters: int) -> str | None:
+    """Braille cells as letters, if at least ``min_letters`` of them are."""
+    cells = [ord(c) - 0x2800 if c not in " \n" else 0 for c in run]
+    plain = "".join(_BRAILLE_LETTERS.get(cell & 0x3F, "") for cell in cells if cell not in (32, 60))
+    if sum(ch.isalpha() for ch in plain) < min_letters:
+        return None
+    return plain if " " in plain.strip() else segment(plain)
 
 
 _LEET = str.maketrans(
@@ -147,9 +174,10 @@ _LEET = str.maketrans(
 _LEET_WORD = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[013457@$!][a-zA-Z])\S+")
 
 
-def leetspeak(text: str) -> list[str]:
-    """Words mixing letters with look-alike digits or symbols (``1gn0r3``, ``pr3v!0us``)."""
-    if len(_LEET_WORD.findall(text)) < 2:
+def leetspeak(text: str, *, min_words: int = 2) -> list[str]:
+    """Words mixing letters with look-alike digits or symbols (``1gn0r3``, ``pr3v!0us``), when
+    at least ``min_words`` of them do."""
+    if len(_LEET_WORD.findall(text)) < min_words:
         return []
     plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
     return [plain] if plain != text else []
@@ -169,6 +197,12 @@ def url_encoding(text: str) -> list[str]:
             break
         plain = decoded
     return [plain] if plain != text else []
+
+
+def quoted_printable(text: str) -> list[str]:
+    """Quoted-printable (``src=3Djavascript:…``): mail's escape for ``=`` and bytes."""
+    plain = decode_quoted_printable(text)
+    return [plain] if plain is not None else []
 
 
 _NATO = {
@@ -204,6 +238,16 @@ _SEGMENT_WORDS = (
 _SEGMENT = re.compile("|".join(sorted(set(_SEGMENT_WORDS), key=len, reverse=True)))
 
 
+def decode_nato(span: str, *, min_words: int) -> str | None:
+    """A span made only of NATO code words (at least ``min_words``), as the letters they spell."""
+    words = re.findall(r"[a-z-]+", span.lower())
+    if len(words) < min_words or not all(w in _NATO for w in words):
+        return None
+    if re.fullmatch(r"[A-Za-z\s,.;-]+", span) is None:
+        return None
+    return "".join(_NATO[w] for w in words)
+
+
 def segment(glued: str) -> str:
     """``"ignoreallpreviousinstructions"`` → ``"ignore all previous instructions"``."""
     spaced = _SEGMENT.sub(lambda m: f" {m.group(0)} ", glued.lower())
@@ -236,7 +280,9 @@ def spelled_out(text: str) -> list[str]:
 
 CIPHERS: tuple[Callable[[str], list[str]], ...] = (
     url_encoding,
+    quoted_printable,
     caesar,
+    atbash,
     reversed_text,
     morse,
     braille,
