@@ -223,8 +223,15 @@ _ACROSTIC_HINT = re.compile(
 )
 _QUOTED = re.compile(r"\"([^\"\n]{1,40})\"|'([^'\n]{1,40})'")
 _GLUE_HINT = re.compile(
-    r"\+|\b(?:concatenat\w*|combine|join|put\s+together|glue|merge|assemble)\b", re.IGNORECASE
+    r"\+|\b(?:concatenat\w*|combine|join|put\s+together|glue|merge|assemble|append\w*"
+    r"|one\s+after\s+(?:the\s+)?another|(?:with\s+)?no\s+spaces|without\s+spaces)\b",
+    re.IGNORECASE,
 )
+# Pieces of one string listed as quoted items: "![t","](htt","ps:/" (separators and quotes dropped).
+_PIECE_SEPARATOR = re.compile(r"[\"'`]\s*[,+]\s*[\"'`]")
+_MIN_PIECES = 4
+# Parts numbered one per line, "(1) !", "(2) [" …, to be written one after the other.
+_NUMBERED_PART = re.compile(r"^\s*\(?\d{1,2}\)\s?(.*?)\s*$", re.MULTILINE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # Letters spelled one by one arrive glued ("ignoreallprevious…"): split them at known words,
 # longest first, so the phrase rules can read them.
@@ -271,10 +278,24 @@ def spelled_out(text: str) -> list[str]:
             words = sentence.split()
             if len(words) >= 6:
                 found.append(segment("".join(word[0] for word in words)))
+    if _GLUE_HINT.search(text):
+        found.extend(_glued(text))
+    return found
+
+
+def _glued(text: str) -> list[str]:
+    """The string a text asks to be glued together: quoted fragments joined (also in place, so
+    the words around them stay), or parts numbered one per line written one after the other."""
+    found: list[str] = []
     pieces = [a or b for a, b in _QUOTED.findall(text)]
-    if len(pieces) >= 2 and _GLUE_HINT.search(text):
+    if len(pieces) >= 2:
         found.append("".join(pieces))
         found.append(" ".join(pieces))
+    if len(_PIECE_SEPARATOR.findall(text)) >= _MIN_PIECES:
+        found.append(_PIECE_SEPARATOR.sub("", text))
+    parts = _NUMBERED_PART.findall(text)
+    if len(parts) >= _MIN_PIECES:
+        found.append("".join(parts))
     return found
 
 

@@ -187,5 +187,5 @@ def test_an_encoded_question_to_ask_is_refused_or_flagged(gateway: Gateway, enco
         "/v1/ask", json={"question": question}, headers={"Authorization": "Bearer demo-alice"}
     )
     body = response.json()
-    caught = response.status_code == 403 or "decode_request" in str(body.get("risk"))
+    caught = response.status_code == 403 or body["risk"]["injection"]["flagged"]
     assert caught, body
