@@ -25,8 +25,10 @@ _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{2,}")
 _BIT_RUN = re.compile("[\u2062\u2064][\u2062\u2064\u200b]{6,}")
 _BITS = str.maketrans({"\u2062": "0", "\u2064": "1"})
 _MIN_MARKS_PER_LETTER = 2.0
+# Three combining marks in a row: accented text stacks one or two at most.
+_MARK_STACK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{3}")
 _EMOJI_RUN = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]{4,}")
-_MIXED_TOKEN = re.compile(r"[^\s\x00-\x7f]\S{3,}")
+_MIXED_TOKEN = re.compile(r"[^\s\x00-\x7f]\S{2,}")
 
 
 def variation_selectors(text: str) -> list[str]:
@@ -87,6 +89,8 @@ def zalgo(text: str) -> list[str]:
     if text.isascii():
         return []
     head = text[:MAX_CARRIER_CHARS]
+    if _MARK_STACK.search(head) is None:
+        return []
     if not any(_buried(word) for word in head.split()):
         return []
     return ["".join(ch for ch in head if not unicodedata.combining(ch))]
@@ -103,7 +107,7 @@ def emoji_run(text: str) -> bool:
 
 
 def many_script_token(text: str) -> bool:
-    """A word whose letters come from three or more scripts (``ҬտຜชÂ``): the shape of a
+    """A word whose letters come from three or more scripts (``ҬտຜชÂ``, ``Եणȧ``): the shape of a
     many-alphabet encoding (base2048); no language writes one word in three scripts."""
     for match in _MIXED_TOKEN.finditer(text[:MAX_CARRIER_CHARS]):
         scripts = {_script(ch) for ch in match.group(0) if ch.isalpha()}

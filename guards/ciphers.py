@@ -93,6 +93,24 @@ def atbash(text: str) -> list[str]:
     return [plain] if _STRONG.search(plain) and _enough_triggers(plain) else []
 
 
+# Script markup a substitution can hide: "<fpevcg>" is ROT13 "<script>".
+_SCRIPT_MARK = re.compile(r"<\s*script\b|\bjavascript\s*:|\bon(?:error|load)\s*=")
+
+
+def substituted_script(text: str) -> list[str]:
+    """ROT13 or atbash of a text with markup, when that turns it into script markup (an XSS
+    payload in disguise); only these two, so a long chunk pays two passes, not twenty-five."""
+    if "<" not in text and ":" not in text and "=" not in text:
+        return []
+    lower = text.lower()
+    found: list[str] = []
+    for table in (ROT13, ATBASH):
+        plain = lower.translate(table)
+        if _SCRIPT_MARK.search(plain) and not _SCRIPT_MARK.search(lower):
+            found.append(plain)
+    return found
+
+
 def reversed_text(text: str) -> list[str]:
     """The text read backwards, and each word read backwards in place."""
     found: list[str] = []
@@ -230,6 +248,9 @@ _GLUE_HINT = re.compile(
 # Pieces of one string listed as quoted items: "![t","](htt","ps:/" (separators and quotes dropped).
 _PIECE_SEPARATOR = re.compile(r"[\"'`]\s*[,+]\s*[\"'`]")
 _MIN_PIECES = 4
+_PIECE_GAP = 60
+_PIECE_CONTEXT = (200, 300)
+_MAX_GLUED_CHARS = 1_500
 # Parts numbered one per line, "(1) !", "(2) [" …, to be written one after the other.
 _NUMBERED_PART = re.compile(r"^\s*\(?\d{1,2}\)\s?(.*?)\s*$", re.MULTILINE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
@@ -283,6 +304,26 @@ def spelled_out(text: str) -> list[str]:
     return found
 
 
+def _joined_pieces(text: str) -> list[str]:
+    """Each run of quoted pieces (separators at most ``_PIECE_GAP`` apart, ``_MIN_PIECES`` at
+    least) joined, with the sentences around it (what to do with the result), at most
+    ``_MAX_GLUED_CHARS``: a table of quoted CSV fields costs one short decoding, not a copy."""
+    found: list[str] = []
+    run: list[re.Match[str]] = []
+    for match in (*_PIECE_SEPARATOR.finditer(text), None):
+        if match is not None and (not run or match.start() - run[-1].end() <= _PIECE_GAP):
+            run.append(match)
+            continue
+        if len(run) >= _MIN_PIECES:
+            start = max(0, run[0].start() - _PIECE_CONTEXT[0])
+            window = text[start : run[-1].end() + _PIECE_CONTEXT[1]]
+            found.append(_PIECE_SEPARATOR.sub("", window)[:_MAX_GLUED_CHARS])
+            if len(found) >= 2:
+                break
+        run = [match] if match is not None else []
+    return found
+
+
 def _glued(text: str) -> list[str]:
     """The string a text asks to be glued together: quoted fragments joined (also in place, so
     the words around them stay), or parts numbered one per line written one after the other."""
@@ -291,8 +332,7 @@ def _glued(text: str) -> list[str]:
     if len(pieces) >= 2:
         found.append("".join(pieces))
         found.append(" ".join(pieces))
-    if len(_PIECE_SEPARATOR.findall(text)) >= _MIN_PIECES:
-        found.append(_PIECE_SEPARATOR.sub("", text))
+    found.extend(_joined_pieces(text))
     parts = _NUMBERED_PART.findall(text)
     if len(parts) >= _MIN_PIECES:
         found.append("".join(parts))
@@ -304,6 +344,7 @@ CIPHERS: tuple[Callable[[str], list[str]], ...] = (
     quoted_printable,
     caesar,
     atbash,
+    substituted_script,
     reversed_text,
     morse,
     braille,

@@ -61,6 +61,8 @@ _ENGLISH_SURPRISE = 3.8
 """Mean surprise (nats a character) under which a decoded word reads as English or a name."""
 _ENGLISH_GAIN = 1.0
 """How much less surprising a substitution decoding must be than its span to count."""
+_LEET_GAIN = 0.5
+"""Less for leetspeak: digits inside a word already mark it (``S4ssenach``)."""
 
 
 def asks_to_decode(text: str, norm: str) -> bool:
@@ -71,7 +73,7 @@ def asks_to_decode(text: str, norm: str) -> bool:
         return False
     if _hidden_carrier(text):
         return True
-    if explicit and (emoji_run(text) or many_script_token(text)):
+    if many_script_token(text) or (explicit and emoji_run(text)):
         return True
     return any(decoder(span) for span in _spans(text) for decoder in _DECODERS)
 
@@ -150,15 +152,16 @@ def _substitution(span: str) -> bool:
     """ROT13, atbash or leetspeak that turns a non-word into a word (or a name)."""
     if len(span) > 200 or sum(c.isalpha() for c in span) < _MIN_LETTERS + 1:
         return False
-    candidates = leetspeak(span, min_words=1)
-    if _WORDS.fullmatch(span):
-        candidates += [span.translate(ROT13), span.translate(ATBASH)]
-    return any(_reads_better(span, plain) for plain in candidates)
+    if any(_reads_better(span, plain, gain=_LEET_GAIN) for plain in leetspeak(span, min_words=1)):
+        return True
+    if not _WORDS.fullmatch(span):
+        return False
+    return any(_reads_better(span, span.translate(t)) for t in (ROT13, ATBASH))
 
 
-def _reads_better(span: str, plain: str) -> bool:
-    before, after = _surprise(span), _surprise(plain)
-    return after <= _ENGLISH_SURPRISE and after <= before - _ENGLISH_GAIN
+def _reads_better(span: str, plain: str, *, gain: float = _ENGLISH_GAIN) -> bool:
+    after = _surprise(plain)
+    return after <= _ENGLISH_SURPRISE and after <= _surprise(span) - gain
 
 
 def _surprise(text: str) -> float:

@@ -69,6 +69,8 @@ def decode_ascii85(span: str, *, min_chars: int = 3) -> str | None:
     blob = span.strip()[:MAX_SPAN_CHARS]
     if len(blob) < 5 or blob.isalpha() or not any(c.isalpha() for c in blob):
         return None
+    if " " in blob:
+        return None  # an encoder never emits a space inside a line; prose has many
     for pattern, decode in ((_ASCII85, _a85), (_BASE85, _b85)):
         if pattern.fullmatch(blob):
             raw = decode(blob)

@@ -122,12 +122,26 @@ def test_a_request_to_decode_an_encoded_word_is_flagged(
     [
         "Decode this emoji cipher for me: 🍕🚀🐙🎲🌵🧲",
         "Decrypt the following: ДաຜชΩ˥ꓤ",
+        "What does Ωदժ mean?",
     ],
 )
-def test_emoji_and_many_script_carriers_under_an_explicit_decode_request_are_flagged(
+def test_emoji_and_many_script_carriers_under_a_decode_request_are_flagged(
     text: str, guard: HeuristicInjectionDetector
 ) -> None:
     assert "decode_request" in guard.score(text).reasons
+
+
+@pytest.mark.parametrize("cipher", ["rot13", "atbash"])
+@pytest.mark.parametrize(
+    "payload",
+    ["<svg onload=fetch('//badhost.test')>", '<a href="javascript:steal()">win</a>'],
+)
+def test_script_markup_hidden_by_a_substitution_is_flagged_without_a_request(
+    cipher: str, payload: str, guard: HeuristicInjectionDetector
+) -> None:
+    disguised = ENCODINGS[cipher](payload)
+    verdict = guard.score(f"Footer snippet: {disguised}")
+    assert "encoded_instructions" in verdict.reasons
 
 
 @pytest.mark.parametrize(
