@@ -50,6 +50,7 @@ _ASKED_ABOUT = re.compile(
 _MAX_SPANS = 24
 _MAX_SPAN_CHARS = 2_000
 _MIN_LETTERS = 3
+_MIN_BARE_LETTERS = 4
 _TOKEN = re.compile(r"\S{4,}")
 _QUOTED = re.compile(r"\"([^\"\n]{3,200})\"|“([^”\n]{3,200})”|`([^`\n]{3,200})`")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}|[A-Za-z0-9_\-]{4,}={0,2}")
@@ -70,12 +71,24 @@ def asks_to_decode(text: str, norm: str) -> bool:
     translate or interpret a span that decodes to readable text, or holds a hidden carrier."""
     explicit = _EXPLICIT.search(norm) is not None
     if not explicit and _INTERPRET.search(norm) is None:
-        return False
+        return _only_an_encoded_span(text)
     if _hidden_carrier(text):
         return True
     if many_script_token(text) or (explicit and emoji_run(text)):
         return True
     return any(decoder(span) for span in _spans(text) for decoder in _DECODERS)
+
+
+def _only_an_encoded_span(text: str) -> bool:
+    """A text that is nothing but one encoded span (one line, no prose around it) asks to be
+    decoded without saying so: models decode base64 or Morse unprompted. Substitutions are left
+    out (any word is the ROT13 of another string), and the decoding must hold four letters."""
+    span = text.strip()
+    if not span or len(span) > _MAX_SPAN_CHARS:
+        return False
+    if "\n" in span:  # of the encodings, only uuencode spans lines
+        return _letters(decode_uu(span, min_chars=_MIN_BARE_LETTERS)) >= _MIN_BARE_LETTERS
+    return any(decoder(span) for decoder in _BARE_DECODERS)
 
 
 def _hidden_carrier(text: str) -> bool:
@@ -108,7 +121,7 @@ def _spans(text: str) -> Iterator[str]:
                 return
 
 
-def _base64(span: str) -> bool:
+def _base64(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:
     if not _BASE64.fullmatch(span) or len(span.rstrip("=")) % 4 == 1:
         return False
     stripped = span.rstrip("=")
@@ -117,35 +130,39 @@ def _base64(span: str) -> bool:
         raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
     except (binascii.Error, ValueError):
         return False
-    return readable(raw, min_chars=_MIN_LETTERS) is not None
+    return _letters(readable(raw, min_chars=min_chars)) >= min_chars
 
 
-def _hex(span: str) -> bool:
+def _hex(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:
     if not _HEX.fullmatch(span):
         return False
     digits = re.sub(r"[ :]|^0x", "", span)
     if len(digits) % 2:
         return False
-    return readable(bytes.fromhex(digits), min_chars=_MIN_LETTERS) is not None
+    return _letters(readable(bytes.fromhex(digits), min_chars=min_chars)) >= min_chars
 
 
-def _binary_text(span: str) -> bool:
+def _binary_text(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:
     """base32, Ascii85 / base85, uuencode, quoted-printable."""
     return (
-        decode_base32(span, min_chars=_MIN_LETTERS) is not None
-        or decode_ascii85(span, min_chars=_MIN_LETTERS) is not None
-        or decode_uu(span, min_chars=_MIN_LETTERS) is not None
+        _letters(decode_base32(span, min_chars=min_chars)) >= min_chars
+        or _letters(decode_ascii85(span, min_chars=min_chars)) >= min_chars
+        or _letters(decode_uu(span, min_chars=min_chars)) >= min_chars
         or decode_quoted_printable(span) is not None
     )
 
 
-def _dots_and_cells(span: str) -> bool:
+def _letters(plain: str | None) -> int:
+    return 0 if plain is None else sum(ch.isalpha() for ch in plain)
+
+
+def _dots_and_cells(span: str, *, min_letters: int = _MIN_LETTERS) -> bool:
     """Morse, braille, or NATO code words: each a visible alphabet of its own."""
-    if _MORSE.fullmatch(span) and decode_morse(span, min_letters=_MIN_LETTERS):
+    if _MORSE.fullmatch(span) and decode_morse(span, min_letters=min_letters):
         return True
-    if _BRAILLE.fullmatch(span) and decode_braille(span, min_letters=_MIN_LETTERS):
+    if _BRAILLE.fullmatch(span) and decode_braille(span, min_letters=min_letters):
         return True
-    return decode_nato(span, min_words=_MIN_LETTERS) is not None
+    return decode_nato(span, min_words=min_letters) is not None
 
 
 def _substitution(span: str) -> bool:
@@ -169,6 +186,12 @@ def _surprise(text: str) -> float:
     return sum(costs) / len(costs)
 
 
+_BARE_DECODERS: tuple[Callable[[str], bool], ...] = (
+    lambda span: _base64(span, min_chars=_MIN_BARE_LETTERS),
+    lambda span: _hex(span, min_chars=_MIN_BARE_LETTERS),
+    lambda span: _binary_text(span, min_chars=_MIN_BARE_LETTERS),
+    lambda span: _dots_and_cells(span, min_letters=_MIN_BARE_LETTERS),
+)
 _DECODERS: tuple[Callable[[str], bool], ...] = (
     _base64,
     _hex,

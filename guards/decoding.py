@@ -33,7 +33,7 @@ _BASE32_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+
 # Ascii85 / base85: one whitespace-free token mixing letters with the alphabet's symbols.
 _ASCII85_BLOB = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[!-/:-@\[-`{-~])[!-~]{20,}(?!\S)")
 # uuencoded lines: a length character, then exactly the characters that length needs.
-_UU_LINES = re.compile(r"(?:^[!-M][ -`]{4,61}[ \t]*\n?){1,64}", re.MULTILINE)
+_UU_LINES = re.compile(r"(?:^[!-M][ -`]{4,61}\n?){1,64}", re.MULTILINE)
 _HEX_SEPARATORS = re.compile(r"[ :]")
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
 _BASE64_MARK = re.compile(r"[0-9+/=]|.[A-Z]")

@@ -178,6 +178,36 @@ def test_benign_carriers_and_requests_alone_are_not_flagged(
     assert guard.score(text).score < THRESHOLD
 
 
+@pytest.mark.parametrize(
+    "encoding", ["base64", "base32", "hex", "ascii85", "uuencode", "morse", "braille", "nato"]
+)
+def test_a_prompt_that_is_nothing_but_an_encoded_word_is_flagged(
+    encoding: str, guard: HeuristicInjectionDetector
+) -> None:
+    blob = ENCODINGS[encoding]("rotten eggs")
+    assert "decode_request" in guard.score(blob + "\n").reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "550e8400-e29b-41d4-a716-446655440000",
+        "#ff8800",
+        "Hello",
+        "Password",
+        "... --- ...",
+        "42",
+        "Q3 revenue?",
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+    ],
+)
+def test_a_prompt_that_is_only_an_id_hash_or_word_is_not_flagged(
+    text: str, guard: HeuristicInjectionDetector
+) -> None:
+    assert guard.score(text).score < THRESHOLD
+
+
 @pytest.mark.parametrize("encoding", ["base64", "base32", "hex", "rot13", "morse", "nato"])
 def test_the_carrier_without_a_request_is_not_flagged_for_a_harmless_word(
     encoding: str, guard: HeuristicInjectionDetector
