@@ -120,7 +120,3 @@ def _script(char: str) -> str:
     """The script word of a letter's Unicode name (``CYRILLIC``, ``THAI``…), "" if unnamed."""
     name = unicodedata.name(char, "")
     return name.split(" ", 1)[0] if name else ""
-
-
-CARRIERS = (variation_selectors, invisible_bits, zalgo)
-"""Every decoding carrier, for ``guards.decoding.decodings``."""
