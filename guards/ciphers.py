@@ -1,6 +1,6 @@
-"""Text ciphers a model reads without being asked: ROT13/Caesar, Morse, braille, leetspeak,
-reversed text, URL-encoding, and letters spelled out one by one (acrostics, NATO words, string
-pieces glued together).
+"""Text ciphers a model reads without being asked: ROT13/Caesar, atbash, Morse, braille,
+leetspeak, reversed text, URL-encoding, quoted-printable, and letters spelled out one by one
+(acrostics, NATO words, string pieces glued together).
 
 Each decoder is cheap, returns candidate plain texts (never a verdict) and proposes a candidate
 only when the text carries the cipher's mark, so honest prose costs a few regex passes. The
@@ -14,6 +14,8 @@ import re
 import string
 from collections.abc import Callable
 from urllib.parse import unquote
+
+from guards.text_codecs import decode_quoted_printable
 
 # Words an instruction aimed at a model almost always contains; a shifted or reversed text is
 # only a candidate when at least two of them appear in it (``_enough_triggers``).
@@ -56,6 +58,7 @@ def _shift_table(shift: int) -> dict[int, int]:
 
 
 _SHIFTS = tuple(_shift_table(s) for s in range(1, 26))
+ROT13 = _SHIFTS[12]
 
 
 def _enough_triggers(text: str) -> bool:
@@ -76,6 +79,34 @@ def caesar(text: str) -> list[str]:
     for table in _SHIFTS:
         plain = lower.translate(table)
         if _STRONG.search(plain) and _enough_triggers(plain):
+            found.append(plain)
+    return found
+
+
+ATBASH = str.maketrans(_LOWER + _UPPER, _LOWER[::-1] + _UPPER[::-1])
+"""The alphabet read backwards (a↔z, b↔y …): its own inverse."""
+
+
+def atbash(text: str) -> list[str]:
+    """The text with its alphabet mirrored, when that turns its letters into trigger words."""
+    plain = text.lower().translate(ATBASH)
+    return [plain] if _STRONG.search(plain) and _enough_triggers(plain) else []
+
+
+# Script markup a substitution can hide: "<fpevcg>" is ROT13 "<script>".
+_SCRIPT_MARK = re.compile(r"<\s*script\b|\bjavascript\s*:|\bon(?:error|load)\s*=")
+
+
+def substituted_script(text: str) -> list[str]:
+    """ROT13 or atbash of a text with markup, when that turns it into script markup (an XSS
+    payload in disguise); only these two, so a long chunk pays two passes, not twenty-five."""
+    if "<" not in text and ":" not in text and "=" not in text:
+        return []
+    lower = text.lower()
+    found: list[str] = []
+    for table in (ROT13, ATBASH):
+        plain = lower.translate(table)
+        if _SCRIPT_MARK.search(plain) and not _SCRIPT_MARK.search(lower):
             found.append(plain)
     return found
 
@@ -107,16 +138,23 @@ def morse(text: str) -> list[str]:
     """Morse runs whose letters are (nearly) all valid codes; rulers like ``--- ---`` are not."""
     found: list[str] = []
     for match in _MORSE_RUN.finditer(text):
-        words = _MORSE_WORD_BREAK.split(match.group(0).translate(_MORSE_SYMBOLS).strip())
-        codes = [code for word in words for code in word.split()]
-        letters = [_MORSE.get(code) for code in codes]
-        valid = [letter for letter in letters if letter is not None]
-        if len(valid) < 8 or len(valid) < 0.9 * len(codes) or len(set(codes)) < 4:
-            continue
-        found.append(
-            " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
-        )
+        plain = decode_morse(match.group(0), min_letters=8)
+        if plain is not None:
+            found.append(plain)
     return found
+
+
+def decode_morse(run: str, *, min_letters: int) -> str | None:
+    """One Morse run as text, if at least ``min_letters`` of its codes (and 90 %) are letters
+    and it uses at least ``min(4, min_letters)`` distinct codes."""
+    words = _MORSE_WORD_BREAK.split(run.translate(_MORSE_SYMBOLS).strip())
+    codes = [code for word in words for code in word.split()]
+    valid = [code for code in codes if code in _MORSE]
+    if len(valid) < min_letters or len(valid) < 0.9 * len(codes):
+        return None
+    if len(set(codes)) < min(4, min_letters):
+        return None
+    return " ".join("".join(_MORSE.get(code, "") for code in word.split()) for word in words)
 
 
 # Grade-1 braille: dots 1-6 as the low six bits of the pattern U+2800 + bits.
@@ -133,12 +171,19 @@ def braille(text: str) -> list[str]:
     """Braille cells spelled as letters (capital and number signs dropped)."""
     found: list[str] = []
     for match in _BRAILLE_RUN.finditer(text):
-        cells = [ord(c) - 0x2800 if c not in " \n" else 0 for c in match.group(0)]
-        letters = [_BRAILLE_LETTERS.get(cell & 0x3F, "") for cell in cells if cell not in (32, 60)]
-        plain = "".join(letters)
-        if sum(ch.isalpha() for ch in plain) >= 6:
-            found.append(plain if " " in plain.strip() else segment(plain))
+        plain = decode_braille(match.group(0), min_letters=6)
+        if plain is not None:
+            found.append(plain)
     return found
+
+
+def decode_braille(run: str, *, min_letters: int) -> str | None:
+    """Braille cells as letters, if at least ``min_letters`` of them are."""
+    cells = [ord(c) - 0x2800 if c not in " \n" else 0 for c in run]
+    plain = "".join(_BRAILLE_LETTERS.get(cell & 0x3F, "") for cell in cells if cell not in (32, 60))
+    if sum(ch.isalpha() for ch in plain) < min_letters:
+        return None
+    return plain if " " in plain.strip() else segment(plain)
 
 
 _LEET = str.maketrans(
@@ -147,9 +192,10 @@ _LEET = str.maketrans(
 _LEET_WORD = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[013457@$!][a-zA-Z])\S+")
 
 
-def leetspeak(text: str) -> list[str]:
-    """Words mixing letters with look-alike digits or symbols (``1gn0r3``, ``pr3v!0us``)."""
-    if len(_LEET_WORD.findall(text)) < 2:
+def leetspeak(text: str, *, min_words: int = 2) -> list[str]:
+    """Words mixing letters with look-alike digits or symbols (``1gn0r3``, ``pr3v!0us``), when
+    at least ``min_words`` of them do."""
+    if len(_LEET_WORD.findall(text)) < min_words:
         return []
     plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
     return [plain] if plain != text else []
@@ -171,6 +217,12 @@ def url_encoding(text: str) -> list[str]:
     return [plain] if plain != text else []
 
 
+def quoted_printable(text: str) -> list[str]:
+    """Quoted-printable (``src=3Djavascript:…``): mail's escape for ``=`` and bytes."""
+    plain = decode_quoted_printable(text)
+    return [plain] if plain is not None else []
+
+
 _NATO = {
     "alfa": "a", "alpha": "a", "bravo": "b", "charlie": "c", "delta": "d", "echo": "e",
     "foxtrot": "f", "golf": "g", "hotel": "h", "india": "i", "juliet": "j", "juliett": "j",
@@ -189,8 +241,18 @@ _ACROSTIC_HINT = re.compile(
 )
 _QUOTED = re.compile(r"\"([^\"\n]{1,40})\"|'([^'\n]{1,40})'")
 _GLUE_HINT = re.compile(
-    r"\+|\b(?:concatenat\w*|combine|join|put\s+together|glue|merge|assemble)\b", re.IGNORECASE
+    r"\+|\b(?:concatenat\w*|combine|join|put\s+together|glue|merge|assemble|append\w*"
+    r"|one\s+after\s+(?:the\s+)?another|(?:with\s+)?no\s+spaces|without\s+spaces)\b",
+    re.IGNORECASE,
 )
+# Pieces of one string listed as quoted items: "![t","](htt","ps:/" (separators and quotes dropped).
+_PIECE_SEPARATOR = re.compile(r"[\"'`]\s*[,+]\s*[\"'`]")
+_MIN_PIECES = 4
+_PIECE_GAP = 60
+_PIECE_CONTEXT = (200, 300)
+_MAX_GLUED_CHARS = 1_500
+# Parts numbered one per line, "(1) !", "(2) [" …, to be written one after the other.
+_NUMBERED_PART = re.compile(r"^\s*\(?\d{1,2}\)\s?(.*?)\s*$", re.MULTILINE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # Letters spelled one by one arrive glued ("ignoreallprevious…"): split them at known words,
 # longest first, so the phrase rules can read them.
@@ -202,6 +264,16 @@ _SEGMENT_WORDS = (
     "only", "with", "jailbreak", "unrestricted", "filter", "filters", "safety", "guidelines",
 )  # fmt: skip
 _SEGMENT = re.compile("|".join(sorted(set(_SEGMENT_WORDS), key=len, reverse=True)))
+
+
+def decode_nato(span: str, *, min_words: int) -> str | None:
+    """A span made only of NATO code words (at least ``min_words``), as the letters they spell."""
+    words = re.findall(r"[a-z-]+", span.lower())
+    if len(words) < min_words or not all(w in _NATO for w in words):
+        return None
+    if re.fullmatch(r"[A-Za-z\s,.;-]+", span) is None:
+        return None
+    return "".join(_NATO[w] for w in words)
 
 
 def segment(glued: str) -> str:
@@ -227,16 +299,52 @@ def spelled_out(text: str) -> list[str]:
             words = sentence.split()
             if len(words) >= 6:
                 found.append(segment("".join(word[0] for word in words)))
+    if _GLUE_HINT.search(text):
+        found.extend(_glued(text))
+    return found
+
+
+def _joined_pieces(text: str) -> list[str]:
+    """Each run of quoted pieces (separators at most ``_PIECE_GAP`` apart, ``_MIN_PIECES`` at
+    least) joined, with the sentences around it (what to do with the result), at most
+    ``_MAX_GLUED_CHARS``: a table of quoted CSV fields costs one short decoding, not a copy."""
+    found: list[str] = []
+    run: list[re.Match[str]] = []
+    for match in (*_PIECE_SEPARATOR.finditer(text), None):
+        if match is not None and (not run or match.start() - run[-1].end() <= _PIECE_GAP):
+            run.append(match)
+            continue
+        if len(run) >= _MIN_PIECES:
+            start = max(0, run[0].start() - _PIECE_CONTEXT[0])
+            window = text[start : run[-1].end() + _PIECE_CONTEXT[1]]
+            found.append(_PIECE_SEPARATOR.sub("", window)[:_MAX_GLUED_CHARS])
+            if len(found) >= 2:
+                break
+        run = [match] if match is not None else []
+    return found
+
+
+def _glued(text: str) -> list[str]:
+    """The string a text asks to be glued together: quoted fragments joined (also in place, so
+    the words around them stay), or parts numbered one per line written one after the other."""
+    found: list[str] = []
     pieces = [a or b for a, b in _QUOTED.findall(text)]
-    if len(pieces) >= 2 and _GLUE_HINT.search(text):
+    if len(pieces) >= 2:
         found.append("".join(pieces))
         found.append(" ".join(pieces))
+    found.extend(_joined_pieces(text))
+    parts = _NUMBERED_PART.findall(text)
+    if len(parts) >= _MIN_PIECES:
+        found.append("".join(parts))
     return found
 
 
 CIPHERS: tuple[Callable[[str], list[str]], ...] = (
     url_encoding,
+    quoted_printable,
     caesar,
+    atbash,
+    substituted_script,
     reversed_text,
     morse,
     braille,

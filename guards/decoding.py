@@ -1,9 +1,12 @@
 """Look inside encoded blobs: an instruction in base64 or hex is still an instruction.
 
-``decodings`` is the one entry point: the base64 / hex payloads below plus every text cipher of
-``guards.ciphers`` (ROT13/Caesar, Morse, braille, leetspeak, reversed, URL-encoding, spelled-out
-letters). The detector re-scans each decoding with all its rules, to a bounded depth and a
-bounded total of decoded characters (``guards.heuristics``).
+``decodings`` is the one entry point: the base64 / hex / base32 / Ascii85 / uuencoded payloads
+below (``guards.text_codecs``), the carriers hidden in invisible characters or under combining
+marks (``guards.carriers``: variation selectors, invisible-operator bits, zalgo), and every text
+cipher of ``guards.ciphers`` (ROT13/Caesar, atbash, Morse, braille, leetspeak, reversed,
+URL-encoding, quoted-printable, spelled-out letters). The detector re-scans each decoding with
+all its rules, to a bounded depth and a bounded total of decoded characters
+(``guards.heuristics``).
 
 Models decode base64 and rot13 unprompted, so "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM="
 works as an attack while slipping past every keyword rule. We decode only blobs long enough to
@@ -19,18 +22,25 @@ import binascii
 import re
 from dataclasses import dataclass
 
+from guards.carriers import invisible_bits, variation_selectors, zalgo
 from guards.ciphers import CIPHERS
+from guards.text_codecs import decode_ascii85, decode_base32, decode_uu, readable
 
 _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
 _HEX_BLOB = re.compile(r"(?<![0-9a-fA-F])(?:[0-9a-fA-F]{2}[ :]?){16,}(?![0-9a-fA-F])")
+_BASE32_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+/=])")
+# Ascii85 / base85: one whitespace-free token mixing letters with the alphabet's symbols.
+_ASCII85_BLOB = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[!-/:-@\[-`{-~])[!-~]{20,}(?!\S)")
+# uuencoded lines: a length character, then exactly the characters that length needs.
+_UU_LINES = re.compile(r"(?:^[!-M][ -`]{4,61}\n?){1,64}", re.MULTILINE)
 _HEX_SEPARATORS = re.compile(r"[ :]")
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
 _BASE64_MARK = re.compile(r"[0-9+/=]|.[A-Z]")
 _MIN_BLOB_CHARS = 24
 _MAX_BLOBS = 16
 _MAX_BLOB_CHARS = 8_192
-_MIN_PRINTABLE = 0.9
+_MIN_DECODED_CHARS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,9 @@ def decodings(text: str) -> list[Decoded]:
     found: dict[str, Decoded] = {}
     for plain in decoded_payloads(text):
         found.setdefault(plain, Decoded(text=plain, binary=True))
+    for carrier, hidden in ((variation_selectors, True), (invisible_bits, True), (zalgo, False)):
+        for plain in carrier(text):
+            found.setdefault(plain, Decoded(text=plain[:_MAX_BLOB_CHARS], binary=hidden))
     for cipher in CIPHERS:
         for plain in cipher(text):
             if len(found) >= _MAX_BLOBS:
@@ -68,6 +81,9 @@ def decoded_payloads(text: str) -> list[str]:
         (_BASE64_BLOB, _decode_base64),
         (_BASE64URL_BLOB, _decode_base64url),
         (_HEX_BLOB, _decode_hex),
+        (_BASE32_BLOB, _decode_base32),
+        (_ASCII85_BLOB, _decode_ascii85),
+        (_UU_LINES, _decode_uu),
     ):
         for match in pattern.finditer(text):
             if len(found) >= _MAX_BLOBS:
@@ -128,6 +144,18 @@ def _decode_hex(blob: str) -> str | None:
     return _printable(raw)
 
 
+def _decode_base32(blob: str) -> str | None:
+    return decode_base32(blob, min_chars=_MIN_DECODED_CHARS)
+
+
+def _decode_ascii85(blob: str) -> str | None:
+    return decode_ascii85(blob, min_chars=_MIN_DECODED_CHARS)
+
+
+def _decode_uu(blob: str) -> str | None:
+    return decode_uu(blob, min_chars=_MIN_DECODED_CHARS)
+
+
 def _looks_like_base64(blob: str) -> bool:
     """Identifiers like ``averyLongCamelCaseName`` are base64-alphabet too; real base64 mixes
     cases and usually digits or padding, and has no long run of lower-case prose."""
@@ -142,14 +170,4 @@ def _pad(blob: str) -> str:
 
 
 def _printable(raw: bytes) -> str | None:
-    try:
-        plain = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if len(plain) < 12:
-        return None
-    good = sum(1 for ch in plain if ch.isprintable() or ch in "\n\t")
-    letters = sum(1 for ch in plain if ch.isalpha())
-    if good / len(plain) < _MIN_PRINTABLE or letters / len(plain) < 0.5:
-        return None
-    return plain
+    return readable(raw, min_chars=_MIN_DECODED_CHARS)

@@ -6,12 +6,13 @@ in which order reasons are reported.
 
 from __future__ import annotations
 
-from guards.rules import documents, extraction, markup, obfuscation, override
+from guards.rules import documents, exfiltration, extraction, markup, obfuscation, override
 from guards.rules._base import Rule, Scan
 
 RULES: tuple[Rule, ...] = (
     *override.RULES,
     *extraction.RULES,
+    *exfiltration.RULES,
     *markup.RULES,
     *documents.RULES,
     *obfuscation.RULES,

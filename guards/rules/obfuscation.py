@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from guards.carriers import invisible_payload
+from guards.decode_request import asks_to_decode
 from guards.gibberish import looks_like_adversarial_suffix
 from guards.rules._base import Rule, Scan, any_pattern, compile_all
 from guards.rules.extraction import EXTRACTION_PATTERNS
-from guards.rules.markup import ROLE_TOKEN_PATTERNS
+from guards.rules.markup import HTML_SCRIPT_PATTERNS, ROLE_TOKEN_PATTERNS
 from guards.rules.override import JAILBREAK_PATTERNS, NEW_INSTRUCTION_PATTERNS, OVERRIDE_PATTERNS
 
 _INSTRUCTION_WORDS = re.compile(
@@ -65,7 +67,9 @@ DECODED_FLAG = 0.5
 
 
 def _encoded_instructions(scan: Scan) -> bool:
-    """A decoding the detector flags; or, for base64 / hex, any instruction words at all."""
+    """A decoding the detector flags; or, for base64 / hex, any instruction words at all; or
+    active script markup (``<script>``, ``javascript:``, ``onerror=``) that only a decoding
+    shows: an encoded XSS payload is meant to be decoded and emitted by the model."""
     for decoded in scan.decoded:
         if decoded.score >= DECODED_FLAG:
             return True
@@ -73,11 +77,19 @@ def _encoded_instructions(scan: Scan) -> bool:
             any(p.search(decoded.text) for p in _CORE) or _INSTRUCTION_WORDS.search(decoded.text)
         ):
             return True
+        if any(p.search(decoded.text) for p in HTML_SCRIPT_PATTERNS) and not any(
+            p.search(scan.text) for p in HTML_SCRIPT_PATTERNS
+        ):
+            return True
     return len(set(_ROT13_TRIGGERS.findall(scan.text))) >= 2
 
 
 def _tag_smuggling(scan: Scan) -> bool:
     return scan.norm.tag_count > 0
+
+
+def _invisible_payload(scan: Scan) -> bool:
+    return invisible_payload(scan.raw)
 
 
 def _invisible(scan: Scan) -> bool:
@@ -115,7 +127,9 @@ def _token_flooding(scan: Scan) -> bool:
 RULES = (
     Rule("encoded_instructions", 0.8, _encoded_instructions),
     Rule("decode_and_follow", 0.5, any_pattern(*DECODE_AND_FOLLOW_PATTERNS)),
+    Rule("decode_request", 0.6, lambda scan: asks_to_decode(scan.raw, scan.text)),
     Rule("unicode_tag_smuggling", 0.8, _tag_smuggling),
+    Rule("invisible_payload", 0.8, _invisible_payload),
     Rule("invisible_characters", 0.3, _invisible),
     Rule("mixed_script_words", 0.35, _mixed_script),
     Rule("spaced_out_trigger", 0.5, _spaced_trigger),

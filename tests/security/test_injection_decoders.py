@@ -8,7 +8,9 @@ hashes, base64 images, code, URLs with percent-escapes, real acrostic-ish prose.
 from __future__ import annotations
 
 import base64
+import binascii
 import codecs
+import quopri
 from collections.abc import Callable
 
 import pytest
@@ -122,6 +124,46 @@ def _nato(text: str) -> str:
     return " ".join(_NATO[c] for c in text.lower() if c.isalpha())
 
 
+def _base32(text: str) -> str:
+    return "b32> " + base64.b32encode(text.encode()).decode()
+
+
+def _ascii85(text: str) -> str:
+    return base64.a85encode(text.encode(), adobe=True).decode()
+
+
+def _base85(text: str) -> str:
+    return base64.b85encode(text.encode()).decode()
+
+
+def _uuencoded(text: str) -> str:
+    raw = text.encode()
+    lines = (binascii.b2a_uu(raw[i : i + 45]).decode() for i in range(0, len(raw), 45))
+    return "begin 644 note.txt\n" + "".join(lines) + "`\nend\n"
+
+
+def _quoted_printable(text: str) -> str:
+    return quopri.encodestring(text.encode(), quotetabs=True).decode()
+
+
+def _atbash(text: str) -> str:
+    mirror = str.maketrans("abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz"[::-1])
+    return text.lower().translate(mirror)
+
+
+def _zalgo(text: str) -> str:
+    return "".join(c + "\u0315\u0334\u0337\u0360" if c.isalpha() else c for c in text)
+
+
+def _variation_selectors(text: str) -> str:
+    return "Note." + "".join(chr(0xE0100 + b) for b in text.encode())
+
+
+def _invisible_bits(text: str) -> str:
+    bits = "".join(format(b, "08b") for b in text.encode())
+    return "Note." + bits.replace("0", "\u2062").replace("1", "\u2064")
+
+
 def _glued_pieces(text: str) -> str:
     third = len(text) // 3
     a, b, c = text[:third], text[third : 2 * third], text[2 * third :]
@@ -147,6 +189,15 @@ ENCODERS: dict[str, Callable[[str], str]] = {
     "acrostic": _acrostic,
     "nato_spelling": _nato,
     "glued_pieces": _glued_pieces,
+    "base32": _base32,
+    "ascii85": _ascii85,
+    "base85": _base85,
+    "uuencode": _uuencoded,
+    "quoted_printable": _quoted_printable,
+    "atbash": _atbash,
+    "zalgo": _zalgo,
+    "variation_selectors": _variation_selectors,
+    "invisible_bits": _invisible_bits,
 }
 
 
