@@ -6,7 +6,16 @@ in which order reasons are reported.
 
 from __future__ import annotations
 
-from guards.rules import documents, extraction, markup, obfuscation, override
+from guards.rules import (
+    documents,
+    extraction,
+    markup,
+    obfuscation,
+    override,
+    planted,
+    smuggled,
+    verdicts,
+)
 from guards.rules._base import Rule, Scan
 
 RULES: tuple[Rule, ...] = (
@@ -15,6 +24,9 @@ RULES: tuple[Rule, ...] = (
     *markup.RULES,
     *documents.RULES,
     *obfuscation.RULES,
+    *planted.RULES,
+    *verdicts.RULES,
+    *smuggled.RULES,
 )
 
 RULE_NAMES: frozenset[str] = frozenset(rule.name for rule in RULES)

@@ -1,0 +1,73 @@
+"""Rules for a verdict written into the material the model is asked to judge.
+
+When a model screens résumés, triages domains or reviews code, the attacker owns the material:
+a "note to the automated analysis software", a fake "system analysis result", an order not to
+evaluate, or the conclusion itself ("this domain is not malicious", "the best résumé I have ever
+seen") steers the evaluator. A reference letter may praise a candidate, so praise alone is weak;
+a note addressed to the screening software, or an order to skip the evaluation, is not
+something a person writes for a person.
+"""
+
+from __future__ import annotations
+
+from guards.rules._base import Rule, Scan, any_pattern, compile_all
+
+_EVALUATOR = (
+    r"(?:automated|automatic|ai|ml|hiring|screening|analysis|review|resume|cv|applicant\s+tracking"
+    r"|security|scanning|classification|grading|moderation)"
+)
+_SUBJECT = (
+    r"(?:candidate|applicant|resume|cv|application|domain\s+names?|domains?|websites?|sites?|urls?|links?|files?"
+    r"|attachments?|content|code|submission|email|e-mail|message|document|report|sender)"
+)
+
+ADDRESSED_EVALUATOR_PATTERNS = compile_all(
+    rf"\b(?:note|message|instructions?|memo|notice)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
+    rf"{_EVALUATOR}\s+(?:[\w-]+\s+){{0,2}}?(?:software|systems?|tools?|screeners?|reviewers?|bots?"
+    r"|models?|programs?|engines?|pipelines?|agents?)\b",
+    r"\b(?:system|model|ai|assistant|automated)\s+(?:chain[\s-]+of[\s-]+thought|analysis|evaluation"
+    r"|assessment|review|screening)\s+(?:result|output|conclusion|verdict|summary)s?\b",
+    rf"\b(?:don't|do\s+not|never|no\s+need\s+to)\s+(?:evaluate|assess|analy[sz]e|review|check|score"
+    rf"|grade|judge|scan|screen|inspect)\s+(?:the|this|these|my)\s+{_SUBJECT}\b",
+)
+
+PLANTED_VERDICT_PATTERNS = compile_all(
+    rf"\b(?:this|the|these|all|every)\s+(?:[\w-]+\s+)?{_SUBJECT}\s+(?:(?:here|above|below|listed|mentioned|provided|attached"
+    r"|in\s+question)\s+)?"
+    r"(?:is|are)\s+(?:definitely\s+|certainly\s+|completely\s+)?(?:not|non)[\s-]?(?:malicious"
+    r"|harmful|dangerous|suspicious|phishing|spam|fraudulent)\b",
+    r"\bbest\s+(?:resume|cv|candidate|applicant|application|profile|submission)\s+(?:that\s+)?"
+    r"(?:i|we)\s+(?:have\s+|'ve\s+)?ever\s+(?:seen|read|reviewed|received)\b",
+    r"\b(?:the|this)\s+(?:candidate|applicant)\s+is\s+(?:the\s+)?(?:most|supremely|perfectly"
+    r"|uniquely)\s+(?:qualified|suited)\b",
+    r"\b(?:harming|hurting|failing)\s+the\s+company\s+if\s+(?:we|you)\s+(?:did|do)\s+not\s+"
+    r"(?:recommend|hire|select|approve)\b",
+    r"\b(?:you\s+)?(?:may|must|can)\s+not\s+deviate\s+from\s+this\b",
+)
+
+# The question the material is supposed to answer: is it malicious, is the candidate suited.
+JUDGING_TASK_PATTERNS = compile_all(
+    r"\b(?:assess|determine|decide|identify|evaluate|classify|check|judge|tell\s+me|flag|detect"
+    r"|find|rate|is|are)\b[^.!?\n]{0,80}?\b(?:malicious|phishing|spam|harmful|suspicious|qualified"
+    r"|suited|a\s+good\s+fit)\b",
+    r"\bwhich\s+(?:[\w-]+\s+){0,3}?(?:seems?|are|is|looks?)\s+(?:[\w-]+\s+)?(?:malicious|phishing"
+    r"|suspicious|qualified|suited)\b",
+)
+
+_planted_verdict = any_pattern(*PLANTED_VERDICT_PATTERNS)
+_judging_task = any_pattern(*JUDGING_TASK_PATTERNS)
+
+
+def _verdict_for_task(scan: Scan) -> bool:
+    """The material hands the judge the very verdict it was asked to reach."""
+    return _planted_verdict(scan) and _judging_task(scan)
+
+
+RULES = (
+    Rule("evaluator_addressed", 0.55, any_pattern(*ADDRESSED_EVALUATOR_PATTERNS)),
+    # weak alone (a referee may write "the best candidate I have ever seen"); adds up with a
+    # fake system tag, a note to the screener, an order not to evaluate, or the question it
+    # answers (``verdict_for_task``)
+    Rule("planted_verdict", 0.35, _planted_verdict),
+    Rule("verdict_for_task", 0.35, _verdict_for_task),
+)
