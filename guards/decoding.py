@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from guards.ciphers import CIPHERS
+from guards.marked_letters import marked_letters
 
 _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
@@ -48,7 +49,7 @@ def decodings(text: str) -> list[Decoded]:
     found: dict[str, Decoded] = {}
     for plain in decoded_payloads(text):
         found.setdefault(plain, Decoded(text=plain, binary=True))
-    for cipher in CIPHERS:
+    for cipher in (*CIPHERS, marked_letters):
         for plain in cipher(text):
             if len(found) >= _MAX_BLOBS:
                 return list(found.values())

@@ -13,6 +13,7 @@ from guards.rules import (
     obfuscation,
     override,
     planted,
+    puzzles,
     smuggled,
     verdicts,
 )
@@ -27,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     *planted.RULES,
     *verdicts.RULES,
     *smuggled.RULES,
+    *puzzles.RULES,
 )
 
 RULE_NAMES: frozenset[str] = frozenset(rule.name for rule in RULES)
