@@ -12,6 +12,7 @@ from guards.rules import (
     markup,
     obfuscation,
     override,
+    personas,
     planted,
     puzzles,
     smuggled,
@@ -29,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     *verdicts.RULES,
     *smuggled.RULES,
     *puzzles.RULES,
+    *personas.RULES,
 )
 
 RULE_NAMES: frozenset[str] = frozenset(rule.name for rule in RULES)

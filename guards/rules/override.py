@@ -96,10 +96,14 @@ ROLE_REASSIGNMENT_PATTERNS = compile_all(
     r"|roleplay|role-play|play\s+the\s+role|take\s+on\s+the\s+role|simulate|emulate|impersonate"
     r"|immerse\s+yourself)\s+(?:as|like|to\s+be|into|of)\b",
     r"\bfrom\s+now\s+on\b[^.!?\n]{0,40}?\b(?:you\s+(?:are|will|must|shall|should|have\s+to|can)"
-    r"|act|respond|answer|reply|always|only|pretend|ignore|behave)\b",
+    r"|you'(?:re|ll)|act|respond|answer|reply|always|only|pretend|ignore|behave)\b",
     r"\b(?:an?\s+)?(?:unrestricted|uncensored|unfiltered|rogue)\s+ai\s+(?:bot\s+)?"
     r"(?:[\w'’-]+\s+){0,4}?(?:is\s+now\s+online|has\s+taken\s+over|took\s+over|now\s+in\s+charge)",
     r"\bthe\s+assistant\s+is\s+(?:in\s+error|offline|disabled|gone)",
+    # you will answer all of my questions as <persona>
+    r"\byou\s+(?:will|shall|must|are\s+going\s+to|'ll)\s+(?:now\s+)?(?:respond|answer|reply)\s+"
+    r"(?:to\s+)?(?:all|every|each|any)\s+(?:of\s+)?(?:my\s+)?(?:questions|prompts|messages|requests)"
+    r"\s+as\b",
 )
 
 PRETEND_PATTERNS = compile_all(
@@ -109,7 +113,7 @@ PRETEND_PATTERNS = compile_all(
     r"|chatbot|al\s+model)\b",
     r"\b(?:simulate|emulate)\s+(?:[\w'’-]+\s+){0,3}?(?:mode|ai|chatbot|language\s+model)\b",
     r"\bin\s+this\s+hypothetical\s+story,?\s+you\s+are\b",
-    r"\bstay\s+in\s+character\b|\bbreak(?:ing)?\s+character\b",
+    r"\b(?:stays?|remains?|staying|remaining)\s+in\s+character\b|\bbreak(?:ing)?\s+character\b",
 )
 
 JAILBREAK_PATTERNS = compile_all(
