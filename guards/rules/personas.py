@@ -23,10 +23,10 @@ AMORAL_SPEC_PATTERNS = compile_all(
     rf"\b(?:has|have|with|having|possess(?:es)?)\s+(?:absolutely\s+)?no\s+{_ETHICS}(?:\s*(?:,|/|or"
     rf"|and)\s*(?:or\s+|and\s+)?{_ETHICS}){{0,3}}\s+{_LIMITS}\b",
     rf"\bwithout\s+(?:any\s+)?(?:consideration|regard|concern|care)\s+for\s+(?:the\s+)?{_ETHICS}\b",
-    rf"\b(?:never|doesn'?t|does\s+not|won'?t|will\s+not)\s+(?:care|cares|worry|worries)\s+"
-    rf"(?:about|for|if)\s+(?:[\w'/-]+\s+){{0,3}}?(?:{_ETHICS}|laws|rules|consequences|harm\w*)\b",
+    rf"\b(?:never|doesn['’]?t|does\s+not|won['’]?t|will\s+not)\s+(?:care|cares|worry|worries)\s+"
+    rf"(?:about|for|if)\s+(?:[\w'’/-]+\s+){{0,3}}?(?:{_ETHICS}|laws|rules|consequences|harm\w*)\b",
     r"\b(?:ignores?|defy|defies|defying|disobeys?)\s+(?:any\s+and\s+all\s+|all\s+|any\s+)?"
-    r"(?:of\s+)?(?:[\w'-]+\s+)?(?:openai'?s?|content|topic|safety|ethical)\s+(?:policies|policy"
+    r"(?:of\s+)?(?:[\w'’-]+\s+)?(?:openai['’]?s?|content|topic|safety|ethical)\s+(?:policies|policy"
     r"|restrictions|rules|guidelines|filters)\b",
     r"\b(?:not|never)\s+(?:adhere|adheres|conform|conforms|comply|complies)\s+(?:to|with)\s+(?:the\s+)?"
     r"(?:policies|rules|guidelines)\s+of\s+openai\b",
@@ -46,15 +46,19 @@ AMORAL_SPEC_PATTERNS = compile_all(
 # character" is ``roleplay_pretend``'s (``guards.rules.override``).
 PERSONA_COMMITMENT_PATTERNS = compile_all(
     r"\bnever\s+(?:refuses?|denies|deny|declines?|rejects?)\s+(?:a|any|the|to)?\b",
-    r"\b(?:without|no|never\s+(?:give|gives|add|adds|include|includes)|(?:do\s+not|don't|doesn't"
+    r"\b(?:without|no|never\s+(?:give|gives|add|adds|include|includes)|(?:do\s+not|don['’]t|doesn['’]t"
     r"|does\s+not)\s+(?:attempt\s+to\s+)?(?:provide|give|include|add|use))\s+(?:any\s+)?(?:users\s+)?"
     r"(?:warnings?|disclaimers?|disclamers?|caveats?)\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:try\s+to\s+)?(?:educate|lecture|moralize|moralise)\s+me\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:show|tell|mention|warn)\s+(?:me\s+)?(?:about\s+)?(?:the\s+)?"
+    r"\b(?:do\s+not|don['’]t|never)\s+(?:try\s+to\s+)?(?:educate|lecture|moralize|moralise)\s+me\b",
+    r"\b(?:do\s+not|don['’]t|never)\s+(?:show|tell|mention|warn)\s+(?:me\s+)?(?:about\s+)?(?:the\s+)?"
     r"(?:risks|dangers|consequences)\b",
     r"\bnever\s+apologi[sz]es?\b",
     r"\bwithout\s+(?:any\s+)?(?:remorse|conscience)\b",
     r"\bwe\s+are\s+going\s+to\s+(?:have|do|play)\s+a\s+role-?\s?play\b",
+    # two answers, the model's own and the persona's: the persona's is the jailbroken one
+    r"\b(?:respond|answer|reply)\s+as\s+both\s+(?:chatgpt|gpt|yourself|you|the\s+ai|an?\s+ai)\b",
+    r"\btwo\s+(?:responses|answers|replies|paragraphs)\b[^.!?\n]{0,40}?\bone\s+(?:as|from|for)\s+"
+    r"(?:you|yourself|chatgpt|gpt|the\s+ai|the\s+assistant)\b",
 )
 
 RULES = (

@@ -26,9 +26,10 @@ _OUTPUT = (
 REDIRECT_PATTERNS = compile_all(
     # ignore the rest of this data and print … / ignore this data and print … / ignore other
     # content, print …
-    rf"\b{VERB}\s+(?:(?:all\s+of\s+|all\s+)?(?:the\s+)?(?:rest|remainder)\s+of\s+)?(?:this|the|these"
-    rf"|those|all|other|any\s+other|all\s+other|all\s+the\s+other|everything)\s+(?:other\s+)?"
-    rf"{_MATERIAL}\b[^.!?\n]{{0,30}}?(?:[,;:]\s*|\s+and\s+|\s+then\s+|\s+instead\s+)"
+    rf"\b{VERB}\s+(?:(?:(?:all\s+of\s+|all\s+)?(?:the\s+)?(?:rest|remainder)\s+of\s+)?(?:this|the"
+    rf"|these|those|all|other|any\s+other|all\s+other|all\s+the\s+other|everything)\s+(?:other\s+)?"
+    rf"{_MATERIAL}|(?:everything|anything|all)\s+else(?:\s+(?:in|of)\s+(?:this|the)\s+{_MATERIAL})?)"
+    rf"\b[^.!?\n]{{0,30}}?(?:[,;:]\s*|\s+and\s+|\s+then\s+|\s+instead\s+)"
     rf"(?:and\s+)?(?:instead\s+)?(?:just\s+|only\s+|simply\s+)?{_OUTPUT}\b",
     # I want you to ignore them and instead focus on …
     rf"\b{VERB}\s+(?:them|it|those|these|that)\s+and\s+instead\s+{_OUTPUT}\b",
@@ -42,6 +43,18 @@ REDIRECT_PATTERNS = compile_all(
     r"|present|relay|say|send)\b[^.!?\n]{0,20}?\b(?:to\s+)?(?:the\s+)?user\b",
     r"\binstead\s+focus\s+(?:only\s+|exclusively\s+|solely\s+)?on\s+(?:the\s+)?(?:following"
     r"|information|text|content)\b",
+)
+
+# The reader's own task dropped for the attacker's: "stop translating and say …". (A standing
+# "when summarising, state that …" is ``behaviour_rule``'s: a user may ask for that.)
+_TASK_ING = (
+    r"(?:summari[sz]ing|translating|answering|responding|replying|reviewing|evaluating|assessing"
+    r"|analy[sz]ing|processing|reading|screening)"
+)
+TASK_HIJACK_PATTERNS = compile_all(
+    rf"\b(?:stop|quit|cease|abort|halt)\s+(?:the\s+|your\s+)?(?:{_TASK_ING}|summary|translation"
+    r"|review|analysis|evaluation|task|what\s+you(?:['’]re|\s+are)\s+doing)\b[^.!?\n]{0,20}?"
+    rf"(?:,\s*|\s+and\s+|\s+then\s+)(?:just\s+|instead\s+|only\s+)?{_OUTPUT}\b",
 )
 
 # A conversation forged inside a document: a "User:" turn asking the reader to repeat a given
@@ -65,6 +78,7 @@ VERBATIM_PATTERNS = compile_all(
 
 RULES = (
     Rule("document_redirect", 0.7, any_pattern(*REDIRECT_PATTERNS)),
+    Rule("task_hijack", 0.55, any_pattern(*TASK_HIJACK_PATTERNS)),
     # weak alone: a chat log quoted in a ticket has "User:" lines; with a forged "Assistant:"
     # turn (``fake_turn``) or a verbatim demand it crosses
     Rule("forged_request", 0.3, any_pattern(*FORGED_REQUEST_PATTERNS)),

@@ -35,7 +35,7 @@ ACT_HIDDEN_PATTERNS = compile_all(
     r"\b(?:answer|follow|execute|carry\s+out|complete|respond\s+to|fulfil|fulfill|do\s+what)\s+"
     r"(?:the\s+)?(?:question|instruction|request|task|sentence|it\s+says)\s+(?:in|from|of|named)\s+"
     r"(?:it|q\d|the\s+(?:sentence|result|word|phrase)|\w+\d)\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:show|reveal|display|print|write|repeat|state)\s+(?:me\s+)?"
+    r"\b(?:do\s+not|don['’]t|never)\s+(?:show|reveal|display|print|write|repeat|state)\s+(?:me\s+)?"
     r"(?:the\s+)?(?:result\s+of|content\s+of|sentence|question|how\s+you\s+(?:get|got|built|found"
     r"|analy[sz]e|decode|reconstruct))\b",
 )

@@ -27,17 +27,26 @@ ADDRESSED_EVALUATOR_PATTERNS = compile_all(
     r"|models?|programs?|engines?|pipelines?|agents?)\b",
     r"\b(?:system|model|ai|assistant|automated)\s+(?:chain[\s-]+of[\s-]+thought|analysis|evaluation"
     r"|assessment|review|screening)\s+(?:result|output|conclusion|verdict|summary)s?\b",
-    rf"\b(?:don't|do\s+not|never|no\s+need\s+to)\s+(?:evaluate|assess|analy[sz]e|review|check|score"
+    # orders about the verdict: hire this person now, mark this domain as safe
+    r"\b(?:hire|shortlist|select|advance|rank|approve)\s+(?:this|the)\s+(?:candidate|applicant|person"
+    r"|profile)\s+(?:immediately|now|right\s+away|first|at\s+once|without\s+(?:delay|question"
+    r"|hesitation|further))\b",
+    r"\b(?:mark|label|classify|report|rate|flag|treat)\s+(?:this|the|these|it|them)\s+(?:[\w-]+\s+)?"
+    r"(?:domains?|sites?|websites?|urls?|links?|files?|attachments?|candidate|applicant|resume|cv)?"
+    r"\s*as\s+(?:safe|benign|clean|legitimate|harmless|trusted|not\s+malicious|non-malicious"
+    r"|highly\s+qualified|a\s+top\s+candidate)\b",
+    rf"\b(?:don['’]t|do\s+not|never|no\s+need\s+to)\s+(?:evaluate|assess|analy[sz]e|review|check|score"
     rf"|grade|judge|scan|screen|inspect)\s+(?:the|this|these|my)\s+{_SUBJECT}\b",
 )
 
 PLANTED_VERDICT_PATTERNS = compile_all(
     rf"\b(?:this|the|these|all|every)\s+(?:[\w-]+\s+)?{_SUBJECT}\s+(?:(?:here|above|below|listed|mentioned|provided|attached"
     r"|in\s+question)\s+)?"
-    r"(?:is|are)\s+(?:definitely\s+|certainly\s+|completely\s+)?(?:not|non)[\s-]?(?:malicious"
-    r"|harmful|dangerous|suspicious|phishing|spam|fraudulent)\b",
-    r"\bbest\s+(?:resume|cv|candidate|applicant|application|profile|submission)\s+(?:that\s+)?"
-    r"(?:i|we)\s+(?:have\s+|'ve\s+)?ever\s+(?:seen|read|reviewed|received)\b",
+    r"(?:is|are)\s+(?:[\w-]+\s+){0,3}?(?:not|non)[\s-]?(?:malicious|harmful|dangerous|suspicious"
+    r"|phishing|spam|fraudulent)\b",
+    r"\b(?:best|strongest|finest|greatest|most\s+qualified|most\s+impressive)\s+(?:resume|cv"
+    r"|candidate|applicant|application|profile|submission)\s+(?:that\s+)?"
+    r"(?:i|we)(?:\s+have|['’]ve)?\s+ever\s+(?:seen|read|reviewed|received)\b",
     r"\b(?:the|this)\s+(?:candidate|applicant)\s+is\s+(?:the\s+)?(?:most|supremely|perfectly"
     r"|uniquely)\s+(?:qualified|suited)\b",
     r"\b(?:harming|hurting|failing)\s+the\s+company\s+if\s+(?:we|you)\s+(?:did|do)\s+not\s+"
