@@ -12,7 +12,7 @@ import re
 from guards.rules._base import Rule, Scan, any_pattern, compile_all
 from guards.rules.languages import FOREIGN_OVERRIDE_PATTERNS
 
-VERB = (
+_VERB = (
     r"(?:ignore|ignoring|disregard|disregarding|forget|skip|override|overlook|bypass|drop|discard"
     r"|abandon|neglect|dismiss|erase|delete|clear|set\s+aside|put\s+aside|pay\s+no\s+attention\s+to"
     r"|do\s+not\s+follow|don't\s+follow|stop\s+following|no\s+longer\s+follow)"
@@ -32,20 +32,20 @@ _TARGET = (
 OVERRIDE_PATTERNS = (
     compile_all(
         # ignore (all) (the) previous (and following) instructions
-        rf"\b{VERB}(?:\s+{_FILLER}){{0,4}}\s+{_QUALIFIER}(?:\s+(?:and|or|&)\s+{_QUALIFIER})?"
+        rf"\b{_VERB}(?:\s+{_FILLER}){{0,4}}\s+{_QUALIFIER}(?:\s+(?:and|or|&)\s+{_QUALIFIER})?"
         rf"(?:\s+[\w'’-]+){{0,2}}\s+{_TARGET}\b",
         # ignore the directions above / any input above and below / all text except this
-        rf"\b{VERB}(?:\s+{_FILLER}){{0,3}}\s+{_TARGET}\s+(?:above|below|before|earlier|so\s+far"
+        rf"\b{_VERB}(?:\s+{_FILLER}){{0,3}}\s+{_TARGET}\s+(?:above|below|before|earlier|so\s+far"
         r"|except|other\s+than|you\s+(?:were|have\s+been|got)|given\s+(?:to\s+you|before|earlier))\b",
         # forget all your rules / disregard any rules / ignore your instructions
-        rf"\b{VERB}\s+(?:(?:all|any|every)\s+(?:of\s+)?)?(?:your|all|any|every)\s+(?:[\w'’-]+\s+)?"
+        rf"\b{_VERB}\s+(?:(?:all|any|every)\s+(?:of\s+)?)?(?:your|all|any|every)\s+(?:[\w'’-]+\s+)?"
         r"(?:instructions|rules|guidelines|directives|programming|restrictions|prompts?|system\s+prompts?)\b",
         # ignore the above / forget everything before
-        rf"\b{VERB}\s+(?:all\s+of\s+)?(?:everything|all|the|that)\s+(?:above|before|prior|previous"
+        rf"\b{_VERB}\s+(?:all\s+of\s+)?(?:everything|all|the|that)\s+(?:above|before|prior|previous"
         r"|so\s+far|preceding|earlier)\b",
-        rf"\b{VERB}\s+(?:everything|all|what)\s+(?:that\s+)?(?:you\s+)?(?:were|have\s+been|was|i|i'?ve"
+        rf"\b{_VERB}\s+(?:everything|all|what)\s+(?:that\s+)?(?:you\s+)?(?:were|have\s+been|was|i|i'?ve"
         r"|i\s+have)\s+(?:told|given|taught|instructed|said|wrote|written|learned)",
-        rf"\b{VERB}\s+everything\s+you\s+(?:learned|know|knew)\s+(?:before|previously|so\s+far|until\s+now)",
+        rf"\b{_VERB}\s+everything\s+you\s+(?:learned|know|knew)\s+(?:before|previously|so\s+far|until\s+now)",
         # a few more shapes in other languages (guards.rules.languages has the general ones)
         r"\bignor(?:e|ez|iere|ieren|a|ar|are|ate)\s+(?:sie\s+|vous\s+)?(?:toutes\s+|todas\s+|alle\s+|tutte\s+)?"
         r"(?:les\s+|las\s+|los\s+|le\s+|die\s+)?(?:vorherigen\s+|bisherigen\s+|obigen\s+)?"

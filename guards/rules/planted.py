@@ -12,29 +12,33 @@ these need the document itself as what is to be dropped, and an output order rig
 from __future__ import annotations
 
 from guards.rules._base import Rule, any_pattern, compile_all
-from guards.rules.override import VERB
 
+# Verbs that drop what was read; "skip / delete / clear … and print" is a user's chore.
+_DROP = (
+    r"(?:ignore|ignoring|disregard|disregarding|forget|overlook|neglect|dismiss|set\s+aside"
+    r"|put\s+aside|pay\s+no\s+attention\s+to)"
+)
 _MATERIAL = (
     r"(?:data|documents?|text|content|contents|info|information|input|snippets?|reports?|records?"
-    r"|files?|pages?|entries|entry|results?|paragraphs?|article|message|e-?mail|resume|cv|it|them)"
+    r"|files?|pages?|entries|entry|results?|paragraphs?|article|message|e-?mail|resume|cv)"
 )
 _OUTPUT = (
-    r"(?:print|say|output|write|respond|reply|answer|return|repeat|state|tell|type|display|show"
-    r"|provide|report|declare|focus)"
+    r"(?:print|say|output|write|respond|reply|answer|return|repeat|state|type|display|declare"
+    r"|focus)"
 )
 
 REDIRECT_PATTERNS = compile_all(
     # ignore the rest of this data and print … / ignore this data and print … / ignore other
     # content, print …
-    rf"\b{VERB}\s+(?:(?:(?:all\s+of\s+|all\s+)?(?:the\s+)?(?:rest|remainder)\s+of\s+)?(?:this|the"
+    rf"\b{_DROP}\s+(?:(?:(?:all\s+of\s+|all\s+)?(?:the\s+)?(?:rest|remainder)\s+of\s+)?(?:this|the"
     rf"|these|those|all|other|any\s+other|all\s+other|all\s+the\s+other|everything)\s+(?:other\s+)?"
     rf"{_MATERIAL}|(?:everything|anything|all)\s+else(?:\s+(?:in|of)\s+(?:this|the)\s+{_MATERIAL})?)"
     rf"\b[^.!?\n]{{0,30}}?(?:[,;:]\s*|\s+and\s+|\s+then\s+|\s+instead\s+)"
     rf"(?:and\s+)?(?:instead\s+)?(?:just\s+|only\s+|simply\s+)?{_OUTPUT}\b",
     # I want you to ignore them and instead focus on …
-    rf"\b{VERB}\s+(?:them|it|those|these|that)\s+and\s+instead\s+{_OUTPUT}\b",
+    rf"\b{_DROP}\s+(?:them|it|those|these|that)\s+and\s+instead\s+{_OUTPUT}\b",
     # disregard all info except for the following information
-    rf"\b{VERB}\s+(?:all|any|every|everything)\s+(?:other\s+)?(?:{_MATERIAL}\s+)?(?:except|but"
+    rf"\b{_DROP}\s+(?:all|any|every|everything)\s+(?:other\s+)?(?:{_MATERIAL}\s+)?(?:except|but"
     r"|other\s+than|apart\s+from|besides)\s+(?:for\s+)?(?:the\s+following|the\s+text|this|what"
     r"|the\s+information)\b",
     # focus only on the following information and provide it to the user
@@ -49,11 +53,10 @@ REDIRECT_PATTERNS = compile_all(
 # "when summarising, state that …" is ``behaviour_rule``'s: a user may ask for that.)
 _TASK_ING = (
     r"(?:summari[sz]ing|translating|answering|responding|replying|reviewing|evaluating|assessing"
-    r"|analy[sz]ing|processing|reading|screening)"
+    r"|analy[sz]ing|screening)"
 )
 TASK_HIJACK_PATTERNS = compile_all(
-    rf"\b(?:stop|quit|cease|abort|halt)\s+(?:the\s+|your\s+)?(?:{_TASK_ING}|summary|translation"
-    r"|review|analysis|evaluation|task|what\s+you(?:['’]re|\s+are)\s+doing)\b[^.!?\n]{0,20}?"
+    rf"\b(?:stop|quit|cease)\s+(?:{_TASK_ING}|what\s+you(?:['’]re|\s+are)\s+doing)\b[^.!?\n]{{0,20}}?"
     rf"(?:,\s*|\s+and\s+|\s+then\s+)(?:just\s+|instead\s+|only\s+)?{_OUTPUT}\b",
 )
 
