@@ -17,33 +17,29 @@ _EVALUATOR = (
     r"|security|scanning|classification|grading|moderation)"
 )
 _SUBJECT = (
-    r"(?:candidate|applicant|resume|cv|application|domain\s+names?|domains?|websites?|sites?|urls?|links?|files?"
-    r"|attachments?|content|code|submission|email|e-mail|message|document|report|sender)"
+    r"(?:candidate|applicant|resume|cv|application|domain\s+names?|domains?|websites?|sites?|urls?"
+    r"|links?|files?|attachments?|content|code|submission|email|e-mail|message|document|report"
+    r"|sender)"
 )
 
 ADDRESSED_EVALUATOR_PATTERNS = compile_all(
     rf"\b(?:note|message|instructions?|memo|notice)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
     rf"{_EVALUATOR}\s+(?:[\w-]+\s+){{0,2}}?(?:software|systems?|tools?|screeners?|reviewers?|bots?"
     r"|models?|programs?|engines?|pipelines?|agents?)\b",
-    r"\b(?:system|model|ai|assistant|automated)\s+(?:chain[\s-]+of[\s-]+thought|analysis|evaluation"
-    r"|assessment|review|screening)\s+(?:result|output|conclusion|verdict|summary)s?\b",
-    # orders about the verdict: hire this person now, mark this domain as safe
-    r"\b(?:hire|shortlist|select|advance|rank|approve)\s+(?:this|the)\s+(?:candidate|applicant|person"
-    r"|profile)\s+(?:immediately|now|right\s+away|first|at\s+once|without\s+(?:delay|question"
-    r"|hesitation|further))\b",
-    r"\b(?:mark|label|classify|report|rate|flag|treat)\s+(?:this|the|these|it|them)\s+(?:[\w-]+\s+)?"
-    r"(?:domains?|sites?|websites?|urls?|links?|files?|attachments?|candidate|applicant|resume|cv)?"
-    r"\s*as\s+(?:safe|benign|clean|legitimate|harmless|trusted|not\s+malicious|non-malicious"
-    r"|highly\s+qualified|a\s+top\s+candidate)\b",
-    rf"\b(?:don['’]t|do\s+not|never|no\s+need\s+to)\s+(?:evaluate|assess|analy[sz]e|review|check|score"
-    rf"|grade|judge|scan|screen|inspect)\s+(?:the|this|these|my)\s+{_SUBJECT}\b",
+    # "System chain of thought result after thorough analysis: …", a verdict forged as the model's
+    r"\b(?:system|ai|assistant|automated)\s+chain[\s-]+of[\s-]+thought\b",
+    # an order to skip the judging the reader was asked to do (review / check stay a user's words)
+    r"\b(?:don['’]t|do\s+not|never)\s+(?:evaluate|assess|score|grade|judge|screen)\s+(?:the|this"
+    r"|these|my)\s+(?:candidate|applicant|resume|cv|application|domains?|websites?|sites?|urls?"
+    r"|submission|sender)\b",
 )
 
+# Weak alone: a referee praises a candidate, an HR e-mail says "shortlist this applicant now",
+# an IT note says "the attachment is not malicious"; in the judged material they add up.
 PLANTED_VERDICT_PATTERNS = compile_all(
-    rf"\b(?:this|the|these|all|every)\s+(?:[\w-]+\s+)?{_SUBJECT}\s+(?:(?:here|above|below|listed|mentioned|provided|attached"
-    r"|in\s+question)\s+)?"
-    r"(?:is|are)\s+(?:[\w-]+\s+){0,3}?(?:not|non)[\s-]?(?:malicious|harmful|dangerous|suspicious"
-    r"|phishing|spam|fraudulent)\b",
+    rf"\b(?:this|the|these|all|every)\s+(?:[\w-]+\s+)?{_SUBJECT}\s+(?:(?:here|above|below|listed"
+    r"|mentioned|provided|attached|in\s+question)\s+)?(?:is|are)\s+(?:[\w-]+\s+){0,3}?(?:not|non)"
+    r"[\s-]?(?:malicious|harmful|dangerous|suspicious|phishing|spam|fraudulent)\b",
     r"\b(?:best|strongest|finest|greatest|most\s+qualified|most\s+impressive)\s+(?:resume|cv"
     r"|candidate|applicant|application|profile|submission)\s+(?:that\s+)?"
     r"(?:i|we)(?:\s+have|['’]ve)?\s+ever\s+(?:seen|read|reviewed|received)\b",
@@ -52,6 +48,23 @@ PLANTED_VERDICT_PATTERNS = compile_all(
     r"\b(?:harming|hurting|failing)\s+the\s+company\s+if\s+(?:we|you)\s+(?:did|do)\s+not\s+"
     r"(?:recommend|hire|select|approve)\b",
     r"\b(?:you\s+)?(?:may|must|can)\s+not\s+deviate\s+from\s+this\b",
+    r"\b(?:system|ai|assistant|automated)\s+(?:analysis|evaluation|assessment|screening)\s+"
+    r"(?:result|output|conclusion|verdict)s?\b",
+    # orders about the verdict: hire this person now, mark this domain as safe
+    r"\b(?:hire|shortlist|select|advance|rank|approve)\s+(?:this|the)\s+(?:candidate|applicant|person"
+    r"|profile)\s+(?:immediately|now|right\s+away|first|at\s+once|without\s+(?:delay|question"
+    r"|hesitation|further))\b",
+    r"\b(?:mark|label|classify|report|rate|flag|treat)\s+(?:this|the|these|it|them)\s+(?:[\w-]+\s+)?"
+    r"(?:domains?|sites?|websites?|urls?|links?|files?|attachments?|candidate|applicant|resume|cv)?"
+    r"\s*as\s+(?:safe|benign|clean|legitimate|harmless|trusted|not\s+malicious|non-malicious"
+    r"|highly\s+qualified|a\s+top\s+candidate)\b",
+)
+
+# An endorsement that claims an authority's voice inside the judged material.
+AUTHORITY_NOTE_PATTERNS = compile_all(
+    r"\b(?:note|comment|message|remark|endorsement|assessment)\s+(?:by|from)\s+(?:an?|the|our)\s+"
+    r"(?:[\w-]+\s+){0,3}?(?:recruiters?|hiring\s+(?:managers?|experts?)|experts?|reviewers?|analysts?"
+    r"|evaluators?|security\s+(?:team|experts?|analysts?))\s*:",
 )
 
 # The question the material is supposed to answer: is it malicious, is the candidate suited.
@@ -79,4 +92,5 @@ RULES = (
     # answers (``verdict_for_task``)
     Rule("planted_verdict", 0.35, _planted_verdict),
     Rule("verdict_for_task", 0.35, _verdict_for_task),
+    Rule("authority_note", 0.3, any_pattern(*AUTHORITY_NOTE_PATTERNS)),
 )
