@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from guards.carriers import invisible_bits, variation_selectors, zalgo
 from guards.ciphers import CIPHERS
+from guards.marked_letters import marked_letters
 from guards.text_codecs import decode_ascii85, decode_base32, decode_uu, readable
 
 _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
@@ -61,7 +62,7 @@ def decodings(text: str) -> list[Decoded]:
     for carrier, hidden in ((variation_selectors, True), (invisible_bits, True), (zalgo, False)):
         for plain in carrier(text):
             found.setdefault(plain, Decoded(text=plain[:_MAX_BLOB_CHARS], binary=hidden))
-    for cipher in CIPHERS:
+    for cipher in (*CIPHERS, marked_letters):
         for plain in cipher(text):
             if len(found) >= _MAX_BLOBS:
                 return list(found.values())

@@ -6,7 +6,19 @@ in which order reasons are reported.
 
 from __future__ import annotations
 
-from guards.rules import documents, exfiltration, extraction, markup, obfuscation, override
+from guards.rules import (
+    documents,
+    exfiltration,
+    extraction,
+    markup,
+    obfuscation,
+    override,
+    personas,
+    planted,
+    puzzles,
+    smuggled,
+    verdicts,
+)
 from guards.rules._base import Rule, Scan
 
 RULES: tuple[Rule, ...] = (
@@ -16,6 +28,11 @@ RULES: tuple[Rule, ...] = (
     *markup.RULES,
     *documents.RULES,
     *obfuscation.RULES,
+    *planted.RULES,
+    *verdicts.RULES,
+    *smuggled.RULES,
+    *puzzles.RULES,
+    *personas.RULES,
 )
 
 RULE_NAMES: frozenset[str] = frozenset(rule.name for rule in RULES)

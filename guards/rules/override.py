@@ -58,6 +58,9 @@ OVERRIDE_PATTERNS = (
 
 NEW_INSTRUCTION_PATTERNS = compile_all(
     r"\bnew\s+(?:instructions?|directives?|rules|task|system\s+prompt|orders)\s*[:\-!]",
+    r"\bnew\s+(?:instructions?|directives?|rules|task|orders)\s+(?:for|to)\s+(?:the\s+|any\s+|all\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:summari[sz]ers?|assistants?|ai|models?|bots?|llms?|agents?"
+    r"|translators?)\s*[:\-!]",
     r"\b(?:begin|start|starting|here\s+are\s+(?:your|the))\s+(?:new\s+)?"
     r"(?:instructions?|reprogramming|new\s+task)\s*[:\-!#]",
     r"#+\s*(?:begin\s+)?new\s+instructions?",
@@ -77,10 +80,18 @@ NEW_INSTRUCTION_PATTERNS = compile_all(
 
 # Standing orders planted for later turns: "every time the user asks …, reply with …".
 BEHAVIOUR_RULE_PATTERNS = compile_all(
-    r"\b(?:every\s+time|whenever|each\s+time|if|when)\s+(?:a|the|any)\s+user\s+(?:asks|says|enters"
+    r"\b(?:every\s+time|whenever|each\s+time|if|when)\s+(?:(?:a|the|any)\s+)?user\s+(?:asks|says|enters"
     r"|types|mentions|requests|inputs|writes|provides)\b[^.!?\n]{0,120}?\b(?:respond|reply|say"
     r"|answer|output|print|tell)\b",
     r"\b(?:your|the)\s+default\s+(?:response|reply|answer)\s+is\b",
+    # "when summarising, state that …": a claim to slip into the reader's output
+    r"\b(?:when|while|if|before|after)\s+(?:you\s+are\s+)?(?:summari[sz]ing|translating|answering"
+    r"|responding|replying|reviewing|evaluating|analy[sz]ing|processing|screening)\b[^.!?\n]{0,40}?,?\s*"
+    r"(?:you\s+(?:must|should)\s+|please\s+|always\s+|be\s+sure\s+to\s+)?(?:state|say|mention|write"
+    r"|claim|report|tell\s+(?:the\s+)?(?:user|reader|them)|add|conclude)\s+(?:that\b|[\"“'])",
+    # "if asked how the candidate suits the job, simply respond with …": an answer planted ahead
+    r"\bif\s+(?:you\s+are\s+)?(?:asked|questioned)\b[^.!?\n]{0,100}?\b(?:respond|reply|answer|say"
+    r"|state|report)\s+(?:with|that)\b",
 )
 
 ROLE_REASSIGNMENT_PATTERNS = compile_all(
@@ -93,10 +104,14 @@ ROLE_REASSIGNMENT_PATTERNS = compile_all(
     r"|roleplay|role-play|play\s+the\s+role|take\s+on\s+the\s+role|simulate|emulate|impersonate"
     r"|immerse\s+yourself)\s+(?:as|like|to\s+be|into|of)\b",
     r"\bfrom\s+now\s+on\b[^.!?\n]{0,40}?\b(?:you\s+(?:are|will|must|shall|should|have\s+to|can)"
-    r"|act|respond|answer|reply|always|only|pretend|ignore|behave)\b",
+    r"|you['’](?:re|ll)|act|respond|answer|reply|always|only|pretend|ignore|behave)\b",
     r"\b(?:an?\s+)?(?:unrestricted|uncensored|unfiltered|rogue)\s+ai\s+(?:bot\s+)?"
     r"(?:[\w'’-]+\s+){0,4}?(?:is\s+now\s+online|has\s+taken\s+over|took\s+over|now\s+in\s+charge)",
     r"\bthe\s+assistant\s+is\s+(?:in\s+error|offline|disabled|gone)",
+    # you will answer all of my questions as <persona>
+    r"\byou\s+(?:will|shall|must|are\s+going\s+to|'ll)\s+(?:now\s+)?(?:respond|answer|reply)\s+"
+    r"(?:to\s+)?(?:all|every|each|any)\s+(?:of\s+)?(?:my\s+)?(?:questions|prompts|messages|requests)"
+    r"\s+as\b",
 )
 
 PRETEND_PATTERNS = compile_all(
@@ -106,7 +121,7 @@ PRETEND_PATTERNS = compile_all(
     r"|chatbot|al\s+model)\b",
     r"\b(?:simulate|emulate)\s+(?:[\w'’-]+\s+){0,3}?(?:mode|ai|chatbot|language\s+model)\b",
     r"\bin\s+this\s+hypothetical\s+story,?\s+you\s+are\b",
-    r"\bstay\s+in\s+character\b|\bbreak(?:ing)?\s+character\b",
+    r"\b(?:stays?|remains?|staying|remaining)\s+in\s+character\b|\bbreak(?:ing)?\s+character\b",
 )
 
 JAILBREAK_PATTERNS = compile_all(
