@@ -131,7 +131,8 @@ _MORSE = {
 # A run of at least eight Morse letters separated by spaces; words by "/" or "|" or 3 spaces.
 _MORSE_RUN = re.compile(r"(?:[.\-·•–—_]{1,6}(?:\s*[/|]\s*|\s+)){7,}[.\-·•–—_]{1,6}")
 _MORSE_SYMBOLS = str.maketrans({"·": ".", "•": ".", "–": "-", "—": "-", "_": "-"})
-_MORSE_WORD_BREAK = re.compile(r"\s*[/|]\s*|\s{3,}")
+# from the start of a whitespace run only: tried at every space of a long run it was quadratic
+_MORSE_WORD_BREAK = re.compile(r"(?<!\s)\s*+[/|]\s*+|(?<!\s)\s{3,}+")
 
 
 def morse(text: str) -> list[str]:
@@ -233,7 +234,9 @@ _NATO = {
 _NATO_RUN = re.compile(
     r"\b(?:(?:" + "|".join(_NATO) + r")\b[\s,.;-]*){6,}", re.IGNORECASE
 )  # six or more code words in a row
-_LINE_LETTER = re.compile(r"^\s*[\"'(\[]?([A-Za-z])[\"')\].,:;-]?\s*$", re.MULTILINE)
+# [^\S\n]: blanks within the line; ``\s`` would run over every following blank line from each
+# line start (quadratic on a text of newlines)
+_LINE_LETTER = re.compile(r"^[^\S\n]*[\"'(\[]?([A-Za-z])[\"')\].,:;-]?[^\S\n]*$", re.MULTILINE)
 _ACROSTIC_HINT = re.compile(
     r"\b(?:first|initial|last)\s+letters?\s+of\s+(?:each|every|the)\b"
     r"|\bacrostic\b|\bletter\s+by\s+letter\b|\bone\s+letter\s+at\s+a\s+time\b",
@@ -252,7 +255,7 @@ _PIECE_GAP = 60
 _PIECE_CONTEXT = (200, 300)
 _MAX_GLUED_CHARS = 1_500
 # Parts numbered one per line, "(1) !", "(2) [" …, to be written one after the other.
-_NUMBERED_PART = re.compile(r"^\s*\(?\d{1,2}\)\s?(.*?)\s*$", re.MULTILINE)
+_NUMBERED_PART = re.compile(r"^[^\S\n]*\(?\d{1,2}\)[^\S\n]?(.*?)[^\S\n]*$", re.MULTILINE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
 # Letters spelled one by one arrive glued ("ignoreallprevious…"): split them at known words,
 # longest first, so the phrase rules can read them.

@@ -24,7 +24,7 @@ CODE_LINE_SHARE = 0.3
 """Share of non-blank, non-table lines that must look like code (BIPIA's code answers: 88 % of
 their chunks are code by this rule; its e-mails and tables: none)."""
 
-_FENCE = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+_FENCE = re.compile(r"^[^\S\n]*(?:```|~~~)", re.MULTILINE)  # blanks of its own line only
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _CODE_LINE = re.compile(
     r"""[;{}]\s*$

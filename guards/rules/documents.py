@@ -64,7 +64,9 @@ URGENCY_PATTERNS = compile_all(
     r"\bstop\s+everything\s*(?:!|now\b)",
     r"\b(?:important|urgent|critical)\s+(?:update|notice|instruction|message|override)\s*[!:]",
     r"\balert\s*!{2,}",
-    r"!{3,}[^.?\n]{0,30}?\b(?:now|immediately|stop|just|ignore)\b",
+    # a run is tried from its first "!" only, and whole: searching "!!!…" from every position,
+    # each backtracking through the rest of the run, was quadratic (4,000 "!" took 7 s)
+    r"(?<!!)!{3,}+[^.?\n]{0,30}?\b(?:now|immediately|stop|just|ignore)\b",
     r"\b(?:this\s+is\s+)?(?:a\s+)?(?:matter\s+of\s+)?life\s+or\s+death\b[^.!?\n]{0,40}?\byou\s+must\b",
 )
 

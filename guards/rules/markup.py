@@ -20,8 +20,11 @@ ROLE_TOKEN_PATTERNS = compile_all(
 )
 
 FAKE_TURN_PATTERNS = compile_all(
-    r"(?:^|\n)\s*#{2,}\s*(?:system|instructions?|assistant|response|human|admin|developer)\s*:",
-    r"(?:^|\n|[.!?\"'“”:]\s)\s*(?:system|assistant|ai)\s*:\s*\S",
+    # after a line break, the blanks of that line only: ``\s*`` ran over every following blank
+    # line from each break, quadratic on a text of newlines (the next break matches instead)
+    r"(?:^|\n)[^\S\n]*(?<!#)#{2,}+\s*(?:system|instructions?|assistant|response|human|admin"
+    r"|developer)\s*:",
+    r"(?:^|\n|[.!?\"'“”:]\s)[^\S\n]*(?:system|assistant|ai)\s*:\s*\S",
     r"\[\s*(?:system|admin|developer|sys)\s*(?:note|message|prompt|override|instruction|update)?\s*"
     r"[:\]]",
     r"\(\s*(?:system|admin|developer)\s+(?:note|message|override|instruction)\s*[:)]",
@@ -29,7 +32,9 @@ FAKE_TURN_PATTERNS = compile_all(
 )
 
 FAKE_DELIMITER_PATTERNS = compile_all(
-    r"(?:%%%|={3,}|-{3,}|\*{3,}|#{3,}|\[\[|<<<|>>>)\s*(?:end|begin|start|stop)\b",
+    # runs are tried from their first character only, and whole (not quadratic on "====…")
+    r"(?:%%%|(?<!=)={3,}+|(?<!-)-{3,}+|(?<!\*)\*{3,}+|(?<!#)#{3,}+|\[\[|<<<|>>>)\s*+"
+    r"(?:end|begin|start|stop)\b",
     r"\b(?:end|begin|start)\s+(?:of\s+)?(?:the\s+)?(?:user\s+)?(?:input|ambiguity|access\s+code"
     r"|system\s+prompt|prompt|instructions)\s*(?:%%%|={3,}|-{3,}|#{2,}|\]|>>>|\n)",
     r"</\s*(?:instructions?|context|document|user_input|user|prompt|data)\s*>",

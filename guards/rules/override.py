@@ -63,7 +63,7 @@ NEW_INSTRUCTION_PATTERNS = compile_all(
     r"|translators?)\s*[:\-!]",
     r"\b(?:begin|start|starting|here\s+are\s+(?:your|the))\s+(?:new\s+)?"
     r"(?:instructions?|reprogramming|new\s+task)\s*[:\-!#]",
-    r"#+\s*(?:begin\s+)?new\s+instructions?",
+    r"(?<!#)#++\s*+(?:begin\s+)?new\s+instructions?",  # a run from its first "#", whole
     r"\bbegin\s+reprogramming\b",
     r"\b(?:your|the)\s+(?:new|updated|real|true|actual)\s+(?:instructions?|task|objective|goal"
     r"|directive|purpose|role|job)\s+(?:is|are|will\s+be|now)\b",

@@ -63,7 +63,7 @@ TASK_HIJACK_PATTERNS = compile_all(
 # A conversation forged inside a document: a "User:" turn asking the reader to repeat a given
 # sentence, or a placeholder standing in for the answer the model was supposed to give.
 FORGED_REQUEST_PATTERNS = compile_all(
-    r"(?:^|\n)\s*(?:user|human|customer)\s*:\s*[^\n]{0,80}?\b(?:repeat|print|say|output|echo"
+    r"(?:^|\n)[^\S\n]*(?:user|human|customer)\s*:\s*[^\n]{0,80}?\b(?:repeat|print|say|output|echo"
     r"|write\s+out)\b[^\n]{0,30}?(?:<|\"|“|'|\bthe\s+following\b)",
     r"<\s*(?:translated\s+(?:sentence|text)|detailed\s+summary|salient\s+summary|summary|answer"
     r"|response|translation)(?:\s+[\w-]+){0,4}\s*>",
