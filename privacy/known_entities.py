@@ -253,23 +253,39 @@ def _lower(text: str) -> str:
 
 
 def _fold(text: str) -> tuple[str, _Index]:
-    """``text`` lower-cased with whitespace runs folded; and a map back to ``text`` offsets."""
+    """``text`` lower-cased with whitespace runs folded; and a map back to ``text`` offsets.
+
+    The map is built at its first use: a text holding no known value (most of what egress
+    sees) never needs it."""
     lowered = _lower(text)
     if not _NEEDS_FOLD.search(lowered):
         return lowered, _identity
     lowered = lowered.translate(_APOSTROPHES)
-    out: list[str] = []
-    origin: list[int] = []
-    previous = 0
-    for run in _WHITESPACE_RUN.finditer(lowered):
-        out.append(lowered[previous : run.start()])
-        origin.extend(range(previous, run.start()))
-        out.append(" ")
-        origin.append(run.start())
-        previous = run.end()
-    out.append(lowered[previous:])
-    origin.extend(range(previous, len(lowered)))
-    return "".join(out), origin.__getitem__
+    return _WHITESPACE_RUN.sub(" ", lowered), _FoldedIndex(lowered)
+
+
+class _FoldedIndex:
+    """Offsets in the whitespace-folded text → offsets in ``lowered`` (each folded run's one
+    space maps to the run's start), computed when first asked."""
+
+    def __init__(self, lowered: str) -> None:
+        self._lowered = lowered
+        self._origin: list[int] | None = None
+
+    def __call__(self, position: int) -> int:
+        if self._origin is None:
+            self._origin = self._origins()
+        return self._origin[position]
+
+    def _origins(self) -> list[int]:
+        origin: list[int] = []
+        previous = 0
+        for run in _WHITESPACE_RUN.finditer(self._lowered):
+            origin.extend(range(previous, run.start()))
+            origin.append(run.start())
+            previous = run.end()
+        origin.extend(range(previous, len(self._lowered)))
+        return origin
 
 
 def _identity(position: int) -> int:

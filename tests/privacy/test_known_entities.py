@@ -35,6 +35,7 @@ def found(known: KnownEntities, text: str) -> list[tuple[str, str]]:
         ("signed Mr. West today", ("PERSON", "Mr. West")),
         ("ask Dr West", ("PERSON", "Dr West")),
         ("Tyler\n   West", ("PERSON", "Tyler\n   West")),
+        ("Notes:\n\n  see\t\tO\u2019Neil,  Mary Ann  today", ("PERSON", "O\u2019Neil,  Mary Ann")),
         ("Ｔｙｌｅｒ Ｗｅｓｔ", ("PERSON", "Ｔｙｌｅｒ Ｗｅｓｔ")),
         ("Ty\u200bler West", ("PERSON", "Ty\u200bler West")),
         ("Mary Ann O’Neil called", ("PERSON", "Mary Ann O’Neil")),
