@@ -48,8 +48,10 @@ _TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr")
 _WHITESPACE_RUN = re.compile(r"\s+")
 _NEEDS_FOLD = re.compile(r"\s{2,}|[^\S ]|[’‘`´]")
 _APOSTROPHES = str.maketrans("’‘`´", "''''")
-#: A run of digits and the separators phone numbers are written with.
-_DIGIT_RUN = re.compile(r"\d(?:[\d \t().\-/]*\d)?")
+#: A run of digits and the separators phone numbers are written with, from its first digit to
+#: its last, at least ``_MIN_DIGITS`` long: a shorter run holds fewer digits than any key
+#: (dates, order numbers: most runs), and the regex passes over it without a match.
+_DIGIT_RUN = re.compile(rf"\d[\d \t().\-/]{{{_MIN_DIGITS - 2},}}\d")
 #: What may precede a matched number and still belong to it: "+1 ", "(", "+44 (0)".
 _NUMBER_PREFIX = re.compile(r"(?:\+\d{1,3}[ .\-]?)?(?:\(0\)[ ]?)?\(?$")
 _EMAIL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
@@ -128,8 +130,6 @@ class KnownEntities:
             return []
         spans: list[Span] = []
         for run in _DIGIT_RUN.finditer(normalized.text):
-            if run.end() - run.start() < _MIN_DIGITS:
-                continue  # fewer digits than any key has (dates, order numbers: most runs)
             positions = [run.start() + i for i, c in enumerate(run.group()) if c.isdigit()]
             digits = "".join(normalized.text[p] for p in positions)
             for end, (length, entity_types) in self._digits.iter(digits):

@@ -92,7 +92,8 @@ def normalize_for_detection(text: str) -> OffsetText:
     A stage that leaves the text as it is adds nothing to the chain (``None``): most texts
     pass every stage unchanged, and the egress guard normalises every string of a response."""
     mapped = strip_markup(text)
-    return _rewritten(mapped.then(fold(mapped.text)), _STAGES)
+    folded = mapped if mapped.text.isascii() else mapped.then(fold(mapped.text))
+    return _rewritten(folded, _STAGES)
 
 
 def _rewritten(mapped: OffsetText, stages: Sequence[_Stage]) -> OffsetText:

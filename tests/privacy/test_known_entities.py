@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from privacy.known_entities import KnownEntities, KnownEntry
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privacy.known_entities import _DIGIT_RUN, KnownEntities, KnownEntry
 
 ENTRIES = (
     KnownEntry("PERSON", "Tyler West"),
@@ -102,3 +106,15 @@ def test_generation_depends_on_the_values_only() -> None:
     assert KnownEntities(ENTRIES).generation == KnownEntities(reversed(ENTRIES)).generation
     assert KnownEntities(ENTRIES).generation != KnownEntities(ENTRIES[:-1]).generation
     assert KnownEntities.empty().find("Tyler West") == []
+
+
+# The digit runs the phone/card matcher reads: every run of digits and phone separators at
+# least 7 characters long, exactly the runs of the plain run regex that are long enough.
+_ANY_DIGIT_RUN = re.compile(r"\d(?:[\d \t().\-/]*\d)?")
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 \t().-/x+٣\n")), max_size=40))
+def test_the_digit_runs_read_are_the_runs_at_least_as_long_as_a_key(text: str) -> None:
+    long_enough = [m.span() for m in _ANY_DIGIT_RUN.finditer(text) if m.end() - m.start() >= 7]
+    assert [m.span() for m in _DIGIT_RUN.finditer(text)] == long_enough
