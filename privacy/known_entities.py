@@ -19,12 +19,6 @@ value) with whitespace runs folded to one space. Variants per type:
   country code or a trunk ``0`` prepended to the national number.
 - everything else (e-mails, locations, ...): the value as written, case-insensitive.
 
-The spans found in a text are remembered (an LRU of ``REMEMBERED_TEXTS`` texts of at most
-``REMEMBERED_LENGTH`` characters, per matcher: a new generation starts empty): the egress guard
-runs the matcher on every string of every response, and the same chunk texts, titles and ids
-come back in search after search. The answer for a text depends on the text and the entries
-only, so a remembered answer is the answer.
-
 The matcher lives in memory only. Its ``repr`` names no value, and nothing here logs or writes
 one. ``generation`` is a digest of the entries, so a rebuild that finds the same values keeps
 the same generation (stored per chunk as part of the detector version; see ``backfill``).
@@ -39,7 +33,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hqg.errors import PrivacyError
-from hqg.lru import LruCache
 from privacy.normalize import NormalizedText, normalize_for_detection
 from privacy.spans import Span, drop_contained
 
@@ -49,8 +42,6 @@ if TYPE_CHECKING:
 #: Types compared by their digits rather than their spelling.
 DIGIT_ENTITIES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN"})
 KNOWN_SCORE = 1.0
-REMEMBERED_TEXTS = 4096
-REMEMBERED_LENGTH = 4096
 _MIN_TEXT_KEY = 3
 _MIN_DIGITS = 7
 _TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr")
@@ -97,7 +88,6 @@ class KnownEntities:
         self._text = TokenMatcher(text_keys)
         self._digits = _automaton(digit_keys)
         self._entity_types = frozenset(t for t, _ in unique)
-        self._found: LruCache[str, tuple[Span, ...]] = LruCache(REMEMBERED_TEXTS)
 
     @classmethod
     def empty(cls) -> KnownEntities:
@@ -126,10 +116,6 @@ class KnownEntities:
         """
         if not self._count or not text:
             return []
-        remember = len(text) <= REMEMBERED_LENGTH
-        remembered = self._found.get(text) if remember else None
-        if remembered is not None:
-            return list(remembered)
         try:
             normalized = normalized or normalize_for_detection(text)
             found = [*self._text.find(normalized), *self._find_digits(text, normalized)]
@@ -137,10 +123,7 @@ class KnownEntities:
             raise
         except Exception as exc:
             raise PrivacyError("known-entity matching failed") from exc
-        spans = drop_contained(found)
-        if remember:
-            self._found.put(text, tuple(spans))
-        return spans
+        return drop_contained(found)
 
     def _find_digits(self, text: str, normalized: NormalizedText) -> list[Span]:
         if self._digits is None:

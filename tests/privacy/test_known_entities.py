@@ -8,9 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from privacy import known_entities
 from privacy.known_entities import _DIGIT_RUN, KnownEntities, KnownEntry
-from privacy.normalize import NormalizedText, normalize_for_detection
 
 ENTRIES = (
     KnownEntry("PERSON", "Tyler West"),
@@ -120,43 +118,3 @@ _ANY_DIGIT_RUN = re.compile(r"\d(?:[\d \t().\-/]*\d)?")
 def test_the_digit_runs_read_are_the_runs_at_least_as_long_as_a_key(text: str) -> None:
     long_enough = [m.span() for m in _ANY_DIGIT_RUN.finditer(text) if m.end() - m.start() >= 7]
     assert [m.span() for m in _DIGIT_RUN.finditer(text)] == long_enough
-
-
-def test_a_text_seen_before_is_answered_from_memory_with_the_same_spans(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    known = KnownEntities(ENTRIES)
-    normalised: list[str] = []
-
-    def counting(text: str) -> NormalizedText:
-        normalised.append(text)
-        return normalize_for_detection(text)
-
-    monkeypatch.setattr(known_entities, "normalize_for_detection", counting)
-    text = "Tyler West called (206) 555-0123 about West, Tyler"
-    first = known.find(text)
-    first.clear()  # a caller's list is its own
-    again = known.find(text)
-    assert [(s.entity_type, text[s.start : s.end]) for s in again] == [
-        ("PERSON", "Tyler West"),
-        ("PHONE_NUMBER", "(206) 555-0123"),
-        ("PERSON", "West, Tyler"),
-    ]
-    assert normalised == [text]
-    assert KnownEntities(ENTRIES).find(text) == again  # a new matcher starts empty, same answer
-
-
-def test_a_text_longer_than_the_remembered_length_is_matched_every_time(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    known = KnownEntities(ENTRIES)
-    calls: list[str] = []
-
-    def counting(text: str) -> NormalizedText:
-        calls.append(text)
-        return normalize_for_detection(text)
-
-    monkeypatch.setattr(known_entities, "normalize_for_detection", counting)
-    text = "Tyler West " + "x" * known_entities.REMEMBERED_LENGTH
-    assert known.find(text) == known.find(text)
-    assert len(calls) == 2
