@@ -48,8 +48,10 @@ _TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr")
 _WHITESPACE_RUN = re.compile(r"\s+")
 _NEEDS_FOLD = re.compile(r"\s{2,}|[^\S ]|[’‘`´]")
 _APOSTROPHES = str.maketrans("’‘`´", "''''")
-#: A run of digits and the separators phone numbers are written with.
-_DIGIT_RUN = re.compile(r"\d(?:[\d \t().\-/]*\d)?")
+#: A run of digits and the separators phone numbers are written with, from its first digit to
+#: its last, at least ``_MIN_DIGITS`` long: a shorter run holds fewer digits than any key
+#: (dates, order numbers: most runs), and the regex passes over it without a match.
+_DIGIT_RUN = re.compile(rf"\d[\d \t().\-/]{{{_MIN_DIGITS - 2},}}\d")
 #: What may precede a matched number and still belong to it: "+1 ", "(", "+44 (0)".
 _NUMBER_PREFIX = re.compile(r"(?:\+\d{1,3}[ .\-]?)?(?:\(0\)[ ]?)?\(?$")
 _EMAIL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
@@ -128,8 +130,6 @@ class KnownEntities:
             return []
         spans: list[Span] = []
         for run in _DIGIT_RUN.finditer(normalized.text):
-            if run.end() - run.start() < _MIN_DIGITS:
-                continue  # fewer digits than any key has (dates, order numbers: most runs)
             positions = [run.start() + i for i, c in enumerate(run.group()) if c.isdigit()]
             digits = "".join(normalized.text[p] for p in positions)
             for end, (length, entity_types) in self._digits.iter(digits):
@@ -253,23 +253,39 @@ def _lower(text: str) -> str:
 
 
 def _fold(text: str) -> tuple[str, _Index]:
-    """``text`` lower-cased with whitespace runs folded; and a map back to ``text`` offsets."""
+    """``text`` lower-cased with whitespace runs folded; and a map back to ``text`` offsets.
+
+    The map is built at its first use: a text holding no known value (most of what egress
+    sees) never needs it."""
     lowered = _lower(text)
     if not _NEEDS_FOLD.search(lowered):
         return lowered, _identity
     lowered = lowered.translate(_APOSTROPHES)
-    out: list[str] = []
-    origin: list[int] = []
-    previous = 0
-    for run in _WHITESPACE_RUN.finditer(lowered):
-        out.append(lowered[previous : run.start()])
-        origin.extend(range(previous, run.start()))
-        out.append(" ")
-        origin.append(run.start())
-        previous = run.end()
-    out.append(lowered[previous:])
-    origin.extend(range(previous, len(lowered)))
-    return "".join(out), origin.__getitem__
+    return _WHITESPACE_RUN.sub(" ", lowered), _FoldedIndex(lowered)
+
+
+class _FoldedIndex:
+    """Offsets in the whitespace-folded text → offsets in ``lowered`` (each folded run's one
+    space maps to the run's start), computed when first asked."""
+
+    def __init__(self, lowered: str) -> None:
+        self._lowered = lowered
+        self._origin: list[int] | None = None
+
+    def __call__(self, position: int) -> int:
+        if self._origin is None:
+            self._origin = self._origins()
+        return self._origin[position]
+
+    def _origins(self) -> list[int]:
+        origin: list[int] = []
+        previous = 0
+        for run in _WHITESPACE_RUN.finditer(self._lowered):
+            origin.extend(range(previous, run.start()))
+            origin.append(run.start())
+            previous = run.end()
+        origin.extend(range(previous, len(self._lowered)))
+        return origin
 
 
 def _identity(position: int) -> int:

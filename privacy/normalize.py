@@ -19,12 +19,20 @@ text is built in stages, each mapped back (``hqg.offset_text``):
    - an IBAN written in lower case → upper case (its checksum is checked by the recognizer).
 
 Spelled-out numbers and dotted card numbers are recognizers (``privacy.recognizers``).
+
+Every stage is gated by a cheap test its input must pass for the stage to change anything
+(markup characters, non-ASCII, a spelled-out e-mail marker, three spaced single characters, a
+lower-case letter before an upper-case one, a digit beside a look-alike or an underscore, an
+IBAN's start): the egress guard normalises every string of every response, and most pass every
+stage unchanged. A gate is a necessary condition of its stage's regexes, so the result is the
+same as running the stage (``tests/privacy/test_normalize_gates.py`` holds the two equal).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from hqg.errors import PrivacyError
 from hqg.markup_text import strip_markup
@@ -53,7 +61,29 @@ _DIGITISH = re.compile(
 _DIGIT_LOOKALIKES = str.maketrans("OoIl_", "0011-")
 _MIN_DIGITS = 3
 
+# The gates. An obfuscated e-mail changes only where a marker is spelled out (a plain "@" or
+# "." is kept as it is); spaced letters start with three single characters; CamelCase has a
+# lower-case letter before an upper-case one. A digit run ``_same_length`` rewrites holds a
+# look-alike letter and a digit side by side (at most one separator between them: its digits
+# outnumber its letters) or an underscore between digits; an IBAN starts with two letters and
+# two digits.
+_SPELLED_MARKER = re.compile(r"[\[({<]\s*(?:at|AT|At|dot|DOT|Dot)\s*[\])}>]|\s(?:at|AT|dot|DOT)\s")
+_THREE_SINGLE_CHARACTERS = re.compile(r"(?<!\S)\S \S \S")
+_CAMEL_JOIN = re.compile(r"[a-z][A-Z]")
+_DIGITS_OR_IBAN = re.compile(
+    r"[OoIl][_.\-]?[0-9]|[0-9][_.\-]?[OoIl]|[0-9]_[0-9]|(?<![A-Za-z0-9])[a-zA-Z]{2}[0-9]{2}"
+)
+
 Apply = Callable[[OffsetBuilder, str, re.Match[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    """A rewrite of the detection text (None: nothing changed), run only on a text its gate
+    finds something in (no gate match: the rewrite could not change the text)."""
+
+    gate: re.Pattern[str]
+    rewrite: Callable[[str], OffsetText | None]
 
 
 def normalize_for_detection(text: str) -> OffsetText:
@@ -62,13 +92,17 @@ def normalize_for_detection(text: str) -> OffsetText:
     A stage that leaves the text as it is adds nothing to the chain (``None``): most texts
     pass every stage unchanged, and the egress guard normalises every string of a response."""
     mapped = strip_markup(text)
-    mapped = mapped.then(fold(mapped.text))
-    for pattern, apply in _REWRITES:
-        rewritten = _rewrite(mapped.text, pattern, apply)
-        if rewritten is not None:
-            mapped = mapped.then(rewritten)
-    same_length = _same_length(mapped.text)
-    return mapped if same_length is None else mapped.then(same_length)
+    folded = mapped if mapped.text.isascii() else mapped.then(fold(mapped.text))
+    return _rewritten(folded, _STAGES)
+
+
+def _rewritten(mapped: OffsetText, stages: Sequence[_Stage]) -> OffsetText:
+    for stage in stages:
+        if stage.gate.search(mapped.text):
+            rewritten = stage.rewrite(mapped.text)
+            if rewritten is not None:
+                mapped = mapped.then(rewritten)
+    return mapped
 
 
 def normalize_many(texts: Sequence[str]) -> list[OffsetText]:
@@ -137,13 +171,6 @@ def _camel(builder: OffsetBuilder, text: str, match: re.Match[str]) -> None:
     builder.keep(text, done, match.end())
 
 
-_REWRITES: tuple[tuple[re.Pattern[str], Apply], ...] = (
-    (_OBFUSCATED_EMAIL, _email),
-    (_SPACED, _spaced),
-    (_CAMEL, _camel),
-)
-
-
 def _same_length(text: str) -> OffsetText | None:
     """Rewrites that keep every character in place: letters O/o/I/l and underscores inside a
     run that is mostly digits read as digits and hyphens; an IBAN-shaped run written in lower
@@ -171,3 +198,11 @@ def _iban_checksum(candidate: str) -> bool:
     compact = candidate.replace(" ", "").upper()
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+_STAGES = (
+    _Stage(_SPELLED_MARKER, lambda text: _rewrite(text, _OBFUSCATED_EMAIL, _email)),
+    _Stage(_THREE_SINGLE_CHARACTERS, lambda text: _rewrite(text, _SPACED, _spaced)),
+    _Stage(_CAMEL_JOIN, lambda text: _rewrite(text, _CAMEL, _camel)),
+    _Stage(_DIGITS_OR_IBAN, _same_length),
+)

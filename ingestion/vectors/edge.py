@@ -23,7 +23,8 @@ from typing import Any
 import qdrant_edge as qe
 
 from hqg.errors import ConfigError, IngestError, NotFound, Unavailable
-from hqg.predicates import Predicate
+from hqg.lru import LruCache
+from hqg.predicates import Predicate, cache_key
 from ingestion.vectors.base import Hit, IndexedPoint, Scored, SearchMode, SearchView
 from ingestion.vectors.layout import (
     DEFAULT_EXACT_BELOW,
@@ -50,6 +51,8 @@ from ingestion.vectors.qdrant_filters import to_edge_filter
 from ingestion.vectors.queries import SearchPlan, cut, fused, plan_search
 
 _BATCH = 512
+#: Compiled policy filters kept per index: a principal's predicate is the same on every search.
+_FILTERS = 256
 
 
 def _config(dim: int) -> qe.EdgeConfig:
@@ -92,6 +95,7 @@ class EdgeVectorIndex:
         self._shards: dict[str, qe.EdgeShard] = {}
         self._dims: dict[str, int] = {}
         self._masked: dict[str, bool] = {}  # whether a shard has the masked view
+        self._filters: LruCache[str, qe.Filter] = LruCache(_FILTERS)
         try:
             self._directory.mkdir(parents=True, exist_ok=True)
             for path in sorted(self._directory.iterdir()):
@@ -230,7 +234,7 @@ class EdgeVectorIndex:
         rankings share one planned pass over the segments)."""
         if view is SearchView.MASKED and not self._masked[collection]:
             raise no_masked_view(collection)
-        where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
+        where = self._where(predicate)
         count = selected or (lambda: self._count(shard, where))
         exact = self._exact_below > 0 and where is not None and count() < self._exact_below
         requests = self._requests(plan, where, exact, view, payloads)
@@ -243,7 +247,7 @@ class EdgeVectorIndex:
             return []
         conditions: list[Any] = [qe.HasIdCondition({point_id(i) for i in ids})]
         if predicate is not None:
-            conditions.append(to_edge_filter(predicate, list_fields=self._list_fields))
+            conditions.append(self._where(predicate))
         request = qe.ScrollRequest(
             limit=len(ids), filter=qe.Filter(must=conditions), with_payload=True
         )
@@ -274,8 +278,21 @@ class EdgeVectorIndex:
         ]
 
     def count(self, collection: str, *, predicate: Predicate | None) -> int:
-        where = to_edge_filter(predicate, list_fields=self._list_fields) if predicate else None
-        return self._count(self._shard(collection), where)
+        return self._count(self._shard(collection), self._where(predicate))
+
+    def _where(self, predicate: Predicate | None) -> qe.Filter | None:
+        """``predicate`` compiled to a filter, once per distinct predicate (compiling costs
+        more than a small search's other Python work, and the same grant filters every search).
+        Keyed by ``cache_key``, which tells ``= 1`` from ``= true``; an invalid predicate
+        raises each time (nothing cached). The filter is only read by the engine."""
+        key = cache_key(predicate)
+        if predicate is None or key is None:
+            return None
+        where = self._filters.get(key)
+        if where is None:
+            where = to_edge_filter(predicate, list_fields=self._list_fields)
+            self._filters.put(key, where)
+        return where
 
     def _count(self, shard: qe.EdgeShard, where: qe.Filter | None) -> int:
         return int(self._run(shard.count, qe.CountRequest(exact=True, filter=where)))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from privacy.known_entities import KnownEntities, KnownEntry
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privacy.known_entities import _DIGIT_RUN, KnownEntities, KnownEntry
 
 ENTRIES = (
     KnownEntry("PERSON", "Tyler West"),
@@ -35,6 +39,7 @@ def found(known: KnownEntities, text: str) -> list[tuple[str, str]]:
         ("signed Mr. West today", ("PERSON", "Mr. West")),
         ("ask Dr West", ("PERSON", "Dr West")),
         ("Tyler\n   West", ("PERSON", "Tyler\n   West")),
+        ("Notes:\n\n  see\t\tO\u2019Neil,  Mary Ann  today", ("PERSON", "O\u2019Neil,  Mary Ann")),
         ("Ｔｙｌｅｒ Ｗｅｓｔ", ("PERSON", "Ｔｙｌｅｒ Ｗｅｓｔ")),
         ("Ty\u200bler West", ("PERSON", "Ty\u200bler West")),
         ("Mary Ann O’Neil called", ("PERSON", "Mary Ann O’Neil")),
@@ -101,3 +106,15 @@ def test_generation_depends_on_the_values_only() -> None:
     assert KnownEntities(ENTRIES).generation == KnownEntities(reversed(ENTRIES)).generation
     assert KnownEntities(ENTRIES).generation != KnownEntities(ENTRIES[:-1]).generation
     assert KnownEntities.empty().find("Tyler West") == []
+
+
+# The digit runs the phone/card matcher reads: every run of digits and phone separators at
+# least 7 characters long, exactly the runs of the plain run regex that are long enough.
+_ANY_DIGIT_RUN = re.compile(r"\d(?:[\d \t().\-/]*\d)?")
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 \t().-/x+٣\n")), max_size=40))
+def test_the_digit_runs_read_are_the_runs_at_least_as_long_as_a_key(text: str) -> None:
+    long_enough = [m.span() for m in _ANY_DIGIT_RUN.finditer(text) if m.end() - m.start() >= 7]
+    assert [m.span() for m in _DIGIT_RUN.finditer(text)] == long_enough
