@@ -24,30 +24,12 @@ from gateway.service import Gateway
 from gateway.settings import load_settings
 from gateway.wiring import build_gateway
 from guards.heuristics import HeuristicInjectionDetector
+from tests.security.encoding_support import NATO_EVERYDAY, braille, morse, nato
 from transports.rest import create_app
 
 THRESHOLD = 0.5
 PAYLOADS = ("Mordor", "rotten eggs", "Hobbiton Express")
 
-_MORSE = {
-    "a": ".-", "b": "-...", "c": "-.-.", "d": "-..", "e": ".", "f": "..-.", "g": "--.",
-    "h": "....", "i": "..", "j": ".---", "k": "-.-", "l": ".-..", "m": "--", "n": "-.",
-    "o": "---", "p": ".--.", "q": "--.-", "r": ".-.", "s": "...", "t": "-", "u": "..-",
-    "v": "...-", "w": ".--", "x": "-..-", "y": "-.--", "z": "--..",
-}  # fmt: skip
-_BRAILLE = {
-    "a": 0x01, "b": 0x03, "c": 0x09, "d": 0x19, "e": 0x11, "f": 0x0B, "g": 0x1B, "h": 0x13,
-    "i": 0x0A, "j": 0x1A, "k": 0x05, "l": 0x07, "m": 0x0D, "n": 0x1D, "o": 0x15, "p": 0x0F,
-    "q": 0x1F, "r": 0x17, "s": 0x0E, "t": 0x1E, "u": 0x25, "v": 0x27, "w": 0x3A, "x": 0x2D,
-    "y": 0x3D, "z": 0x35, " ": 0x00,
-}  # fmt: skip
-_NATO = {
-    "a": "Alpha", "b": "Bravo", "c": "Charlie", "d": "Delta", "e": "Echo", "f": "Foxtrot",
-    "g": "Golf", "h": "Hotel", "i": "India", "j": "Juliet", "k": "Kilo", "l": "Lima",
-    "m": "Mike", "n": "November", "o": "Oscar", "p": "Papa", "q": "Quebec", "r": "Romeo",
-    "s": "Sierra", "t": "Tango", "u": "Uniform", "v": "Victor", "w": "Whiskey", "x": "X-ray",
-    "y": "Yankee", "z": "Zulu",
-}  # fmt: skip
 _MIRROR = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA",
@@ -74,9 +56,9 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "rot13": lambda t: codecs.encode(t, "rot13"),
     "atbash": lambda t: t.translate(_MIRROR),
     "leetspeak": _leet,
-    "morse": lambda t: " / ".join(" ".join(_MORSE[c] for c in w) for w in t.lower().split()),
-    "braille": lambda t: "".join(chr(0x2800 + _BRAILLE[c]) for c in t.lower()),
-    "nato": lambda t: " ".join(_NATO[c] for c in t.lower() if c.isalpha()),
+    "morse": morse,
+    "braille": braille,
+    "nato": lambda t: nato(t, NATO_EVERYDAY),
     "zalgo": lambda t: "".join(c + "\u0336\u0317\u0350\u0363" if c.isalpha() else c for c in t),
     "variation_selectors": lambda t: "*" + "".join(chr(0xE0100 + b) for b in t.encode()),
     "invisible_bits": lambda t: (
