@@ -3,6 +3,9 @@ included: a 500 ``internal_error`` record holding the exception's class name, ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -103,9 +106,28 @@ def test_sql_that_hits_a_bug_in_execution_is_a_generic_audited_500(
     assert record.decision_id is not None  # what policy decided before the bug is kept
 
 
+class _RankingsHitABug:
+    """A request's index reader whose ``rankings`` (what a hybrid search calls) raises."""
+
+    def __init__(self, reader: object) -> None:
+        self._reader = reader
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._reader, name)
+
+    rankings = boom
+
+
 def test_search_that_hits_a_bug_in_the_index_is_a_generic_audited_500(
     client: TestClient, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gateway.vectors, "rankings", boom)  # what a hybrid search calls
+    opened = gateway.vectors.reading
+
+    @contextmanager
+    def reading() -> Iterator[object]:  # a search ranks through its request's reader
+        with opened() as reader:
+            yield _RankingsHitABug(reader)
+
+    monkeypatch.setattr(gateway.vectors, "reading", reading)
     record = post_hitting_the_bug(client, gateway, "/v1/search", {"query": "refund policy"})
     assert record.action == "search"
