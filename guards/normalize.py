@@ -30,6 +30,12 @@ _WORD = re.compile(r"\w+")
 _SPACED = re.compile(r"(?<![\w])(?:[A-Za-z][ .\-_*]){2,}[A-Za-z](?![\w])")
 _SPACED_SEPARATORS = re.compile(r"[ .\-_*]")
 _WHITESPACE = re.compile(r"[^\S\n]+")
+# Typographic quotes, as phones and word processors type them: "don’t" must read as "don't",
+# or every rule written with ASCII apostrophes misses text that was merely typed on a phone.
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u2032": "'",
+     "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,7 @@ def normalize(raw: str) -> NormalizedText:
 def _fold_for_rules(text: str, spaced: list[str]) -> str:
     folded = fold(text).text
     if not folded.isascii():
-        folded = folded.lower().translate(skeleton_table())
+        folded = folded.lower().translate(skeleton_table()).translate(_QUOTES)
     folded = _SPACED.sub(lambda m: _join_spaced(m, spaced), folded)
     return _WHITESPACE.sub(" ", folded).lower()
 
