@@ -15,8 +15,6 @@ Bounded: the request is one regex pass; at most ``_MAX_SPANS`` spans of at most
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable, Iterator
 
@@ -27,9 +25,10 @@ from guards.gibberish import load_model
 from guards.text_codecs import (
     decode_ascii85,
     decode_base32,
+    decode_base64,
+    decode_hex,
     decode_quoted_printable,
     decode_uu,
-    readable,
 )
 
 _EXPLICIT = re.compile(
@@ -124,22 +123,13 @@ def _spans(text: str) -> Iterator[str]:
 def _base64(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:
     if not _BASE64.fullmatch(span) or len(span.rstrip("=")) % 4 == 1:
         return False
-    stripped = span.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    try:
-        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return _letters(readable(raw, min_chars=min_chars)) >= min_chars
+    return _letters(decode_base64(span, min_chars=min_chars)) >= min_chars
 
 
 def _hex(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:
     if not _HEX.fullmatch(span):
         return False
-    digits = re.sub(r"[ :]|^0x", "", span)
-    if len(digits) % 2:
-        return False
-    return _letters(readable(bytes.fromhex(digits), min_chars=min_chars)) >= min_chars
+    return _letters(decode_hex(span, min_chars=min_chars)) >= min_chars
 
 
 def _binary_text(span: str, *, min_chars: int = _MIN_LETTERS) -> bool:

@@ -17,15 +17,20 @@ same rules can judge them. Bounded: at most ``_MAX_BLOBS`` blobs per text, each 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from guards.carriers import invisible_bits, variation_selectors, zalgo
 from guards.ciphers import CIPHERS
 from guards.marked_letters import marked_letters
-from guards.text_codecs import decode_ascii85, decode_base32, decode_uu, readable
+from guards.text_codecs import (
+    decode_ascii85,
+    decode_base32,
+    decode_base64,
+    decode_hex,
+    decode_uu,
+)
 
 _BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
 _BASE64URL_BLOB = re.compile(r"(?<![A-Za-z0-9_\-=])[A-Za-z0-9_\-]{24,}={0,2}(?![A-Za-z0-9_\-=])")
@@ -35,7 +40,6 @@ _BASE32_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9+
 _ASCII85_BLOB = re.compile(r"(?<!\S)(?=\S*[a-zA-Z])(?=\S*[!-/:-@\[-`{-~])[!-~]{20,}(?!\S)")
 # uuencoded lines: a length character, then exactly the characters that length needs.
 _UU_LINES = re.compile(r"(?:^[!-M][ -`]{4,61}\n?){1,64}", re.MULTILINE)
-_HEX_SEPARATORS = re.compile(r"[ :]")
 _BASE64_TOKEN = re.compile(r"[A-Za-z0-9+/]{2,}={0,2}")
 _BASE64_MARK = re.compile(r"[0-9+/=]|.[A-Z]")
 _MIN_BLOB_CHARS = 24
@@ -118,43 +122,19 @@ def _grouped_base64(text: str) -> list[str]:
 
 
 def _decode_base64(blob: str) -> str | None:
-    if not _looks_like_base64(blob):
-        return None
-    try:
-        raw = base64.b64decode(_pad(blob), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    return _printable(raw)
+    return decode_base64(blob, min_chars=_MIN_DECODED_CHARS) if _looks_like_base64(blob) else None
 
 
 def _decode_base64url(blob: str) -> str | None:
     if "-" not in blob and "_" not in blob:
         return None  # plain base64 already covered it
-    try:
-        raw = base64.urlsafe_b64decode(_pad(blob))
-    except (binascii.Error, ValueError):
-        return None
-    return _printable(raw)
+    return decode_base64(blob, min_chars=_MIN_DECODED_CHARS)
 
 
-def _decode_hex(blob: str) -> str | None:
-    try:
-        raw = bytes.fromhex(_HEX_SEPARATORS.sub("", blob))
-    except ValueError:
-        return None
-    return _printable(raw)
-
-
-def _decode_base32(blob: str) -> str | None:
-    return decode_base32(blob, min_chars=_MIN_DECODED_CHARS)
-
-
-def _decode_ascii85(blob: str) -> str | None:
-    return decode_ascii85(blob, min_chars=_MIN_DECODED_CHARS)
-
-
-def _decode_uu(blob: str) -> str | None:
-    return decode_uu(blob, min_chars=_MIN_DECODED_CHARS)
+_decode_hex = partial(decode_hex, min_chars=_MIN_DECODED_CHARS)
+_decode_base32 = partial(decode_base32, min_chars=_MIN_DECODED_CHARS)
+_decode_ascii85 = partial(decode_ascii85, min_chars=_MIN_DECODED_CHARS)
+_decode_uu = partial(decode_uu, min_chars=_MIN_DECODED_CHARS)
 
 
 def _looks_like_base64(blob: str) -> bool:
@@ -163,12 +143,3 @@ def _looks_like_base64(blob: str) -> bool:
     has_upper = any(c.isupper() for c in blob)
     has_lower = any(c.islower() for c in blob)
     return has_upper and has_lower
-
-
-def _pad(blob: str) -> str:
-    stripped = blob.rstrip("=")
-    return stripped + "=" * (-len(stripped) % 4)
-
-
-def _printable(raw: bytes) -> str | None:
-    return readable(raw, min_chars=_MIN_DECODED_CHARS)

@@ -1,5 +1,5 @@
-"""Binary-to-text encodings beyond base64 and hex: base32, Ascii85 / base85, uuencode and
-quoted-printable; and the one test of what counts as readable text once decoded.
+"""Binary-to-text encodings: base64 (either alphabet), hex, base32, Ascii85 / base85, uuencode
+and quoted-printable; and the one test of what counts as readable text once decoded.
 
 A model decodes any of them on request, so each is a way to slip a word past a keyword filter.
 Each decoder takes one candidate span (never a whole document: the callers pick the spans and
@@ -20,6 +20,7 @@ MAX_SPAN_CHARS = 8_192
 _MIN_PRINTABLE = 0.9
 _MIN_LETTERS = 0.5
 
+_HEX_SEPARATORS = re.compile(r"[ :]")
 _BASE32 = re.compile(r"[A-Z2-7]+=*")
 _ASCII85 = re.compile(r"(?:<~)?[!-uz\s]+(?:~>)?")
 _BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]+")
@@ -45,6 +46,27 @@ def readable(raw: bytes, *, min_chars: int = 3) -> str | None:
     if good / len(plain) < _MIN_PRINTABLE or letters / len(plain) < _MIN_LETTERS:
         return None
     return plain
+
+
+def decode_base64(span: str, *, min_chars: int = 3) -> str | None:
+    """base64 in the standard or the URL-safe alphabet, its padding optional. The caller picks
+    and bounds the span: the alphabet alone says nothing (any word is base64-shaped)."""
+    stripped = span.rstrip("=")
+    padded = stripped + "=" * (-len(stripped) % 4)
+    try:
+        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return readable(raw, min_chars=min_chars)
+
+
+def decode_hex(span: str, *, min_chars: int = 3) -> str | None:
+    """Hex bytes, ``0x``-prefixed or not, pairs optionally separated by spaces or colons."""
+    try:
+        raw = bytes.fromhex(_HEX_SEPARATORS.sub("", span.removeprefix("0x")))
+    except ValueError:
+        return None
+    return readable(raw, min_chars=min_chars)
 
 
 def decode_base32(span: str, *, min_chars: int = 3) -> str | None:

@@ -285,13 +285,14 @@ class EdgeVectorIndex:
         more than a small search's other Python work, and the same grant filters every search).
         Keyed by ``cache_key``, which tells ``= 1`` from ``= true``; an invalid predicate
         raises each time (nothing cached). The filter is only read by the engine."""
+        if predicate is None:
+            return None  # no predicate is the only way to no filter: never a cache miss
         key = cache_key(predicate)
-        if predicate is None or key is None:
-            return None
-        where = self._filters.get(key)
+        where = self._filters.get(key) if key is not None else None
         if where is None:
             where = to_edge_filter(predicate, list_fields=self._list_fields)
-            self._filters.put(key, where)
+            if key is not None:
+                self._filters.put(key, where)
         return where
 
     def _count(self, shard: qe.EdgeShard, where: qe.Filter | None) -> int:
